@@ -1,0 +1,1 @@
+"""The sik-llms harness: cassettes, capture, span trees, simulator, CLI."""

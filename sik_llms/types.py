@@ -1,0 +1,202 @@
+"""Events a stream yields and the responses every call ends with.
+
+These are plain pydantic models with no I/O: provider parsers build them, the telemetry layer
+reads them, the harness serialises them. Every response carries tokens, cost, duration and the
+trace context of the ``llm.request`` span that produced it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # pragma: no cover
+    from opentelemetry.trace import Link
+
+
+class ReasoningEffort(str, Enum):
+    """How hard a reasoning model (or the ReasoningAgent) should think."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class TraceContext(BaseModel):
+    """Hex ids of the span that produced a response, so later work can link back to it."""
+
+    trace_id: str
+    span_id: str
+
+    def create_link(self, attributes: dict[str, Any] | None = None) -> Link | None:
+        """An OpenTelemetry ``Link`` to the producing span (None without the OpenTelemetry API)."""
+        from sik_llms.telemetry import create_span_link
+
+        return create_span_link(self.trace_id, self.span_id, attributes)
+
+
+# --------------------------------------------------------------------------- events
+
+
+class TextChunkEvent(BaseModel):
+    """A piece of the answer's text, as it streams."""
+
+    content: str
+    logprob: float | None = None
+
+
+class ErrorEvent(BaseModel):
+    """Something went wrong but the stream goes on (agent steps, tool failures)."""
+
+    content: str
+    metadata: dict[str, Any] | None = None
+
+
+class InfoEvent(BaseModel):
+    """Something worth telling the caller that is neither text nor an error."""
+
+    content: str
+    metadata: dict[str, Any] | None = None
+
+
+class AgentEvent(BaseModel):
+    """Base of the events that belong to an agent iteration."""
+
+    iteration: int = 0
+
+
+class ThinkingEvent(AgentEvent):
+    """A whole thought: a reasoning step of the agent, or a model's thinking block."""
+
+    content: str
+    is_redacted: bool = False
+    signature: str | None = None
+
+
+class ThinkingChunkEvent(AgentEvent):
+    """A piece of a model's thinking, as it streams."""
+
+    content: str
+    is_redacted: bool = False
+
+
+class ToolPredictionEvent(AgentEvent):
+    """The agent decided to call a tool with these arguments."""
+
+    name: str
+    arguments: dict[str, Any]
+
+
+class ToolResultEvent(AgentEvent):
+    """A tool the agent called returned (or failed with) this result."""
+
+    name: str
+    arguments: dict[str, Any]
+    result: Any
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class TokenSummary(BaseModel):
+    """Usage, cost and timing shared by every response type.
+
+    ``input_tokens`` is what the provider reported: OpenAI's ``prompt_tokens`` include cached
+    tokens, Anthropic's ``input_tokens`` exclude cache reads and writes. Costs are priced
+    correctly either way (cached tokens are never charged twice). ``total_cost`` is None when
+    the model has no known price.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    input_cost: float | None = None
+    output_cost: float | None = None
+    cache_read_cost: float | None = None
+    cache_write_cost: float | None = None
+    duration_seconds: float = 0.0
+    model: str | None = None
+    response_id: str | None = None
+    finish_reason: str | None = None
+    trace_context: TraceContext | None = None
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+    @property
+    def total_cost(self) -> float | None:
+        parts = (self.input_cost, self.output_cost, self.cache_read_cost, self.cache_write_cost)
+        if self.input_cost is None and self.output_cost is None:
+            return None
+        return sum(p for p in parts if p is not None)
+
+    @property
+    def trace_id(self) -> str | None:
+        return self.trace_context.trace_id if self.trace_context else None
+
+    @property
+    def span_id(self) -> str | None:
+        return self.trace_context.span_id if self.trace_context else None
+
+    @property
+    def input_tokens_total(self) -> int:
+        """Input tokens including cache reads and writes, whatever the provider's convention."""
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+
+class TextResponse(TokenSummary):
+    """The answer of a chat call (and of the ReasoningAgent)."""
+
+    response: str = ""
+    thinking: str | None = None
+
+
+class ToolPrediction(BaseModel):
+    """One tool call the model asked for."""
+
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    call_id: str | None = None
+
+
+class ToolPredictionResponse(TokenSummary):
+    """The result of a tools call: every predicted call, or a plain message."""
+
+    tool_predictions: list[ToolPrediction] = Field(default_factory=list)
+    message: str | None = None
+
+    @property
+    def tool_prediction(self) -> ToolPrediction | None:
+        """The first predicted call (the original API returned only this one)."""
+        return self.tool_predictions[0] if self.tool_predictions else None
+
+
+class StructuredOutputResponse(TokenSummary):
+    """The result of a structured-output call: the parsed model, or the model's refusal."""
+
+    parsed: Any = None
+    refusal: str | None = None
+
+
+Response = TextResponse | ToolPredictionResponse | StructuredOutputResponse
+Event = (
+    TextChunkEvent
+    | ErrorEvent
+    | InfoEvent
+    | ThinkingEvent
+    | ThinkingChunkEvent
+    | ToolPredictionEvent
+    | ToolResultEvent
+)
+RESPONSE_TYPES: tuple[type[TokenSummary], ...] = (
+    TextResponse,
+    ToolPredictionResponse,
+    StructuredOutputResponse,
+)
