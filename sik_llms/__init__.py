@@ -1,6 +1,9 @@
 """sik_llms: a small LLM client for OpenAI and Anthropic with honest OpenTelemetry."""
 
+__version__ = "0.5.0"
+
 from sik_llms.client import Client, RegisteredClients
+from sik_llms.telemetry import create_span_link
 from sik_llms.types import (
     AgentEvent,
     ErrorEvent,
@@ -37,4 +40,6 @@ __all__ = [
     "ToolPredictionResponse",
     "ToolResultEvent",
     "TraceContext",
+    "__version__",
+    "create_span_link",
 ]

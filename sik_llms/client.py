@@ -107,17 +107,18 @@ class Client(ABC):
                 yield item
             return
         try:
-            while True:
-                with call.active():
-                    try:
-                        item = next(inner)
-                    except StopIteration:
-                        break
-                call.observe(item)
+            # Context is attached only while the request is made (the first item): that is
+            # where HTTP attempts and retries happen. Later chunks only get counted.
+            with call.active():
+                item = next(inner, _DONE)
+            while item is not _DONE:
                 if isinstance(item, RESPONSE_TYPES):
                     _finish(item, start)
                     call.succeed(item)
+                else:
+                    call.observe(item)
                 yield item
+                item = next(inner, _DONE)
         except GeneratorExit:
             call.cancel()
             inner.close()
@@ -141,17 +142,16 @@ class Client(ABC):
                 yield item
             return
         try:
-            while True:
-                with call.active():
-                    try:
-                        item = await inner.__anext__()
-                    except StopAsyncIteration:
-                        break
-                call.observe(item)
+            with call.active():
+                item = await anext(inner, _DONE)
+            while item is not _DONE:
                 if isinstance(item, RESPONSE_TYPES):
                     _finish(item, start)
                     call.succeed(item)
+                else:
+                    call.observe(item)
                 yield item
+                item = await anext(inner, _DONE)
         except GeneratorExit:
             call.cancel()
             await _aclose(inner)
@@ -161,6 +161,9 @@ class Client(ABC):
             raise
         finally:
             call.close()
+
+
+_DONE: Any = object()
 
 
 def _finish(response: TokenSummary, start: float) -> None:

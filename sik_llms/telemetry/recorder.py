@@ -1,0 +1,414 @@
+"""Spans and metrics for one client call, one HTTP attempt, or any span the agent opens.
+
+Everything here runs only when a tracer or meter provider resolved for the current context
+(see ``sik_llms.telemetry``). Work per streamed chunk is a type check and a counter; context is
+attached only while provider code runs, never across a ``yield``, so a stream abandoned by its
+consumer cannot leak its span into the caller's context.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace as trace_api
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from sik_llms import _clock
+from sik_llms.telemetry import names as n
+from sik_llms.telemetry.errors import error_type
+from sik_llms.telemetry.instruments import Instruments
+from sik_llms.types import (
+    TextChunkEvent,
+    TextResponse,
+    ThinkingChunkEvent,
+    TokenSummary,
+    ToolPredictionResponse,
+    TraceContext,
+)
+
+logger = logging.getLogger("sik_llms")
+
+CURRENT_CALL: ContextVar[CallRecorder | None] = ContextVar("sik_llms_current_call", default=None)
+
+_SECRET_QUERY_KEYS = {"key", "api-key", "api_key", "apikey", "access_token", "token", "sig"}
+_REQUEST_ATTRS = {
+    # request_attributes() key -> (seed attribute or None, GenAI attribute or None)
+    "temperature": (n.LLM_REQUEST_TEMPERATURE, n.GEN_AI_REQUEST_TEMPERATURE),
+    "max_tokens": (n.LLM_REQUEST_MAX_TOKENS, n.GEN_AI_REQUEST_MAX_TOKENS),
+    "top_p": (None, n.GEN_AI_REQUEST_TOP_P),
+    "top_k": (None, n.GEN_AI_REQUEST_TOP_K),
+    "reasoning_effort": (None, n.GEN_AI_REQUEST_REASONING_LEVEL),
+    "output_type": (None, n.GEN_AI_OUTPUT_TYPE),
+    "tools_count": (n.LLM_TOOLS_COUNT, None),
+    "server_address": (None, n.SERVER_ADDRESS),
+    "server_port": (None, n.SERVER_PORT),
+}
+
+
+def safe_url(url: Any) -> str:
+    """The request URL without credentials in userinfo or the query string."""
+    parts = urlsplit(str(url))
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    query = urlencode(
+        [(k, "REDACTED" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+class SpanHandle:
+    """A started span plus the context in which its children should start."""
+
+    __slots__ = ("context", "span")
+
+    def __init__(self, span: trace_api.Span, parent: otel_context.Context | None) -> None:
+        self.span = span
+        self.context = trace_api.set_span_in_context(span, parent)
+
+    def set(self, key: str, value: Any) -> None:
+        if value is not None:
+            self.span.set_attribute(key, value)
+
+    def set_attributes(self, attributes: dict[str, Any]) -> None:
+        self.span.set_attributes({k: v for k, v in attributes.items() if v is not None})
+
+    @contextmanager
+    def active(self) -> Iterator[SpanHandle]:
+        """Make this span current for code run inside the block (not across yields)."""
+        token = otel_context.attach(self.context)
+        try:
+            yield self
+        finally:
+            otel_context.detach(token)
+
+    def fail(self, exc: BaseException) -> None:
+        kind = error_type(exc)
+        self.span.set_attribute(n.ERROR_TYPE, kind)
+        self.span.record_exception(exc, timestamp=_clock.time_ns())
+        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+
+    def end(self) -> None:
+        self.span.end(end_time=_clock.time_ns())
+
+    def trace_context(self) -> TraceContext | None:
+        ctx = self.span.get_span_context()
+        if not ctx.is_valid:
+            return None
+        return TraceContext(trace_id=format(ctx.trace_id, "032x"), span_id=format(ctx.span_id, "016x"))
+
+
+def start_span(
+    tracer: trace_api.Tracer,
+    name: str,
+    attributes: dict[str, Any],
+    kind: SpanKind = SpanKind.INTERNAL,
+    parent: otel_context.Context | None = None,
+) -> SpanHandle:
+    """Start a span with its sampler-relevant attributes already set, timed by our clock."""
+    attrs = {k: v for k, v in attributes.items() if v is not None}
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("Creating span: %s with attributes: %s", name, attrs)
+    span = tracer.start_span(name, context=parent, kind=kind, attributes=attrs, start_time=_clock.time_ns())
+    return SpanHandle(span, parent)
+
+
+class HttpAttempt:
+    """One HTTP request (an SDK retry is another attempt): an ``http.request`` CLIENT span."""
+
+    __slots__ = ("_done", "_handle")
+
+    def __init__(self, call: CallRecorder, request: Any) -> None:
+        url = request.url
+        attrs = {
+            n.HTTP_REQUEST_METHOD: request.method,
+            n.URL_FULL: safe_url(url),
+            n.SERVER_ADDRESS: url.host,
+            n.SERVER_PORT: url.port or (443 if url.scheme == "https" else 80),
+            n.LLM_MODEL: call.model,
+            n.LLM_PROVIDER: call.provider,
+        }
+        if call.http_attempts:
+            attrs[n.HTTP_RESEND_COUNT] = call.http_attempts
+        call.http_attempts += 1
+        name = request.method if call.semconv else n.SPAN_HTTP
+        self._handle = start_span(call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context)
+        self._done = False
+
+    def got_response(self, response: Any) -> None:
+        status = response.status_code
+        self._handle.span.set_attribute(n.HTTP_RESPONSE_STATUS_CODE, status)
+        if status >= 400:
+            self._handle.span.set_attribute(n.ERROR_TYPE, str(status))
+            self._handle.span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
+
+    def fail(self, exc: BaseException) -> None:
+        self._handle.fail(exc)
+        self.end()
+
+    def end(self) -> None:
+        if not self._done:
+            self._done = True
+            self._handle.end()
+
+
+class CallRecorder:
+    """Telemetry of one client call: ``llm.request`` > inference span > ``http.request``."""
+
+    def __init__(
+        self,
+        tracer: trace_api.Tracer | None,
+        instruments: Instruments | None,
+        client: Any,
+        messages: list[dict[str, Any]],
+        semconv: bool,
+        capture: str,
+    ) -> None:
+        self.tracer = tracer
+        self.instruments = instruments
+        self.semconv = semconv
+        self.capture = capture
+        self.model: str = client.model
+        self.provider: str = client.provider
+        self.mode: str = client.mode
+        self.http_attempts = 0
+        self.chunks = 0
+        self._perf_start = _clock.perf_counter()
+        self._first_chunk: float | None = None
+        self._closed = False
+        self._outcome_recorded = False
+        self._req = req = client.request_attributes()
+        self._metric_attrs = {n.LABEL_MODEL: self.model, n.LABEL_PROVIDER: self.provider}
+        if tracer is None:
+            self.request = self.inference = None
+            return
+        common = {
+            n.LLM_MODEL: self.model,
+            n.LLM_PROVIDER: self.provider,
+            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
+            n.GEN_AI_PROVIDER_NAME: self.provider,
+            n.GEN_AI_REQUEST_MODEL: self.model,
+        }
+        self.request = start_span(
+            tracer,
+            n.SPAN_REQUEST,
+            {**common, n.LLM_OPERATION: self.mode, n.LLM_MESSAGES_COUNT: len(messages)},
+        )
+        streaming = bool(req.get("stream", True))
+        inference_attrs = {
+            **common,
+            n.LLM_STREAMING: streaming,
+            n.LLM_API_VENDOR: self.provider,
+            n.GEN_AI_REQUEST_STREAM: streaming or None,
+        }
+        if self.provider == "openai" and req.get("api"):
+            inference_attrs[n.OPENAI_API_TYPE] = req["api"]
+        for key, value in req.items():
+            seed_key, genai_key = _REQUEST_ATTRS.get(key, (None, None))
+            if seed_key:
+                inference_attrs[seed_key] = value
+            if genai_key:
+                inference_attrs[genai_key] = value
+        name = (
+            n.semconv_span_inference(n.OP_CHAT, self.model)
+            if semconv
+            else n.span_inference(self.provider, self.mode)
+        )
+        self.inference = start_span(tracer, name, inference_attrs, SpanKind.CLIENT, self.request.context)
+        if capture != "NO_CONTENT":
+            self._capture_input(messages)
+
+    # -------------------------------------------------------------- used by Client
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Run provider code with the inference span current and this call findable."""
+        token = CURRENT_CALL.set(self)
+        otel_token = otel_context.attach(self.inference.context) if self.inference else None
+        try:
+            yield
+        finally:
+            if otel_token is not None:
+                otel_context.detach(otel_token)
+            CURRENT_CALL.reset(token)
+
+    def observe(self, item: Any) -> None:
+        """Per event: count chunks and note the first one. Nothing else, by design."""
+        if type(item) is TextChunkEvent or type(item) is ThinkingChunkEvent:
+            self.chunks += 1
+            if self._first_chunk is None:
+                self._first_chunk = _clock.perf_counter() - self._perf_start
+
+    def http_attempt(self, request: Any) -> HttpAttempt | None:
+        return HttpAttempt(self, request) if self.inference is not None else None
+
+    def succeed(self, response: TokenSummary) -> None:
+        duration = response.duration_seconds
+        if self.request is not None and self.inference is not None:
+            response.trace_context = self.request.trace_context()
+            self._set_response_attributes(response, duration)
+            self.inference.end()
+            self.request.end()
+        self._record_metrics(duration, response=response)
+        self._closed = True
+
+    def fail(self, exc: BaseException) -> None:
+        if self._closed:
+            return
+        duration = _clock.perf_counter() - self._perf_start
+        if self.request is not None and self.inference is not None:
+            self.inference.fail(exc)
+            self.request.fail(exc)
+            self.request.span.set_attribute(n.LLM_ERROR, str(exc)[:500])
+            self.request.set(n.LLM_DURATION_SECONDS, duration)
+            self.inference.end()
+            self.request.end()
+        self._record_metrics(duration, exc=exc)
+        self._closed = True
+
+    def cancel(self) -> None:
+        """The consumer stopped reading: end the spans (not an error), count the request."""
+        if self._closed:
+            return
+        duration = _clock.perf_counter() - self._perf_start
+        if self.request is not None and self.inference is not None:
+            for handle in (self.inference, self.request):
+                handle.span.set_attribute(n.LLM_CANCELLED, True)
+            self.request.set(n.LLM_DURATION_SECONDS, duration)
+            self.inference.end()
+            self.request.end()
+        self._record_metrics(duration)
+        self._closed = True
+
+    def close(self) -> None:
+        """Safety net for paths that neither succeeded nor failed (e.g. a stream without a response)."""
+        if not self._closed:
+            self.fail(RuntimeError("the stream ended without a response"))
+
+    # -------------------------------------------------------------- internals
+
+    def _set_response_attributes(self, r: TokenSummary, duration: float) -> None:
+        assert self.request is not None and self.inference is not None
+        total_cost = r.total_cost
+        summary = {
+            n.LLM_TOKENS_INPUT: r.input_tokens,
+            n.LLM_TOKENS_OUTPUT: r.output_tokens,
+            n.LLM_TOKENS_TOTAL: r.total_tokens,
+            n.LLM_TOKENS_CACHE_READ: r.cache_read_tokens,
+            n.LLM_TOKENS_CACHE_WRITE: r.cache_write_tokens,
+            n.LLM_COST_TOTAL: total_cost,
+            n.LLM_DURATION_SECONDS: duration,
+            n.GEN_AI_RESPONSE_MODEL: r.model,
+        }
+        self.request.set_attributes(summary)
+        finish = [r.finish_reason] if r.finish_reason else None
+        # llm.tokens.* and llm.cost.total live on llm.request only, so the guide's
+        # SUM(llm.cost.total) queries never count a call twice.
+        inference = {
+            n.GEN_AI_RESPONSE_MODEL: r.model,
+            n.LLM_DURATION_SECONDS: duration,
+            n.LLM_TOKENS_REASONING: r.reasoning_tokens or None,
+            n.LLM_RESPONSE_FINISH_REASON: r.finish_reason,
+            n.GEN_AI_RESPONSE_ID: r.response_id,
+            n.GEN_AI_RESPONSE_FINISH_REASONS: finish,
+            n.GEN_AI_USAGE_INPUT_TOKENS: r.input_tokens_total,
+            n.GEN_AI_USAGE_OUTPUT_TOKENS: r.output_tokens,
+            n.GEN_AI_USAGE_CACHE_READ: r.cache_read_tokens,
+            n.GEN_AI_USAGE_CACHE_WRITE: r.cache_write_tokens,
+            n.GEN_AI_USAGE_REASONING: r.reasoning_tokens or None,
+        }
+        if self._first_chunk is not None:
+            inference[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first_chunk
+            inference[n.LLM_TIME_TO_FIRST_CHUNK] = self._first_chunk
+        if isinstance(r, ToolPredictionResponse):
+            inference[n.LLM_TOOL_CALLS] = len(r.tool_predictions)
+        self.inference.set_attributes(inference)
+        if self.capture != "NO_CONTENT":
+            self._capture_output(r)
+
+    def _record_metrics(
+        self, duration: float, response: TokenSummary | None = None, exc: BaseException | None = None
+    ) -> None:
+        if self.instruments is None or self._outcome_recorded:
+            return
+        self._outcome_recorded = True
+        try:
+            self.instruments.record_call(
+                self._metric_attrs, self.provider, self.model, duration, response, exc
+            )
+        except Exception:  # metrics must never break the call
+            logger.debug("recording sik_llms metrics failed", exc_info=True)
+
+    def _capture_input(self, messages: list[dict[str, Any]]) -> None:
+        assert self.inference is not None
+        system = [m for m in messages if m.get("role") == "system"]
+        others = [m for m in messages if m.get("role") != "system"]
+        attrs = {
+            n.GEN_AI_INPUT_MESSAGES: json.dumps([_semconv_message(m) for m in others], default=str),
+        }
+        if system:
+            attrs[n.GEN_AI_SYSTEM_INSTRUCTIONS] = json.dumps(
+                [{"type": "text", "content": _text_of(m.get("content"))} for m in system]
+            )
+        self._content = attrs
+        if self.capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
+            self.inference.set_attributes(attrs)
+
+    def _capture_output(self, r: TokenSummary) -> None:
+        assert self.inference is not None
+        parts: list[dict[str, Any]] = []
+        if isinstance(r, TextResponse) and r.response:
+            parts.append({"type": "text", "content": r.response})
+        if isinstance(r, ToolPredictionResponse):
+            parts.extend(
+                {"type": "tool_call", "id": p.call_id, "name": p.name, "arguments": p.arguments}
+                for p in r.tool_predictions
+            )
+            if r.message:
+                parts.append({"type": "text", "content": r.message})
+        parsed = getattr(r, "parsed", None)
+        if parsed is not None:
+            dumped = parsed.model_dump() if hasattr(parsed, "model_dump") else parsed
+            parts.append({"type": "text", "content": json.dumps(dumped, default=str)})
+        output = json.dumps(
+            [{"role": "assistant", "parts": parts, "finish_reason": r.finish_reason or ""}], default=str
+        )
+        if self.capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
+            self.inference.set(n.GEN_AI_OUTPUT_MESSAGES, output)
+        if self.capture in ("EVENT_ONLY", "SPAN_AND_EVENT"):
+            event = {**getattr(self, "_content", {}), n.GEN_AI_OUTPUT_MESSAGES: output}
+            event[n.GEN_AI_OPERATION_NAME] = n.OP_CHAT
+            event[n.GEN_AI_REQUEST_MODEL] = self.model
+            self.inference.span.add_event(n.EVENT_INFERENCE_DETAILS, event, timestamp=_clock.time_ns())
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part.get("text", "") if isinstance(part, dict) else str(part) for part in content
+        )
+    return "" if content is None else str(content)
+
+
+def _semconv_message(message: dict[str, Any]) -> dict[str, Any]:
+    """A message in the GenAI conventions' shape: ``{role, parts: [{type, content}]}``."""
+    content = message.get("content")
+    parts: list[dict[str, Any]] = []
+    if isinstance(content, list):
+        for part in content:
+            if isinstance(part, dict) and part.get("type") in ("image_url", "image"):
+                parts.append({"type": "uri" if part.get("type") == "image_url" else "blob", "modality": "image"})
+            else:
+                parts.append({"type": "text", "content": _text_of([part])})
+    else:
+        parts.append({"type": "text", "content": _text_of(content)})
+    return {"role": message.get("role", "user"), "parts": parts}
