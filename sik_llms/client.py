@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Iterator
-from enum import Enum
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sik_llms import _clock, telemetry
@@ -19,7 +19,7 @@ from sik_llms.messages import normalize_messages
 from sik_llms.types import RESPONSE_TYPES, Event, Response, TokenSummary
 
 
-class RegisteredClients(str, Enum):
+class RegisteredClients(StrEnum):
     """The client classes ``create_client`` and ``Client.instantiate`` know by name."""
 
     OPENAI = "OpenAI"

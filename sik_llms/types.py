@@ -7,7 +7,7 @@ trace context of the ``llm.request`` span that produced it.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from opentelemetry.trace import Link
 
 
-class ReasoningEffort(str, Enum):
+class ReasoningEffort(StrEnum):
     """How hard a reasoning model (or the ReasoningAgent) should think."""
 
     LOW = "low"
