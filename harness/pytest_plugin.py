@@ -1,0 +1,1 @@
+"""sik-llms pytest plugin (being built: fixtures llm_spans, marker llm_cassette)."""
