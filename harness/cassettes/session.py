@@ -1,0 +1,149 @@
+"""``use_cassette``: one context manager that puts a cassette between sik_llms and the network.
+
+It installs the replay (or recording) transport through ``sik_llms.transport.use_transport``
+and, for virtual timing, a ``VirtualClock`` through ``sik_llms._clock.use_clock`` (both
+context-local: parallel tests do not see each other's cassette). On a clean exit it checks
+for unused interactions and writes what was recorded; when the block raised, it writes
+nothing (a cassette is only kept for code that worked) and lets the error through.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx2
+
+from harness.cassettes.format import Cassette, Interaction, load_cassette, save_cassette
+from harness.clock import VirtualClock
+from harness.matching import MatchConfig
+from harness.replay_transport import TIMINGS, CassetteTransport, Timing
+from sik_llms._clock import use_clock
+from sik_llms.transport import use_transport
+
+Mode = Literal["none", "once", "new_episodes", "all"]
+MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
+Unused = Literal["error", "warn", "ignore"]
+UNUSED_POLICIES: tuple[str, ...] = ("error", "warn", "ignore")
+
+
+class UnusedInteractionsError(AssertionError):
+    """The code under test made fewer requests than the cassette recorded."""
+
+
+class UnusedInteractionsWarning(UserWarning):
+    """Same as ``UnusedInteractionsError`` when the policy is ``unused='warn'``."""
+
+
+@dataclass
+class CassetteSession:
+    """What ``use_cassette`` yields: the cassette, its transports, clock and recorder."""
+
+    path: Path
+    mode: str
+    cassette: Cassette
+    transport: httpx2.BaseTransport | httpx2.AsyncBaseTransport
+    clock: VirtualClock | None
+    replay: CassetteTransport | None = None
+    recorder: Any = None  # harness.recording.RecordingTransport when recording
+    notes: list[str] = field(default_factory=list)
+
+    def unused(self) -> list[Interaction]:
+        return self.replay.unused() if self.replay is not None else []
+
+    @property
+    def recorded(self) -> list[Interaction]:
+        return list(self.recorder.interactions) if self.recorder is not None else []
+
+
+def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+@contextmanager
+def use_cassette(
+    path: str | Path,
+    mode: Mode = "none",
+    timing: Timing = "virtual",
+    *,
+    name: str | None = None,
+    unused: Unused = "error",
+    match: MatchConfig | None = None,
+    clock: VirtualClock | None = None,
+    real_transport: httpx2.BaseTransport | None = None,
+    real_async_transport: httpx2.AsyncBaseTransport | None = None,
+    speed: float = 1.0,
+) -> Iterator[CassetteSession]:
+    """Replay (and, outside CI, record) the cassette at ``path`` for the code in the block.
+
+    Modes: ``none`` replay only (default; a miss fails); ``once`` record if the file does not
+    exist, else replay; ``new_episodes`` replay, record misses and append them; ``all``
+    re-record everything. ``unused``: what to do when recorded interactions were never
+    requested (``error`` | ``warn`` | ``ignore``). ``real_transport`` /
+    ``real_async_transport`` are what recording talks to (default: the real network).
+    """
+    _check(mode, MODES, "mode")
+    _check(timing, TIMINGS, "timing")
+    _check(unused, UNUSED_POLICIES, "unused")
+    path = Path(path)
+    exists = path.is_file()
+    records = mode in ("new_episodes", "all") or (mode == "once" and not exists)
+    replays = mode in ("none", "new_episodes") or (mode == "once" and exists)
+
+    recorder = None
+    if records:
+        from harness.recording import RecordingTransport, refuse_recording_in_ci
+
+        refuse_recording_in_ci(path)
+        recorder = RecordingTransport(real_transport, real_async_transport)
+    if replays and (exists or mode == "none"):
+        cassette = load_cassette(path, name=name)
+    else:
+        cassette = Cassette(interactions=[], path=path, name=name)
+
+    if timing == "virtual" and replays:
+        clock = clock or VirtualClock()
+    replay = None
+    transport: Any = recorder
+    if replays:
+        replay = CassetteTransport(cassette, timing=timing, clock=clock, match=match, speed=speed,
+                                   fallback=recorder)
+        transport = replay
+    session = CassetteSession(path=path, mode=mode, cassette=cassette, transport=transport,
+                              clock=clock if replays else None, replay=replay, recorder=recorder)
+    succeeded = False
+    try:
+        with ExitStack() as stack:
+            stack.enter_context(use_transport(sync=transport, async_=transport))
+            if session.clock is not None:
+                stack.enter_context(use_clock(session.clock))
+            yield session
+        succeeded = True
+    finally:
+        if recorder is not None:
+            try:
+                if succeeded:  # keep cassettes only for code that worked
+                    base = cassette if mode == "new_episodes" else Cassette(interactions=[], path=path, name=name)
+                    recorder.write(base, path)
+            finally:
+                recorder.close()
+    if replay is not None and unused != "ignore" and replay.unused():
+        report = replay.unused_report()
+        if unused == "error":
+            raise UnusedInteractionsError(report)
+        warnings.warn(report, UnusedInteractionsWarning, stacklevel=3)
+
+
+__all__ = [
+    "MODES",
+    "CassetteSession",
+    "UnusedInteractionsError",
+    "UnusedInteractionsWarning",
+    "save_cassette",
+    "use_cassette",
+]
