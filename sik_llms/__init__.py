@@ -2,6 +2,7 @@
 
 __version__ = "0.5.0"
 
+from sik_llms.agent import ReasoningAgent
 from sik_llms.client import Client, RegisteredClients
 from sik_llms.telemetry import create_span_link
 from sik_llms.types import (
@@ -27,6 +28,7 @@ __all__ = [
     "Client",
     "ErrorEvent",
     "InfoEvent",
+    "ReasoningAgent",
     "ReasoningEffort",
     "RegisteredClients",
     "StructuredOutputResponse",

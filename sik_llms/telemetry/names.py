@@ -77,6 +77,10 @@ LLM_REASONING_TOOL_CALLS_TOTAL = "llm.reasoning.tool_calls.total"
 REASONING_ITERATION = "reasoning.iteration"
 REASONING_THINKING_CONTENT_LENGTH = "reasoning.thinking.content_length"
 REASONING_NEXT_ACTION = "reasoning.next_action"
+LLM_REASONING_MAX_ITERATIONS = "llm.reasoning.max_iterations"
+LLM_REASONING_SUCCESS = "llm.reasoning.success"
+REASONING_THINKING_CONTENT = "reasoning.thinking.content"  # only when content capture opts in
+REASONING_PARSE_ATTEMPTS = "reasoning.parse_attempts"
 TOOL_NAME = "tool.name"
 TOOL_ARGUMENTS_COUNT = "tool.arguments_count"
 
