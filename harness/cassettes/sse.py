@@ -63,7 +63,7 @@ def split_events(body: bytes) -> list[bytes]:
     splitter = SseSplitter()
     events = splitter.feed(body)
     tail = splitter.flush()
-    if tail and events and not tail.strip():
+    if tail and events and not tail[0].strip():
         events[-1] += tail[0]
     else:
         events.extend(tail)
