@@ -1,0 +1,292 @@
+"""Render a ``SpanTree`` as deterministic text: the plain tree, the X-ray view, the metrics.
+
+Plain style, one span per line (a line can be pasted into an ``assert_tree`` pattern)::
+
+    llm.request 1.20s llm.model=gpt-4o-mini llm.tokens.input=12
+    └── llm.openai.stream [CLIENT] 1.10s llm.streaming=true
+
+Kind is shown unless INTERNAL, status unless UNSET. By default only the attributes people
+look at (model, provider, tokens, cost, errors, tools, HTTP status) are shown; ``verbose=True``
+shows all of them, and ``attributes=[globs]`` picks your own. Volatile values (response and
+tool-call ids, ports, stack traces) are masked so snapshots do not churn; ``masks`` adds or
+(with a value of None) removes rules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from fnmatch import fnmatchcase
+from typing import Any
+
+from harness.tree import SpanNode, SpanTree
+
+DEFAULT_ATTRIBUTES: tuple[str, ...] = (
+    "llm.model",
+    "llm.provider",
+    "llm.tokens.*",
+    "llm.cost.*",
+    "llm.streaming",
+    "llm.cancelled",
+    "llm.reasoning.*",
+    "llm.response.finish_reason",
+    "reasoning.*",
+    "tool.name",
+    "error.type",
+    "http.request.method",
+    "http.response.status_code",
+    "http.request.resend_count",
+)
+
+Mask = str | Callable[[Any], Any]
+
+DEFAULT_MASKS: dict[str, Mask] = {
+    "gen_ai.response.id": "<id>",
+    "gen_ai.tool.call.id": "<id>",
+    "*.request_id": "<id>",
+    "server.port": "<port>",
+    "url.full": lambda v: re.sub(r"(//[^/:]+):\d+", r"\1:<port>", str(v)),
+    "exception.stacktrace": lambda v: str(v).strip().splitlines()[-1] if str(v).strip() else v,
+}
+
+_BARE = re.compile(r"[^\s\"'=\[\]]+")
+_TEXT_LIMIT = 80
+
+
+def render(
+    tree: SpanTree,
+    *,
+    style: str = "plain",
+    verbose: bool = False,
+    attributes: Iterable[str] | None = None,
+    masks: dict[str, Mask | None] | None = None,
+    durations: bool = True,
+) -> str:
+    """The whole tree as text ending in a newline (roots, orphans, unfinished, metrics)."""
+    if style not in ("plain", "xray"):
+        raise ValueError(f"style must be 'plain' or 'xray', not {style!r}")
+    rules = {**DEFAULT_MASKS, **(masks or {})}
+    view = _View(
+        xray=style == "xray",
+        verbose=verbose,
+        attributes=tuple(attributes) if attributes is not None else DEFAULT_ATTRIBUTES,
+        masks={k: v for k, v in rules.items() if v is not None},
+        durations=durations,
+    )
+    lines: list[str] = []
+    line = view.xray_line if style == "xray" else view.plain_line
+    for root in tree.roots:
+        if style == "xray":
+            lines.append(view.xray_header(root))
+        _walk(root, "", "", line, view, lines)
+    if tree.orphans:
+        lines += ["", "orphans (parent span not captured):"]
+        for orphan in tree.orphans:
+            _walk(orphan, "  ", "  ", line, view, lines)
+    if tree.unfinished:
+        lines += ["", "unfinished spans (started, never ended): " + ", ".join(tree.unfinished)]
+    if tree.metrics:
+        lines += ["", "metrics:"]
+        lines += ["  " + metric_line(point, view) for point in tree.metrics]
+    if not lines:
+        lines.append("(no spans)")
+    return "\n".join(lines) + "\n"
+
+
+def _walk(
+    node: SpanNode,
+    first: str,
+    rest: str,
+    line: Callable[[SpanNode], str],
+    view: _View,
+    out: list[str],
+) -> None:
+    out.append(first + line(node))
+    event_prefix = rest + ("│   " if node.children else "    ")
+    for event in node.events:
+        text = view.event_text(event)
+        if text is not None:
+            out.append(event_prefix + text)
+    slowest = view.slowest(node.children)
+    for i, child in enumerate(node.children):
+        last = i == len(node.children) - 1
+        out_line = len(out)
+        _walk(child, rest + ("└── " if last else "├── "), rest + ("    " if last else "│   "), line, view, out)
+        if child is slowest:
+            out[out_line] += "  ◀ slowest"
+
+
+class _View:
+    def __init__(
+        self, *, xray: bool, verbose: bool, attributes: tuple[str, ...], masks: dict[str, Mask], durations: bool
+    ) -> None:
+        self.xray = xray
+        self.verbose = verbose
+        self.attributes = attributes
+        self.masks = masks
+        self.durations = durations
+
+    # ------------------------------------------------------------------ plain
+
+    def plain_line(self, node: SpanNode) -> str:
+        parts = [node.name]
+        if node.kind != "INTERNAL":
+            parts.append(f"[{node.kind}]")
+        if self.durations:
+            parts.append(format_duration(node.duration_ns))
+        if node.status != "UNSET":
+            parts.append(f"status={node.status}")
+            if node.status_description:
+                parts.append("status.description=" + self.value(node.status_description, "status.description"))
+        parts += [f"{key}={self.value(value, key)}" for key, value in self.selected(node.attributes)]
+        return " ".join(parts)
+
+    def selected(self, attributes: dict[str, Any]) -> list[tuple[str, Any]]:
+        keys = sorted(attributes)
+        if not self.verbose:
+            keys = [k for k in keys if any(fnmatchcase(k, glob) for glob in self.attributes)]
+        return [(k, attributes[k]) for k in keys]
+
+    def value(self, value: Any, key: str) -> str:
+        for glob, mask in self.masks.items():
+            if fnmatchcase(key, glob):
+                value = mask(value) if callable(mask) else mask
+                if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
+                    return value
+                break
+        return format_value(value, limit=None if self.verbose else _TEXT_LIMIT)
+
+    def event_text(self, event: Any) -> str | None:
+        attrs = dict(event.attributes or {})
+        if not self.verbose:
+            if event.name != "exception":
+                return None
+            attrs = {k: v for k, v in attrs.items() if k in ("exception.type", "exception.message")}
+        return " ".join(["·", event.name, *(f"{k}={self.value(v, k)}" for k, v in sorted(attrs.items()))])
+
+    # ------------------------------------------------------------------ xray
+
+    def slowest(self, children: list[SpanNode]) -> SpanNode | None:
+        if not self.xray or len(children) < 2 or not self.durations:
+            return None
+        longest = max(child.duration_ns for child in children)
+        if longest == 0:
+            return None
+        return next(child for child in children if child.duration_ns == longest)
+
+    def xray_header(self, root: SpanNode) -> str:
+        tokens, cost = _totals(root)
+        parts = [f"trace {root.trace_id}"]
+        if self.durations:
+            parts.append(f"{format_duration(root.duration_ns)} total")
+        if tokens:
+            parts.append(f"{tokens} tokens")
+        if cost:
+            parts.append(f"${format_cost(cost)}")
+        return f"{parts[0]} ({', '.join(parts[1:])})" if len(parts) > 1 else parts[0]
+
+    def xray_line(self, node: SpanNode) -> str:
+        parts = [node.name]
+        if self.durations:
+            parts.append(f"({format_duration(node.duration_ns)})")
+        tokens_in, tokens_out = _tokens(node.attributes)
+        if tokens_in is not None or tokens_out is not None:
+            parts.append(f"{tokens_in or 0}→{tokens_out or 0} tokens")
+        cost = node.attributes.get("llm.cost.total")
+        if cost:
+            parts.append(f"${format_cost(cost)}")
+        model = node.attributes.get("llm.model")
+        if model:
+            parts.append(str(model))
+        if node.status == "ERROR":
+            error = node.attributes.get("error.type") or node.status_description or ""
+            parts.append(f"ERROR {error}".rstrip())
+        return " ".join(parts)
+
+
+def _tokens(attributes: dict[str, Any]) -> tuple[Any, Any]:
+    tokens_in = attributes.get("llm.tokens.input", attributes.get("gen_ai.usage.input_tokens"))
+    tokens_out = attributes.get("llm.tokens.output", attributes.get("gen_ai.usage.output_tokens"))
+    return tokens_in, tokens_out
+
+
+def _totals(node: SpanNode) -> tuple[int, float]:
+    """Tokens and cost of a subtree, counting each call once (the outermost span that has them)."""
+    tokens_in, tokens_out = _tokens(node.attributes)
+    if tokens_in is not None or tokens_out is not None:
+        return int(tokens_in or 0) + int(tokens_out or 0), float(node.attributes.get("llm.cost.total") or 0)
+    tokens, cost = 0, 0.0
+    for child in node.children:
+        child_tokens, child_cost = _totals(child)
+        tokens += child_tokens
+        cost += child_cost
+    return tokens, cost
+
+
+# ---------------------------------------------------------------------- formatting
+
+
+def format_duration(ns: int) -> str:
+    """``1.25s``, ``350ms``, ``4.2ms``, ``12us``: fixed rules, so equal durations render equally."""
+    if ns >= 1_000_000_000:
+        return f"{ns / 1e9:.2f}s"
+    if ns >= 10_000_000:
+        return f"{ns / 1e6:.0f}ms"
+    if ns >= 1_000_000:
+        return f"{ns / 1e6:.1f}ms"
+    return f"{ns // 1000}us"
+
+
+def format_cost(cost: float) -> str:
+    return f"{cost:.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def format_value(value: Any, limit: int | None = None) -> str:
+    """Attribute values as pattern tokens: bare words, numbers, true/false, else JSON quoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(format_value(v, limit) for v in value) + "]"
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    if _BARE.fullmatch(text) and parse_scalar(text) == text and text != "...":
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def parse_scalar(token: str) -> Any:
+    """Inverse of ``format_value`` for one token: JSON strings/lists, booleans, numbers, words."""
+    if token.startswith(('"', "[")):
+        try:
+            parsed = json.loads(token)
+        except json.JSONDecodeError:
+            return token
+        return parsed
+    if token in ("true", "True"):
+        return True
+    if token in ("false", "False"):
+        return False
+    for kind in (int, float):
+        try:
+            return kind(token)
+        except ValueError:
+            pass
+    return token
+
+
+def metric_line(point: dict[str, Any], view: _View | None = None) -> str:
+    """``name (unit) label=value ... value=N`` or the histogram's count, sum, min, max, buckets."""
+    unit = f" ({point['unit']})" if point.get("unit") else ""
+    labels = " ".join(f"{k}={format_value(v)}" for k, v in point["attributes"].items())
+    head = f"{point['name']}{unit} {point['type']}" + (f" {labels}" if labels else "")
+    if point["type"] == "histogram":
+        buckets = ",".join(f"{format_value(b)}:{n}" for b, n in point["buckets"].items())
+        return (
+            f"{head} count={point['count']} sum={format_value(point['sum'])} "
+            f"min={format_value(point['min'])} max={format_value(point['max'])} buckets=[{buckets}]"
+        )
+    return f"{head} value={format_value(point['value'])}"
