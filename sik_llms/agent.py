@@ -191,7 +191,9 @@ class ReasoningAgent(Client):
 
     ``tools`` may be plain functions (their signature and docstring describe them) or
     ``Tool`` definitions with a ``func``. ``reasoning_effort`` labels the run's telemetry and
-    is passed to the models that support reasoning.
+    is passed to the models that support reasoning. ``model_kwargs`` (``api_key``,
+    ``temperature``, ...) go to the reasoning and final-answer clients, and to the tools client
+    when it uses the same model (otherwise pass ``tools_kwargs``).
     """
 
     provider = "agent"
@@ -209,6 +211,7 @@ class ReasoningAgent(Client):
         reasoning_effort: ReasoningEffort | str | None = ReasoningEffort.MEDIUM,
         max_parse_retries: int = 2,
         name: str = DEFAULT_AGENT_NAME,
+        tools_kwargs: dict[str, Any] | None = None,
         **model_kwargs: Any,
     ) -> None:
         from sik_llms import create_client
@@ -239,6 +242,9 @@ class ReasoningAgent(Client):
         self.agent_provider: str = getattr(self._reasoning_client, "provider", "") or "unknown"
         self._tools_model = tools_model_name or model_name
         self._tools_client_type = tools_client_type
+        # the tools model gets the chat kwargs (api_key, base_url, ...) only if it is the same model
+        same_model = self._tools_model == model_name and tools_client_type is None
+        self._tools_kwargs = dict(tools_kwargs if tools_kwargs is not None else model_kwargs if same_model else {})
         self._tool_clients: dict[str, Client] = {}
 
     # ------------------------------------------------------------------ entry points
@@ -359,7 +365,11 @@ class ReasoningAgent(Client):
             from sik_llms import create_client
             from sik_llms.tools import ToolChoice
 
-            kwargs: dict[str, Any] = {"tools": [tool], "tool_choice": ToolChoice.REQUIRED}
+            kwargs: dict[str, Any] = {
+                **self._tools_kwargs,
+                "tools": [tool],
+                "tool_choice": ToolChoice.REQUIRED,
+            }
             if self._tools_client_type is not None:
                 kwargs["client_type"] = self._tools_client_type
             client = self._tool_clients[tool.name] = create_client(self._tools_model, **kwargs)
@@ -480,7 +490,7 @@ class _AgentRun:
             for attempt in range(1, attempts + 1):
                 try:
                     response = yield _Infer(agent._reasoning_client, messages, span)
-                except (ValidationError, json.JSONDecodeError) as exc:
+                except _parse_errors() as exc:
                     problem = f"{type(exc).__name__}: {exc}"
                 else:
                     self._add(response)
@@ -741,6 +751,13 @@ def _supports_reasoning(model_name: str) -> bool:
 
     info = get_model_info(model_name)
     return bool(info is not None and info.supports_reasoning)
+
+
+def _parse_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "the model's step was not valid" (retried), not "the call failed"."""
+    from sik_llms.errors import StructuredOutputError
+
+    return (StructuredOutputError, ValidationError, json.JSONDecodeError)
 
 
 def _parse_step(response: Any) -> tuple[ReasoningStep | None, str]:
