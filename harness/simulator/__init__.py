@@ -1,0 +1,150 @@
+"""Provider simulator: OpenAI and Anthropic on loopback, wire-faithful, scripted, with latency and faults.
+
+Use it from Python (tests, demos, loads)::
+
+    with Simulator(scenario="travel_agent", latency=Latency(ttft=0.1, tps=50)) as sim:
+        client = openai.OpenAI(base_url=sim.openai_base_url, api_key="sk-sim")
+        anthropic.Anthropic(base_url=sim.anthropic_base_url, api_key="sk-sim")
+        sim.set_faults([fault_rule_from_dict({"kind": "429", "first": 1})])
+        ...
+        assert sim.requests[0].json["model"] == "gpt-4o-mini"
+
+or from the shell: ``sik-llms simulate --port 8900 --scenario travel_agent``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from harness.simulator.app import RecordedRequest, SimulatorApp
+from harness.simulator.cassette import CassetteError, load_cassette
+from harness.simulator.faults import (
+    Fault,
+    FaultInjector,
+    FaultKind,
+    FaultRule,
+    fault_rule_from_dict,
+    parse_fault_spec,
+)
+from harness.simulator.httpserver import BackgroundServer
+from harness.simulator.latency import Latency
+from harness.simulator.scenario import Scenario, ScenarioError
+
+__all__ = [
+    "CassetteError",
+    "Fault",
+    "FaultKind",
+    "FaultRule",
+    "Latency",
+    "RecordedRequest",
+    "Scenario",
+    "ScenarioError",
+    "Simulator",
+    "build_app",
+    "fault_rule_from_dict",
+    "parse_fault_spec",
+]
+
+FaultsArg = list[FaultRule | Fault | str | dict[str, Any]] | FaultRule | Fault | str | None
+
+
+def _rules(faults: FaultsArg) -> list[FaultRule]:
+    if faults is None:
+        return []
+    items = faults if isinstance(faults, list) else [faults]
+    out: list[FaultRule] = []
+    for item in items:
+        if isinstance(item, FaultRule):
+            out.append(item)
+        elif isinstance(item, Fault):
+            out.append(FaultRule(item))
+        elif isinstance(item, str):
+            out.append(parse_fault_spec(item))
+        else:
+            out.append(fault_rule_from_dict(item))
+    return out
+
+
+def build_app(scenario: Scenario | str | Path | dict[str, Any] | None = None, cassette: str | Path | None = None,
+              latency: Latency | None = None, faults: FaultsArg = None, seed: int = 0,
+              cassette_repeat: bool = True) -> SimulatorApp:
+    """The request planner, configured (shared by ``Simulator``, the CLI and the benchmark)."""
+    if isinstance(scenario, dict):
+        scenario = Scenario.from_dict(scenario)
+    elif isinstance(scenario, str | Path):
+        scenario = Scenario.load(scenario)
+    served = load_cassette(cassette, repeat=cassette_repeat) if cassette is not None else None
+    return SimulatorApp(scenario=scenario, cassette=served, latency=latency,
+                        faults=FaultInjector(_rules(faults), seed=seed), seed=seed)
+
+
+class Simulator:
+    """Context manager: the simulator on a free loopback port in a background thread.
+
+    ``scenario`` is a ``Scenario``, a YAML path, a bundled scenario name or a dict; ``cassette``
+    serves a vcrpy cassette instead; ``faults`` are ``FaultRule``s, ``Fault``s, CLI-style strings
+    (``"429:first=2"``) or dicts. ``requests`` lists what the server received.
+    """
+
+    def __init__(self, scenario: Scenario | str | Path | dict[str, Any] | None = None,
+                 cassette: str | Path | None = None, latency: Latency | None = None, faults: FaultsArg = None,
+                 seed: int = 0, host: str = "127.0.0.1", port: int = 0, cassette_repeat: bool = True) -> None:
+        self.app = build_app(scenario, cassette, latency, faults, seed, cassette_repeat)
+        self._server = BackgroundServer(self.app.plan, host, port)
+        self.host = host
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> Simulator:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # -- addresses ----------------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        """For ``openai.OpenAI(base_url=...)`` (the SDK appends /chat/completions etc.)."""
+        return f"{self.base_url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """For ``anthropic.Anthropic(base_url=...)`` (the SDK appends /v1/messages)."""
+        return self.base_url
+
+    # -- runtime control and inspection ---------------------------------------------------------
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self.app.requests
+
+    def set_faults(self, faults: FaultsArg, seed: int | None = None) -> None:
+        """Replace the active fault rules (takes effect for the next request)."""
+        self.app.faults.set(_rules(faults), seed)
+
+    def clear_faults(self) -> None:
+        self.app.faults.set([])
+
+    def set_latency(self, latency: Latency | None) -> None:
+        self.app.latency = latency
+
+    def reset(self) -> None:
+        """Forget received requests and rule counters (between test phases)."""
+        self.app.requests.clear()
+        self.app.scenario.reset()

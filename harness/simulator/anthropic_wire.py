@@ -1,0 +1,207 @@
+"""Anthropic Messages wire format: request in, JSON and SSE out.
+
+Stream order as recorded from the real API: message_start, then per content block
+content_block_start / content_block_delta... / content_block_stop (a ``ping`` right after the
+first block starts), message_delta (stop_reason and usage, repeating input_tokens and the cache
+counts like newer API versions), message_stop. Thinking blocks stream thinking_delta pieces and
+end with a signature_delta; tool_use blocks start with ``input: {}`` and stream input_json_delta.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from harness.simulator.ids import IdMaker
+from harness.simulator.model import Answer, RequestView, ToolSpec, Usage, WireError
+from harness.simulator.openai_wire import DUMPS, Sse
+from harness.simulator.tokens import count_tokens, split_fixed, split_pieces
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if isinstance(block, dict) and block.get("type") == "text":
+                parts.append(str(block.get("text", "")))
+            elif isinstance(block, dict) and block.get("type") == "tool_result":
+                parts.append(_text_of(block.get("content")))
+        return " ".join(parts)
+    return ""
+
+
+def _has_user_text(content: Any) -> bool:
+    if isinstance(content, str):
+        return True
+    return isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "text" for b in content)
+
+
+def _has_cache_control(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "cache_control" in value or any(_has_cache_control(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_cache_control(v) for v in value)
+    return False
+
+
+def _cache_prefix(body: dict[str, Any]) -> list[Any]:
+    """The prompt prefix up to the last cache_control breakpoint (tools, system, messages order)."""
+    sequence: list[Any] = list(body.get("tools") or [])
+    system = body.get("system")
+    sequence += system if isinstance(system, list) else ([system] if system else [])
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        sequence += content if isinstance(content, list) else [message]
+    last = max((i for i, part in enumerate(sequence) if _has_cache_control(part)), default=-1)
+    return sequence[: last + 1]
+
+
+def view_messages(body: dict[str, Any]) -> RequestView:
+    """Validate a /v1/messages request like the API does (cheap checks) and view it."""
+    for field in ("model", "max_tokens", "messages"):
+        if field not in body:
+            raise WireError(400, f"{field}: Field required", type="invalid_request_error")
+    model, messages = body["model"], body["messages"]
+    if not isinstance(messages, list) or not isinstance(model, str):
+        raise WireError(400, "messages: Input should be a valid list", type="invalid_request_error")
+    if not isinstance(body["max_tokens"], int) or body["max_tokens"] < 1:
+        raise WireError(400, "max_tokens: Input should be greater than or equal to 1", type="invalid_request_error")
+    thinking = body.get("thinking") or {}
+    if thinking.get("type") == "enabled" and thinking.get("budget_tokens", 0) >= body["max_tokens"]:
+        raise WireError(400, "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
+                        "documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+                        "#max-tokens-and-context-window-size", type="invalid_request_error")
+    system = body.get("system")
+    texts = [f"system: {_text_of(system)}"] if system else []
+    texts += [f"{m.get('role')}: {_text_of(m.get('content'))}" for m in messages if isinstance(m, dict)]
+    last_user = next((_text_of(m.get("content")) for m in reversed(messages)
+                      if isinstance(m, dict) and m.get("role") == "user" and _has_user_text(m.get("content"))), "")
+    results = sum(
+        1 for m in messages if isinstance(m, dict) and isinstance(m.get("content"), list)
+        for b in m["content"] if isinstance(b, dict) and b.get("type") == "tool_result"
+    )
+    tools = [ToolSpec(t["name"], t.get("input_schema") or {"type": "object", "properties": {}})
+             for t in body.get("tools") or [] if isinstance(t, dict) and "name" in t]
+    choice = body.get("tool_choice") or {}
+    forced = "*" if choice.get("type") == "any" else choice.get("name") if choice.get("type") == "tool" else None
+    output_format = body.get("output_format") or (body.get("output_config") or {}).get("format") or {}
+    schema = output_format.get("schema") if output_format.get("type") == "json_schema" else None
+    prompt_text = "\n".join(texts)
+    tool_text = DUMPS(body.get("tools")) if body.get("tools") else ""
+    prefix = _cache_prefix(body)
+    prefix_text = DUMPS(prefix) if prefix else ""
+    return RequestView(
+        provider="anthropic", api="messages", model=model, stream=bool(body.get("stream")),
+        include_usage=True, last_user_text=last_user, prompt_text=prompt_text,
+        prompt_tokens=count_tokens(prompt_text) + count_tokens(tool_text) + 3 * len(texts) + 4,
+        cache_prefix_tokens=min(count_tokens(prefix_text), count_tokens(prompt_text) + count_tokens(tool_text)),
+        cache_prefix_key=hashlib.sha256(DUMPS([model, prefix]).encode()).hexdigest() if prefix else "",
+        has_tool_results=results > 0, tool_result_count=results, tools=tools, forced_tool=forced if tools else None,
+        response_format="json_schema" if schema else None, response_schema=schema,
+        thinking=thinking.get("type") in ("enabled", "adaptive"), max_tokens=body["max_tokens"], body=body,
+    )
+
+
+def _usage(u: Usage) -> dict[str, Any]:
+    return {"input_tokens": u.input_tokens, "cache_creation_input_tokens": u.cache_creation_input_tokens,
+            "cache_read_input_tokens": u.cache_read_input_tokens,
+            "cache_creation": {"ephemeral_5m_input_tokens": u.cache_creation_input_tokens,
+                               "ephemeral_1h_input_tokens": 0},
+            "output_tokens": u.output_tokens, "service_tier": "standard"}
+
+
+def _stop_reason(answer: Answer) -> str:
+    mapping = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+    if answer.stop_reason:
+        return mapping.get(answer.stop_reason, answer.stop_reason)
+    if answer.truncated:
+        return "max_tokens"
+    if answer.refusal is not None:
+        return "refusal"
+    return "tool_use" if answer.tool_calls else "end_turn"
+
+
+def _blocks(answer: Answer, ids: IdMaker) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if answer.thinking:
+        blocks.append({"type": "thinking", "thinking": answer.thinking, "signature": ids.signature()})
+    text = answer.refusal if answer.refusal is not None else answer.text
+    if text is not None and (text or not answer.tool_calls):
+        blocks.append({"type": "text", "text": text})
+    for call in answer.tool_calls:
+        args = json.loads(call.arguments) if isinstance(call.arguments, str) else call.arguments
+        blocks.append({"type": "tool_use", "id": call.id or ids.toolu(), "name": call.name, "input": args})
+    return blocks
+
+
+def render_messages(view: RequestView, answer: Answer, usage: Usage, ids: IdMaker) -> dict[str, Any]:
+    """A ``message`` object."""
+    return {"model": answer.model or view.model, "id": ids.message(), "type": "message", "role": "assistant",
+            "content": _blocks(answer, ids), "stop_reason": _stop_reason(answer), "stop_sequence": None,
+            "usage": _usage(usage)}
+
+
+def stream_messages(view: RequestView, answer: Answer, usage: Usage, ids: IdMaker) -> Sse:
+    """The Messages SSE sequence."""
+    sse = Sse()
+    start_usage = {**_usage(usage), "output_tokens": 1}
+    sse.named("message_start", {"type": "message_start", "message": {
+        "model": answer.model or view.model, "id": ids.message(), "type": "message", "role": "assistant",
+        "content": [], "stop_reason": None, "stop_sequence": None, "usage": start_usage}})
+    for index, block in enumerate(_blocks(answer, ids)):
+        kind = block["type"]
+        if kind == "thinking":
+            start = {"type": "thinking", "thinking": "", "signature": ""}
+        elif kind == "text":
+            start = {"type": "text", "text": ""}
+        else:
+            start = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
+        sse.named("content_block_start", {"type": "content_block_start", "index": index, "content_block": start},
+                  1 if kind == "tool_use" else 0)
+        if index == 0:
+            sse.named("ping", {"type": "ping"})
+        if kind == "thinking":
+            for piece in split_pieces(block["thinking"]):
+                sse.named("content_block_delta", {"type": "content_block_delta", "index": index,
+                                                  "delta": {"type": "thinking_delta", "thinking": piece}},
+                          count_tokens(piece))
+            sse.named("content_block_delta", {"type": "content_block_delta", "index": index,
+                                              "delta": {"type": "signature_delta", "signature": block["signature"]}})
+        elif kind == "text":
+            for piece in split_pieces(block["text"]):
+                sse.named("content_block_delta", {"type": "content_block_delta", "index": index,
+                                                  "delta": {"type": "text_delta", "text": piece}},
+                          count_tokens(piece))
+        else:
+            arguments = DUMPS(block["input"])
+            for piece in ["", *split_fixed(arguments)]:
+                sse.named("content_block_delta", {"type": "content_block_delta", "index": index,
+                                                  "delta": {"type": "input_json_delta", "partial_json": piece}},
+                          count_tokens(piece))
+        sse.named("content_block_stop", {"type": "content_block_stop", "index": index})
+    final = _usage(usage)
+    final.pop("cache_creation")
+    final.pop("service_tier")
+    sse.named("message_delta", {"type": "message_delta",
+                                "delta": {"stop_reason": _stop_reason(answer), "stop_sequence": None},
+                                "usage": final})
+    sse.named("message_stop", {"type": "message_stop"})
+    return sse
+
+
+DEFAULT_MODELS = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1", "claude-3-7-sonnet-20250219",
+                  "claude-3-5-haiku-20241022")
+
+
+def models_list(models: list[str]) -> dict[str, Any]:
+    data = [model_object(m) for m in models]
+    return {"data": data, "has_more": False, "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None}
+
+
+def model_object(model: str) -> dict[str, Any]:
+    return {"type": "model", "id": model, "display_name": model.replace("-", " ").title(),
+            "created_at": "2025-02-24T00:00:00Z"}
