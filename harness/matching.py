@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from harness.cassettes.format import Cassette, Interaction
+from harness.scan import redact, redact_data
 
 #: Request fields that legitimately change between runs; dotted paths, ``*`` = any key/index.
 DEFAULT_VOLATILE_FIELDS: tuple[str, ...] = (
@@ -87,10 +88,10 @@ def canonical_body(body: bytes, ignore_fields: Iterable[str] = ()) -> Any:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return body.strip()
+        return redact(body.decode("utf-8", "replace")).encode("utf-8").strip()
     for path in ignore_fields:
         data = _drop_path(data, path.split("."))
-    return data
+    return redact_data(data)  # recordings are scrubbed: compare live requests scrubbed too
 
 
 @dataclass
