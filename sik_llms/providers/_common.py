@@ -1,0 +1,139 @@
+"""Helpers both provider modules share: API keys, error mapping, structured-output validation.
+
+Everything here is provider-neutral in shape; each provider module passes in what is specific
+(its SDK's exception classes are recognised by duck typing on ``status_code`` / ``body``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+from pydantic import BaseModel, ValidationError
+
+from sik_llms import errors
+
+
+def resolve_api_key(api_key: str | None, env_var: str, provider: str, *, allow_dummy: bool) -> str:
+    """The key from the argument or the environment; a clear error when neither has one."""
+    key = api_key or os.environ.get(env_var)
+    if key:
+        return key
+    if allow_dummy:  # OpenAI-compatible servers (vLLM, Ollama, simulators) usually ignore the key
+        return "sk-no-key-required"
+    raise errors.MissingAPIKeyError(
+        f"No {provider} API key: set the {env_var} environment variable or pass api_key=... "
+        "to the client.",
+        provider=provider,
+    )
+
+
+def server_address(base_url: str | None, default_host: str) -> tuple[str, int]:
+    """Host and port the requests go to (for ``server.address`` / ``server.port``)."""
+    if not base_url:
+        return default_host, 443
+    parts = urlsplit(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.hostname or default_host, port
+
+
+def _body_error(body: Any) -> tuple[str | None, str | None]:
+    """(error type, message) from an error body in OpenAI's or Anthropic's envelope."""
+    if isinstance(body, Mapping):
+        inner = body.get("error") if isinstance(body.get("error"), Mapping) else body
+        etype = inner.get("type") or inner.get("code")
+        message = inner.get("message")
+        return (str(etype) if etype else None), (str(message) if message is not None else None)
+    if isinstance(body, str) and body:
+        return None, body
+    return None, None
+
+
+def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> BaseException:
+    """The typed ``LLMError`` for an SDK/transport failure (other exceptions come back as is)."""
+    if isinstance(exc, errors.LLMError):
+        if partial_text and not exc.partial_text:
+            exc.partial_text = partial_text
+        return exc
+    status = getattr(exc, "status_code", None)
+    response = getattr(exc, "response", None)
+    if hasattr(exc, "body") and (isinstance(status, int) or type(exc).__name__ == "APIError"):
+        etype, message = _body_error(exc.body)
+        # In-stream errors arrive with HTTP 200 (or no status): the error type tells the real one.
+        if isinstance(status, int) and status >= 400:
+            effective = status
+        else:
+            effective = errors.status_for_error_type(etype) or 500
+        cls = errors.class_for_status(effective)
+        if effective == 500 and etype == "overloaded_error":
+            cls = errors.OverloadedError
+        headers = getattr(response, "headers", None)
+        return cls(
+            message or getattr(exc, "message", None) or str(exc),
+            status=effective,
+            provider=provider,
+            error_type=etype,
+            retry_after=errors.parse_retry_after(headers) if effective == 429 else None,
+            partial_text=partial_text,
+            body=exc.body,
+        )
+    name = type(exc).__name__
+    if name in ("APIConnectionError", "APITimeoutError") or isinstance(exc, httpx2.TransportError):
+        cause = exc.__cause__ or exc.__context__
+        detail = f"{exc}" + (f" ({type(cause).__name__}: {cause})" if cause and str(cause) not in str(exc) else "")
+        return errors.ConnectionError(
+            f"could not complete the request to {provider}: {detail}",
+            provider=provider,
+            error_type="timeout" if "Timeout" in name or isinstance(exc, httpx2.TimeoutException) else None,
+            partial_text=partial_text,
+        )
+    if isinstance(exc, json.JSONDecodeError) or name == "APIResponseValidationError":
+        return errors.MalformedStreamError(
+            f"{provider} sent data that could not be parsed: {exc}",
+            provider=provider,
+            partial_text=partial_text,
+        )
+    return exc
+
+
+def validate_structured(model: type[BaseModel], data: Any, provider: str) -> BaseModel:
+    """Validate output into the caller's model; a failure raises StructuredOutputError."""
+    try:
+        if isinstance(data, str):
+            return model.model_validate_json(data)
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise errors.StructuredOutputError(
+            f"the {provider} model's output does not match {model.__name__}: {exc}",
+            provider=provider,
+            raw=data,
+        ) from exc
+
+
+def parse_json_output(text: str, provider: str) -> Any:
+    """Parse JSON output for a raw-schema (dict) response_format."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise errors.StructuredOutputError(
+            f"the {provider} model's output is not valid JSON: {exc}", provider=provider, raw=text
+        ) from exc
+
+
+def loads_arguments(raw: str) -> dict[str, Any]:
+    """Tool-call arguments JSON -> dict (empty for an empty string)."""
+    if not raw or not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise errors.MalformedStreamError(f"tool call arguments are not valid JSON: {raw[:200]!r}") from exc
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def drop_none(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if v is not None}

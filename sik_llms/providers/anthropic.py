@@ -1,0 +1,623 @@
+"""Anthropic Messages: streaming, thinking, tools, structured output, prompt caching.
+
+All wire knowledge for Anthropic lives here: system messages become system blocks, extended
+thinking (budget from ``reasoning_effort`` or ``thinking_budget_tokens``) drops sampling
+parameters and raises ``max_tokens``, structured output runs through a forced tool whose input
+is validated into the caller's pydantic model (a failure raises, never swallowed), prompt
+caching marks blocks ephemeral. Usage: ``input_tokens`` excludes cache reads and writes; in
+streams ``message_start`` gives the first numbers and a later ``message_delta`` that repeats
+them wins.
+
+About the SDK's own tracing: anthropic 2.x emits a ``CLIENT`` span per API call whenever an
+OpenTelemetry tracer provider can be loaded, unless the client is built with
+``open_telemetry=False`` (or ``ANTHROPIC_OPEN_TELEMETRY=false`` is set) - it also injects
+``traceparent`` unless ``propagation`` is off. Pass ``sdk_open_telemetry=`` to choose; the
+default (None) keeps the SDK's own behaviour so the composing decision stays with telemetry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from sik_llms import errors
+from sik_llms.client import Client, RegisteredClients
+from sik_llms.models import ModelInfo, get_model_info
+from sik_llms.providers._common import (
+    drop_none,
+    map_exception,
+    resolve_api_key,
+    server_address,
+    validate_structured,
+)
+from sik_llms.tools import Tool, ToolChoice
+from sik_llms.transport import async_http_client, sync_http_client
+from sik_llms.types import (
+    Event,
+    ReasoningEffort,
+    Response,
+    StructuredOutputResponse,
+    TextChunkEvent,
+    TextResponse,
+    ThinkingChunkEvent,
+    TokenSummary,
+    ToolPrediction,
+    ToolPredictionResponse,
+)
+
+PROVIDER = "anthropic"
+ENV_KEY = "ANTHROPIC_API_KEY"
+THINKING_BUDGETS = {ReasoningEffort.LOW: 4_000, ReasoningEffort.MEDIUM: 16_000, ReasoningEffort.HIGH: 32_000}
+MIN_THINKING_BUDGET = 1_024
+DEFAULT_MAX_TOKENS = 4_096
+STRUCTURED_TOOL_DESCRIPTION = "Return the answer by calling this tool with arguments matching its schema."
+
+
+def fill_usage(
+    summary: TokenSummary,
+    info: ModelInfo | None,
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    cache_read: int,
+    cache_write: int,
+    reasoning: int = 0,
+) -> None:
+    """Anthropic rules: input excludes cache; reads and writes have their own prices."""
+    summary.input_tokens = input_tokens
+    summary.output_tokens = output_tokens
+    summary.cache_read_tokens = cache_read
+    summary.cache_write_tokens = cache_write
+    summary.reasoning_tokens = reasoning
+    if info is None or not info.is_priced:
+        return
+    summary.input_cost = info.cost(input_tokens, info.input_price)
+    summary.output_cost = info.cost(output_tokens, info.output_price)
+    read_price = info.cache_read_price if info.cache_read_price is not None else (info.input_price or 0) * 0.1
+    write_price = info.cache_write_price if info.cache_write_price is not None else (info.input_price or 0) * 1.25
+    summary.cache_read_cost = info.cost(cache_read, read_price)
+    summary.cache_write_cost = info.cost(cache_write, write_price)
+
+
+class AnthropicParser:
+    """Messages stream events (or one full Message) -> events + one response. No I/O."""
+
+    def __init__(
+        self,
+        request_model: str,
+        kind: str = "text",
+        structured: type[BaseModel] | dict | None = None,
+        structured_tool: str | None = None,
+    ) -> None:
+        self.request_model = request_model
+        self.kind = kind
+        self.structured = structured
+        self.structured_tool = structured_tool
+        self._text: list[str] = []
+        self._thinking: list[str] = []
+        self._blocks: dict[int, dict[str, Any]] = {}
+        self.model: str | None = None
+        self.response_id: str | None = None
+        self.finish_reason: str | None = None
+        self.usage = {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0, "reasoning": 0}
+        self._saw_usage = False
+
+    @property
+    def text(self) -> str:
+        return "".join(self._text)
+
+    def _take_usage(self, usage: Any) -> None:
+        if usage is None:
+            return
+        self._saw_usage = True
+        for ours, theirs in (
+            ("input", "input_tokens"),
+            ("output", "output_tokens"),
+            ("cache_read", "cache_read_input_tokens"),
+            ("cache_write", "cache_creation_input_tokens"),
+        ):
+            value = getattr(usage, theirs, None)
+            if value is not None:  # later (message_delta) values win when present
+                self.usage[ours] = value
+        details = getattr(usage, "output_tokens_details", None)
+        if details is not None and getattr(details, "thinking_tokens", None) is not None:
+            self.usage["reasoning"] = details.thinking_tokens
+
+    def feed(self, event: Any) -> list[Event]:
+        etype = getattr(event, "type", "")
+        if etype == "message_start":
+            message = event.message
+            self.response_id, self.model = message.id, message.model
+            self._take_usage(message.usage)
+            return []
+        if etype == "content_block_start":
+            block = event.content_block
+            self._blocks[event.index] = {
+                "type": block.type,
+                "name": getattr(block, "name", None),
+                "id": getattr(block, "id", None),
+                "json": "",
+                "input": getattr(block, "input", None),
+            }
+            if block.type == "redacted_thinking":
+                return [ThinkingChunkEvent(content=getattr(block, "data", ""), is_redacted=True)]
+            if block.type == "text" and getattr(block, "text", ""):
+                return self._add_text(block.text)
+            if block.type == "thinking" and getattr(block, "thinking", ""):
+                self._thinking.append(block.thinking)
+                return [ThinkingChunkEvent(content=block.thinking)]
+            return []
+        if etype == "content_block_delta":
+            delta = event.delta
+            dtype = getattr(delta, "type", "")
+            if dtype == "text_delta":
+                return self._add_text(delta.text)
+            if dtype == "thinking_delta":
+                self._thinking.append(delta.thinking)
+                return [ThinkingChunkEvent(content=delta.thinking)]
+            if dtype == "signature_delta":
+                self._blocks.setdefault(event.index, {"type": "thinking"})["signature"] = delta.signature
+                return []
+            if dtype == "input_json_delta":
+                self._blocks.setdefault(event.index, {"type": "tool_use", "json": ""})["json"] += delta.partial_json
+            return []
+        if etype == "message_delta":
+            self.finish_reason = getattr(event.delta, "stop_reason", None) or self.finish_reason
+            self._take_usage(event.usage)
+            return []
+        return []  # content_block_stop, message_stop, ping and future event types
+
+    def feed_message(self, message: Any) -> list[Event]:
+        """A non-streamed Message: thinking chunks, then one text chunk with the whole text."""
+        self.response_id, self.model = message.id, message.model
+        self.finish_reason = message.stop_reason
+        self._take_usage(message.usage)
+        events: list[Event] = []
+        for index, block in enumerate(message.content or []):
+            btype = block.type
+            if btype == "text":
+                self._text.append(block.text)
+            elif btype == "thinking":
+                self._thinking.append(block.thinking)
+                events.append(ThinkingChunkEvent(content=block.thinking))
+            elif btype == "redacted_thinking":
+                events.append(ThinkingChunkEvent(content=block.data, is_redacted=True))
+            elif btype in ("tool_use", "server_tool_use"):
+                self._blocks[index] = {"type": btype, "name": block.name, "id": block.id, "json": "", "input": block.input}
+        if self.text and self.kind != "structured":
+            events.append(TextChunkEvent(content=self.text))
+        return events
+
+    def _add_text(self, text: str) -> list[Event]:
+        self._text.append(text)
+        return [TextChunkEvent(content=text)] if self.kind != "structured" else []
+
+    def _tool_calls(self) -> list[ToolPrediction]:
+        calls = []
+        for _, block in sorted(self._blocks.items()):
+            if block.get("type") != "tool_use":
+                continue
+            if block.get("json"):
+                try:
+                    arguments = json.loads(block["json"])
+                except json.JSONDecodeError as exc:
+                    raise errors.MalformedStreamError(
+                        f"tool_use input is not valid JSON: {block['json'][:200]!r}", provider=PROVIDER, partial_text=self.text
+                    ) from exc
+            else:
+                arguments = block.get("input") or {}
+            calls.append(ToolPrediction(name=block.get("name") or "", arguments=arguments, call_id=block.get("id")))
+        return calls
+
+    def finish(self) -> Response:
+        calls = self._tool_calls()
+        if self.kind == "structured":
+            response: TokenSummary = self._structured(calls)
+        elif self.kind == "tools":
+            response = ToolPredictionResponse(tool_predictions=calls, message=self.text or None)
+        else:
+            response = TextResponse(response=self.text, thinking="".join(self._thinking) or None)
+        response.model = self.model or self.request_model
+        response.response_id = self.response_id
+        response.finish_reason = self.finish_reason
+        info = get_model_info(self.model or "") or get_model_info(self.request_model)
+        u = self.usage
+        fill_usage(
+            response,
+            info,
+            input_tokens=u["input"],
+            output_tokens=u["output"],
+            cache_read=u["cache_read"],
+            cache_write=u["cache_write"],
+            reasoning=u["reasoning"],
+        )
+        return response  # type: ignore[return-value]
+
+    def _structured(self, calls: list[ToolPrediction]) -> StructuredOutputResponse:
+        match = [c for c in calls if c.name == self.structured_tool] if self.structured_tool else calls
+        if not match:
+            if self.finish_reason == "refusal" or (self.text and not calls):
+                return StructuredOutputResponse(parsed=None, refusal=self.text or self.finish_reason)
+            raise errors.StructuredOutputError(
+                f"the model did not call the structured-output tool {self.structured_tool!r} "
+                f"(stop reason {self.finish_reason!r})",
+                provider=PROVIDER,
+                raw=self.text,
+            )
+        args = match[0].arguments
+        if isinstance(self.structured, type) and issubclass(self.structured, BaseModel):
+            return StructuredOutputResponse(parsed=validate_structured(self.structured, args, PROVIDER))
+        return StructuredOutputResponse(parsed=args)
+
+
+# ---------------------------------------------------------------------------- request building
+
+
+def _part(part: Any) -> Any:
+    if isinstance(part, dict) and part.get("type") == "image" and "source_type" in part:
+        if part["source_type"] == "url":
+            return {"type": "image", "source": {"type": "url", "url": part["data"]}}
+        return {"type": "image", "source": {"type": "base64", "media_type": part.get("media_type") or "image/png", "data": part["data"]}}
+    if isinstance(part, dict) and part.get("type") == "image_url":
+        url = part["image_url"]["url"] if isinstance(part.get("image_url"), dict) else part.get("image_url")
+        return {"type": "image", "source": {"type": "url", "url": url}}
+    return part
+
+
+def to_anthropic(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Neutral messages -> (system blocks, Anthropic messages)."""
+    system: list[dict[str, Any]] = []
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        role = m.get("role")
+        content = m.get("content")
+        if role in ("system", "developer"):
+            if isinstance(content, list):
+                system.extend(dict(p) if isinstance(p, dict) else {"type": "text", "text": str(p)} for p in content)
+            elif content:
+                system.append({"type": "text", "text": content})
+            continue
+        msg = {k: v for k, v in m.items() if k not in ("role", "content")}
+        if role == "tool":  # an OpenAI-shaped tool result -> Anthropic tool_result block
+            out.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": m.get("tool_call_id"), "content": content}]})
+            continue
+        if isinstance(content, list):
+            content = [_part(p) for p in content]
+        out.append({"role": role, "content": content, **{k: v for k, v in msg.items() if k not in ("tool_calls", "name")}})
+    return system, out
+
+
+@Client.register(RegisteredClients.ANTHROPIC)
+class Anthropic(Client):
+    """Anthropic Messages: chat (streamed), thinking, tools, structured output, caching.
+
+    Options: ``reasoning_effort`` or ``thinking_budget_tokens`` (not both), ``response_format``
+    (pydantic model, via a forced tool), ``tools`` / ``tool_choice`` / ``cache_tools``,
+    ``cache_content`` (str or list: cached system blocks), ``max_tokens``, ``temperature``,
+    ``top_p``, ``top_k``, ``stream`` (default True), ``beta`` / ``betas`` (the beta endpoint),
+    ``web_search`` / ``max_web_searches``, ``api_key``, ``base_url``, ``max_retries``,
+    ``timeout``, ``sdk_open_telemetry``; anything else goes into the request body.
+    """
+
+    provider = PROVIDER
+
+    def __init__(
+        self,
+        model_name: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        stream: bool = True,
+        reasoning_effort: ReasoningEffort | str | None = None,
+        thinking_budget_tokens: int | None = None,
+        thinking: dict[str, Any] | None = None,
+        response_format: type[BaseModel] | dict[str, Any] | None = None,
+        tools: list[Tool | dict[str, Any]] | None = None,
+        tool_choice: ToolChoice | str | dict[str, Any] | None = None,
+        cache_tools: bool = False,
+        cache_content: str | list[str] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        beta: bool = False,
+        betas: list[str] | None = None,
+        web_search: bool = False,
+        max_web_searches: int | None = None,
+        max_retries: int | None = None,
+        timeout: float | None = None,
+        sdk_open_telemetry: Any = None,
+        provider: str | None = None,
+        **model_kwargs: Any,
+    ) -> None:
+        if provider not in (None, PROVIDER):
+            raise errors.ConfigurationError(f"the Anthropic client cannot serve provider={provider!r}")
+        self.model = model_name
+        self.info = get_model_info(model_name)
+        self.base_url = base_url
+        self.streaming = stream
+        self.response_format = response_format
+        if response_format is not None and not isinstance(response_format, dict) and not (
+            isinstance(response_format, type) and issubclass(response_format, BaseModel)
+        ):
+            raise errors.ConfigurationError(f"response_format must be a pydantic model class or a JSON-schema dict, got {response_format!r}")
+        self.tools = list(tools) if tools else []
+        self.tool_choice = tool_choice
+        self.cache_tools = cache_tools
+        self.cache_content = [cache_content] if isinstance(cache_content, str) else list(cache_content or [])
+        self.beta = beta or bool(betas)
+        self.betas = betas
+        self.web_search = web_search
+        self.max_web_searches = max_web_searches
+        self.reasoning_effort = getattr(reasoning_effort, "value", reasoning_effort)
+        self.thinking = thinking or self._thinking_config(thinking_budget_tokens)
+        self.max_tokens = self._max_tokens(max_tokens)
+        sampling = drop_none({"temperature": temperature, "top_p": top_p, "top_k": top_k})
+        if self.thinking is not None and self.thinking.get("type") == "enabled":
+            sampling = {}  # extended thinking rejects temperature / top_p / top_k
+        self._sampling = sampling
+        self._extra = model_kwargs
+        self.mode = "structured" if response_format is not None else ("tools" if self.tools else "stream")
+        self._kind = {"structured": "structured", "tools": "tools"}.get(self.mode, "text")
+        self._structured_tool = self._structured_tool_name()
+        self._api_key = resolve_api_key(api_key, ENV_KEY, PROVIDER, allow_dummy=base_url is not None)
+        self._max_retries = max_retries
+        self._timeout = timeout
+        self._sdk_open_telemetry = sdk_open_telemetry
+        self._sync_sdk: Any = None
+        self._async_sdk: Any = None
+        host, port = server_address(base_url, "api.anthropic.com")
+        self._request_attributes = drop_none(
+            {
+                "temperature": sampling.get("temperature"),
+                "top_p": sampling.get("top_p"),
+                "top_k": sampling.get("top_k"),
+                "max_tokens": self.max_tokens,
+                "stream": stream,
+                "server_address": host,
+                "server_port": port,
+                "reasoning_effort": self.reasoning_effort,
+                "api": "messages",
+                "tools_count": len(self.tools) or None,
+                "output_type": "json" if response_format is not None else "text",
+            }
+        )
+
+    # ------------------------------------------------------------------ configuration
+
+    def _thinking_config(self, budget: int | None) -> dict[str, Any] | None:
+        if self.reasoning_effort is not None and budget is not None:
+            raise errors.ConfigurationError("pass reasoning_effort or thinking_budget_tokens, not both")
+        if self.reasoning_effort is not None:
+            try:
+                budget = THINKING_BUDGETS[ReasoningEffort(self.reasoning_effort)]
+            except ValueError:
+                raise errors.ConfigurationError(
+                    f"reasoning_effort must be one of low/medium/high, got {self.reasoning_effort!r}"
+                ) from None
+        if budget is None:
+            return None
+        if self.info is not None and not self.info.supports_reasoning:
+            raise errors.ConfigurationError(f"{self.model} does not support extended thinking; drop reasoning_effort/thinking_budget_tokens")
+        limit = (self.info.max_output_extended_thinking or self.info.max_output_tokens) if self.info else None
+        if budget < MIN_THINKING_BUDGET or (limit is not None and budget >= limit):
+            raise errors.ConfigurationError(
+                f"thinking budget must be at least {MIN_THINKING_BUDGET} and below the model's output limit ({limit}); got {budget}"
+            )
+        return {"type": "enabled", "budget_tokens": budget}
+
+    def _max_tokens(self, requested: int | None) -> int:
+        limit = None
+        if self.info is not None:
+            limit = self.info.max_output_extended_thinking if self.thinking else self.info.max_output_tokens
+        base = requested if requested is not None else min(limit or DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS)
+        if self.thinking and self.thinking.get("type") == "enabled" and requested is None:
+            base += int(self.thinking.get("budget_tokens", 0))  # the answer still gets its share
+            if limit is not None:
+                base = min(base, limit)
+        return base
+
+    def _structured_tool_name(self) -> str | None:
+        rf = self.response_format
+        if rf is None:
+            return None
+        if isinstance(rf, dict):
+            return str(rf.get("name") or rf.get("json_schema", {}).get("name") or "structured_output")
+        return _safe_tool_name(rf.__name__)
+
+    def request_attributes(self) -> dict[str, Any]:
+        return self._request_attributes
+
+    # ------------------------------------------------------------------ SDK clients
+
+    def _sdk_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"api_key": self._api_key}
+        if self.base_url:
+            kwargs["base_url"] = self.base_url
+        if self._max_retries is not None:
+            kwargs["max_retries"] = self._max_retries
+        if self._timeout is not None:
+            kwargs["timeout"] = self._timeout
+        if self._sdk_open_telemetry is not None:
+            kwargs["open_telemetry"] = self._sdk_open_telemetry
+        return kwargs
+
+    def _sync_client(self) -> Any:
+        if self._sync_sdk is None:
+            import anthropic
+
+            self._sync_sdk = anthropic.Anthropic(http_client=sync_http_client(self._timeout), **self._sdk_kwargs())
+        return self._sync_sdk
+
+    def _async_client(self) -> Any:
+        if self._async_sdk is None:
+            import anthropic
+
+            self._async_sdk = anthropic.AsyncAnthropic(http_client=async_http_client(self._timeout), **self._sdk_kwargs())
+        return self._async_sdk
+
+    # ------------------------------------------------------------------ requests
+
+    def _tool_params(self) -> list[dict[str, Any]]:
+        tools: list[dict[str, Any]] = [t.to_anthropic() if isinstance(t, Tool) else dict(t) for t in self.tools]
+        if self.response_format is not None:
+            rf = self.response_format
+            if isinstance(rf, dict):
+                schema = rf.get("json_schema", {}).get("schema") or rf.get("schema") or rf
+            else:
+                schema = _model_schema(rf)
+            tools.append({"name": self._structured_tool, "description": STRUCTURED_TOOL_DESCRIPTION, "input_schema": schema})
+        if self.web_search:
+            tools.append(drop_none({"type": "web_search_20250305", "name": "web_search", "max_uses": self.max_web_searches}))
+        if self.cache_tools and tools:
+            tools[-1] = {**tools[-1], "cache_control": {"type": "ephemeral"}}
+        return tools
+
+    def _tool_choice_param(self) -> dict[str, Any] | None:
+        if self.response_format is not None:
+            if self.thinking:  # forced tool use is incompatible with thinking
+                return {"type": "auto"}
+            return {"type": "tool", "name": self._structured_tool}
+        choice = self.tool_choice
+        if choice is None or not self.tools:
+            return None
+        if isinstance(choice, dict):
+            return choice
+        value = getattr(choice, "value", choice)
+        if value == "required":
+            return {"type": "any"}
+        if value in ("auto", "any", "none"):
+            return {"type": value}
+        return {"type": "tool", "name": value}
+
+    def build_request(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """The keyword arguments for ``messages.create`` (public so tests and the harness can see them)."""
+        system, msgs = to_anthropic(messages)
+        cached = [{"type": "text", "text": text, "cache_control": {"type": "ephemeral"}} for text in self.cache_content]
+        params: dict[str, Any] = {"model": self.model, "max_tokens": self.max_tokens, "messages": msgs, **self._sampling}
+        if cached or system:
+            params["system"] = cached + system
+        if self.thinking is not None:
+            params["thinking"] = self.thinking
+        tools = self._tool_params()
+        if tools:
+            params["tools"] = tools
+            choice = self._tool_choice_param()
+            if choice is not None:
+                params["tool_choice"] = choice
+        if self.streaming:
+            params["stream"] = True
+        if self.betas:
+            params["betas"] = self.betas
+        if self._extra:
+            params["extra_body"] = dict(self._extra)
+        return params
+
+    def _parser(self) -> AnthropicParser:
+        return AnthropicParser(self.model, self._kind, self.response_format, self._structured_tool)
+
+    def _endpoint(self, sdk: Any) -> Any:
+        return sdk.beta.messages if self.beta else sdk.messages
+
+    # ------------------------------------------------------------------ the two I/O faces
+
+    def _events_sync(self, messages: list[dict[str, Any]]) -> Iterator[Event | Response]:
+        params = self.build_request(messages)
+        parser = self._parser()
+        try:
+            result = self._endpoint(self._sync_client()).create(**params)
+            if self.streaming:
+                with result:
+                    for event in result:
+                        yield from parser.feed(event)
+            else:
+                yield from parser.feed_message(result)
+            response = parser.finish()
+        except Exception as exc:
+            mapped = map_exception(exc, PROVIDER, parser.text)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        yield response
+
+    async def _events_async(self, messages: list[dict[str, Any]]) -> AsyncIterator[Event | Response]:
+        params = self.build_request(messages)
+        parser = self._parser()
+        try:
+            result = await self._endpoint(self._async_client()).create(**params)
+            if self.streaming:
+                async with result:
+                    async for event in result:
+                        for item in parser.feed(event):
+                            yield item
+            else:
+                for item in parser.feed_message(result):
+                    yield item
+            response = parser.finish()
+        except Exception as exc:
+            mapped = map_exception(exc, PROVIDER, parser.text)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        yield response
+
+
+@Client.register(RegisteredClients.ANTHROPIC_TOOLS)
+class AnthropicTools(Anthropic):
+    """Anthropic with tools: returns a ToolPredictionResponse with every predicted call."""
+
+    def __init__(self, model_name: str, *, tools: list[Tool | dict[str, Any]], tool_choice: Any = ToolChoice.REQUIRED, **kwargs: Any) -> None:
+        if not tools:
+            raise errors.ConfigurationError("AnthropicTools needs at least one tool: pass tools=[Tool(...)]")
+        if "temperature" not in kwargs and not (kwargs.get("reasoning_effort") or kwargs.get("thinking_budget_tokens")):
+            kwargs["temperature"] = 0.2
+        super().__init__(model_name, tools=tools, tool_choice=tool_choice, **kwargs)
+
+
+def _safe_tool_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "_-" else "_" for c in name)[:64] or "structured_output"
+
+
+def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    from sik_llms.tools import json_schema
+
+    return json_schema(model)
+
+
+# ---------------------------------------------------------------------------- recorded requests
+
+
+def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, **overrides: Any) -> tuple[Anthropic, list[dict[str, Any]]]:
+    """Rebuild our client call from a recorded Anthropic request (URL path + JSON body).
+
+    ``/v1/messages?beta=true`` selects the beta endpoint. Returns the client and the messages.
+    """
+    data = json.loads(body) if isinstance(body, str | bytes) else dict(body)
+    if not isinstance(data, dict) or "model" not in data:
+        raise ValueError(f"not a recorded Anthropic request body (no 'model'): {str(body)[:120]!r}")
+    if "/messages" not in path:
+        raise ValueError(f"unsupported Anthropic endpoint {path!r}: expected /v1/messages")
+    data = dict(data)
+    model = data.pop("model")
+    kwargs: dict[str, Any] = {"provider": PROVIDER, "api_key": "sk-ant-replay", "max_retries": 0}
+    kwargs["beta"] = "beta=true" in path
+    kwargs["stream"] = bool(data.pop("stream", False))
+    kwargs["max_tokens"] = data.pop("max_tokens", None)
+    for key in ("temperature", "top_p", "top_k", "thinking"):
+        if key in data:
+            kwargs[key] = data.pop(key)
+    if "tools" in data:
+        kwargs["tools"] = data.pop("tools")
+        if "tool_choice" in data:
+            kwargs["tool_choice"] = data.pop("tool_choice")
+    messages: list[dict[str, Any]] = []
+    system = data.pop("system", None)
+    if system and isinstance(system, str | list):
+        messages.append({"role": "system", "content": system})
+    messages.extend(dict(m) for m in data.pop("messages", []))
+    kwargs.update(data)
+    kwargs.update(overrides)
+    return Anthropic(model, **kwargs), messages
