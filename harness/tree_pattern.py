@@ -30,7 +30,13 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from harness.tree import SpanNode, SpanTree
-from harness.tree_render import DEFAULT_ATTRIBUTES, format_duration, parse_scalar, render
+from harness.tree_render import (
+    DEFAULT_ATTRIBUTES,
+    format_duration,
+    parse_scalar,
+    render,
+    render_value,
+)
 
 _TOKEN = re.compile(r'[^\s"\[]*"(?:[^"\\]|\\.)*"|[^\s"\[]*\[[^\]]*\]|\S+')
 _DURATION = re.compile(r"\d+(\.\d+)?(s|ms|us)")
@@ -122,7 +128,7 @@ class _Matcher:
             actual = _field(node, key)
             if actual is _ABSENT:
                 problems.append(f"{key} is missing")
-            elif not _value_matches(actual, raw, value):
+            elif not _value_matches(actual, raw, value) and render_value(key, actual) != raw:
                 problems.append(f"{key} is {actual!r}, expected {value!r}")
         for event in line.events:
             if not any(_event_matches(event, e) for e in node.events):

@@ -81,17 +81,21 @@ def render(
             lines.append(view.xray_header(root))
         _walk(root, "", "", line, view, lines)
     if tree.orphans:
-        lines += ["", "orphans (parent span not captured):"]
+        lines += [*_gap(lines), "orphans (parent span not captured):"]
         for orphan in tree.orphans:
             _walk(orphan, "  ", "  ", line, view, lines)
     if tree.unfinished:
-        lines += ["", "unfinished spans (started, never ended): " + ", ".join(tree.unfinished)]
+        lines += [*_gap(lines), "unfinished spans (started, never ended): " + ", ".join(tree.unfinished)]
     if tree.metrics:
-        lines += ["", "metrics:"]
+        lines += [*_gap(lines), "metrics:"]
         lines += ["  " + metric_line(point, view) for point in tree.metrics]
     if not lines:
         lines.append("(no spans)")
     return "\n".join(lines) + "\n"
+
+
+def _gap(lines: list[str]) -> list[str]:
+    return [""] if lines else []
 
 
 def _walk(
@@ -227,6 +231,12 @@ def _totals(node: SpanNode) -> tuple[int, float]:
 # ---------------------------------------------------------------------- formatting
 
 
+def render_value(key: str, value: Any) -> str:
+    """How the verbose plain view shows attribute ``key`` (default masks applied, no truncation)."""
+    view = _View(xray=False, verbose=True, attributes=(), masks=DEFAULT_MASKS, durations=False)
+    return view.value(value, key)
+
+
 def format_duration(ns: int) -> str:
     """``1.25s``, ``350ms``, ``4.2ms``, ``12us``: fixed rules, so equal durations render equally."""
     if ns >= 1_000_000_000:
@@ -248,8 +258,9 @@ def format_value(value: Any, limit: int | None = None) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(format_value(v, limit) for v in value) + "]"
+    if isinstance(value, list | tuple):  # a JSON list, so it parses back
+        return "[" + ",".join(json.dumps(v, ensure_ascii=False) if isinstance(v, str) else format_value(v)
+                              for v in value) + "]"
     text = str(value)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
