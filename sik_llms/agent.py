@@ -235,10 +235,15 @@ class ReasoningAgent(Client):
         chat_kwargs = dict(model_kwargs)
         if client_type is not None:
             chat_kwargs["client_type"] = client_type
-        if self.reasoning_effort and _supports_reasoning(model_name):
-            chat_kwargs.setdefault("reasoning_effort", self.reasoning_effort)
-        self._reasoning_client = create_client(model_name, response_format=ReasoningStep, **chat_kwargs)
-        self._final_client = create_client(model_name, **chat_kwargs)
+        self._reasoning_client = create_client(
+            model_name,
+            response_format=ReasoningStep,
+            **chat_kwargs,
+            **self._effort_kwargs(model_name, forced_tool=True),
+        )
+        self._final_client = create_client(
+            model_name, **chat_kwargs, **self._effort_kwargs(model_name, forced_tool=False)
+        )
         self.agent_provider: str = getattr(self._reasoning_client, "provider", "") or "unknown"
         self._tools_model = tools_model_name or model_name
         self._tools_client_type = tools_client_type
@@ -367,6 +372,7 @@ class ReasoningAgent(Client):
 
             kwargs: dict[str, Any] = {
                 **self._tools_kwargs,
+                **self._effort_kwargs(self._tools_model, forced_tool=True),
                 "tools": [tool],
                 "tool_choice": ToolChoice.REQUIRED,
             }
@@ -374,6 +380,22 @@ class ReasoningAgent(Client):
                 kwargs["client_type"] = self._tools_client_type
             client = self._tool_clients[tool.name] = create_client(self._tools_model, **kwargs)
         return client
+
+    def _effort_kwargs(self, model_name: str, forced_tool: bool) -> dict[str, Any]:
+        """``reasoning_effort`` for an inner client, where the model and the call accept it.
+
+        Anthropic rejects extended thinking on a forced tool call, and the agent's structured
+        step and argument prediction are forced tool calls there, so only its final answer
+        thinks. Models without reasoning support never get it (it only labels the telemetry).
+        """
+        from sik_llms.models import ModelProvider, get_model_info
+
+        info = get_model_info(model_name)
+        if not self.reasoning_effort or info is None or not info.supports_reasoning:
+            return {}
+        if forced_tool and info.provider == ModelProvider.ANTHROPIC:
+            return {}
+        return {"reasoning_effort": self.reasoning_effort}
 
     def metric_attributes(self) -> dict[str, Any]:
         return {
@@ -745,14 +767,6 @@ def _as_tool(obj: Any) -> Tool:
     return tool
 
 
-def _supports_reasoning(model_name: str) -> bool:
-    """Whether the model accepts a reasoning effort (unknown models: no)."""
-    from sik_llms.models import get_model_info
-
-    info = get_model_info(model_name)
-    return bool(info is not None and info.supports_reasoning)
-
-
 def _parse_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean "the model's step was not valid" (retried), not "the call failed"."""
     from sik_llms.errors import StructuredOutputError
@@ -777,10 +791,10 @@ def _parse_step(response: Any) -> tuple[ReasoningStep | None, str]:
 
 
 def _captures_content() -> bool:
-    """Whether message content may be recorded (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT)."""
+    """Whether content may go on spans (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT)."""
     from sik_llms.telemetry import config
 
-    return config.capture_mode() != "NO_CONTENT"
+    return config.capture_mode() in ("SPAN_ONLY", "SPAN_AND_EVENT")
 
 
 def _add_cost(total: float | None, cost: float | None) -> float | None:
