@@ -53,7 +53,10 @@ class Parameter(BaseModel):
     def _check_type(self) -> Parameter:
         types_to_check = self.any_of if self.any_of else [self.param_type]
         for t in types_to_check:
-            json_schema(t)  # raises a clear TypeError for unsupported types
+            try:
+                json_schema(t)
+            except TypeError as exc:  # pydantic reports ValueErrors as ValidationErrors
+                raise ValueError(f"parameter {self.name!r}: {exc}") from None
         return self
 
     def schema(self) -> dict[str, Any]:

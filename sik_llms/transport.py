@@ -96,7 +96,10 @@ class SikTransport(httpx2.BaseTransport):
             attempt.fail(exc)
             raise
         attempt.got_response(response)
-        response.stream = _SpanClosingStream(response.stream, attempt.end)
+        if response.is_closed:  # body already read (e.g. in-memory content): nothing left to time
+            attempt.end()
+        else:
+            response.stream = _SpanClosingStream(response.stream, attempt.end)
         return response
 
     def close(self) -> None:
@@ -126,7 +129,10 @@ class AsyncSikTransport(httpx2.AsyncBaseTransport):
             attempt.fail(exc)
             raise
         attempt.got_response(response)
-        response.stream = _AsyncSpanClosingStream(response.stream, attempt.end)
+        if response.is_closed:
+            attempt.end()
+        else:
+            response.stream = _AsyncSpanClosingStream(response.stream, attempt.end)
         return response
 
     async def aclose(self) -> None:

@@ -91,3 +91,53 @@ def serve(interaction: Interaction) -> Iterator[Interaction]:
     transport = httpx2.MockTransport(handler)
     with use_transport(sync=transport, async_=transport):
         yield interaction
+
+
+def sse(*events: Any, named: bool = False) -> bytes:
+    """An SSE body from JSON-able events (``named``: Anthropic style ``event:`` lines)."""
+    out = []
+    for event in events:
+        if isinstance(event, bytes):
+            out.append(event)
+            continue
+        data = json.dumps(event)
+        if named:
+            out.append(f"event: {event['type']}\ndata: {data}\n\n".encode())
+        else:
+            out.append(f"data: {data}\n\n".encode())
+    if not named:
+        out.append(b"data: [DONE]\n\n")
+    return b"".join(out)
+
+
+@contextmanager
+def scripted(*responses: httpx2.Response | Exception) -> Iterator[list[httpx2.Request]]:
+    """Answer successive requests with the given responses (or raise the given exceptions)."""
+    seen: list[httpx2.Request] = []
+    queue = list(responses)
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        if not queue:
+            raise AssertionError(f"unexpected extra request to {request.url}")
+        item = queue.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    transport = httpx2.MockTransport(handler)
+    with use_transport(sync=transport, async_=transport):
+        yield seen
+
+
+def recorded_sse_events(cassette: Path, index: int = 0) -> list[dict[str, Any]]:
+    """The JSON payloads of a recorded SSE response, in order (for feeding parsers directly)."""
+    body = load_interaction(cassette, index).body.decode("utf-8")
+    events = []
+    for block in body.split("\n\n"):
+        for line in block.splitlines():
+            if line.startswith("data:"):
+                payload = line[len("data:") :].strip()
+                if payload and payload != "[DONE]":
+                    events.append(json.loads(payload))
+    return events

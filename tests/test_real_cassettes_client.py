@@ -61,10 +61,28 @@ def _text_of(response: Any) -> str:
 def _run(row: dict[str, Any], entry: str) -> Any:
     interaction = load_interaction(REAL / row["local_path"], int(row["primary_interaction"] or 0))
     client, messages = BUILDERS[row["provider"]](interaction.path, interaction.request_json())
-    with serve(interaction):
-        if entry == "sync":
-            return client(messages)
-        return asyncio.run(client.run_async(messages))
+    try:
+        with serve(interaction):
+            if entry == "sync":
+                return client(messages)
+            return asyncio.run(client.run_async(messages))
+    finally:
+        _assert_same_request(interaction)
+
+
+def _assert_same_request(interaction: Any) -> None:
+    """The rebuilt call sends what was recorded: same endpoint, same JSON body."""
+    assert len(interaction.served) == 1
+    sent = interaction.served[0]
+    assert sent.url.path == interaction.path.split("?")[0]
+    assert ("beta=true" in str(sent.url)) == ("beta=true" in interaction.path)
+    recorded = interaction.request_json()
+    body = json.loads(sent.content)
+    # A one-message Responses input list and the equivalent plain string are the same request.
+    rec_input = recorded.get("input")
+    if isinstance(rec_input, list) and len(rec_input) == 1 and rec_input[0] == {"role": "user", "content": body.get("input")}:
+        recorded["input"] = body["input"]
+    assert body == recorded
 
 
 @pytest.mark.parametrize("entry", ["sync", "async"])

@@ -11,8 +11,11 @@ them wins.
 About the SDK's own tracing: anthropic 2.x emits a ``CLIENT`` span per API call whenever an
 OpenTelemetry tracer provider can be loaded, unless the client is built with
 ``open_telemetry=False`` (or ``ANTHROPIC_OPEN_TELEMETRY=false`` is set) - it also injects
-``traceparent`` unless ``propagation`` is off. Pass ``sdk_open_telemetry=`` to choose; the
-default (None) keeps the SDK's own behaviour so the composing decision stays with telemetry.
+``traceparent`` unless ``propagation`` is off. Our inference span already is the GenAI
+inference span of the call, with per-attempt ``http.request`` children, so by default the SDK's
+span is switched off (``sdk_open_telemetry=False``): one tree, no silent duplicate. Pass
+``sdk_open_telemetry=None`` (the SDK's own default) or an options dict to keep it; it then nests
+under our inference span.
 """
 
 from __future__ import annotations
@@ -329,7 +332,7 @@ class Anthropic(Client):
         max_web_searches: int | None = None,
         max_retries: int | None = None,
         timeout: float | None = None,
-        sdk_open_telemetry: Any = None,
+        sdk_open_telemetry: Any = False,
         provider: str | None = None,
         **model_kwargs: Any,
     ) -> None:
@@ -499,7 +502,11 @@ class Anthropic(Client):
         cached = [{"type": "text", "text": text, "cache_control": {"type": "ephemeral"}} for text in self.cache_content]
         params: dict[str, Any] = {"model": self.model, "max_tokens": self.max_tokens, "messages": msgs, **self._sampling}
         if cached or system:
-            params["system"] = cached + system
+            given_as_blocks = any(
+                m.get("role") in ("system", "developer") and isinstance(m.get("content"), list) for m in messages
+            )
+            plain = not cached and not given_as_blocks and len(system) == 1 and set(system[0]) == {"type", "text"}
+            params["system"] = system[0]["text"] if plain else cached + system
         if self.thinking is not None:
             params["thinking"] = self.thinking
         tools = self._tool_params()
@@ -512,8 +519,11 @@ class Anthropic(Client):
             params["stream"] = True
         if self.betas:
             params["betas"] = self.betas
+        if self.beta:  # this SDK's beta resource no longer marks the URL itself; the API expects it
+            params["extra_query"] = {"beta": "true"}
         if self._extra:
-            params["extra_body"] = dict(self._extra)
+            extra = dict(self._extra)
+            params["extra_body"] = {**extra.pop("extra_body", {}), **extra}
         return params
 
     def _parser(self) -> AnthropicParser:

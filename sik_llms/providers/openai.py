@@ -396,11 +396,25 @@ def to_responses_input(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if content:
             if isinstance(content, list):
                 content = [_responses_part(p, role) for p in content]
-            items.append({"role": role, "content": content})
+            item = {k: v for k, v in m.items() if k not in ("tool_calls", "content")}
+            item["content"] = content
+            items.append(item)
         for call in m.get("tool_calls") or []:
             fn = call.get("function", {})
             items.append({"type": "function_call", "call_id": call.get("id"), "name": fn.get("name"), "arguments": fn.get("arguments", "{}")})
     return items
+
+
+def responses_input_and_instructions(messages: list[dict[str, Any]]) -> tuple[str | list[dict[str, Any]], str | None]:
+    """Leading system text becomes ``instructions``; a lone plain user turn is sent as a string."""
+    leading: list[str] = []
+    rest = list(messages)
+    while rest and rest[0].get("role") in ("system", "developer") and isinstance(rest[0].get("content"), str) and set(rest[0]) == {"role", "content"}:
+        leading.append(rest.pop(0)["content"])
+    instructions = "\n\n".join(leading) if leading else None
+    if len(rest) == 1 and set(rest[0]) == {"role", "content"} and rest[0]["role"] == "user" and isinstance(rest[0]["content"], str):
+        return rest[0]["content"], instructions
+    return to_responses_input(rest), instructions
 
 
 def _tool_choice(choice: Any, api: str) -> Any:
@@ -583,7 +597,10 @@ class OpenAI(Client):
         return type_to_response_format_param(rf)  # type: ignore[return-value]
 
     def _responses_request(self, msgs: list[dict[str, Any]]) -> dict[str, Any]:
-        params: dict[str, Any] = {"model": self.model, "input": to_responses_input(msgs), **self._sampling}
+        input_items, instructions = responses_input_and_instructions(msgs)
+        params: dict[str, Any] = {"model": self.model, "input": input_items, **self._sampling}
+        if instructions is not None:
+            params["instructions"] = instructions
         if self.streaming:
             params["stream"] = True
         if self.max_tokens is not None:
@@ -718,6 +735,9 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
     if api == "chat_completions" and not path.rstrip("/").endswith("/chat/completions"):
         raise ValueError(f"unsupported OpenAI endpoint {path!r}: expected /chat/completions or /responses")
     kwargs["api"] = api
+    passthrough: dict[str, Any] = {}  # recorded fields our options do not express, sent as-is
+    if data.get("stream") is False:
+        passthrough["stream"] = False
     kwargs["stream"] = bool(data.pop("stream", False))
     stream_options = data.pop("stream_options", None) or {}
     kwargs["include_usage"] = bool(stream_options.get("include_usage", False))
@@ -730,13 +750,16 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
             kwargs["tool_choice"] = data.pop("tool_choice")
     if api == "chat_completions":
         messages = data.pop("messages", [])
-        max_tokens = data.pop("max_completion_tokens", None)
-        if max_tokens is not None:
-            kwargs["max_tokens"] = max_tokens
+        if "max_completion_tokens" in data:
+            kwargs["max_tokens"] = data.pop("max_completion_tokens")
+        if "max_tokens" in data:  # the deprecated spelling: keep it as recorded
+            passthrough["max_tokens"] = data.pop("max_tokens")
         if "response_format" in data:
             rf = data.pop("response_format")
-            if rf.get("type") != "text":
+            if isinstance(rf, dict) and rf.get("type") != "text":
                 kwargs["response_format"] = rf
+            else:
+                passthrough["response_format"] = rf
     else:
         raw_input = data.pop("input", [])
         messages = [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else list(raw_input)
@@ -745,11 +768,9 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
             messages.insert(0, {"role": "system", "content": instructions})
         if "max_output_tokens" in data:
             kwargs["max_tokens"] = data.pop("max_output_tokens")
-        reasoning = data.pop("reasoning", None)
-        if isinstance(reasoning, dict) and reasoning.get("effort"):
-            kwargs["reasoning_effort"] = reasoning["effort"]
-            if len(reasoning) > 1:
-                data["reasoning"] = {k: v for k, v in reasoning.items() if k != "effort"} | {"effort": reasoning["effort"]}
+        reasoning = data.get("reasoning")
+        if isinstance(reasoning, dict) and set(reasoning) == {"effort"}:
+            kwargs["reasoning_effort"] = data.pop("reasoning")["effort"]
         text = data.pop("text", None)
         if isinstance(text, dict) and isinstance(text.get("format"), dict) and text["format"].get("type") != "text":
             fmt = dict(text["format"])
@@ -757,9 +778,12 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
                 kwargs["response_format"] = {"type": "json_schema", "json_schema": {k: v for k, v in fmt.items() if k != "type"}}
             else:
                 kwargs["response_format"] = fmt
-            rest = {k: v for k, v in text.items() if k != "format"}
-            if rest:
-                data["text"] = rest
+            if set(text) != {"format"}:
+                passthrough["text"] = text  # verbosity etc.: the whole object, as recorded
+        elif text is not None:
+            passthrough["text"] = text
+    if passthrough:
+        kwargs["extra_body"] = passthrough
     kwargs.update(data)  # everything else travels as-is
     kwargs.update(overrides)
     return OpenAI(model, **kwargs), [dict(m) for m in messages]

@@ -117,6 +117,11 @@ def start_span(
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Creating span: %s with attributes: %s", name, attrs)
     span = tracer.start_span(name, context=parent, kind=kind, attributes=attrs, start_time=_clock.time_ns())
+    # A sampler's SamplingResult replaces the start attributes; the guide's CostBasedSampler
+    # returns none, which would strip llm.model from every span. Put them back.
+    kept = getattr(span, "attributes", None)
+    if kept is not None and len(kept) < len(attrs):
+        span.set_attributes(attrs)
     return SpanHandle(span, parent)
 
 
