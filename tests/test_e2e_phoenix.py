@@ -85,9 +85,9 @@ def phoenix(tmp_path):
 def test_zero_config_spans_arrive_in_phoenix(phoenix):
     code = f"""
 import sys
-sys.path.insert(0, {str(ROOT)!r})
+sys.path.insert(0, {str(ROOT / "tests")!r})
 from sik_llms import create_client
-from tests.wire import Script, ok, openai_sse, scripted
+from wire import Script, ok, openai_sse, scripted
 with scripted(Script(ok(openai_sse("Paris.", prompt_tokens=12, completion_tokens=3)))):
     r = create_client("gpt-4o-mini", api_key="sk-test")([{{"role": "user", "content": "Capital of France?"}}])
 print(r.trace_id)

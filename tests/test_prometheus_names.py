@@ -9,7 +9,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from prometheus_client import CollectorRegistry, generate_latest
 
 from sik_llms import create_client, telemetry
-from tests.wire import Script, anthropic_sse, error_body, ok, openai_sse, scripted
+from wire import Script, anthropic_sse, error_body, ok, openai_sse, scripted
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 

@@ -6,6 +6,7 @@ only once per process.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -22,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PRELUDE = """
 import sys, json
-sys.path.insert(0, {root!r})
+sys.path.insert(0, {root!r} + "/tests")
 from sik_llms import create_client
-from tests.wire import Script, ok, openai_sse, scripted
+from wire import Script, ok, openai_sse, scripted
 def call():
     with scripted(Script(ok(openai_sse("hi")))):
         return create_client("gpt-4o-mini", api_key="sk-test")([{{"role": "user", "content": "hi"}}])
@@ -187,3 +188,28 @@ def test_grpc_without_its_exporter_falls_back_with_a_message(protocol):
     )
     assert result.returncode == 0, result.stderr
     assert "pip install opentelemetry-exporter-otlp-proto-grpc" in result.stderr
+
+
+@pytest.mark.parametrize(("sdk_option", "expected"), [("False", 3), ("None", 4)])
+def test_anthropic_sdk_spans_are_off_by_default_and_nest_when_kept(sdk_option, expected):
+    result = run_py(
+        f"""
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        from wire import anthropic_sse
+        exporter = InMemorySpanExporter()
+        tp = TracerProvider(); tp.add_span_processor(SimpleSpanProcessor(exporter))
+        trace.set_tracer_provider(tp)
+        client = create_client("claude-sonnet-4-5", api_key="sk-ant-test", sdk_open_telemetry={sdk_option})
+        with scripted(Script(ok(anthropic_sse("hi")))):
+            client([{{"role": "user", "content": "hi"}}])
+        spans = {{s.context.span_id: s for s in exporter.get_finished_spans()}}
+        inference = next(s for s in spans.values() if s.name == "llm.anthropic.stream")
+        others = [s for s in spans.values() if s.name not in ("llm.request", "llm.anthropic.stream", "http.request")]
+        print(json.dumps({{"count": len(spans), "nested": all(s.parent.span_id == inference.context.span_id for s in others)}}))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"count": expected, "nested": True}

@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from sik_llms import create_client, telemetry, user_message
 from sik_llms.telemetry import names as n
-from tests.wire import Script, anthropic_sse, error_body, ok, openai_sse, scripted
+from wire import Script, anthropic_sse, error_body, ok, openai_sse, scripted
 
 KEY = "sk-test-SECRET0123456789abcdef"
 
