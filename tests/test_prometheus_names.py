@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import MeterProvider
 from prometheus_client import CollectorRegistry, generate_latest
+from wire import Script, anthropic_sse, error_body, ok, openai_sse, scripted
 
 from sik_llms import create_client, telemetry
-from wire import Script, anthropic_sse, error_body, ok, openai_sse, scripted
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 
@@ -24,10 +25,8 @@ def scrape_after_calls() -> str:
         with scripted(Script(ok(anthropic_sse("hi", cache_write=20)))):
             create_client("claude-sonnet-4-5", api_key="sk-test")(MESSAGES)
         with scripted(Script((500, error_body("openai", 500, "boom"), {}))):
-            try:
+            with contextlib.suppress(Exception):
                 create_client("gpt-4o-mini", api_key="sk-test", max_retries=0)(MESSAGES)
-            except Exception:
-                pass
     return generate_latest(registry).decode()
 
 

@@ -16,10 +16,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import SpanKind, StatusCode
+from wire import Script, anthropic_sse, error_body, ok, openai_sse, scripted
 
 from sik_llms import create_client, telemetry, user_message
 from sik_llms.telemetry import names as n
-from wire import Script, anthropic_sse, error_body, ok, openai_sse, scripted
 
 KEY = "sk-test-SECRET0123456789abcdef"
 
