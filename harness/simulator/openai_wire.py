@@ -221,23 +221,29 @@ def stream_chat(view: RequestView, answer: Answer, usage: Usage, ids: IdMaker, c
         sse.data(payload, tokens)
 
     call_ids = [c.id or ids.call() for c in answer.tool_calls]
-    for index in range(view.n):
+    per_choice: list[list[tuple[dict[str, Any], str | None, int]]] = []
+    for _ in range(view.n):
+        steps: list[tuple[dict[str, Any], str | None, int]] = []
         if answer.refusal is not None:
-            chunk(index, {"role": "assistant", "content": None, "refusal": ""})
-            for piece in split_pieces(answer.refusal):
-                chunk(index, {"refusal": piece}, tokens=count_tokens(piece))
+            steps.append(({"role": "assistant", "content": None, "refusal": ""}, None, 0))
+            steps += [({"refusal": p}, None, count_tokens(p)) for p in split_pieces(answer.refusal)]
         else:
             first = "" if answer.text is not None or not answer.tool_calls else None
-            chunk(index, {"role": "assistant", "content": first, "refusal": None})
-            for piece in split_pieces(answer.text or ""):
-                chunk(index, {"content": piece}, tokens=count_tokens(piece))
+            steps.append(({"role": "assistant", "content": first, "refusal": None}, None, 0))
+            steps += [({"content": p}, None, count_tokens(p)) for p in split_pieces(answer.text or "")]
         for n, (cid, call) in enumerate(zip(call_ids, answer.tool_calls, strict=True)):
-            chunk(index, {"tool_calls": [{"index": n, "id": cid, "type": "function",
-                                          "function": {"name": call.name, "arguments": ""}}]}, tokens=1)
-            for piece in split_fixed(_args(call.arguments)):
-                chunk(index, {"tool_calls": [{"index": n, "function": {"arguments": piece}}]},
-                      tokens=count_tokens(piece))
-        chunk(index, {}, _finish(answer))
+            steps.append(({"tool_calls": [{"index": n, "id": cid, "type": "function",
+                                           "function": {"name": call.name, "arguments": ""}}]}, None, 1))
+            steps += [({"tool_calls": [{"index": n, "function": {"arguments": p}}]}, None, count_tokens(p))
+                      for p in split_fixed(_args(call.arguments))]
+        steps.append(({}, _finish(answer), 0))
+        per_choice.append(steps)
+    # the API interleaves the choices of n > 1 position by position
+    for position in range(max(len(steps) for steps in per_choice)):
+        for index, steps in enumerate(per_choice):
+            if position < len(steps):
+                delta, finish, tokens = steps[position]
+                chunk(index, delta, finish, tokens)
     if with_usage:
         sse.data({**base, "choices": [], "usage": _usage_chat(usage), "obfuscation": ids.obfuscation(4)})
     sse.raw(b"data: [DONE]\n\n")
@@ -252,10 +258,22 @@ def _usage_responses(u: Usage) -> dict[str, Any]:
             "total_tokens": u.input_tokens + u.output_tokens}
 
 
+def _echo_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    """Tools as the API echoes them: strict by default, strict schemas closed."""
+    out = {**tool, "strict": tool.get("strict", True)}
+    params = out.get("parameters")
+    if out["strict"] and isinstance(params, dict) and params.get("type") == "object":
+        out["parameters"] = {**params, "additionalProperties": params.get("additionalProperties", False)}
+    return out
+
+
 def _response_shell(view: RequestView, answer: Answer, rid: str, created: int) -> dict[str, Any]:
     body = view.body
     fmt = (body.get("text") or {}).get("format") or {"type": "text"}
-    tools = [{**t, "strict": t.get("strict", True)} for t in body.get("tools") or []]
+    if fmt.get("type") == "json_schema":
+        fmt = {"type": "json_schema", "description": fmt.get("description"), "name": fmt.get("name"),
+               "schema": fmt.get("schema"), "strict": fmt.get("strict", False)}
+    tools = [_echo_tool(t) for t in body.get("tools") or []]
     return {
         "id": rid, "object": "response", "created_at": created, "status": "in_progress",
         "background": False, "completed_at": None, "error": None, "frequency_penalty": 0.0,
@@ -264,7 +282,7 @@ def _response_shell(view: RequestView, answer: Answer, rid: str, created: int) -
         "model": answer.model or view.model, "output": [], "parallel_tool_calls": True,
         "presence_penalty": 0.0, "previous_response_id": body.get("previous_response_id"),
         "prompt_cache_key": None, "prompt_cache_retention": "in_memory",
-        "reasoning": {"effort": (body.get("reasoning") or {}).get("effort"), "summary": None},
+        "reasoning": {"context": None, "effort": (body.get("reasoning") or {}).get("effort"), "summary": None},
         "safety_identifier": None, "service_tier": "default", "store": body.get("store", True),
         "temperature": body.get("temperature", 1.0), "text": {"format": fmt, "verbosity": "medium"},
         "tool_choice": body.get("tool_choice", "auto"), "tools": tools, "top_logprobs": 0,
