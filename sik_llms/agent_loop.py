@@ -13,6 +13,7 @@ never makes a span current itself; drivers do that only while they perform an ef
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from sik_llms.agent import ReasoningAgent
     from sik_llms.client import Client
     from sik_llms.telemetry.recorder import SpanHandle
+
+logger = logging.getLogger("sik_llms")
 
 DEFAULT_AGENT_NAME = "ReasoningAgent"
 
@@ -149,6 +152,15 @@ class AgentSpan:
         return self.handle.trace_context() if self.handle is not None else None
 
 
+def _start_span(name: str, attributes: dict[str, Any]) -> AgentSpan:
+    """A span under the current context; a telemetry failure (a broken sampler) means no span."""
+    try:
+        return AgentSpan(telemetry.start_span(name, attributes))
+    except Exception:
+        logger.debug("starting span %s failed; the agent runs untraced there", name, exc_info=True)
+        return AgentSpan(None)
+
+
 @contextmanager
 def _owned(span: AgentSpan) -> Iterator[AgentSpan]:
     """End ``span`` however the block ends: failure marks it ERROR, an early close is noted."""
@@ -180,6 +192,7 @@ class AgentRun:
         self.question = _text_of(messages[-1].get("content"))
         self.context = messages[:-1]
         self.history: list[str] = []
+        self.last_thought = ""
         self.iterations = 0
         self.tool_calls = 0
         self.success = False
@@ -194,19 +207,17 @@ class AgentRun:
         agent = self.agent
         self._start = _clock.perf_counter()
         name = n.semconv_span_agent(agent.name) if telemetry.semconv_names() else n.SPAN_AGENT
-        self.root = AgentSpan(
-            telemetry.start_span(
-                name,
-                {
-                    n.GEN_AI_OPERATION_NAME: n.OP_INVOKE_AGENT,
-                    n.GEN_AI_AGENT_NAME: agent.name,
-                    n.GEN_AI_REQUEST_MODEL: agent.model,
-                    n.LLM_MODEL: agent.model,
-                    n.LLM_PROVIDER: agent.agent_provider,
-                    n.LLM_REASONING_EFFORT: agent.reasoning_effort,
-                    n.LLM_REASONING_MAX_ITERATIONS: agent.max_iterations,
-                },
-            )
+        self.root = _start_span(
+            name,
+            {
+                n.GEN_AI_OPERATION_NAME: n.OP_INVOKE_AGENT,
+                n.GEN_AI_AGENT_NAME: agent.name,
+                n.GEN_AI_REQUEST_MODEL: agent.model,
+                n.LLM_MODEL: agent.model,
+                n.LLM_PROVIDER: agent.agent_provider,
+                n.LLM_REASONING_EFFORT: agent.reasoning_effort,
+                n.LLM_REASONING_MAX_ITERATIONS: agent.max_iterations,
+            },
         )
         try:
             with _owned(self.root):
@@ -215,9 +226,12 @@ class AgentRun:
                 finally:
                     self._summarise()
         finally:
-            telemetry.add_agent_metrics(
-                agent.metric_attributes(), self.iterations, self.tool_calls, self.success
-            )
+            try:
+                telemetry.add_agent_metrics(
+                    agent.metric_attributes(), self.iterations, self.tool_calls, self.success
+                )
+            except Exception:  # metrics must never break the run
+                logger.debug("recording the agent's metrics failed", exc_info=True)
         yield answer
 
     def _run(self) -> _Steps:
@@ -237,6 +251,7 @@ class AgentRun:
                 return self._response("", finish_reason="error")
             yield ThinkingEvent(iteration=iteration, content=step.thought)
             self.history.append(f"Thought {iteration}: {step.thought}")
+            self.last_thought = step.thought
             if step.next_action == ReasoningAction.FINISHED:
                 finished = True
                 break
@@ -250,7 +265,7 @@ class AgentRun:
             yield ErrorEvent(content=message, metadata={"iteration": self.iterations})
         if not agent.generate_final_response:
             self.success = finished
-            return self._response(self.history[-1] if self.history else "", finish_reason="stop")
+            return self._response(self.last_thought, finish_reason="stop")
         text = yield from self._final_answer()
         self.success = finished
         return self._response(text.response, finish_reason=text.finish_reason)
@@ -381,7 +396,7 @@ class AgentRun:
 
     def _child(self, name: str, attributes: dict[str, Any]) -> AgentSpan:
         with self.root.active():
-            return AgentSpan(telemetry.start_span(name, attributes))
+            return _start_span(name, attributes)
 
     def _add(self, response: TokenSummary) -> None:
         t = self.totals

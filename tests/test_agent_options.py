@@ -35,7 +35,7 @@ def test_without_a_final_answer_the_last_thought_is_the_response():
     wire = AgentWire(steps=[step("Lisbon: go in June.", "finished")])
     with telemetry.use_providers(cap.tp, cap.mp), wire.installed():
         events = list(ReasoningAgent(model_name="gpt-4o-mini", api_key=KEY, generate_final_response=False).stream_sync(QUESTION))
-    assert summarize(events)[-1] == ("response", "Thought 1: Lisbon: go in June.")
+    assert summarize(events)[-1] == ("response", "Lisbon: go in June.")
     assert wire.calls == ["step"]
     root = cap.one(n.SPAN_AGENT)
     assert cap.tree(root, depth=1) == ["reasoning.thinking.iteration_1"]
