@@ -13,12 +13,12 @@ import json
 from typing import Any
 
 import pytest
+from _recorded import REAL, load_interaction, serve
 
 from sik_llms.errors import LLMError
 from sik_llms.providers import anthropic as anthropic_provider
 from sik_llms.providers import openai as openai_provider
 from sik_llms.types import StructuredOutputResponse, TextResponse, ToolPredictionResponse
-from _recorded import REAL, load_interaction, serve
 
 pytestmark = pytest.mark.real_cassettes
 
