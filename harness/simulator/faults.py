@@ -97,8 +97,10 @@ def fault_rule_from_dict(data: dict[str, Any] | str, where: str = "fault") -> Fa
             f"{where}: unknown fault option(s) {sorted(unknown)}; "
             f"allowed: {sorted(_FAULT_KEYS | _RULE_KEYS)}"
         )
-    fault_args = {k: _number(k, v, where) for k, v in data.items() if k in _FAULT_KEYS}
-    if "retry_after" in data and data["retry_after"] in (None, "none", "null"):
+    no_header = "retry_after" in data and data["retry_after"] in (None, "none", "null")
+    fault_args = {k: _number(k, v, where) for k, v in data.items()
+                  if k in _FAULT_KEYS and not (k == "retry_after" and no_header)}
+    if no_header:
         fault_args["retry_after"] = None
     rule_args = {k: _number(k, v, where) for k, v in data.items() if k in _RULE_KEYS}
     rule = FaultRule(fault=Fault(kind=kind, **fault_args), **rule_args)
