@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from agent_capture import Captured, summarize
 from agent_wire import AgentWire, step
 
 from sik_llms import ReasoningAgent, telemetry
 from sik_llms.telemetry import names as n
+from sik_llms.tools import Tool
 
 KEY = "sk-test-agent-0123456789abcdef"
 QUESTION = [{"role": "user", "content": "Plan a weekend in Lisbon"}]
@@ -57,3 +59,41 @@ def test_the_sync_face_works_inside_a_running_event_loop_with_an_async_tool():
         events = asyncio.run(inside_a_loop())
     assert ("result", 1, "search_hotels", "Casa Lisboa, 2 nights in Lisbon") in summarize(events)
     assert events[-1].response == "Casa Lisboa."
+
+
+def _traced_lookup(city: str) -> str:
+    """Look a city up (opens its own span, as an instrumented HTTP client would)."""
+    with telemetry.get_tracer().start_as_current_span("lookup.http"):
+        return city.upper()
+
+
+async def _traced_lookup_async(city: str) -> str:
+    """Async twin of _traced_lookup."""
+    with telemetry.get_tracer().start_as_current_span("lookup.http"):
+        await asyncio.sleep(0)
+        return city.upper()
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+@pytest.mark.parametrize("func", [_traced_lookup, _traced_lookup_async], ids=["sync_tool", "async_tool"])
+def test_spans_a_tool_opens_nest_under_its_reasoning_tool_span(face, func):
+    cap = Captured()
+    tool = Tool.from_function(func, name="lookup")
+    wire = AgentWire(
+        steps=[step("Look it up.", "use_tool", "lookup"), step("Done.", "finished")],
+        tool_args={"lookup": {"city": "lisbon"}},
+        final="LISBON",
+    )
+    agent = ReasoningAgent(model_name="gpt-4o-mini", tools=[tool], api_key=KEY)
+
+    async def run_async() -> None:
+        await agent.run_async(QUESTION)
+
+    with telemetry.use_providers(cap.tp, cap.mp), wire.installed():
+        if face == "sync":
+            agent(QUESTION)
+        else:
+            asyncio.run(run_async())
+    inner = cap.one("lookup.http")
+    assert inner.parent is not None
+    assert inner.parent.span_id == cap.one("reasoning.tool.lookup").context.span_id
