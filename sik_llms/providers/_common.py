@@ -6,6 +6,7 @@ Everything here is provider-neutral in shape; each provider module passes in wha
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections.abc import Mapping
@@ -133,6 +134,28 @@ def loads_arguments(raw: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise errors.MalformedStreamError(f"tool call arguments are not valid JSON: {raw[:200]!r}") from exc
     return value if isinstance(value, dict) else {"value": value}
+
+
+_PARAM_NAMES: dict[Any, frozenset[str]] = {}
+
+
+def sdk_call_kwargs(method: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Split request fields into what the SDK method names and ``extra_body`` for the rest.
+
+    SDK versions differ in what they name (anthropic 2.x dropped ``temperature`` from
+    ``messages.create``); reading the installed signature keeps every field on the wire.
+    """
+    func = getattr(method, "__func__", method)
+    names = _PARAM_NAMES.get(func)
+    if names is None:
+        target = inspect.unwrap(func)
+        names = frozenset(inspect.signature(target).parameters) - {"self"}
+        _PARAM_NAMES[func] = names
+    out = {k: v for k, v in params.items() if k in names}
+    extra = {k: v for k, v in params.items() if k not in names}
+    if extra:
+        out["extra_body"] = {**extra, **(out.get("extra_body") or {})}
+    return out
 
 
 def drop_none(params: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from sik_llms.providers._common import (
     drop_none,
     map_exception,
     resolve_api_key,
+    sdk_call_kwargs,
     server_address,
     validate_structured,
 )
@@ -521,9 +522,8 @@ class Anthropic(Client):
             params["betas"] = self.betas
         if self.beta:  # this SDK's beta resource no longer marks the URL itself; the API expects it
             params["extra_query"] = {"beta": "true"}
-        if self._extra:
-            extra = dict(self._extra)
-            params["extra_body"] = {**extra.pop("extra_body", {}), **extra}
+        if self._extra:  # fields we do not model travel as-is (the SDK call routes them)
+            params.update(self._extra)
         return params
 
     def _parser(self) -> AnthropicParser:
@@ -538,7 +538,8 @@ class Anthropic(Client):
         params = self.build_request(messages)
         parser = self._parser()
         try:
-            result = self._endpoint(self._sync_client()).create(**params)
+            create = self._endpoint(self._sync_client()).create
+            result = create(**sdk_call_kwargs(create, params))
             if self.streaming:
                 with result:
                     for event in result:
@@ -557,7 +558,8 @@ class Anthropic(Client):
         params = self.build_request(messages)
         parser = self._parser()
         try:
-            result = await self._endpoint(self._async_client()).create(**params)
+            create = self._endpoint(self._async_client()).create
+            result = await create(**sdk_call_kwargs(create, params))
             if self.streaming:
                 async with result:
                     async for event in result:

@@ -25,6 +25,7 @@ from sik_llms.providers._common import (
     map_exception,
     parse_json_output,
     resolve_api_key,
+    sdk_call_kwargs,
     server_address,
     validate_structured,
 )
@@ -586,7 +587,7 @@ class OpenAI(Client):
                 params["tool_choice"] = _tool_choice(self.tool_choice, self.api)
         if self.response_format is not None:
             params["response_format"] = self._chat_response_format()
-        return _split_extra(params, _CHAT_PARAMS)
+        return params
 
     def _chat_response_format(self) -> dict[str, Any]:
         rf = self.response_format
@@ -618,7 +619,7 @@ class OpenAI(Client):
             else:
                 fmt = rf
             params["text"] = {**params.get("text", {}), "format": fmt}
-        return _split_extra(params, _RESPONSES_PARAMS)
+        return params
 
     def _parser(self) -> OpenAIChatParser | OpenAIResponsesParser:
         structured = self.response_format
@@ -634,7 +635,7 @@ class OpenAI(Client):
         try:
             sdk = self._sync_client()
             endpoint = sdk.responses if self.api == "responses" else sdk.chat.completions
-            result = endpoint.create(**params)
+            result = endpoint.create(**sdk_call_kwargs(endpoint.create, params))
             if self.streaming:
                 with result:
                     for chunk in result:
@@ -655,7 +656,7 @@ class OpenAI(Client):
         try:
             sdk = self._async_client()
             endpoint = sdk.responses if self.api == "responses" else sdk.chat.completions
-            result = await endpoint.create(**params)
+            result = await endpoint.create(**sdk_call_kwargs(endpoint.create, params))
             if self.streaming:
                 async with result:
                     async for chunk in result:
@@ -688,32 +689,6 @@ def _feed_full(parser: OpenAIChatParser | OpenAIResponsesParser, result: Any) ->
     if isinstance(parser, OpenAIResponsesParser):
         return parser.feed_response(result)
     return parser.feed_completion(result)
-
-
-_CHAT_PARAMS = {
-    "model", "messages", "stream", "stream_options", "max_completion_tokens", "max_tokens", "n",
-    "reasoning_effort", "tools", "tool_choice", "response_format", "temperature", "top_p",
-    "logprobs", "top_logprobs", "seed", "stop", "presence_penalty", "frequency_penalty",
-    "parallel_tool_calls", "user", "store", "metadata", "logit_bias", "service_tier",
-    "modalities", "audio", "prediction", "verbosity", "prompt_cache_key", "safety_identifier",
-    "web_search_options", "extra_body", "extra_headers", "extra_query", "timeout",
-}  # fmt: skip
-_RESPONSES_PARAMS = {
-    "model", "input", "instructions", "stream", "max_output_tokens", "reasoning", "tools",
-    "tool_choice", "text", "temperature", "top_p", "parallel_tool_calls", "store", "user",
-    "metadata", "previous_response_id", "include", "truncation", "service_tier", "background",
-    "prompt_cache_key", "safety_identifier", "top_logprobs", "max_tool_calls",
-    "extra_body", "extra_headers", "extra_query", "timeout",
-}  # fmt: skip
-
-
-def _split_extra(params: dict[str, Any], known: set[str]) -> dict[str, Any]:
-    """Parameters the SDK method does not name travel in ``extra_body`` (unchanged on the wire)."""
-    extra = {k: v for k, v in params.items() if k not in known}
-    out = {k: v for k, v in params.items() if k in known}
-    if extra:
-        out["extra_body"] = {**out.get("extra_body", {}), **extra}
-    return out
 
 
 # ---------------------------------------------------------------------------- recorded requests
