@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from sik_llms import _clock, telemetry
 from sik_llms.telemetry import names as n
@@ -80,9 +80,11 @@ class ReasoningAction(StrEnum):
 class ReasoningStep(BaseModel):
     """One structured reasoning step, as the model returns it."""
 
-    thought: str
-    next_action: ReasoningAction
-    tool_name: str | None = None
+    thought: str = Field(description="Your reasoning in this step.")
+    next_action: ReasoningAction = Field(description="What to do next.")
+    tool_name: str | None = Field(
+        default=None, description="The tool's name when next_action is use_tool, otherwise null."
+    )
 
 
 class ReasoningStepError(Exception):
