@@ -6,8 +6,8 @@ Plain style, one span per line (a line can be pasted into an ``assert_tree`` pat
     └── llm.openai.stream [CLIENT] 1.10s llm.streaming=true
 
 Kind is shown unless INTERNAL, status unless UNSET. By default only the attributes people
-look at (model, provider, tokens, cost, errors, tools, HTTP status) are shown; ``verbose=True``
-shows all of them, and ``attributes=[globs]`` picks your own. Volatile values (response and
+look at (model, provider, tokens, cost, errors, tools, HTTP status) are shown, and not when a
+span merely repeats its parent's value; ``verbose=True`` shows all of them, and ``attributes=[globs]`` picks your own. Volatile values (response and
 tool-call ids, ports, stack traces) are masked so snapshots do not churn; ``masks`` adds or
 (with a value of None) removes rules.
 """
@@ -50,6 +50,7 @@ DEFAULT_MASKS: dict[str, Mask] = {
     "exception.stacktrace": lambda v: str(v).strip().splitlines()[-1] if str(v).strip() else v,
 }
 
+_NONE = object()
 _BARE = re.compile(r"[^\s\"'=\[\]]+")
 _TEXT_LIMIT = 80
 
@@ -143,13 +144,18 @@ class _View:
             parts.append(f"status={node.status}")
             if node.status_description:
                 parts.append("status.description=" + self.value(node.status_description, "status.description"))
-        parts += [f"{key}={self.value(value, key)}" for key, value in self.selected(node.attributes)]
+        parts += [f"{key}={self.value(value, key)}" for key, value in self.selected(node.attributes, node.parent)]
         return " ".join(parts)
 
-    def selected(self, attributes: dict[str, Any]) -> list[tuple[str, Any]]:
+    def selected(self, attributes: dict[str, Any], parent: SpanNode | None = None) -> list[tuple[str, Any]]:
+        """Attributes to show; outside verbose mode, ones repeating the parent's value are left out."""
         keys = sorted(attributes)
         if not self.verbose:
-            keys = [k for k in keys if any(fnmatchcase(k, glob) for glob in self.attributes)]
+            inherited = parent.attributes if parent is not None else {}
+            keys = [
+                k for k in keys
+                if any(fnmatchcase(k, glob) for glob in self.attributes) and inherited.get(k, _NONE) != attributes[k]
+            ]
         return [(k, attributes[k]) for k in keys]
 
     def value(self, value: Any, key: str) -> str:
@@ -201,7 +207,7 @@ class _View:
         if cost:
             parts.append(f"${format_cost(cost)}")
         model = node.attributes.get("llm.model")
-        if model:
+        if model and (node.parent is None or node.parent.attributes.get("llm.model") != model):
             parts.append(str(model))
         if node.status == "ERROR":
             error = node.attributes.get("error.type") or node.status_description or ""

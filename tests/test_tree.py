@@ -293,3 +293,13 @@ def test_format_value_round_trips_through_parse_scalar(value: object) -> None:
 )
 def test_format_duration(ns: int, text: str) -> None:
     assert format_duration(ns) == text
+
+
+def test_default_view_hides_values_a_span_repeats_from_its_parent(cap: Capture) -> None:
+    tracer = cap.tracer()
+    with tracer.start_as_current_span("llm.request", attributes={"llm.model": "m", "llm.provider": "openai"}):
+        tracer.start_span("llm.openai.stream", attributes={"llm.model": "m", "llm.provider": "other"}).end()
+    lines = cap.tree(metrics=False).render().splitlines()
+    assert lines[1] == "└── llm.openai.stream 0us llm.provider=other"
+    assert "llm.model=m" in cap.tree(metrics=False).render(verbose=True).splitlines()[1]
+    cap.assert_tree("llm.request\n  llm.openai.stream llm.model=m")  # patterns still see every attribute
