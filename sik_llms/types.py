@@ -125,10 +125,12 @@ class TokenSummary(BaseModel):
     response_id: str | None = None
     finish_reason: str | None = None
     trace_context: TraceContext | None = None
+    # True when ``input_tokens`` already counts the cache reads (OpenAI's convention).
+    input_includes_cache_reads: bool = False
 
     @property
     def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
+        return self.input_tokens_total + self.output_tokens
 
     @property
     def total_cost(self) -> float | None:
@@ -148,7 +150,8 @@ class TokenSummary(BaseModel):
     @property
     def input_tokens_total(self) -> int:
         """Input tokens including cache reads and writes, whatever the provider's convention."""
-        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+        reads = 0 if self.input_includes_cache_reads else self.cache_read_tokens
+        return self.input_tokens + reads + self.cache_write_tokens
 
 
 class TextResponse(TokenSummary):

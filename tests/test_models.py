@@ -97,6 +97,7 @@ def test_openai_cached_tokens_are_never_charged_twice() -> None:
     assert r.cache_read_cost == pytest.approx(0.4 * 0.075)
     assert r.output_cost == pytest.approx(0.6)
     assert r.total_cost == pytest.approx(0.09 + 0.03 + 0.6)
+    assert r.input_tokens_total == 1_000_000 and r.total_tokens == 2_000_000  # cached counted once
 
 
 def test_anthropic_cache_reads_and_writes_have_their_own_prices() -> None:
@@ -107,6 +108,7 @@ def test_anthropic_cache_reads_and_writes_have_their_own_prices() -> None:
     assert r.cache_read_cost == pytest.approx(0.6)
     assert r.cache_write_cost == pytest.approx(3.75)
     assert r.total_cost == pytest.approx(7.35)
+    assert r.input_tokens_total == 4_000_000 and r.total_tokens == 4_000_000
 
 
 def test_unpriced_models_have_no_cost() -> None:

@@ -73,6 +73,7 @@ def fill_usage(
     summary.output_tokens = output_tokens
     summary.cache_read_tokens = cached
     summary.reasoning_tokens = reasoning
+    summary.input_includes_cache_reads = True
     if info is None or not info.is_priced:
         return
     uncached = max(input_tokens - cached, 0)
