@@ -160,7 +160,8 @@ def trip_agent(t: Target) -> Outcome:
     """The guide's trip-planning ReasoningAgent run (the demo's main trace)."""
     agent = make_trip_agent(t)
     r = agent(_user(TRIP_QUESTION))
-    return Outcome(summary=r.response.splitlines()[0][:70], responses=[r])
+    first = r.response.strip().splitlines()[0] if r.response.strip() else "(no answer)"
+    return Outcome(summary=first[:70], responses=[r])
 
 
 def make_trip_agent(t: Target) -> ReasoningAgent:
