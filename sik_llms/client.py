@@ -9,6 +9,7 @@ telemetry wrapper, and the four ways to call (``client()``, ``run_async``, ``str
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Iterator
 from enum import StrEnum
@@ -93,6 +94,19 @@ class Client(ABC):
         async for item in self.stream(messages):
             last = item
         return _check_response(last)
+
+    async def sample(self, messages: Iterable[Any], n: int) -> list[Response]:
+        """``n`` independent answers to the same messages, run concurrently (one call each)."""
+        if n < 1:
+            raise ValueError(f"sample needs n >= 1, got {n}")
+        msgs = list(messages)
+        return list(await asyncio.gather(*(self.run_async(msgs) for _ in range(n))))
+
+    async def generate_multiple(
+        self, message_lists: Iterable[Iterable[Any]], sample_n: int = 1
+    ) -> list[list[Response]]:
+        """``sample_n`` answers for each conversation, all run concurrently."""
+        return list(await asyncio.gather(*(self.sample(m, sample_n) for m in message_lists)))
 
     def stream_sync(self, messages: Iterable[Any]) -> Iterator[Event | Response]:
         """Iterate events as they arrive (blocking), ending with the response."""

@@ -330,3 +330,39 @@ def test_client_registry_and_modes() -> None:
     client = create_client("gpt-4.1", "OpenAI", tools=[Tool(name="t")], api_key="k")
     assert isinstance(client, OpenAITools)
     assert OpenAITools("gpt-4.1", tools=[Tool(name="t")], api_key="k", tool_choice=ToolChoice.AUTO).tool_choice == ToolChoice.AUTO
+
+
+def test_sdk_clients_are_built_once_and_async_once_per_loop() -> None:
+    client = _client(stream=False)
+    with scripted(*(httpx2.Response(200, json=_completion(f"a{i}")) for i in range(2))):
+        client(MSGS)
+        first = client._sync_sdk
+        client(MSGS)
+        assert client._sync_sdk is first
+    assert client._async_sdk is None  # sync-only use never builds the async client
+
+    async def twice() -> Any:
+        await client.run_async(MSGS)
+        sdk = client._async_sdk
+        await client.run_async(MSGS)
+        assert client._async_sdk is sdk
+        return sdk
+
+    with scripted(*(httpx2.Response(200, json=_completion("b")) for _ in range(4))):
+        one = asyncio.run(twice())
+        two = asyncio.run(twice())
+    assert one is not two
+
+
+def test_sample_and_generate_multiple_run_one_call_each() -> None:
+    client = _client(stream=False)
+    replies = [httpx2.Response(200, json=_completion(f"r{i}")) for i in range(7)]
+    with scripted(*replies) as seen:
+        samples = asyncio.run(client.sample(MSGS, 3))
+        batches = asyncio.run(client.generate_multiple([MSGS, [user_message("other")]], sample_n=2))
+    assert len(seen) == 7
+    assert sorted(r.response for r in samples) == ["r0", "r1", "r2"]
+    assert [len(b) for b in batches] == [2, 2]
+    assert all(isinstance(r, TextResponse) for b in batches for r in b)
+    with pytest.raises(ValueError, match="n >= 1"):
+        asyncio.run(client.sample(MSGS, 0))

@@ -20,6 +20,7 @@ under our inference span.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -373,6 +374,7 @@ class Anthropic(Client):
         self._sdk_open_telemetry = sdk_open_telemetry
         self._sync_sdk: Any = None
         self._async_sdk: Any = None
+        self._async_loop: Any = None
         host, port = server_address(base_url, "api.anthropic.com")
         self._request_attributes = drop_none(
             {
@@ -457,10 +459,14 @@ class Anthropic(Client):
         return self._sync_sdk
 
     def _async_client(self) -> Any:
-        if self._async_sdk is None:
+        """Created lazily (sync-only users never need a loop), one per event loop: an async
+        connection pool cannot be shared across loops (each ``asyncio.run`` makes a new one)."""
+        loop = asyncio.get_running_loop()
+        if self._async_sdk is None or self._async_loop is not loop:
             import anthropic
 
             self._async_sdk = anthropic.AsyncAnthropic(http_client=async_http_client(self._timeout), **self._sdk_kwargs())
+            self._async_loop = loop
         return self._async_sdk
 
     # ------------------------------------------------------------------ requests

@@ -9,6 +9,7 @@ request. The sync and async paths share the parsers; only the I/O differs.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -509,6 +510,7 @@ class OpenAI(Client):
         self._timeout = timeout
         self._sync_sdk: Any = None
         self._async_sdk: Any = None
+        self._async_loop: Any = None
         host, port = server_address(self.base_url, "api.openai.com")
         self._request_attributes = drop_none(
             {
@@ -554,10 +556,14 @@ class OpenAI(Client):
         return self._sync_sdk
 
     def _async_client(self) -> Any:
-        if self._async_sdk is None:  # lazily: sync-only users never need an event loop
+        """Created lazily (sync-only users never need a loop), one per event loop: an async
+        connection pool cannot be shared across loops (each ``asyncio.run`` makes a new one)."""
+        loop = asyncio.get_running_loop()
+        if self._async_sdk is None or self._async_loop is not loop:
             import openai
 
             self._async_sdk = openai.AsyncOpenAI(http_client=async_http_client(self._timeout), **self._sdk_kwargs())
+            self._async_loop = loop
         return self._async_sdk
 
     def request_attributes(self) -> dict[str, Any]:
