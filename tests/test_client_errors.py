@@ -216,3 +216,43 @@ def test_structured_output_validation_failure_is_raised_not_swallowed() -> None:
     with scripted(httpx2.Response(200, json=completion)), pytest.raises(errors.StructuredOutputError) as info:
         _openai(response_format=Person, stream=False)(MSGS)
     assert "Person" in info.value.message and info.value.raw
+
+
+class _Tracked(httpx2.SyncByteStream, httpx2.AsyncByteStream):
+    """An endless SSE body that records whether the client closed it."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        while not self.closed:
+            yield sse(_chunk("x"))[: -len(b"data: [DONE]\n\n")]
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while not self.closed:
+            yield sse(_chunk("x"))[: -len(b"data: [DONE]\n\n")]
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def test_stopping_a_stream_early_closes_the_http_response() -> None:
+    body = _Tracked()
+    with scripted(httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=body)):
+        stream = _openai().stream_sync(MSGS)
+        assert isinstance(next(stream), TextChunkEvent)
+        stream.close()
+    assert body.closed
+
+    async def run() -> None:
+        agen = _openai().stream(MSGS)
+        assert isinstance(await anext(agen), TextChunkEvent)
+        await agen.aclose()
+
+    body2 = _Tracked()
+    with scripted(httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=body2)):
+        asyncio.run(run())
+    assert body2.closed
