@@ -132,7 +132,8 @@ class Simulator:
     # -- runtime control and inspection ---------------------------------------------------------
     @property
     def requests(self) -> list[RecordedRequest]:
-        return self.app.requests
+        """Requests received so far (a snapshot, oldest first)."""
+        return list(self.app.requests)
 
     def set_faults(self, faults: FaultsArg, seed: int | None = None) -> None:
         """Replace the active fault rules (takes effect for the next request)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -89,13 +90,15 @@ class SimulatorApp:
     """Plans replies from a scenario (or a cassette), with faults and latency."""
 
     def __init__(self, scenario: Scenario | None = None, cassette: CassetteServer | None = None,
-                 latency: Latency | None = None, faults: FaultInjector | None = None, seed: int = 0) -> None:
+                 latency: Latency | None = None, faults: FaultInjector | None = None, seed: int = 0,
+                 keep_requests: int = 100_000) -> None:
         self.scenario = scenario or Scenario()
         self.cassette = cassette
         self.latency = latency
         self.faults = faults or FaultInjector(seed=seed)
         self.seed = seed
-        self.requests: list[RecordedRequest] = []
+        #: the most recent requests (bounded, so a long load run cannot grow memory without end)
+        self.requests: deque[RecordedRequest] = deque(maxlen=keep_requests)
         self.cache = PromptCache()
         self._rate = _RateWindow()
         self._counter = 0

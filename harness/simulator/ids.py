@@ -6,21 +6,40 @@ simulator are easier to diff when ids depend only on the seed and the request's 
 
 from __future__ import annotations
 
-import random
+import hashlib
 import string
 
 _B62 = string.ascii_letters + string.digits
 _HEX = "0123456789abcdef"
+_TABLES: dict[str, bytes] = {}
+
+
+def _table(alphabet: str) -> bytes:
+    """A bytes.translate table mapping each byte value onto the alphabet."""
+    table = _TABLES.get(alphabet)
+    if table is None:
+        table = _TABLES[alphabet] = bytes(ord(alphabet[b % len(alphabet)]) for b in range(256))
+    return table
 
 
 class IdMaker:
     """Id factory for one request, seeded by (seed, ordinal)."""
 
     def __init__(self, seed: int, ordinal: int) -> None:
-        self._rng = random.Random(f"ids:{seed}:{ordinal}")
+        self._key = f"ids:{seed}:{ordinal}".encode()
+        self._count = 0
+        self._pad = ""
+        self._pad_at = 0
 
     def _pick(self, alphabet: str, n: int) -> str:
-        return "".join(self._rng.choice(alphabet) for _ in range(n))
+        """``n`` characters of ``alphabet`` from a keyed hash (fast, and stable per seed/ordinal)."""
+        self._count += 1
+        raw = b""
+        block = 0
+        while len(raw) < n:
+            raw += hashlib.blake2b(b"%s:%d:%d" % (self._key, self._count, block)).digest()
+            block += 1
+        return raw[:n].translate(_table(alphabet)).decode("ascii")
 
     def chatcmpl(self) -> str:
         return "chatcmpl-" + self._pick(_B62, 29)
@@ -53,4 +72,9 @@ class IdMaker:
         return "Eq" + self._pick(_B62 + "+/", 150) + "=="
 
     def obfuscation(self, n: int) -> str:
-        return self._pick(_B62, max(1, n))
+        """Padding like the API's ``obfuscation`` field; cheap (sliced from one random pool)."""
+        if not self._pad:
+            self._pad = self._pick(_B62, 97)
+        start = self._pad_at % 89
+        self._pad_at += 7
+        return self._pad[start : start + max(1, min(n, 8))]

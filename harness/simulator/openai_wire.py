@@ -18,6 +18,7 @@ from harness.simulator.model import Answer, RequestView, ToolSpec, Usage, WireEr
 from harness.simulator.tokens import count_tokens, split_fixed, split_pieces
 
 DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C-accelerated str -> JSON
 
 
 class Sse:
@@ -212,13 +213,17 @@ def stream_chat(view: RequestView, answer: Answer, usage: Usage, ids: IdMaker, c
             "model": answer.model or view.model, "service_tier": "default",
             "system_fingerprint": ids.fingerprint()}
     with_usage = view.include_usage
+    # every chunk shares its head: encode it once, then only the choices per chunk
+    head = b"data: " + DUMPS(base)[:-1].encode() + b',"choices":['
+    tail = b'],"usage":null,"obfuscation":"' if with_usage else b'],"obfuscation":"'
 
     def chunk(index: int, delta: dict[str, Any], finish: str | None = None, tokens: int = 0) -> None:
-        payload = {**base, "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]}
-        if with_usage:
-            payload["usage"] = None
-        payload["obfuscation"] = ids.obfuscation(4)
-        sse.data(payload, tokens)
+        if finish is None and len(delta) == 1 and "content" in delta:  # the hot path: one text piece
+            choice = b'{"index":%d,"delta":{"content":%s},"logprobs":null,"finish_reason":null}' % (
+                index, _json_str(delta["content"]).encode())
+        else:
+            choice = DUMPS({"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}).encode()
+        sse.raw(head + choice + tail + ids.obfuscation(4).encode() + b'"}\n\n', tokens)
 
     call_ids = [c.id or ids.call() for c in answer.tool_calls]
     per_choice: list[list[tuple[dict[str, Any], str | None, int]]] = []
