@@ -1,0 +1,51 @@
+"""``sik-llms load``: bounded locust loads against the simulator, in phases, summarised."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = (
+    "Run bounded locust loads against the simulator (telemetry off / always-on / ratio 0.1 / the guide's "
+    "CostBasedSampler / collector down, slow, 503) and write summary.json, summary.md and chart.html."
+)
+
+QUICK = {"users": 10, "seconds": 4.0, "phases": ["off", "always_on", "ratio_0.1", "cost_sampler", "collector_down"]}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true", help="five short phases (under a minute in total)")
+    parser.add_argument("--out", type=Path, default=Path("load-results"), help="output directory (default load-results)")
+    parser.add_argument("--users", type=int, help="concurrent locust users (default 20; 10 with --quick)")
+    parser.add_argument("--seconds", type=float, help="run time per phase (default 20; 4 with --quick)")
+    parser.add_argument("--phases", help="comma-separated phase names to run (default: all)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="run the always_on phase distributed: one master and this many workers")
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.load import PHASES, LoadConfig, run_distributed, run_phases, table
+
+    cfg = LoadConfig()
+    if args.quick:
+        cfg = LoadConfig(users=QUICK["users"], seconds=QUICK["seconds"], phases=list(QUICK["phases"]))
+    if args.users:
+        cfg.users = args.users
+    if args.seconds:
+        cfg.seconds = args.seconds
+    if args.phases:
+        names = [p.strip() for p in args.phases.split(",") if p.strip()]
+        unknown = set(names) - {p.name for p in PHASES}
+        if unknown:
+            print(f"sik-llms load: unknown phase(s) {sorted(unknown)}; choose from {[p.name for p in PHASES]}")
+            return 2
+        cfg.phases = names
+    if args.workers:
+        res = run_distributed(cfg, args.out, workers=args.workers)
+        print(f"distributed: {res['workers']} workers, {res['calls_total']} calls, {res['failures']} failed, "
+              f"spans expected {res['spans']['expected']} received {res['spans']['received']}")
+        return 0 if res["failures"] == 0 else 1
+    summary = run_phases(cfg, args.out, progress=lambda m: print(m, flush=True))
+    print(table(summary))
+    print(f"\nwrote {args.out / 'summary.json'}, {args.out / 'summary.md'}, {args.out / 'chart.html'}")
+    return 0 if all(r["failures"] == 0 for r in summary["phases"]) else 1
