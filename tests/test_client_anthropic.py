@@ -252,3 +252,11 @@ def test_recorded_request_round_trip() -> None:
     assert params == body
     with pytest.raises(ValueError, match="unsupported Anthropic endpoint"):
         client_from_recorded_request("/v1/complete", {"model": "m"})
+
+
+def test_web_search_server_tool_and_sdk_tracing_option() -> None:
+    params = _client(web_search=True, max_web_searches=3).build_request(MSGS)
+    assert params["tools"] == [{"type": "web_search_20250305", "name": "web_search", "max_uses": 3}]
+    # Default: the SDK's own span is off (our inference span is the GenAI span of the call).
+    assert _client()._sync_client().open_telemetry["traces"]["enabled"] is False
+    assert _client(sdk_open_telemetry=None)._sync_client().open_telemetry["traces"]["enabled"] is True

@@ -366,3 +366,8 @@ def test_sample_and_generate_multiple_run_one_call_each() -> None:
     assert all(isinstance(r, TextResponse) for b in batches for r in b)
     with pytest.raises(ValueError, match="n >= 1"):
         asyncio.run(client.sample(MSGS, 0))
+
+
+def test_cache_content_is_sent_first_as_system_text() -> None:
+    params = _client(cache_content=["doc A", "doc B"]).build_request([system_message("s"), *MSGS])
+    assert [m["content"] for m in params["messages"]] == ["doc A", "doc B", "s", "hi"]
