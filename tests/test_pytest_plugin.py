@@ -236,3 +236,21 @@ def test_xdist_runs_give_the_same_trees_as_a_serial_run(chat_dir: pytest.Pyteste
             └── inner 0us
         """).encode()
     )
+
+
+def test_marker_tests_skip_with_a_reason_when_cassettes_are_unavailable(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("""
+        import sys
+
+        sys.modules["harness.cassettes"] = None  # as if the cassette engine were not installed
+    """)
+    pytester.makepyfile(test_skip="""
+        import pytest
+
+        @pytest.mark.llm_cassette("anything")
+        def test_needs_a_cassette():
+            raise AssertionError("must not run")
+    """)
+    result = pytester.runpytest_subprocess("-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*sik-llms cassettes are unavailable*install sik-llms[[]harness[]]*"])
