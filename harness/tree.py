@@ -89,7 +89,8 @@ class SpanTree:
     """Root spans (and orphans) of a capture, plus optional metrics, with render options.
 
     ``str(tree)`` renders it; ``tree == snapshot`` compares its text with a syrupy snapshot
-    (stored as a readable ``.txt`` file); ``tree == "text"`` compares with a string.
+    (stored as a readable ``.txt`` file; keep the tree on the left, since ``snapshot == tree``
+    lets syrupy's default serializer go first); ``tree == "text"`` compares with a string.
     """
 
     def __init__(
