@@ -118,3 +118,25 @@ def test_split_sse_joins_back_exactly() -> None:
     body = b"event: a\ndata: {}\n\nevent: b\r\ndata: {}\r\n\r\ndata: [DONE]\n\n\n"
     parts = split_sse(body)
     assert b"".join(parts) == body and len(parts) == 3
+
+
+def test_record_against_the_simulator_with_vcrpy_then_serve_that_cassette(tmp_path: Path) -> None:
+    import vcr
+
+    cassette = tmp_path / "recorded.yaml"
+    recorder = vcr.VCR(record_mode="all", filter_headers=["authorization"])
+    with Simulator(scenario="travel_agent", seed=3) as sim:
+        client = openai.OpenAI(base_url=sim.openai_base_url, api_key="sk-sim", max_retries=0)
+        with recorder.use_cassette(str(cassette)):
+            live = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+            live_stream = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
+                model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": "strawberry"}]) if c.choices)
+    assert "authorization" not in cassette.read_text().lower()
+    with Simulator(cassette=cassette) as replay:
+        client = openai.OpenAI(base_url=replay.openai_base_url, api_key="sk-sim", max_retries=0)
+        again = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        stream = client.chat.completions.create(model="gpt-4o-mini", stream=True,
+                                                messages=[{"role": "user", "content": "strawberry"}])
+        again_stream = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert again.id == live.id and again.choices[0].message.content == live.choices[0].message.content
+    assert again_stream == live_stream and "3 times" in again_stream
