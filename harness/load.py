@@ -266,7 +266,10 @@ def trace_report(spans: list[ReceivedSpan], known: dict[str, int]) -> dict[str, 
         roots[kind] += 1
         if kind in known and len(trace_spans) < known[kind]:
             partial[kind] += 1
-    return {"traces": len(by_trace), "orphans": orphans, "roots": dict(roots), "partial": dict(partial),
+    # sik_llms sets llm.model at span start (for samplers); a sampler whose SamplingResult has no
+    # attributes (the guide's CostBasedSampler) wipes them: count the llm.request spans without it
+    no_model = sum(1 for s in spans if s.name == "llm.request" and "llm.model" not in s.attributes)
+    return {"traces": len(by_trace), "orphans": orphans, "llm_request_without_model": no_model, "roots": dict(roots), "partial": dict(partial),
             "partial_total": sum(partial.values())}
 
 
@@ -330,6 +333,7 @@ def analyse(phase: Phase, raw: dict[str, Any], spans: list[ReceivedSpan], *, rc:
             "orphans": tr["orphans"],
             "partial_traces": tr["partial_total"],
             "partial_by_kind": tr["partial"],
+            "llm_request_without_model": tr["llm_request_without_model"],
             "rejected_exports": rejected,
         }
         out["sampling"] = sampling_report(phase, calls, sampled_roots, raw)

@@ -28,7 +28,8 @@ import resource
 import threading
 import time
 from collections import Counter, defaultdict
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from locust import User, events, task
@@ -239,12 +240,19 @@ def setup_telemetry() -> None:
     _TRACER = trace.get_tracer("sik_llms.loadtests")
 
 
+@contextmanager
+def _root(kind: str) -> Iterator[Any]:
+    attrs = {"llm.model": MODELS[kind], ROOT_KIND_ATTR: kind}
+    with _TRACER.start_as_current_span(root_span_name(kind), attributes=attrs) as span:
+        # A sampler's SamplingResult carries the span's start attributes; the guide's sampler
+        # returns none, which wipes them. Set them again so the runner can classify traces.
+        span.set_attributes(attrs)
+        yield span
+
+
 def root_span(kind: str) -> AbstractContextManager[Any]:
-    if not _TRACER:
-        return nullcontext()
-    return _TRACER.start_as_current_span(
-        root_span_name(kind), attributes={"llm.model": MODELS[kind], ROOT_KIND_ATTR: kind}
-    )
+    """The root span of one user call (nothing when tracing is off)."""
+    return _root(kind) if _TRACER else nullcontext()
 
 
 # --------------------------------------------------------------------------- custom metrics
