@@ -22,6 +22,7 @@ VERSION_FIELDS = frozenset({
     "message_delta.usage.input_tokens",
     "reasoning.context",
     "choices.logprobs",  # absent from 2023 chat chunks
+    "tools.parameters.additionalProperties",  # the Responses API began echoing strict schemas closed in 2026
 })
 
 
