@@ -149,3 +149,17 @@ def test_bad_fault_specs_say_what_to_do() -> None:
         parse_fault_spec("429:retry_after")
     with pytest.raises(ValueError, match=r"unknown fault option\(s\) \['colour'\]"):
         parse_fault_spec("500:colour=red")
+
+
+def test_stream_error_event_after_the_stream_started(sim: Simulator) -> None:
+    sim.set_faults("stream_error:after_events=3")
+    got = []
+    with pytest.raises(anthropic.APIStatusError) as info:
+        for event in _an(sim).messages.create(model=CLAUDE, max_tokens=50, messages=MSG, stream=True):  # type: ignore[arg-type]
+            got.append(event.type)
+    assert got == ["message_start", "content_block_start"]  # (the ping before the break is not surfaced)
+    assert info.value.body["error"]["type"] == "overloaded_error"  # type: ignore[index]
+    with pytest.raises(openai.APIError, match="The server had an error"):
+        list(_oa(sim).chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True))  # type: ignore[arg-type]
+    with pytest.raises(openai.InternalServerError):  # a JSON answer cannot fail half way: a plain 500
+        _oa(sim).chat.completions.create(model="gpt-4o-mini", messages=MSG)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx2
 
-from harness.simulator import Latency, Simulator
+from harness.simulator import Latency, Simulator, simulator_fixture
 from harness.simulator.bench import run_bench
 from harness.simulator.httpserver import parse_request
 
@@ -136,3 +136,15 @@ def test_bench_smoke() -> None:
     results = run_bench(seconds=0.3, connections=4)
     assert [r.name for r in results] == ["short JSON", "50-chunk stream"]
     assert all(r.requests > 0 for r in results) and time.monotonic() - started < 60
+
+
+sim_from_factory = simulator_fixture(scenario="travel_agent", seed=5)
+
+
+def test_fixture_factory_gives_a_running_simulator(sim_from_factory: Simulator) -> None:
+    import anthropic
+
+    client = anthropic.Anthropic(base_url=sim_from_factory.anthropic_base_url, api_key="k", max_retries=0)
+    count = client.messages.count_tokens(model="claude-sonnet-4-6", messages=[{"role": "user", "content": "hi"}])
+    assert count.input_tokens > 0
+    assert sim_from_factory.requests[0].path == "/v1/messages/count_tokens"

@@ -14,6 +14,7 @@ or from the shell: ``sik-llms simulate --port 8900 --scenario travel_agent``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -45,6 +46,7 @@ __all__ = [
     "build_app",
     "fault_rule_from_dict",
     "parse_fault_spec",
+    "simulator_fixture",
 ]
 
 FaultsArg = list[FaultRule | Fault | str | dict[str, Any]] | FaultRule | Fault | str | None
@@ -149,3 +151,19 @@ class Simulator:
         """Forget received requests and rule counters (between test phases)."""
         self.app.requests.clear()
         self.app.scenario.reset()
+
+
+def simulator_fixture(scope: str = "function", **kwargs: Any) -> Callable[..., Iterator[Simulator]]:
+    """A pytest fixture running a ``Simulator(**kwargs)`` for each test (or module, session...).
+
+    In a conftest or test module: ``travel_sim = simulator_fixture(scenario="travel_agent")``;
+    tests then take ``travel_sim`` as an argument. pytest is imported only when this is called.
+    """
+    import pytest
+
+    @pytest.fixture(scope=scope)  # type: ignore[call-overload, untyped-decorator]
+    def _fixture() -> Iterator[Simulator]:
+        with Simulator(**kwargs) as sim:
+            yield sim
+
+    return _fixture  # type: ignore[no-any-return]

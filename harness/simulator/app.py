@@ -29,7 +29,8 @@ from harness.simulator.reply import Reply
 from harness.simulator.scenario import Rule, Scenario
 from harness.simulator.usage import PromptCache
 
-ROUTES = "POST /v1/chat/completions, POST /v1/responses, POST /v1/messages, GET /v1/models"
+ROUTES = ("POST /v1/chat/completions, POST /v1/responses, POST /v1/messages, POST /v1/messages/count_tokens, "
+          "GET /v1/models")
 _OPENAI_JSON = [("content-type", "application/json")]
 _SSE_TYPE = "text/event-stream; charset=utf-8"
 
@@ -78,6 +79,16 @@ class _RateWindow:
             self.tokens += tokens
             return (max(self.limit - self.used, 0), max(self.token_limit - self.tokens, 0),
                     60 - (now - self.start))
+
+
+def _stream_error(provider: str, request_id: str) -> bytes:
+    """The error event a provider sends when it fails after the stream started (HTTP 200)."""
+    if provider == "anthropic":
+        payload = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"},
+                   "request_id": request_id}
+        return b"event: error\ndata: " + DUMPS(payload).encode() + b"\n\n"
+    payload = openai_error(500)
+    return b"data: " + DUMPS(payload).encode() + b"\n\n"
 
 
 def _malformed(provider: str) -> bytes:
@@ -130,6 +141,8 @@ class SimulatorApp:
         anthropic = "anthropic-version" in request.headers or "x-api-key" in request.headers
         if path == "/v1/messages":
             return "anthropic", "messages"
+        if path == "/v1/messages/count_tokens":
+            return "anthropic", "count_tokens"
         if path == "/v1/chat/completions":
             return "openai", "chat.completions"
         if path == "/v1/responses":
@@ -153,20 +166,15 @@ class SimulatorApp:
             return self.error_reply(provider, self._auth_error(provider, key), ids)
         if api == "models":
             return self._models(request, provider, ids)
+        if api == "count_tokens":
+            view = anthropic_wire.view_messages({"max_tokens": 1, **self._json_body(request, provider)})
+            return Reply(200, self._headers(provider, ids, False, 0),
+                         DUMPS({"input_tokens": view.prompt_tokens}).encode())
         fault = self.faults.pick(provider) if self.faults.active else None
         if self.cassette is not None:
             reply = self._from_cassette(request, record, ids)
             return self._apply_fault(reply, fault, provider, ids, record) if fault else reply
-        try:
-            body = json.loads(request.body or b"null")
-        except ValueError:
-            raise WireError(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
-                            "aren't using your HTTP library correctly. The API expects a JSON payload, but what was "
-                            "sent was not valid JSON.)" if provider == "openai"
-                            else "There was an error parsing the body of your request: not valid JSON",
-                            type="invalid_request_error") from None
-        if not isinstance(body, dict):
-            raise WireError(400, "The request body must be a JSON object.", type="invalid_request_error")
+        body = self._json_body(request, provider)
         view = {"chat.completions": openai_wire.view_chat, "responses": openai_wire.view_responses,
                 "messages": anthropic_wire.view_messages}[api](body)
         if self.scenario.models is not None and view.model not in self.scenario.models:
@@ -180,6 +188,20 @@ class SimulatorApp:
         else:
             reply = self._answer(view, rule, ids, record.ordinal)
         return self._apply_fault(reply, fault, provider, ids, record) if fault else reply
+
+    @staticmethod
+    def _json_body(request: HttpRequest, provider: str) -> dict[str, Any]:
+        try:
+            body = json.loads(request.body or b"null")
+        except ValueError:
+            raise WireError(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
+                            "aren't using your HTTP library correctly. The API expects a JSON payload, but what was "
+                            "sent was not valid JSON.)" if provider == "openai"
+                            else "There was an error parsing the body of your request: not valid JSON",
+                            type="invalid_request_error") from None
+        if not isinstance(body, dict):
+            raise WireError(400, "The request body must be a JSON object.", type="invalid_request_error")
+        return body
 
     # -- answers -------------------------------------------------------------------------------
     def _latency_for(self, rule: Rule | None) -> Latency | None:
@@ -339,6 +361,11 @@ class SimulatorApp:
                 reply.events = [*reply.events[:at], _malformed(provider), *reply.events[at + 1 :]]
             else:
                 reply.body = reply.body[: max(len(reply.body) // 2, 1)]
+        elif fault.kind is FaultKind.STREAM_ERROR:
+            if reply.events is None:  # a JSON answer cannot fail half way: the API answers 500
+                return self.error_reply(provider, ErrorSpec(500, fault.message), ids)
+            at = min(fault.after_events, len(reply.events))
+            reply.events = [*reply.events[:at], _stream_error(provider, ids.anthropic_request())]
         elif fault.kind is FaultKind.SLOW:
             reply.trickle_delay, reply.trickle_size = fault.chunk_delay, fault.chunk_size
         elif fault.kind is FaultKind.HANG:

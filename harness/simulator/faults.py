@@ -21,6 +21,7 @@ class FaultKind(StrEnum):
     OVERLOADED = "529"
     DISCONNECT = "disconnect"
     MALFORMED = "malformed"
+    STREAM_ERROR = "stream_error"
     SLOW = "slow"
     HANG = "hang"
 
@@ -32,7 +33,7 @@ _ALIASES = {"rate_limit": "429", "server_error": "500", "overloaded": "529", "tr
 class Fault:
     """One fault. Fields apply to the kinds that use them (see ``FaultKind``).
 
-    after_events: disconnect / malformed: events sent intact before the break
+    after_events: disconnect / malformed / stream_error: events sent intact before the break
     retry_after: 429 / 529 / 500: seconds in the ``retry-after`` header (None: no header)
     chunk_delay, chunk_size: slow: trickle the body in pieces this far apart
     hang_max: hang: the server gives up (closes) after this many seconds
