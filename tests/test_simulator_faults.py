@@ -81,6 +81,8 @@ def test_disconnect_mid_stream(sim: Simulator) -> None:
     with pytest.raises((anthropic.APIConnectionError, httpx2.TransportError)), \
             _an(sim).messages.stream(model=CLAUDE, max_tokens=50, messages=MSG) as s:  # type: ignore[arg-type]
         s.get_final_message()
+    with pytest.raises(openai.APIConnectionError):  # a JSON body cut in half
+        _oa(sim).chat.completions.create(model="gpt-4o-mini", messages=MSG)  # type: ignore[arg-type]
 
 
 def test_malformed_event(sim: Simulator) -> None:
@@ -127,6 +129,7 @@ def test_probability_faults_are_seeded() -> None:
 
 def test_scenario_rule_fault_and_scripted_error() -> None:
     scenario = {"rules": [
+        {"match": {"last_user": "sometimes"}, "fault": {"kind": "500", "probability": 0.0}, "reply": {"text": "ok"}},
         {"match": {"last_user": "flaky"}, "fault": {"kind": "disconnect", "after_events": 1}},
         {"match": {"last_user": "limit"}, "times": 1,
          "reply": {"error": {"status": 429, "message": "slow down", "retry_after": 0.05}}},
@@ -140,6 +143,8 @@ def test_scenario_rule_fault_and_scripted_error() -> None:
         with pytest.raises((openai.APIConnectionError, httpx2.TransportError)):
             list(stream)
         assert sim.requests[-1].fault == "disconnect"
+        never = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "sometimes"}])
+        assert never.choices[0].message.content == "ok"
 
 
 def test_bad_fault_specs_say_what_to_do() -> None:

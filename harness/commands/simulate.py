@@ -18,7 +18,7 @@ EPILOG = """examples:
   sik-llms simulate --cassette ../shared/cassettes-real/otel-contrib/test_chat_completion_streaming.yaml
   sik-llms simulate --fault 429:retry_after=1,first=2 --fault disconnect:after_events=3,probability=0.1
 
-fault kinds: 429, 500, 529, disconnect, malformed, slow, hang; options (key=value, comma separated):
+fault kinds: 429, 500, 529, disconnect, malformed, stream_error, slow, hang; options (key=value, comma separated):
   first=N (only the first N requests), probability=P (seeded by --seed), provider=openai|anthropic,
   retry_after=S, after_events=N, chunk_delay=S, chunk_size=BYTES, hang_max=S, message=TEXT
 

@@ -182,7 +182,9 @@ class SimulatorApp:
         rule = self.scenario.select(view)
         record.rule = rule.name if rule else None
         if fault is None and rule is not None and rule.fault is not None:
-            fault = rule.fault.fault if rule.fault.first is None or rule.seen <= rule.fault.first else None
+            in_first = rule.fault.first is None or rule.seen <= rule.fault.first
+            if in_first and self.faults.chance(rule.fault.probability):
+                fault = rule.fault.fault
         if rule is not None and rule.error() is not None:
             reply = self.error_reply(provider, rule.error(), ids)  # type: ignore[arg-type]
         else:

@@ -142,6 +142,13 @@ class FaultInjector:
     def active(self) -> bool:
         return bool(self._rules)
 
+    def chance(self, probability: float) -> bool:
+        """A seeded coin flip (for scenario-rule faults with a probability)."""
+        if probability >= 1:
+            return True
+        with self._lock:
+            return self._rng.random() < probability
+
     def pick(self, provider: str) -> Fault | None:
         with self._lock:
             for rule in self._rules:
