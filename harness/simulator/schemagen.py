@@ -9,6 +9,7 @@ anyOf/oneOf/allOf and type lists.
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
@@ -105,24 +106,20 @@ def _array(schema: dict[str, Any], root: dict[str, Any], rng: random.Random, nam
 
 
 def _number(schema: dict[str, Any], rng: random.Random, integer: bool) -> float | int:
-    lo = schema.get("minimum", schema.get("exclusiveMinimum", 0 if integer else 0.0))
-    hi = schema.get("maximum", schema.get("exclusiveMaximum", lo + 100))
-    if "exclusiveMinimum" in schema and "minimum" not in schema:
-        lo = lo + (1 if integer else 1e-6)
-    if "exclusiveMaximum" in schema and "maximum" not in schema:
-        hi = hi - (1 if integer else 1e-6)
-    if hi < lo:
-        hi = lo
+    """A number within minimum/maximum (exclusive bounds respected), on multipleOf when given."""
+    nudge = 1 if integer else 1e-6
+    lo = schema["minimum"] if "minimum" in schema else schema.get("exclusiveMinimum", -nudge) + nudge
+    hi = schema["maximum"] if "maximum" in schema else schema.get("exclusiveMaximum", lo + 100 + nudge) - nudge
+    hi = max(hi, lo)
     step = schema.get("multipleOf")
-    if integer:
-        value: float | int = rng.randint(int(-(-lo // 1)), int(hi // 1)) if int(-(-lo // 1)) <= int(hi // 1) else int(lo)
-    else:
-        value = round(rng.uniform(lo, hi), 2)
-        value = min(max(value, lo), hi)
     if step:
-        value = (-(-lo // step)) * step if lo else step * rng.randint(0, max(0, int(hi // step)))
-        value = int(value) if integer else value
-    return value
+        first, last = math.ceil(lo / step), math.floor(hi / step)
+        value: float | int = step * rng.randint(first, max(first, last))
+        return int(value) if integer else value
+    if integer:
+        low, high = math.ceil(lo), math.floor(hi)
+        return rng.randint(low, max(low, high))
+    return min(max(round(rng.uniform(lo, hi), 4), lo), hi)
 
 
 def _string(schema: dict[str, Any], rng: random.Random, name: str) -> str:
