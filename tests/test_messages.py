@@ -7,6 +7,8 @@ import copy
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sik_llms.messages import (
     ImageContent,
@@ -94,3 +96,30 @@ def test_images_convert_per_provider() -> None:
 def test_text_of() -> None:
     assert text_of([{"type": "text", "text": "a"}, {"type": "image"}, {"type": "text", "text": "b"}]) == "ab"
     assert text_of(None) == ""
+
+
+_part = st.one_of(
+    st.text(max_size=20),
+    st.builds(lambda t: {"type": "text", "text": t}, st.text(max_size=20)),
+    st.builds(lambda u: ImageContent.from_url("https://x.test/" + u), st.text(alphabet="abc", max_size=5)),
+)
+_message = st.builds(
+    lambda role, content: {"role": role, "content": content},
+    st.sampled_from(["system", "user", "assistant"]),
+    st.one_of(st.text(max_size=30), st.lists(_part, max_size=4)),
+)
+
+
+@given(st.lists(_message, max_size=6))
+def test_normalize_never_mutates_any_input(messages: list[dict]) -> None:
+    before = copy.deepcopy(messages)
+    out = normalize_messages(messages)
+    assert messages == before
+    assert len(out) == len(messages)
+    for original, normalized in zip(messages, out, strict=True):
+        assert normalized is not original
+        assert text_of(normalized["content"]) == (
+            original["content"] if isinstance(original["content"], str) else "".join(
+                p if isinstance(p, str) else p.get("text", "") for p in original["content"] if not isinstance(p, ImageContent)
+            )
+        )
