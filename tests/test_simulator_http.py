@@ -148,3 +148,24 @@ def test_fixture_factory_gives_a_running_simulator(sim_from_factory: Simulator) 
     count = client.messages.count_tokens(model="claude-sonnet-4-6", messages=[{"role": "user", "content": "hi"}])
     assert count.input_tokens > 0
     assert sim_from_factory.requests[0].path == "/v1/messages/count_tokens"
+
+
+def test_provider_headers_look_like_the_real_ones() -> None:
+    import anthropic
+    import openai
+
+    with Simulator() as sim:
+        oa = openai.OpenAI(base_url=sim.openai_base_url, api_key="k", max_retries=0)
+        first = oa.chat.completions.with_raw_response.create(model="m", messages=[{"role": "user", "content": "a"}])
+        second = oa.chat.completions.with_raw_response.create(model="m", messages=[{"role": "user", "content": "a"}])
+        assert first.headers["x-request-id"].startswith("req_") and first.headers["openai-processing-ms"]
+        assert first.headers["content-type"] == "application/json"
+        assert int(second.headers["x-ratelimit-remaining-requests"]) == \
+            int(first.headers["x-ratelimit-remaining-requests"]) - 1
+        an = anthropic.Anthropic(base_url=sim.anthropic_base_url, api_key="k", max_retries=0)
+        raw = an.messages.with_raw_response.create(model="claude-sonnet-4-6", max_tokens=20,
+                                                  messages=[{"role": "user", "content": "a"}])
+        assert raw.headers["request-id"].startswith("req_011C")
+        assert int(raw.headers["anthropic-ratelimit-requests-remaining"]) < \
+            int(raw.headers["anthropic-ratelimit-requests-limit"])
+        assert raw.parse().id.startswith("msg_01")
