@@ -708,7 +708,9 @@ def _assemble(cfg: BenchConfig, setups: list[Setup], workers: list[Worker],
                    "providers": list(cfg.providers), "workloads": list(cfg.workloads)},
         "setups": [{"name": s.name, "label": s.label, "providers": list(s.providers), "peer": s.peer,
                     "status": "skipped" if by_name[s.name].skipped else "ok",
-                    "reason": by_name[s.name].skipped, "notes": by_name[s.name].ready.get("notes", {})}
+                    "reason": by_name[s.name].skipped, "notes": by_name[s.name].ready.get("notes", {}),
+                    "spans_per_call": (round(finals[s.name]["spans"] / finals[s.name]["calls"], 2)
+                                       if finals.get(s.name, {}).get("calls") and s.name != "ours_otlp" else None)}
                    for s in setups],
         "results": rows,
         "per_chunk": per_chunk,
@@ -795,6 +797,9 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", "| target | provider | workload | met (wall) | met (CPU) | measured |", "|---|---|---|---|---|---|"]
         lines += [f"| {c['check']} | {c['provider']} | {c['workload']} | {'yes' if c['passed'] else 'NO'} | "
                   f"{'yes' if c['passed_cpu'] else 'NO'} | {c['detail']} |" for c in report["checks"]]
+    made = [f"{s['name']} {s['spans_per_call']:g}" for s in report.get("setups", []) if s.get("spans_per_call")]
+    if made:
+        lines += ["", "Spans per call (in-memory export): " + ", ".join(made) + "."]
     otlp = report.get("otlp") or {}
     if otlp.get("calls"):
         lines += ["", f"OTLP/HTTP batch export: {otlp['calls']} calls, about {otlp['spans_expected']} spans made, "
