@@ -809,20 +809,34 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def print_rich(report: dict[str, Any]) -> None:
+    """The results as a compact rich table (short setup names), then the other tables as markdown."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    table = Table(title="Per-call cost against zero-latency in-memory replay")
-    for h in HEADERS:
-        table.add_column(h, justify="right" if "µs" in h or h == "ratio" else "left")
+    table = Table(title="µs per call against zero-latency in-memory replay (median, ± IQR/2)")
+    for h in ("provider", "workload", "setup", "wall µs", "CPU µs", "Δ wall", "Δ CPU", "ratio"):
+        table.add_column(h, justify="left" if h in ("provider", "workload", "setup") else "right")
     last = None
     for r in report["results"]:
         if last is not None and (r["provider"], r["workload"]) != last:
             table.add_section()
         last = (r["provider"], r["workload"])
-        table.add_row(*_fmt(r), style="dim" if r["status"] != "ok" else ("bold" if r["setup"].startswith("ours") else None))
+        if r["status"] != "ok":
+            table.add_row(r["provider"], r["workload"], r["setup"], f"skipped: {r['reason']}", style="dim")
+            continue
+        bare = r["setup"] == "bare"
+        table.add_row(
+            r["provider"], r["workload"], r["setup"],
+            f"{r['wall_us']['median']:.1f} ± {r['wall_us']['iqr'] / 2:.1f}",
+            f"{r['cpu_us']['median']:.1f} ± {r['cpu_us']['iqr'] / 2:.1f}",
+            "—" if bare else f"{r['overhead_us']:+.1f}",
+            "—" if bare else f"{r['cpu_overhead_us']:+.1f}",
+            "—" if bare else f"{r['ratio']:.3f}",
+            style="bold" if r["setup"].startswith("ours") else None,
+        )
     console.print(table)
+    console.print("setups: " + "; ".join(f"{s['name']} = {s['label']}" for s in report["setups"]), highlight=False)
     rest = markdown({**report, "results": []}).split("\n", 2)[2]
     console.print(rest, markup=False, highlight=False)
 
