@@ -406,9 +406,14 @@ def run_batch(call: Callable[[], Any], calls: int) -> dict[str, float]:
 
 
 def run_memory(call: Callable[[], Any], calls: int, exporters: Exporters) -> dict[str, int]:
-    """Peak and current RSS growth over ``calls`` calls (in-memory spans cleared every 100)."""
+    """Peak and current RSS growth over ``calls`` calls after as many warm-up calls (at most 200;
+    in-memory spans cleared every 100), so first-use allocations are not counted as growth."""
     import gc
 
+    for i in range(min(calls, 200)):
+        call()
+        if i % 100 == 99:
+            exporters.drain()
     exporters.drain()
     gc.collect()
     peak0, rss0 = _maxrss_kb(), _rss_kb()
