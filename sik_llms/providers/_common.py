@@ -6,6 +6,7 @@ Everything here is provider-neutral in shape; each provider module passes in wha
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import os
@@ -17,6 +18,7 @@ import httpx2
 from pydantic import BaseModel, ValidationError
 
 from sik_llms import errors
+from sik_llms.transport import async_http_client, sync_http_client
 
 
 def resolve_api_key(api_key: str | None, env_var: str, provider: str, *, allow_dummy: bool) -> str:
@@ -160,3 +162,48 @@ def sdk_call_kwargs(method: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 def drop_none(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
+
+
+class SdkClients:
+    """The official SDK clients of one provider client, routed through our transports.
+
+    One sync client, created on first use; async clients are created lazily (sync-only users
+    never need a loop) and once per event loop, because an async connection pool cannot be
+    shared across loops (each ``asyncio.run`` makes a new one). Subclasses name their SDK
+    classes in ``_sdk_classes`` and may add keyword arguments in ``_sdk_kwargs``.
+    """
+
+    _api_key: str
+    base_url: str | None
+    _max_retries: int | None
+    _timeout: float | None
+    _sync_sdk: Any = None
+    _async_sdk: Any = None
+    _async_loop: Any = None
+
+    def _sdk_classes(self) -> tuple[type, type]:
+        raise NotImplementedError
+
+    def _sdk_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"api_key": self._api_key}
+        if self.base_url:
+            kwargs["base_url"] = self.base_url
+        if self._max_retries is not None:
+            kwargs["max_retries"] = self._max_retries
+        if self._timeout is not None:
+            kwargs["timeout"] = self._timeout
+        return kwargs
+
+    def _sync_client(self) -> Any:
+        if self._sync_sdk is None:
+            sync_cls, _ = self._sdk_classes()
+            self._sync_sdk = sync_cls(http_client=sync_http_client(self._timeout), **self._sdk_kwargs())
+        return self._sync_sdk
+
+    def _async_client(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._async_sdk is None or self._async_loop is not loop:
+            _, async_cls = self._sdk_classes()
+            self._async_sdk = async_cls(http_client=async_http_client(self._timeout), **self._sdk_kwargs())
+            self._async_loop = loop
+        return self._async_sdk

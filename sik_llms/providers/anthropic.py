@@ -20,7 +20,6 @@ under our inference span.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -31,6 +30,7 @@ from sik_llms import errors
 from sik_llms.client import Client, RegisteredClients
 from sik_llms.models import ModelInfo, get_model_info
 from sik_llms.providers._common import (
+    SdkClients,
     drop_none,
     map_exception,
     resolve_api_key,
@@ -39,7 +39,6 @@ from sik_llms.providers._common import (
     validate_structured,
 )
 from sik_llms.tools import Tool, ToolChoice
-from sik_llms.transport import async_http_client, sync_http_client
 from sik_llms.types import (
     Event,
     ReasoningEffort,
@@ -296,7 +295,7 @@ def to_anthropic(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
 
 
 @Client.register(RegisteredClients.ANTHROPIC)
-class Anthropic(Client):
+class Anthropic(SdkClients, Client):
     """Anthropic Messages: chat (streamed), thinking, tools, structured output, caching.
 
     Options: ``reasoning_effort`` or ``thinking_budget_tokens`` (not both), ``response_format``
@@ -372,9 +371,6 @@ class Anthropic(Client):
         self._max_retries = max_retries
         self._timeout = timeout
         self._sdk_open_telemetry = sdk_open_telemetry
-        self._sync_sdk: Any = None
-        self._async_sdk: Any = None
-        self._async_loop: Any = None
         host, port = server_address(base_url, "api.anthropic.com")
         self._request_attributes = drop_none(
             {
@@ -439,35 +435,16 @@ class Anthropic(Client):
 
     # ------------------------------------------------------------------ SDK clients
 
+    def _sdk_classes(self) -> tuple[type, type]:
+        import anthropic
+
+        return anthropic.Anthropic, anthropic.AsyncAnthropic
+
     def _sdk_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"api_key": self._api_key}
-        if self.base_url:
-            kwargs["base_url"] = self.base_url
-        if self._max_retries is not None:
-            kwargs["max_retries"] = self._max_retries
-        if self._timeout is not None:
-            kwargs["timeout"] = self._timeout
+        kwargs = super()._sdk_kwargs()
         if self._sdk_open_telemetry is not None:
             kwargs["open_telemetry"] = self._sdk_open_telemetry
         return kwargs
-
-    def _sync_client(self) -> Any:
-        if self._sync_sdk is None:
-            import anthropic
-
-            self._sync_sdk = anthropic.Anthropic(http_client=sync_http_client(self._timeout), **self._sdk_kwargs())
-        return self._sync_sdk
-
-    def _async_client(self) -> Any:
-        """Created lazily (sync-only users never need a loop), one per event loop: an async
-        connection pool cannot be shared across loops (each ``asyncio.run`` makes a new one)."""
-        loop = asyncio.get_running_loop()
-        if self._async_sdk is None or self._async_loop is not loop:
-            import anthropic
-
-            self._async_sdk = anthropic.AsyncAnthropic(http_client=async_http_client(self._timeout), **self._sdk_kwargs())
-            self._async_loop = loop
-        return self._async_sdk
 
     # ------------------------------------------------------------------ requests
 

@@ -9,7 +9,6 @@ request. The sync and async paths share the parsers; only the I/O differs.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -21,6 +20,7 @@ from sik_llms.client import Client, RegisteredClients
 from sik_llms.messages import text_of
 from sik_llms.models import ModelInfo, get_model_info
 from sik_llms.providers._common import (
+    SdkClients,
     drop_none,
     loads_arguments,
     map_exception,
@@ -31,7 +31,6 @@ from sik_llms.providers._common import (
     validate_structured,
 )
 from sik_llms.tools import Tool, ToolChoice
-from sik_llms.transport import async_http_client, sync_http_client
 from sik_llms.types import (
     Event,
     Response,
@@ -442,7 +441,7 @@ def _tool_name(tool: Any) -> str:
 
 
 @Client.register(RegisteredClients.OPENAI)
-class OpenAI(Client):
+class OpenAI(SdkClients, Client):
     """OpenAI (and OpenAI-compatible servers via ``base_url``): chat, tools, structured output.
 
     Options: ``api`` ("chat_completions" | "responses"), ``stream`` (default True),
@@ -508,9 +507,6 @@ class OpenAI(Client):
         self._api_key = resolve_api_key(api_key, ENV_KEY, PROVIDER, allow_dummy=self.base_url is not None)
         self._max_retries = max_retries
         self._timeout = timeout
-        self._sync_sdk: Any = None
-        self._async_sdk: Any = None
-        self._async_loop: Any = None
         host, port = server_address(self.base_url, "api.openai.com")
         self._request_attributes = drop_none(
             {
@@ -538,33 +534,10 @@ class OpenAI(Client):
 
     # ------------------------------------------------------------------ SDK clients
 
-    def _sdk_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"api_key": self._api_key}
-        if self.base_url:
-            kwargs["base_url"] = self.base_url
-        if self._max_retries is not None:
-            kwargs["max_retries"] = self._max_retries
-        if self._timeout is not None:
-            kwargs["timeout"] = self._timeout
-        return kwargs
+    def _sdk_classes(self) -> tuple[type, type]:
+        import openai
 
-    def _sync_client(self) -> Any:
-        if self._sync_sdk is None:
-            import openai
-
-            self._sync_sdk = openai.OpenAI(http_client=sync_http_client(self._timeout), **self._sdk_kwargs())
-        return self._sync_sdk
-
-    def _async_client(self) -> Any:
-        """Created lazily (sync-only users never need a loop), one per event loop: an async
-        connection pool cannot be shared across loops (each ``asyncio.run`` makes a new one)."""
-        loop = asyncio.get_running_loop()
-        if self._async_sdk is None or self._async_loop is not loop:
-            import openai
-
-            self._async_sdk = openai.AsyncOpenAI(http_client=async_http_client(self._timeout), **self._sdk_kwargs())
-            self._async_loop = loop
-        return self._async_sdk
+        return openai.OpenAI, openai.AsyncOpenAI
 
     def request_attributes(self) -> dict[str, Any]:
         return self._request_attributes
