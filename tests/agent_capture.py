@@ -27,10 +27,10 @@ class _Starts(SpanProcessor):
 class Captured:
     """One test's tracer and meter providers with in-memory export."""
 
-    def __init__(self) -> None:
+    def __init__(self, sampler: Any = None) -> None:
         self.exporter = InMemorySpanExporter()
         self.starts = _Starts()
-        self.tp = TracerProvider(shutdown_on_exit=False)
+        self.tp = TracerProvider(sampler=sampler, shutdown_on_exit=False)
         self.tp.add_span_processor(self.starts)
         self.tp.add_span_processor(SimpleSpanProcessor(self.exporter))
         self.reader = InMemoryMetricReader()
@@ -51,6 +51,9 @@ class Captured:
 
     def start_attributes(self, span: ReadableSpan) -> dict[str, Any]:
         return self.starts.started[span.context.span_id][1]
+
+    def by_name(self, name: str) -> list[ReadableSpan]:
+        return [s for s in self.spans() if s.name == name]
 
     def names(self) -> list[str]:
         return [s.name for s in self.spans()]
