@@ -10,15 +10,17 @@ import asyncio
 import inspect
 import json
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import httpx2
 from pydantic import BaseModel, ValidationError
 
 from sik_llms import errors
+from sik_llms.sse import SseDecoder, SseEvent
 from sik_llms.transport import async_http_client, sync_http_client
+from sik_llms.types import Event, Response
 
 
 def resolve_api_key(api_key: str | None, env_var: str, provider: str, *, allow_dummy: bool) -> str:
@@ -56,6 +58,38 @@ def _body_error(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+def error_from_body(
+    body: Any,
+    provider: str,
+    *,
+    status: int | None = None,
+    headers: Any = None,
+    fallback: str = "",
+    partial_text: str = "",
+) -> errors.LLMError:
+    """The typed error for an error body, from an HTTP error response or an in-stream error.
+
+    In-stream errors arrive with HTTP 200 (or no status): the error type tells the real one.
+    """
+    etype, message = _body_error(body)
+    if isinstance(status, int) and status >= 400:
+        effective = status
+    else:
+        effective = errors.status_for_error_type(etype) or 500
+    cls = errors.class_for_status(effective)
+    if effective == 500 and etype == "overloaded_error":
+        cls = errors.OverloadedError
+    return cls(
+        message or fallback or f"{provider} returned an error",
+        status=effective,
+        provider=provider,
+        error_type=etype,
+        retry_after=errors.parse_retry_after(headers) if effective == 429 else None,
+        partial_text=partial_text,
+        body=body,
+    )
+
+
 def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> BaseException:
     """The typed ``LLMError`` for an SDK/transport failure (other exceptions come back as is)."""
     if isinstance(exc, errors.LLMError):
@@ -63,26 +97,14 @@ def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> 
             exc.partial_text = partial_text
         return exc
     status = getattr(exc, "status_code", None)
-    response = getattr(exc, "response", None)
     if hasattr(exc, "body") and (isinstance(status, int) or type(exc).__name__ == "APIError"):
-        etype, message = _body_error(exc.body)
-        # In-stream errors arrive with HTTP 200 (or no status): the error type tells the real one.
-        if isinstance(status, int) and status >= 400:
-            effective = status
-        else:
-            effective = errors.status_for_error_type(etype) or 500
-        cls = errors.class_for_status(effective)
-        if effective == 500 and etype == "overloaded_error":
-            cls = errors.OverloadedError
-        headers = getattr(response, "headers", None)
-        return cls(
-            message or getattr(exc, "message", None) or str(exc),
-            status=effective,
-            provider=provider,
-            error_type=etype,
-            retry_after=errors.parse_retry_after(headers) if effective == 429 else None,
+        return error_from_body(
+            exc.body,
+            provider,
+            status=status,
+            headers=getattr(getattr(exc, "response", None), "headers", None),
+            fallback=getattr(exc, "message", None) or str(exc),
             partial_text=partial_text,
-            body=exc.body,
         )
     name = type(exc).__name__
     if name in ("APIConnectionError", "APITimeoutError") or isinstance(exc, httpx2.TransportError):
@@ -164,14 +186,35 @@ def drop_none(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
+class WireParser(Protocol):
+    """What a provider's pure parser offers the shared I/O below."""
+
+    @property
+    def text(self) -> str: ...
+
+    def feed_sse(self, sse: SseEvent) -> list[Event]: ...
+
+    def feed_body(self, body: bytes) -> list[Event]: ...
+
+    def finish(self) -> Response: ...
+
+
 class SdkClients:
-    """The official SDK clients of one provider client, routed through our transports.
+    """The official SDK clients of one provider client, and the two I/O faces over them.
 
     One sync client, created on first use; async clients are created lazily (sync-only users
     never need a loop) and once per event loop, because an async connection pool cannot be
     shared across loops (each ``asyncio.run`` makes a new one). Subclasses name their SDK
     classes in ``_sdk_classes`` and may add keyword arguments in ``_sdk_kwargs``.
+
+    The SDK makes the request (auth, retries, HTTP errors); we read the body ourselves through
+    ``with_streaming_response`` and hand raw JSON to the provider's parser, because the SDK's
+    per-chunk pydantic construction costs more than everything else in a call.
+    Subclasses supply ``build_request``, ``_parser`` and ``_endpoint``.
     """
+
+    provider: ClassVar[str]
+    streaming: bool
 
     _api_key: str
     base_url: str | None
@@ -207,3 +250,64 @@ class SdkClients:
             self._async_sdk = async_cls(http_client=async_http_client(self._timeout), **self._sdk_kwargs())
             self._async_loop = loop
         return self._async_sdk
+
+    def build_request(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _parser(self) -> WireParser:
+        raise NotImplementedError
+
+    def _endpoint(self, sdk: Any) -> Any:
+        """The SDK resource whose ``create`` makes this client's call."""
+        raise NotImplementedError
+
+    def _events_sync(self, messages: list[dict[str, Any]]) -> Iterator[Event | Response]:
+        params = self.build_request(messages)
+        parser = self._parser()
+        try:
+            endpoint = self._endpoint(self._sync_client())
+            request = endpoint.with_streaming_response.create(**sdk_call_kwargs(endpoint.create, params))
+            with request as raw:
+                if self.streaming:
+                    decoder = SseDecoder()
+                    for chunk in raw.iter_bytes():
+                        for sse in decoder.feed(chunk):
+                            yield from parser.feed_sse(sse)
+                    for sse in decoder.flush():
+                        yield from parser.feed_sse(sse)
+                else:
+                    yield from parser.feed_body(raw.read())
+            response = parser.finish()
+        except Exception as exc:
+            mapped = map_exception(exc, self.provider, parser.text)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        yield response
+
+    async def _events_async(self, messages: list[dict[str, Any]]) -> AsyncIterator[Event | Response]:
+        params = self.build_request(messages)
+        parser = self._parser()
+        try:
+            endpoint = self._endpoint(self._async_client())
+            request = endpoint.with_streaming_response.create(**sdk_call_kwargs(endpoint.create, params))
+            async with request as raw:
+                if self.streaming:
+                    decoder = SseDecoder()
+                    async for chunk in raw.iter_bytes():
+                        for sse in decoder.feed(chunk):
+                            for event in parser.feed_sse(sse):
+                                yield event
+                    for sse in decoder.flush():
+                        for event in parser.feed_sse(sse):
+                            yield event
+                else:
+                    for event in parser.feed_body(await raw.read()):
+                        yield event
+            response = parser.finish()
+        except Exception as exc:
+            mapped = map_exception(exc, self.provider, parser.text)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        yield response

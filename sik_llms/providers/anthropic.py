@@ -21,7 +21,6 @@ under our inference span.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -32,12 +31,12 @@ from sik_llms.models import ModelInfo, get_model_info
 from sik_llms.providers._common import (
     SdkClients,
     drop_none,
-    map_exception,
+    error_from_body,
     resolve_api_key,
-    sdk_call_kwargs,
     server_address,
     validate_structured,
 )
+from sik_llms.sse import SseEvent
 from sik_llms.tools import Tool, ToolChoice
 from sik_llms.types import (
     Event,
@@ -113,7 +112,7 @@ class AnthropicParser:
     def text(self) -> str:
         return "".join(self._text)
 
-    def _take_usage(self, usage: Any) -> None:
+    def _take_usage(self, usage: dict[str, Any] | None) -> None:
         if usage is None:
             return
         self._saw_usage = True
@@ -123,74 +122,93 @@ class AnthropicParser:
             ("cache_read", "cache_read_input_tokens"),
             ("cache_write", "cache_creation_input_tokens"),
         ):
-            value = getattr(usage, theirs, None)
+            value = usage.get(theirs)
             if value is not None:  # later (message_delta) values win when present
                 self.usage[ours] = value
-        details = getattr(usage, "output_tokens_details", None)
-        if details is not None and getattr(details, "thinking_tokens", None) is not None:
-            self.usage["reasoning"] = details.thinking_tokens
+        thinking = (usage.get("output_tokens_details") or {}).get("thinking_tokens")
+        if thinking is not None:
+            self.usage["reasoning"] = thinking
 
-    def feed(self, event: Any) -> list[Event]:
-        etype = getattr(event, "type", "")
-        if etype == "message_start":
-            message = event.message
-            self.response_id, self.model = message.id, message.model
-            self._take_usage(message.usage)
+    def feed_sse(self, sse: SseEvent) -> list[Event]:
+        """One SSE event of a Messages stream (the SDK's rules: pings and unnamed events are
+        skipped, an ``error`` event raises)."""
+        if sse.event is None or sse.event == "ping":
             return []
-        if etype == "content_block_start":
-            block = event.content_block
-            self._blocks[event.index] = {
-                "type": block.type,
-                "name": getattr(block, "name", None),
-                "id": getattr(block, "id", None),
-                "json": "",
-                "input": getattr(block, "input", None),
-            }
-            if block.type == "redacted_thinking":
-                return [ThinkingChunkEvent(content=getattr(block, "data", ""), is_redacted=True)]
-            if block.type == "text" and getattr(block, "text", ""):
-                return self._add_text(block.text)
-            if block.type == "thinking" and getattr(block, "thinking", ""):
-                self._thinking.append(block.thinking)
-                return [ThinkingChunkEvent(content=block.thinking)]
+        if sse.event == "error":
+            try:
+                body: Any = json.loads(sse.data)
+            except ValueError:
+                body = sse.data.decode("utf-8", "replace")
+            raise error_from_body(body, PROVIDER, fallback="error event in the stream", partial_text=self.text)
+        if not sse.data:
             return []
-        if etype == "content_block_delta":
-            delta = event.delta
-            dtype = getattr(delta, "type", "")
+        return self.feed(json.loads(sse.data))
+
+    def feed_body(self, body: bytes) -> list[Event]:
+        return self.feed_message(json.loads(body))
+
+    def feed(self, event: dict[str, Any]) -> list[Event]:
+        etype = event.get("type", "")
+        if etype == "content_block_delta":  # first: nearly every event of a stream is one
+            delta = event.get("delta") or {}
+            dtype = delta.get("type", "")
             if dtype == "text_delta":
-                return self._add_text(delta.text)
+                return self._add_text(delta.get("text") or "")
             if dtype == "thinking_delta":
-                self._thinking.append(delta.thinking)
-                return [ThinkingChunkEvent(content=delta.thinking)]
+                self._thinking.append(delta.get("thinking") or "")
+                return [ThinkingChunkEvent(content=delta.get("thinking") or "")]
             if dtype == "signature_delta":
-                self._blocks.setdefault(event.index, {"type": "thinking"})["signature"] = delta.signature
+                self._blocks.setdefault(event.get("index", 0), {"type": "thinking"})["signature"] = delta.get("signature")
                 return []
             if dtype == "input_json_delta":
-                self._blocks.setdefault(event.index, {"type": "tool_use", "json": ""})["json"] += delta.partial_json
+                self._blocks.setdefault(event.get("index", 0), {"type": "tool_use", "json": ""})["json"] += delta.get("partial_json") or ""
+            return []
+        if etype == "message_start":
+            message = event.get("message") or {}
+            self.response_id, self.model = message.get("id"), message.get("model")
+            self._take_usage(message.get("usage"))
+            return []
+        if etype == "content_block_start":
+            block = event.get("content_block") or {}
+            btype = block.get("type")
+            self._blocks[event.get("index", 0)] = {
+                "type": btype,
+                "name": block.get("name"),
+                "id": block.get("id"),
+                "json": "",
+                "input": block.get("input"),
+            }
+            if btype == "redacted_thinking":
+                return [ThinkingChunkEvent(content=block.get("data") or "", is_redacted=True)]
+            if btype == "text" and block.get("text"):
+                return self._add_text(block["text"])
+            if btype == "thinking" and block.get("thinking"):
+                self._thinking.append(block["thinking"])
+                return [ThinkingChunkEvent(content=block["thinking"])]
             return []
         if etype == "message_delta":
-            self.finish_reason = getattr(event.delta, "stop_reason", None) or self.finish_reason
-            self._take_usage(event.usage)
+            self.finish_reason = (event.get("delta") or {}).get("stop_reason") or self.finish_reason
+            self._take_usage(event.get("usage"))
             return []
         return []  # content_block_stop, message_stop, ping and future event types
 
-    def feed_message(self, message: Any) -> list[Event]:
+    def feed_message(self, message: dict[str, Any]) -> list[Event]:
         """A non-streamed Message: thinking chunks, then one text chunk with the whole text."""
-        self.response_id, self.model = message.id, message.model
-        self.finish_reason = message.stop_reason
-        self._take_usage(message.usage)
+        self.response_id, self.model = message.get("id"), message.get("model")
+        self.finish_reason = message.get("stop_reason")
+        self._take_usage(message.get("usage"))
         events: list[Event] = []
-        for index, block in enumerate(message.content or []):
-            btype = block.type
+        for index, block in enumerate(message.get("content") or ()):
+            btype = block.get("type")
             if btype == "text":
-                self._text.append(block.text)
+                self._text.append(block.get("text") or "")
             elif btype == "thinking":
-                self._thinking.append(block.thinking)
-                events.append(ThinkingChunkEvent(content=block.thinking))
+                self._thinking.append(block.get("thinking") or "")
+                events.append(ThinkingChunkEvent(content=block.get("thinking") or ""))
             elif btype == "redacted_thinking":
-                events.append(ThinkingChunkEvent(content=block.data, is_redacted=True))
+                events.append(ThinkingChunkEvent(content=block.get("data") or "", is_redacted=True))
             elif btype in ("tool_use", "server_tool_use"):
-                self._blocks[index] = {"type": btype, "name": block.name, "id": block.id, "json": "", "input": block.input}
+                self._blocks[index] = {"type": btype, "name": block.get("name"), "id": block.get("id"), "json": "", "input": block.get("input")}
         if self.text and self.kind != "structured":
             events.append(TextChunkEvent(content=self.text))
         return events
@@ -514,50 +532,6 @@ class Anthropic(SdkClients, Client):
 
     def _endpoint(self, sdk: Any) -> Any:
         return sdk.beta.messages if self.beta else sdk.messages
-
-    # ------------------------------------------------------------------ the two I/O faces
-
-    def _events_sync(self, messages: list[dict[str, Any]]) -> Iterator[Event | Response]:
-        params = self.build_request(messages)
-        parser = self._parser()
-        try:
-            create = self._endpoint(self._sync_client()).create
-            result = create(**sdk_call_kwargs(create, params))
-            if self.streaming:
-                with result:
-                    for event in result:
-                        yield from parser.feed(event)
-            else:
-                yield from parser.feed_message(result)
-            response = parser.finish()
-        except Exception as exc:
-            mapped = map_exception(exc, PROVIDER, parser.text)
-            if mapped is exc:
-                raise
-            raise mapped from exc
-        yield response
-
-    async def _events_async(self, messages: list[dict[str, Any]]) -> AsyncIterator[Event | Response]:
-        params = self.build_request(messages)
-        parser = self._parser()
-        try:
-            create = self._endpoint(self._async_client()).create
-            result = await create(**sdk_call_kwargs(create, params))
-            if self.streaming:
-                async with result:
-                    async for event in result:
-                        for item in parser.feed(event):
-                            yield item
-            else:
-                for item in parser.feed_message(result):
-                    yield item
-            response = parser.finish()
-        except Exception as exc:
-            mapped = map_exception(exc, PROVIDER, parser.text)
-            if mapped is exc:
-                raise
-            raise mapped from exc
-        yield response
 
 
 @Client.register(RegisteredClients.ANTHROPIC_TOOLS)

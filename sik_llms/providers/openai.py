@@ -1,7 +1,7 @@
 """OpenAI: Chat Completions and Responses API, streamed or not, text / tools / structured output.
 
 All wire knowledge for OpenAI lives here: request building (reasoning models, max tokens,
-strict tool schemas, response formats), pure parsers that turn SDK chunk objects into our events
+strict tool schemas, response formats), pure parsers that turn the wire's JSON into our events
 and one response, usage and cost rules (``prompt_tokens`` include cached tokens, which are
 priced at the cached rate and never charged twice), and rebuilding a client call from a recorded
 request. The sync and async paths share the parsers; only the I/O differs.
@@ -10,7 +10,6 @@ request. The sync and async paths share the parsers; only the I/O differs.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,14 +21,14 @@ from sik_llms.models import ModelInfo, get_model_info
 from sik_llms.providers._common import (
     SdkClients,
     drop_none,
+    error_from_body,
     loads_arguments,
-    map_exception,
     parse_json_output,
     resolve_api_key,
-    sdk_call_kwargs,
     server_address,
     validate_structured,
 )
+from sik_llms.sse import SseEvent
 from sik_llms.tools import Tool, ToolChoice
 from sik_llms.types import (
     Event,
@@ -141,33 +140,64 @@ class _Result:
         return StructuredOutputResponse(parsed=parse_json_output(text, PROVIDER))
 
 
-def _usage_from_chat(usage: Any) -> dict[str, int]:
-    prompt_details = getattr(usage, "prompt_tokens_details", None)
-    completion_details = getattr(usage, "completion_tokens_details", None)
+def _usage_from_chat(usage: dict[str, Any]) -> dict[str, int]:
+    prompt_details = usage.get("prompt_tokens_details") or {}
+    completion_details = usage.get("completion_tokens_details") or {}
     return {
-        "input": getattr(usage, "prompt_tokens", None) or 0,
-        "output": getattr(usage, "completion_tokens", None) or 0,
-        "cached": (getattr(prompt_details, "cached_tokens", None) or 0) if prompt_details else 0,
-        "reasoning": (getattr(completion_details, "reasoning_tokens", None) or 0) if completion_details else 0,
+        "input": usage.get("prompt_tokens") or 0,
+        "output": usage.get("completion_tokens") or 0,
+        "cached": prompt_details.get("cached_tokens") or 0,
+        "reasoning": completion_details.get("reasoning_tokens") or 0,
     }
 
 
-def _usage_from_responses(usage: Any) -> dict[str, int]:
-    in_details = getattr(usage, "input_tokens_details", None)
-    out_details = getattr(usage, "output_tokens_details", None)
+def _usage_from_responses(usage: dict[str, Any]) -> dict[str, int]:
+    in_details = usage.get("input_tokens_details") or {}
+    out_details = usage.get("output_tokens_details") or {}
     return {
-        "input": getattr(usage, "input_tokens", None) or 0,
-        "output": getattr(usage, "output_tokens", None) or 0,
-        "cached": (getattr(in_details, "cached_tokens", None) or 0) if in_details else 0,
-        "reasoning": (getattr(out_details, "reasoning_tokens", None) or 0) if out_details else 0,
+        "input": usage.get("input_tokens") or 0,
+        "output": usage.get("output_tokens") or 0,
+        "cached": in_details.get("cached_tokens") or 0,
+        "reasoning": out_details.get("reasoning_tokens") or 0,
     }
 
 
 # ---------------------------------------------------------------------------- parsers
 
 
-class OpenAIChatParser:
-    """Chat Completions chunks (or one full completion) -> events + one response. No I/O.
+class _OpenAIWire:
+    """How OpenAI frames a stream: JSON per event, ``[DONE]`` at the end, and errors as an
+    ``error`` member (the SDK's own rule). Subclasses parse the JSON in ``feed``."""
+
+    _r: _Result
+
+    @property
+    def text(self) -> str:
+        return "".join(self._r.text)
+
+    def feed(self, data: dict[str, Any]) -> list[Event]:
+        raise NotImplementedError
+
+    def feed_full(self, data: dict[str, Any]) -> list[Event]:
+        raise NotImplementedError
+
+    def feed_sse(self, sse: SseEvent) -> list[Event]:
+        if not sse.data or sse.data.startswith(b"[DONE]"):
+            return []
+        data = json.loads(sse.data)
+        if isinstance(data, dict) and data.get("error"):
+            raise error_from_body(data["error"], PROVIDER, fallback="An error occurred during streaming", partial_text=self.text)
+        return self.feed(data)
+
+    def feed_body(self, body: bytes) -> list[Event]:
+        return self.feed_full(json.loads(body))
+
+    def finish(self) -> Response:
+        return self._r.build()
+
+
+class OpenAIChatParser(_OpenAIWire):
+    """Chat Completions chunks (or one full completion), as JSON -> events + one response. No I/O.
 
     Only choice 0 is the answer (``n > 1`` requests still parse). Usage comes from the final
     chunk (``include_usage``), whose ``choices`` is empty.
@@ -177,175 +207,150 @@ class OpenAIChatParser:
         self._r = _Result(request_model, kind, structured)
         self._emit_text = kind != "structured"
 
-    @property
-    def text(self) -> str:
-        return "".join(self._r.text)
-
-    def feed(self, chunk: Any) -> list[Event]:
+    def feed(self, data: dict[str, Any]) -> list[Event]:
         r = self._r
-        r.response_id = r.response_id or getattr(chunk, "id", None)
-        r.model = getattr(chunk, "model", None) or r.model
-        if getattr(chunk, "usage", None) is not None:
-            r.usage = _usage_from_chat(chunk.usage)
+        r.response_id = r.response_id or data.get("id")
+        r.model = data.get("model") or r.model
+        usage = data.get("usage")
+        if usage is not None:
+            r.usage = _usage_from_chat(usage)
         events: list[Event] = []
-        for choice in getattr(chunk, "choices", None) or []:
-            if getattr(choice, "index", 0) != 0:
+        for choice in data.get("choices") or ():
+            if choice.get("index", 0) != 0:
                 continue
-            delta = choice.delta
-            if choice.finish_reason:
-                r.finish_reason = choice.finish_reason
-            if delta is None:
+            if choice.get("finish_reason"):
+                r.finish_reason = choice["finish_reason"]
+            delta = choice.get("delta")
+            if not delta:
                 continue
-            reasoning = getattr(delta, "reasoning_content", None)  # OpenAI-compatible servers
+            reasoning = delta.get("reasoning_content")  # OpenAI-compatible servers
             if reasoning:
                 r.thinking.append(reasoning)
                 events.append(ThinkingChunkEvent(content=reasoning))
-            if delta.content:
-                r.text.append(delta.content)
+            content = delta.get("content")
+            if content:
+                r.text.append(content)
                 if self._emit_text:
-                    events.append(TextChunkEvent(content=delta.content, logprob=_first_logprob(choice)))
-            if getattr(delta, "refusal", None):
-                r.refusal.append(delta.refusal)
-            for call in getattr(delta, "tool_calls", None) or []:
-                slot = r.tools.setdefault(call.index, {"name": "", "arguments": "", "id": None})
-                if call.id:
-                    slot["id"] = call.id
-                fn = call.function
-                if fn is not None:
-                    if fn.name:
-                        slot["name"] += fn.name
-                    if fn.arguments:
-                        slot["arguments"] += fn.arguments
+                    events.append(TextChunkEvent(content=content, logprob=_first_logprob(choice)))
+            if delta.get("refusal"):
+                r.refusal.append(delta["refusal"])
+            for call in delta.get("tool_calls") or ():
+                slot = r.tools.setdefault(call.get("index", 0), {"name": "", "arguments": "", "id": None})
+                if call.get("id"):
+                    slot["id"] = call["id"]
+                fn = call.get("function")
+                if fn:
+                    if fn.get("name"):
+                        slot["name"] += fn["name"]
+                    if fn.get("arguments"):
+                        slot["arguments"] += fn["arguments"]
         return events
 
-    def feed_completion(self, completion: Any) -> list[Event]:
+    def feed_full(self, data: dict[str, Any]) -> list[Event]:
         """A non-streamed completion: one text chunk with the whole text (if any)."""
         r = self._r
-        r.response_id = getattr(completion, "id", None)
-        r.model = getattr(completion, "model", None)
-        if getattr(completion, "usage", None) is not None:
-            r.usage = _usage_from_chat(completion.usage)
-        choices = getattr(completion, "choices", None) or []
+        r.response_id = data.get("id")
+        r.model = data.get("model")
+        if data.get("usage") is not None:
+            r.usage = _usage_from_chat(data["usage"])
+        choices = data.get("choices") or []
         if not choices:
             return []
         choice = choices[0]
-        r.finish_reason = choice.finish_reason
-        message = choice.message
+        r.finish_reason = choice.get("finish_reason")
+        message = choice.get("message") or {}
         events: list[Event] = []
-        if message.content:
-            r.text.append(message.content)
+        if message.get("content"):
+            r.text.append(message["content"])
             if self._emit_text:
-                events.append(TextChunkEvent(content=message.content))
-        if getattr(message, "refusal", None):
-            r.refusal.append(message.refusal)
-        for index, call in enumerate(getattr(message, "tool_calls", None) or []):
-            fn = getattr(call, "function", None)
-            if fn is not None:
-                r.tools[index] = {"name": fn.name, "arguments": fn.arguments or "", "id": call.id}
+                events.append(TextChunkEvent(content=message["content"]))
+        if message.get("refusal"):
+            r.refusal.append(message["refusal"])
+        for index, call in enumerate(message.get("tool_calls") or ()):
+            fn = call.get("function")
+            if fn:
+                r.tools[index] = {"name": fn.get("name") or "", "arguments": fn.get("arguments") or "", "id": call.get("id")}
         return events
 
-    def finish(self) -> Response:
-        return self._r.build()
+
+def _first_logprob(choice: dict[str, Any]) -> float | None:
+    content = (choice.get("logprobs") or {}).get("content")
+    return content[0].get("logprob") if content else None
 
 
-def _first_logprob(choice: Any) -> float | None:
-    logprobs = getattr(choice, "logprobs", None)
-    content = getattr(logprobs, "content", None) if logprobs is not None else None
-    if content:
-        return getattr(content[0], "logprob", None)
-    return None
-
-
-class OpenAIResponsesParser:
-    """Responses API stream events (or one full Response object) -> events + one response."""
+class OpenAIResponsesParser(_OpenAIWire):
+    """Responses API stream events (or one full Response object), as JSON -> events + one response."""
 
     def __init__(self, request_model: str, kind: str = "text", structured: type[BaseModel] | dict | None = None) -> None:
         self._r = _Result(request_model, kind, structured)
         self._emit_text = kind != "structured"
-        self._done = False
 
-    @property
-    def text(self) -> str:
-        return "".join(self._r.text)
-
-    def feed(self, event: Any) -> list[Event]:
-        kind = getattr(event, "type", "")
+    def feed(self, data: dict[str, Any]) -> list[Event]:
+        kind = data.get("type", "")
         r = self._r
         if kind == "response.output_text.delta":
-            r.text.append(event.delta)
-            return [TextChunkEvent(content=event.delta)] if self._emit_text else []
+            r.text.append(data["delta"])
+            return [TextChunkEvent(content=data["delta"])] if self._emit_text else []
         if kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
-            r.thinking.append(event.delta)
-            return [ThinkingChunkEvent(content=event.delta)]
+            r.thinking.append(data["delta"])
+            return [ThinkingChunkEvent(content=data["delta"])]
         if kind == "response.refusal.delta":
-            r.refusal.append(event.delta)
+            r.refusal.append(data["delta"])
             return []
         if kind in ("response.created", "response.in_progress"):
-            resp = event.response
-            r.response_id, r.model = resp.id, resp.model
+            resp = data.get("response") or {}
+            r.response_id, r.model = resp.get("id"), resp.get("model")
             return []
         if kind in ("response.completed", "response.incomplete"):
-            self._take_final(event.response, from_stream=True)
+            self._take_final(data.get("response") or {}, from_stream=True)
             return []
         if kind == "response.failed":
-            error = getattr(event.response, "error", None)
-            etype = getattr(error, "code", None)
-            status = errors.status_for_error_type(etype) or 500
-            raise errors.class_for_status(status)(
-                getattr(error, "message", None) or "the response failed",
-                status=status,
-                provider=PROVIDER,
-                error_type=etype,
-                partial_text=self.text,
-            )
+            error = (data.get("response") or {}).get("error") or {}
+            raise self._failure(error.get("code"), error.get("message") or "the response failed")
         if kind == "error":
-            etype = getattr(event, "code", None)
-            status = errors.status_for_error_type(etype) or 500
-            raise errors.class_for_status(status)(
-                getattr(event, "message", "stream error"), status=status, provider=PROVIDER, error_type=etype, partial_text=self.text
-            )
+            raise self._failure(data.get("code"), data.get("message") or "stream error")
         return []
 
-    def feed_response(self, response: Any) -> list[Event]:
+    def _failure(self, etype: str | None, message: str) -> errors.LLMError:
+        status = errors.status_for_error_type(etype) or 500
+        return errors.class_for_status(status)(
+            message, status=status, provider=PROVIDER, error_type=etype, partial_text=self.text
+        )
+
+    def feed_full(self, data: dict[str, Any]) -> list[Event]:
         """A non-streamed Response: one text chunk with the whole text (if any)."""
-        self._take_final(response, from_stream=False)
+        self._take_final(data, from_stream=False)
         text = self.text
         if text and self._emit_text:
             return [TextChunkEvent(content=text)]
         return []
 
-    def _take_final(self, resp: Any, *, from_stream: bool) -> None:
+    def _take_final(self, resp: dict[str, Any], *, from_stream: bool) -> None:
         r = self._r
-        r.response_id, r.model = resp.id, resp.model
-        if getattr(resp, "usage", None) is not None:
-            r.usage = _usage_from_responses(resp.usage)
-        incomplete = getattr(resp, "incomplete_details", None)
-        r.finish_reason = getattr(incomplete, "reason", None) or getattr(resp, "status", None)
+        r.response_id, r.model = resp.get("id"), resp.get("model")
+        if resp.get("usage") is not None:
+            r.usage = _usage_from_responses(resp["usage"])
+        r.finish_reason = (resp.get("incomplete_details") or {}).get("reason") or resp.get("status")
         texts: list[str] = []
         refusals: list[str] = []
         thinking: list[str] = []
         r.tools = {}
-        for item in getattr(resp, "output", None) or []:
-            itype = getattr(item, "type", "")
+        for item in resp.get("output") or ():
+            itype = item.get("type", "")
             if itype == "message":
-                for part in item.content or []:
-                    if getattr(part, "type", "") == "output_text":
-                        texts.append(part.text)
-                    elif getattr(part, "type", "") == "refusal":
-                        refusals.append(part.refusal)
+                for part in item.get("content") or ():
+                    if part.get("type") == "output_text":
+                        texts.append(part.get("text") or "")
+                    elif part.get("type") == "refusal":
+                        refusals.append(part.get("refusal") or "")
             elif itype == "function_call":
-                r.tools[len(r.tools)] = {"name": item.name, "arguments": item.arguments or "", "id": item.call_id}
+                r.tools[len(r.tools)] = {"name": item.get("name") or "", "arguments": item.get("arguments") or "", "id": item.get("call_id")}
             elif itype == "reasoning":
-                for summary in getattr(item, "summary", None) or []:
-                    thinking.append(getattr(summary, "text", ""))
+                thinking.extend(summary.get("text", "") for summary in item.get("summary") or ())
         # The final object is authoritative; deltas already seen are replaced, not doubled.
         r.text, r.refusal = texts, refusals
         if not from_stream or not r.thinking:
             r.thinking = thinking
-        self._done = True
-
-    def finish(self) -> Response:
-        return self._r.build()
 
 
 # ---------------------------------------------------------------------------- request building
@@ -607,51 +612,8 @@ class OpenAI(SdkClients, Client):
             return OpenAIResponsesParser(self.model, self._kind, structured)
         return OpenAIChatParser(self.model, self._kind, structured)
 
-    # ------------------------------------------------------------------ the two I/O faces
-
-    def _events_sync(self, messages: list[dict[str, Any]]) -> Iterator[Event | Response]:
-        params = self.build_request(messages)
-        parser = self._parser()
-        try:
-            sdk = self._sync_client()
-            endpoint = sdk.responses if self.api == "responses" else sdk.chat.completions
-            result = endpoint.create(**sdk_call_kwargs(endpoint.create, params))
-            if self.streaming:
-                with result:
-                    for chunk in result:
-                        yield from parser.feed(chunk)
-            else:
-                yield from _feed_full(parser, result)
-            response = parser.finish()
-        except Exception as exc:
-            mapped = map_exception(exc, PROVIDER, parser.text)
-            if mapped is exc:
-                raise
-            raise mapped from exc
-        yield response
-
-    async def _events_async(self, messages: list[dict[str, Any]]) -> AsyncIterator[Event | Response]:
-        params = self.build_request(messages)
-        parser = self._parser()
-        try:
-            sdk = self._async_client()
-            endpoint = sdk.responses if self.api == "responses" else sdk.chat.completions
-            result = await endpoint.create(**sdk_call_kwargs(endpoint.create, params))
-            if self.streaming:
-                async with result:
-                    async for chunk in result:
-                        for event in parser.feed(chunk):
-                            yield event
-            else:
-                for event in _feed_full(parser, result):
-                    yield event
-            response = parser.finish()
-        except Exception as exc:
-            mapped = map_exception(exc, PROVIDER, parser.text)
-            if mapped is exc:
-                raise
-            raise mapped from exc
-        yield response
+    def _endpoint(self, sdk: Any) -> Any:
+        return sdk.responses if self.api == "responses" else sdk.chat.completions
 
 
 @Client.register(RegisteredClients.OPENAI_TOOLS)
@@ -663,12 +625,6 @@ class OpenAITools(OpenAI):
             raise errors.ConfigurationError("OpenAITools needs at least one tool: pass tools=[Tool(...)]")
         kwargs.setdefault("temperature", 0.2)
         super().__init__(model_name, tools=tools, tool_choice=tool_choice, **kwargs)
-
-
-def _feed_full(parser: OpenAIChatParser | OpenAIResponsesParser, result: Any) -> list[Event]:
-    if isinstance(parser, OpenAIResponsesParser):
-        return parser.feed_response(result)
-    return parser.feed_completion(result)
 
 
 # ---------------------------------------------------------------------------- recorded requests
