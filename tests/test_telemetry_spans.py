@@ -277,3 +277,29 @@ def test_guide_helpers():
     assert telemetry.create_span_link("zz", "00f067aa0ba902b7") is None
     link = telemetry.create_span_link("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", {"k": "v"})
     assert link.context.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736 and link.attributes["k"] == "v"
+
+
+def test_call_counters_are_exact_cumulative_sums_under_threads(cap):
+    """The per-call counters are observable sums over our own totals: they must still be
+    monotonic cumulative sums, exact when calls race, and absent until first added to."""
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    from opentelemetry.sdk.metrics.export import AggregationTemporality, Sum
+
+    client = create_client("gpt-4o-mini", api_key=KEY)
+    with scripted(Script(*[ok(openai_sse("4", prompt_tokens=3, completion_tokens=2)) for _ in range(40)])):
+        contexts = [contextvars.copy_context() for _ in range(40)]  # the scripted transport is context-local
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda ctx: ctx.run(client, MESSAGES), contexts))
+    labels = {n.LABEL_MODEL: "gpt-4o-mini", n.LABEL_PROVIDER: "openai"}
+    assert cap.metric(n.METRIC_REQUESTS, **labels) == 40
+    assert cap.metric(n.METRIC_TOKENS_INPUT, **labels) == 120
+    assert cap.metric(n.METRIC_TOKENS_OUTPUT, **labels) == 80
+    data = cap.reader.get_metrics_data()
+    metrics = {m.name: m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
+    requests = metrics[n.METRIC_REQUESTS].data
+    assert isinstance(requests, Sum) and requests.is_monotonic
+    assert requests.aggregation_temporality == AggregationTemporality.CUMULATIVE
+    # nothing failed and no cache was used: those sums have no data point yet
+    assert n.METRIC_REQUESTS_FAILED not in metrics and n.METRIC_CACHE_READ_TOKENS not in metrics

@@ -44,6 +44,10 @@ __all__ = [
 ]
 
 _OVERRIDE: ContextVar[tuple[Any, Any] | None] = ContextVar("sik_llms_providers", default=None)
+# The traced call whose provider code is running (set by CallRecorder.active), so the transport
+# can open an http.request span under it. Here, not in recorder.py: with telemetry off the
+# transport's check is this one lookup, without importing the SDK-dependent recorder.
+CURRENT_CALL: ContextVar[CallRecorder | None] = ContextVar("sik_llms_current_call", default=None)
 _zero_config_lock = threading.Lock()
 _zero_config_done = False
 _tracers: dict[int, tuple[Any, Any]] = {}
@@ -197,8 +201,6 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
 
 def http_attempt(request: Any) -> HttpAttempt | None:
     """A recorder for one HTTP attempt inside a traced call, or None."""
-    from sik_llms.telemetry.recorder import CURRENT_CALL
-
     call = CURRENT_CALL.get()
     if call is None:
         return None

@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -21,6 +21,7 @@ from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import _clock
+from sik_llms.telemetry import CURRENT_CALL
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.errors import error_type
 from sik_llms.telemetry.instruments import Instruments
@@ -34,8 +35,6 @@ from sik_llms.types import (
 )
 
 logger = logging.getLogger("sik_llms")
-
-CURRENT_CALL: ContextVar[CallRecorder | None] = ContextVar("sik_llms_current_call", default=None)
 
 _SECRET_QUERY_KEYS = {"key", "api-key", "api_key", "apikey", "access_token", "token", "sig"}
 _REQUEST_ATTRS = {
@@ -54,7 +53,12 @@ _REQUEST_ATTRS = {
 
 def safe_url(url: Any) -> str:
     """The request URL without credentials in userinfo or the query string."""
-    parts = urlsplit(str(url))
+    return _safe_url(str(url))
+
+
+@lru_cache(maxsize=256)  # a client calls the same few URLs over and over
+def _safe_url(url: str) -> str:
+    parts = urlsplit(url)
     netloc = parts.hostname or ""
     if parts.port:
         netloc = f"{netloc}:{parts.port}"
