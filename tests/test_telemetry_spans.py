@@ -303,3 +303,21 @@ def test_call_counters_are_exact_cumulative_sums_under_threads(cap):
     assert requests.aggregation_temporality == AggregationTemporality.CUMULATIVE
     # nothing failed and no cache was used: those sums have no data point yet
     assert n.METRIC_REQUESTS_FAILED not in metrics and n.METRIC_CACHE_READ_TOKENS not in metrics
+
+
+@pytest.mark.parametrize(
+    ("model", "env", "body"),
+    [
+        ("gpt-4o-mini", "OPENAI_BASE_URL", lambda: openai_sse("ok")),
+        ("claude-sonnet-4-5", "ANTHROPIC_BASE_URL", lambda: anthropic_sse("ok")),
+    ],
+)
+def test_server_address_follows_the_sdk_base_url_variable(cap, monkeypatch, model, env, body):
+    """The SDKs send to *_BASE_URL when no base_url is given; our spans must say so too."""
+    monkeypatch.setenv(env, "http://127.0.0.1:8765/v1" if env.startswith("OPENAI") else "http://127.0.0.1:8765")
+    script = Script(ok(body()))
+    with scripted(script):
+        create_client(model, api_key=KEY)(MESSAGES)
+    assert script.requests[0].url.host == "127.0.0.1"
+    inference = next(s for s in cap.spans() if s.name.startswith("llm.") and s.name != n.SPAN_REQUEST)
+    assert (inference.attributes[n.SERVER_ADDRESS], inference.attributes[n.SERVER_PORT]) == ("127.0.0.1", 8765)

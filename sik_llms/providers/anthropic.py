@@ -21,6 +21,7 @@ under our inference span.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from pydantic import BaseModel
@@ -359,7 +360,8 @@ class Anthropic(SdkClients, Client):
             raise errors.ConfigurationError(f"the Anthropic client cannot serve provider={provider!r}")
         self.model = model_name
         self.info = get_model_info(model_name)
-        self.base_url = base_url
+        # The SDK would read ANTHROPIC_BASE_URL itself; we read it too so server.address is true.
+        self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         self.streaming = stream
         self.response_format = response_format
         if response_format is not None and not isinstance(response_format, dict) and not (
@@ -385,11 +387,11 @@ class Anthropic(SdkClients, Client):
         self.mode = "structured" if response_format is not None else ("tools" if self.tools else "stream")
         self._kind = {"structured": "structured", "tools": "tools"}.get(self.mode, "text")
         self._structured_tool = self._structured_tool_name()
-        self._api_key = resolve_api_key(api_key, ENV_KEY, PROVIDER, allow_dummy=base_url is not None)
+        self._api_key = resolve_api_key(api_key, ENV_KEY, PROVIDER, allow_dummy=self.base_url is not None)
         self._max_retries = max_retries
         self._timeout = timeout
         self._sdk_open_telemetry = sdk_open_telemetry
-        host, port = server_address(base_url, "api.anthropic.com")
+        host, port = server_address(self.base_url, "api.anthropic.com")
         self._request_attributes = drop_none(
             {
                 "temperature": sampling.get("temperature"),

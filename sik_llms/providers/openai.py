@@ -10,6 +10,7 @@ request. The sync and async paths share the parsers; only the I/O differs.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from pydantic import BaseModel
@@ -488,7 +489,8 @@ class OpenAI(SdkClients, Client):
         if api not in ("chat_completions", "responses"):
             raise errors.ConfigurationError(f"api must be 'chat_completions' or 'responses', got {api!r}")
         self.model = model_name
-        self.base_url = base_url or server_url
+        # The SDK would read OPENAI_BASE_URL itself; we read it too so server.address is true.
+        self.base_url = base_url or server_url or os.environ.get("OPENAI_BASE_URL") or None
         self.info = get_model_info(model_name)
         self.api = api
         self.streaming = stream
