@@ -65,6 +65,8 @@ SETUPS: tuple[Setup, ...] = (
     Setup("anthropic_sdk", "peer: Anthropic SDK's own tracing", ("anthropic",), peer=True),
 )
 SETUP_BY_NAME = {s.name: s for s in SETUPS}
+# The untraced code each traced setup adds its instrumentation to.
+TELEMETRY_BASE = {"ours_on": "ours_off", "ours_otlp": "ours_off", **{s.name: "bare" for s in SETUPS if s.peer}}
 
 
 # --------------------------------------------------------------------------- wire bodies
@@ -696,6 +698,12 @@ def _assemble(cfg: BenchConfig, setups: list[Setup], workers: list[Worker],
         row["overhead_us"] = row["wall_us"]["median"] - base["wall"]["median"]
         row["ratio"] = row["wall_us"]["median"] / base["wall"]["median"]
         row["cpu_overhead_us"] = row["cpu_us"]["median"] - base["cpu"]["median"]
+        # What the instrumentation itself adds, over the same code untraced: ours over our
+        # telemetry-off client, a peer over the bare SDK it instruments.
+        own = stats.get((TELEMETRY_BASE.get(row["setup"], ""), row["provider"], row["workload"]))
+        if own is not None:
+            row["telemetry_us"] = row["wall_us"]["median"] - own["wall"]["median"]
+            row["telemetry_cpu_us"] = row["cpu_us"]["median"] - own["cpu"]["median"]
     per_chunk = []
     if {"stream10", "stream100"} <= set(cfg.workloads):
         for (name, p, wl), st in stats.items():
@@ -754,6 +762,13 @@ def _checks(rows: list[dict[str, Any]], per_chunk: list[dict[str, Any]]) -> list
                                "passed_cpu": r["cpu_overhead_us"] < peer["cpu_overhead_us"],
                                "detail": f"wall {r['overhead_us']:+.1f} vs {peer['overhead_us']:+.1f} µs, "
                                          f"CPU {r['cpu_overhead_us']:+.1f} vs {peer['cpu_overhead_us']:+.1f} µs"})
+                if "telemetry_us" in r and "telemetry_us" in peer:
+                    checks.append({"check": f"instrumentation alone cheaper than {s2}", "provider": p, "workload": wl,
+                                   "passed": r["telemetry_us"] < peer["telemetry_us"],
+                                   "passed_cpu": r["telemetry_cpu_us"] < peer["telemetry_cpu_us"],
+                                   "detail": f"wall {r['telemetry_us']:+.1f} vs {peer['telemetry_us']:+.1f} µs, "
+                                             f"CPU {r['telemetry_cpu_us']:+.1f} vs {peer['telemetry_cpu_us']:+.1f} µs "
+                                             "(ours over our untraced client; the peer over the bare SDK)"})
     chunk = {(c["setup"], c["provider"]): c for c in per_chunk}
     for (setup, p), c in chunk.items():
         if setup == "ours_on" and ("ours_off", p) in chunk:
@@ -772,19 +787,21 @@ def _checks(rows: list[dict[str, Any]], per_chunk: list[dict[str, Any]]) -> list
 
 def _fmt(row: dict[str, Any]) -> list[str]:
     if row["status"] != "ok":
-        return [row["provider"], WORKLOAD_LABELS[row["workload"]], row["label"], f"skipped: {row['reason']}", "", "", "", ""]
+        return [row["provider"], WORKLOAD_LABELS[row["workload"]], row["label"], f"skipped: {row['reason']}", "", "", "", "", ""]
     wall, cpu = row["wall_us"], row["cpu_us"]
     over = row.get("overhead_us")
     ratio = row.get("ratio")
+    telemetry = row.get("telemetry_us")
     return [row["provider"], WORKLOAD_LABELS[row["workload"]], row["label"],
             f"{wall['median']:.1f} ± {wall['iqr'] / 2:.1f}", f"{cpu['median']:.1f} ± {cpu['iqr'] / 2:.1f}",
             "—" if row["setup"] == "bare" else f"{over:+.1f}",
             "—" if row["setup"] == "bare" else f"{row['cpu_overhead_us']:+.1f}",
-            "—" if row["setup"] == "bare" else f"{ratio:.3f}"]
+            "—" if row["setup"] == "bare" else f"{ratio:.3f}",
+            "—" if telemetry is None else f"{telemetry:+.1f}"]
 
 
 HEADERS = ["provider", "workload", "setup", "wall µs/call (median ± IQR/2)", "CPU µs/call", "overhead µs (wall)",
-           "overhead µs (CPU)", "ratio (wall)"]
+           "overhead µs (CPU)", "ratio (wall)", "instrumentation alone µs (wall)"]
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -821,7 +838,7 @@ def print_rich(report: dict[str, Any]) -> None:
 
     console = Console()
     table = Table(title="µs per call against zero-latency in-memory replay (median, ± IQR/2)")
-    for h in ("provider", "workload", "setup", "wall µs", "CPU µs", "Δ wall", "Δ CPU", "ratio"):
+    for h in ("provider", "workload", "setup", "wall µs", "CPU µs", "Δ wall", "Δ CPU", "ratio", "instr. alone"):
         table.add_column(h, justify="left" if h in ("provider", "workload", "setup") else "right")
     last = None
     for r in report["results"]:
@@ -839,6 +856,7 @@ def print_rich(report: dict[str, Any]) -> None:
             "—" if bare else f"{r['overhead_us']:+.1f}",
             "—" if bare else f"{r['cpu_overhead_us']:+.1f}",
             "—" if bare else f"{r['ratio']:.3f}",
+            "—" if r.get("telemetry_us") is None else f"{r['telemetry_us']:+.1f}",
             style="bold" if r["setup"].startswith("ours") else None,
         )
     console.print(table)

@@ -93,3 +93,14 @@ def test_memory_transport_serves_sse_event_by_event() -> None:
         chunks = list(resp.iter_raw())
     assert len(chunks) == 2 + 10 + 3
     assert all(c.startswith(b"event: ") and c.endswith(b"\n\n") for c in chunks)
+
+
+def test_instrumentation_alone_is_measured_against_its_own_untraced_base(report: dict) -> None:
+    rows = {(r["provider"], r["workload"], r["setup"]): r for r in report["results"] if r["status"] == "ok"}
+    for (provider, workload, setup), row in rows.items():
+        base = bench.TELEMETRY_BASE.get(setup)
+        if base is None:
+            assert "telemetry_us" not in row
+            continue
+        expected = row["wall_us"]["median"] - rows[(provider, workload, base)]["wall_us"]["median"]
+        assert row["telemetry_us"] == pytest.approx(expected)
