@@ -15,6 +15,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -181,7 +182,13 @@ def run_phase(phase: Phase, cfg: LoadConfig, sim: Any, out: Path, workers: int =
             )
             endpoint = collector.endpoint
         env = _env(phase, cfg, endpoint, sim, result_path)
+        worker_dir = out / f"{phase.name}.workers"  # each worker writes its own totals here at exit
+        if workers:
+            shutil.rmtree(worker_dir, ignore_errors=True)
+            worker_dir.mkdir(parents=True)
+            env["SIK_LOAD_WORKER_DIR"] = str(worker_dir)
         procs: list[subprocess.Popen[bytes]] = []
+        worker_rcs: list[int] = []
         logs = []
         try:
             extra: list[str] = []
@@ -207,7 +214,7 @@ def run_phase(phase: Phase, cfg: LoadConfig, sim: Any, out: Path, workers: int =
             rc, ended = _wait(main, deadline)
             wall = time.monotonic() - t0
             for w in procs[1:]:
-                _wait(w, time.monotonic() + 15)
+                worker_rcs.append(_wait(w, time.monotonic() + 15)[0])
         finally:
             for p in procs:  # only ours, by PID
                 if p.poll() is None:
@@ -221,6 +228,9 @@ def run_phase(phase: Phase, cfg: LoadConfig, sim: Any, out: Path, workers: int =
     if not result_path.exists():
         raise RuntimeError(f"phase {phase.name}: locust wrote no result (exit {rc}); see {out / (phase.name + '.log')}")
     raw = json.loads(result_path.read_text())
+    if workers:
+        raw["worker_exit_codes"] = worker_rcs
+        raw["worker_files"] = [json.loads(f.read_text()) for f in sorted(worker_dir.glob("*.json"))]
     return analyse(phase, raw, spans, rc=rc, wall=wall, started=started, ended=ended, rejected=rejected,
                    known=known)
 
@@ -317,6 +327,8 @@ def analyse(phase: Phase, raw: dict[str, Any], spans: list[ReceivedSpan], *, rc:
         "wall_seconds": wall,
         "exit_seconds": ended - raw["quit_time"],
     }
+    if "worker_files" in raw:
+        out["aggregation"] = aggregation_report(raw)
     if phase.telemetry:
         tr = trace_report(spans, known)
         expected = sum(sampled_roots[k] * known.get(k, 0) for k in sampled_roots)
@@ -338,6 +350,25 @@ def analyse(phase: Phase, raw: dict[str, Any], spans: list[ReceivedSpan], *, rc:
         }
         out["sampling"] = sampling_report(phase, calls, sampled_roots, raw)
     return out
+
+
+def aggregation_report(raw: dict[str, Any]) -> dict[str, Any]:
+    """The master's custom-metric totals next to the sum of what each worker counted for itself."""
+    summed: dict[str, Counter[str]] = defaultdict(Counter)
+    for wf in raw["worker_files"]:
+        for kind, counts in wf["totals"].items():
+            summed[kind].update(counts)
+    workers_sum = {kind: dict(c) for kind, c in sorted(summed.items())}
+    master = raw["totals"]
+    return {
+        "master": master,
+        "workers_sum": workers_sum,
+        "exact": master == workers_sum,
+        "worker_files": len(raw["worker_files"]),
+        "workers_done": sum(bool(w["done"]) for w in raw["worker_files"]),
+        "worker_exit_codes": raw["worker_exit_codes"],
+        **(raw.get("reports") or {}),
+    }
 
 
 def sampling_report(phase: Phase, calls: dict[str, int], sampled: Counter[str], raw: dict[str, Any]) -> dict[str, Any]:

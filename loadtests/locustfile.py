@@ -9,7 +9,10 @@ Configured by environment (the runner in ``loadtests/run.py`` sets all of it):
   ``CostBasedSampler`` wrapped in ``ParentBased`` (zero-config reads only standard samplers).
   Otherwise telemetry comes from the standard ``OTEL_*`` variables (zero-config).
 - ``SIK_LOAD_RESULT``: where the master (or the local runner) writes its JSON results, in
-  ``events.quitting`` so that the workers' final reports are included.
+  ``events.quitting``. A master has the workers' final reports by then because it asked each
+  worker for them in ``test_stopping`` and waited (see ``_on_test_stopping``).
+- ``SIK_LOAD_WORKER_DIR``: where each worker writes its own totals at exit, to check the
+  master's aggregate against.
 
 Each user call runs inside a root span ``load.<kind>`` (attribute ``load.kind``), so every
 trace at the collector is complete and can be classified. Calls run under gevent with the
@@ -32,9 +35,10 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+import gevent
 from locust import User, events, task
 from locust.env import Environment
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import STATE_INIT, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
@@ -259,10 +263,16 @@ def root_span(kind: str) -> AbstractContextManager[Any]:
 
 
 class Metrics:
-    """What this process measured; the incremental parts are shipped to the master and reset."""
+    """What this process measured.
+
+    The incremental part (``take``) is shipped to the master and reset, so each call travels
+    in exactly one report. ``totals`` is cumulative and never shipped: a worker writes it to
+    its own file at exit, so the master's aggregate can be checked against it.
+    """
 
     def __init__(self) -> None:
         self.reset()
+        self.totals: dict[str, Counter[str]] = defaultdict(Counter)
         self.cpu_start = 0.0
 
     def reset(self) -> None:
@@ -273,6 +283,36 @@ class Metrics:
         self.failures: Counter[str] = Counter()
         self.first_start = float("inf")
         self.last_end = 0.0
+
+    def record(
+        self,
+        kind: str,
+        wall_start: float,
+        elapsed_ms: float,
+        ttft_ms: float | None,
+        tokens: int,
+        failed: bool,
+    ) -> None:
+        """One finished call, into the incremental part and the cumulative totals."""
+        self.first_start = min(self.first_start, wall_start)
+        self.last_end = max(self.last_end, time.time())
+        self.calls[kind] += 1
+        if failed:
+            self.failures[kind] += 1
+        else:
+            self.latency_ms[kind].append(elapsed_ms)
+            self.tokens[kind] += tokens
+            if ttft_ms is not None:
+                self.ttft_ms[kind].append(ttft_ms)
+        self.totals[kind].update(
+            {
+                "calls": 1,
+                "failures": int(failed),
+                "tokens": 0 if failed else tokens,
+                "latency_n": 0 if failed else 1,
+                "ttft_n": int(not failed and ttft_ms is not None),
+            }
+        )
 
     def take(self) -> dict[str, Any]:
         """The incremental part as plain data (and reset it)."""
@@ -287,6 +327,27 @@ class Metrics:
         }
         self.reset()
         return data
+
+
+def totals_of(merged: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per-kind counts of merged parts, in the shape of ``Metrics.totals`` (for exact comparison)."""
+    kinds = (
+        set(merged["calls"])
+        | set(merged["failures"])
+        | set(merged["latency_ms"])
+        | set(merged["ttft_ms"])
+    )
+    out = {
+        kind: {
+            "calls": merged["calls"].get(kind, 0),
+            "failures": merged["failures"].get(kind, 0),
+            "tokens": merged["tokens"].get(kind, 0),
+            "latency_n": len(merged["latency_ms"].get(kind, [])),
+            "ttft_n": len(merged["ttft_ms"].get(kind, [])),
+        }
+        for kind in kinds
+    }
+    return {kind: {k: v for k, v in t.items() if v} for kind, t in sorted(out.items())}
 
 
 def process_snapshot() -> dict[str, Any]:
@@ -306,7 +367,23 @@ def process_snapshot() -> dict[str, Any]:
 
 
 METRICS = Metrics()
-AGGREGATE: dict[str, Any] = {"parts": [], "workers": {}}
+# This worker's reports: a sequence number per report, and whether the users have stopped (after
+# that a report carries everything that is left, and later ones are empty).
+REPORTS: dict[str, Any] = {"seq": 0, "done": False}
+# The master's view: parts received, the latest (cumulative) process snapshot per worker, the last
+# sequence number per worker, reports refused as repeats, reports missing in the sequence, the
+# workers whose final report arrived, and those the master gave up waiting for.
+AGGREGATE: dict[str, Any] = {
+    "parts": [],
+    "workers": {},
+    "seq": {},
+    "duplicates": 0,
+    "gaps": 0,
+    "done": set(),
+    "unfinished": [],
+}
+FINISH_MSG = "sik_load_finish"  # master -> worker: stop your users and send your final report now
+FINISH_GRACE_S = 10.0  # beyond --stop-timeout, how long the master waits for the final reports
 
 
 def merge_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -324,35 +401,138 @@ def merge_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return {k: (dict(v) if isinstance(v, dict) else v) for k, v in out.items()}
 
 
+# Why the master asks for the final reports itself. With ``-t``, locust's MasterRunner.quit()
+# sends "quit" to the workers, sleeps 0.5 s and kills the greenlet that receives their
+# messages. A worker answers "quit" with stop() (which waits up to --stop-timeout for the calls
+# in flight) and only then sends its final report. The calls in flight often need longer than
+# 0.5 s (an agent run takes about 1 s), so that report (custom metrics and locust's own request
+# stats alike) often reached a master that had stopped listening, and ``quitting`` came too late
+# to wait for it (measured: master 16 calls, workers 24). So, in ``test_stopping``
+# (fired by MasterRunner.stop() before the "quit" messages, while the master still listens), the
+# master sends each worker FINISH_MSG and waits, bounded, until each has sent a report marked
+# ``done``. Each report carries only what was measured since the previous one, numbered per
+# worker, and the master refuses a number it has already counted: nothing travels twice.
+
+
+@events.init.add_listener
+def _on_init(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        environment.runner.register_message(FINISH_MSG, _on_finish)
+
+
+def _on_finish(environment: Environment, msg: Any, **_: Any) -> None:
+    """Worker: stop the users as locust's own "stop" does, then send the final report at once."""
+    runner = environment.runner
+    runner.stop()  # users finish the call in flight (up to --stop-timeout); nothing is measured after
+    REPORTS["done"] = True
+    data: dict[str, Any] = {}  # what WorkerRunner._send_stats does, with the public API
+    environment.events.report_to_master.fire(client_id=runner.client_id, data=data)
+    runner.send_message("stats", data)
+
+
 @events.test_start.add_listener
 def _on_test_start(environment: Environment, **_: Any) -> None:
     t = os.times()
     METRICS.cpu_start = t.user + t.system
-    if not isinstance(environment.runner, MasterRunner):
-        setup_telemetry()
+    if isinstance(environment.runner, MasterRunner):
+        AGGREGATE.update(parts=[], workers={}, done=set(), unfinished=[])
+        return
+    METRICS.reset()
+    METRICS.totals.clear()
+    REPORTS["done"] = False
+    setup_telemetry()
+
+
+@events.test_stopping.add_listener
+def _on_test_stopping(environment: Environment, **_: Any) -> None:
+    runner = environment.runner
+    if not isinstance(runner, MasterRunner):
+        return
+    # Only connected workers. When locust stops because the last worker quit or went missing
+    # (from the greenlet that receives messages, which this wait would block), there are none.
+    awaited = [
+        c.id for c in runner.clients.all if c.state in (STATE_INIT, STATE_SPAWNING, STATE_RUNNING)
+    ]
+    for client_id in awaited:
+        runner.send_message(FINISH_MSG, client_id=client_id)
+    deadline = time.monotonic() + (environment.stop_timeout or 0.0) + FINISH_GRACE_S
+    while time.monotonic() < deadline:
+        # a worker that quit or went missing meanwhile sends nothing more: stop waiting for it
+        if all(cid in AGGREGATE["done"] or cid not in runner.clients for cid in awaited):
+            break
+        gevent.sleep(0.05)
+    AGGREGATE["unfinished"] = [cid for cid in awaited if cid not in AGGREGATE["done"]]
 
 
 @events.report_to_master.add_listener
 def _on_report_to_master(client_id: str, data: dict[str, Any], **_: Any) -> None:
-    data["sik_load"] = {"part": METRICS.take(), "process": process_snapshot()}
+    REPORTS["seq"] += 1
+    data["sik_load"] = {
+        "seq": REPORTS["seq"],
+        "done": REPORTS["done"],
+        "part": METRICS.take(),
+        "process": process_snapshot(),
+    }
 
 
 @events.worker_report.add_listener
 def _on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
     payload = data.get("sik_load")
-    if payload:
-        AGGREGATE["parts"].append(payload["part"])
-        AGGREGATE["workers"][client_id] = payload["process"]  # cumulative: keep the latest
+    if not payload:
+        return
+    last = AGGREGATE["seq"].get(client_id, 0)
+    if payload["seq"] <= last:
+        AGGREGATE["duplicates"] += 1  # already counted
+        return
+    AGGREGATE["gaps"] += payload["seq"] - last - 1
+    AGGREGATE["seq"][client_id] = payload["seq"]
+    AGGREGATE["parts"].append(payload["part"])
+    AGGREGATE["workers"][client_id] = payload["process"]  # cumulative: keep the latest
+    if payload["done"]:
+        AGGREGATE["done"].add(client_id)
+
+
+def _write_json(path: str, data: dict[str, Any]) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as fh:
+        json.dump(data, fh)
+    os.replace(tmp, path)
 
 
 @events.quitting.add_listener
 def _on_quitting(environment: Environment, **_: Any) -> None:
-    path = os.environ.get("SIK_LOAD_RESULT")
     runner = environment.runner
-    if not path or isinstance(runner, WorkerRunner):
+    if isinstance(runner, WorkerRunner):
+        # the worker's own count, for checking the master's aggregate (all reports are sent by now)
+        folder = os.environ.get("SIK_LOAD_WORKER_DIR")
+        if folder:
+            totals = {
+                kind: {k: v for k, v in c.items() if v}
+                for kind, c in sorted(METRICS.totals.items())
+            }
+            _write_json(
+                os.path.join(folder, f"{runner.client_id}.json"),
+                {
+                    "client_id": runner.client_id,
+                    "totals": totals,
+                    "reports_sent": REPORTS["seq"],
+                    "done": REPORTS["done"],
+                },
+            )
         return
+    path = os.environ.get("SIK_LOAD_RESULT")
+    if not path:
+        return
+    reports: dict[str, Any] | None = None
     if isinstance(runner, MasterRunner):
         parts, processes = AGGREGATE["parts"], list(AGGREGATE["workers"].values())
+        reports = {
+            "workers": sorted(AGGREGATE["workers"]),
+            "done": sorted(AGGREGATE["done"]),
+            "unfinished": AGGREGATE["unfinished"],
+            "duplicates": AGGREGATE["duplicates"],
+            "gaps": AGGREGATE["gaps"],
+        }
     else:
         parts, processes = [METRICS.take()], [process_snapshot()]
     stats = environment.stats
@@ -361,6 +541,7 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         for (name, _method), s in stats.entries.items()
     }
     locust_stats["Aggregated"] = {"num_requests": stats.total.num_requests, "num_failures": stats.total.num_failures}
+    merged = merge_parts(parts)
     result = {
         "phase": os.environ.get("SIK_LOAD_PHASE", ""),
         "mode": type(runner).__name__,
@@ -368,15 +549,14 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         "models": MODELS,
         "weights": WEIGHTS,
         "cost_rates": {kind: cost_sampler_rate(kind, MODELS[kind]) for kind in KINDS},
-        "metrics": merge_parts(parts),
+        "metrics": merged,
+        "totals": totals_of(merged),
+        "reports": reports,
         "processes": processes,
         "locust": locust_stats,
         "quit_time": time.time(),
     }
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as fh:
-        json.dump(result, fh)
-    os.replace(tmp, path)
+    _write_json(path, result)
 
 
 # --------------------------------------------------------------------------- the user
@@ -416,16 +596,7 @@ class LLMUser(User):
         except Exception as exc:
             error = exc
         elapsed = (time.perf_counter() - start) * 1000
-        METRICS.first_start = min(METRICS.first_start, wall_start)
-        METRICS.last_end = max(METRICS.last_end, time.time())
-        METRICS.calls[kind] += 1
-        if error is None:
-            METRICS.latency_ms[kind].append(elapsed)
-            METRICS.tokens[kind] += tokens
-            if ttft is not None:
-                METRICS.ttft_ms[kind].append(ttft)
-        else:
-            METRICS.failures[kind] += 1
+        METRICS.record(kind, wall_start, elapsed, ttft, tokens, failed=error is not None)
         self.environment.events.request.fire(
             request_type="llm",
             name=kind,

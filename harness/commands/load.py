@@ -42,9 +42,15 @@ def run(args: argparse.Namespace) -> int:
         cfg.phases = names
     if args.workers:
         res = run_distributed(cfg, args.out, workers=args.workers)
+        agg = res["aggregation"]
         print(f"distributed: {res['workers']} workers, {res['calls_total']} calls, {res['failures']} failed, "
               f"spans expected {res['spans']['expected']} received {res['spans']['received']}")
-        return 0 if res["failures"] == 0 else 1
+        print(
+            f"master's custom-metric totals {'equal' if agg['exact'] else 'DIFFER FROM'} the sum of the "
+            f"{agg['worker_files']} workers' own totals; final reports from {len(agg['done'])} of "
+            f"{args.workers} workers; details in {args.out / 'distributed.json'}"
+        )
+        return 0 if res["failures"] == 0 and agg["exact"] and not agg["unfinished"] else 1
     summary = run_phases(cfg, args.out, progress=lambda m: print(m, flush=True))
     print(table(summary))
     print(f"\nwrote {args.out / 'summary.json'}, {args.out / 'summary.md'}, {args.out / 'chart.html'}")
