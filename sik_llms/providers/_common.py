@@ -97,7 +97,7 @@ def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> 
             exc.partial_text = partial_text
         return exc
     status = getattr(exc, "status_code", None)
-    if hasattr(exc, "body") and (isinstance(status, int) or type(exc).__name__ == "APIError"):
+    if hasattr(exc, "body") and isinstance(status, int):  # the SDK's APIStatusError
         return error_from_body(
             exc.body,
             provider,
