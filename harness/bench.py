@@ -15,6 +15,7 @@ then answers ``{"op": "run" | "mem" | "quit", ...}`` requests, one line each.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import platform
@@ -199,10 +200,32 @@ def _messages() -> list[dict[str, Any]]:
     return [user_message(PROMPT)]
 
 
+_PARAM_NAMES: dict[Any, frozenset[str]] = {}
+
+
+def sdk_call_kwargs(method: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Split request fields into what the SDK method names and ``extra_body`` for the rest.
+
+    SDK versions differ in what they name (anthropic 2.x dropped ``temperature`` from
+    ``messages.create``); reading the installed signature keeps every field on the wire.
+    """
+    func = getattr(method, "__func__", method)
+    names = _PARAM_NAMES.get(func)
+    if names is None:
+        target = inspect.unwrap(func)
+        names = frozenset(inspect.signature(target).parameters) - {"self"}
+        _PARAM_NAMES[func] = names
+    out = {k: v for k, v in params.items() if k in names}
+    extra = {k: v for k, v in params.items() if k not in names}
+    if extra:
+        out["extra_body"] = {**extra, **(out.get("extra_body") or {})}
+    return out
+
+
+
 def bare_call(provider: str, workload: str, sdk_kwargs: dict[str, Any] | None = None) -> Callable[[], Any]:
     """One call through the official SDK directly (the same request ours sends), stream consumed."""
     from sik_llms.messages import normalize_messages
-    from sik_llms.providers._common import sdk_call_kwargs
 
     ours = our_client(provider, workload)
     params = ours.build_request(normalize_messages(_messages()))

@@ -35,6 +35,7 @@ from sik_llms.providers._common import (
     error_from_body,
     resolve_api_key,
     server_address,
+    split_sdk_options,
     validate_structured,
 )
 from sik_llms.sse import SseEvent
@@ -501,7 +502,8 @@ class Anthropic(SdkClients, Client):
         return {"type": "tool", "name": value}
 
     def build_request(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        """The keyword arguments for ``messages.create`` (public so tests and the harness can see them)."""
+        """The keyword arguments ``messages.create`` would take (public so tests and the harness
+        can see them); ``_wire_request`` turns them into what goes on the wire."""
         system, msgs = to_anthropic(messages)
         cached = [{"type": "text", "text": text, "cache_control": {"type": "ephemeral"}} for text in self.cache_content]
         params: dict[str, Any] = {"model": self.model, "max_tokens": self.max_tokens, "messages": msgs, **self._sampling}
@@ -532,8 +534,16 @@ class Anthropic(SdkClients, Client):
     def _parser(self) -> AnthropicParser:
         return AnthropicParser(self.model, self._kind, self.response_format, self._structured_tool)
 
-    def _endpoint(self, sdk: Any) -> Any:
-        return sdk.beta.messages if self.beta else sdk.messages
+    def _wire_request(self, params: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """``betas`` travel as the ``anthropic-beta`` header, as ``beta.messages.create`` sends them."""
+        body, options = split_sdk_options(params)
+        betas = body.pop("betas", None)
+        if betas:
+            options["headers"] = {**options.get("headers", {}), "anthropic-beta": ",".join(str(b) for b in betas)}
+        if self._sdk_open_telemetry is not False:  # the SDK names its own call span only when asked
+            options["span_name"] = "anthropic.messages.create"  # the SDK's name, beta or not
+            options["span_route"] = "/v1/messages"
+        return "/v1/messages", body, options
 
 
 @Client.register(RegisteredClients.ANTHROPIC_TOOLS)

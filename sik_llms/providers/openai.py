@@ -27,6 +27,7 @@ from sik_llms.providers._common import (
     parse_json_output,
     resolve_api_key,
     server_address,
+    split_sdk_options,
     validate_structured,
 )
 from sik_llms.sse import SseEvent
@@ -614,8 +615,9 @@ class OpenAI(SdkClients, Client):
             return OpenAIResponsesParser(self.model, self._kind, structured)
         return OpenAIChatParser(self.model, self._kind, structured)
 
-    def _endpoint(self, sdk: Any) -> Any:
-        return sdk.responses if self.api == "responses" else sdk.chat.completions
+    def _wire_request(self, params: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        body, options = split_sdk_options(params)
+        return ("/responses" if self.api == "responses" else "/chat/completions"), body, options
 
 
 @Client.register(RegisteredClients.OPENAI_TOOLS)
