@@ -1,13 +1,12 @@
 """A small replay helper for the real recordings: load one interaction, serve it at the seam.
 
-Deliberately minimal (the full-featured replayer is ``harness/cassettes.py``): it decodes
-``!!binary`` gzip bodies with a safe YAML loader, ignores stale ``content-length`` and serves
-exactly the chosen interaction through ``sik_llms.transport.use_transport``.
+Loading is the harness's (``harness.cassettes.load_cassette``: gzip and ``!!binary`` bodies,
+pydantic-ai's ``parsed_body``, stale ``content-length``); this only serves exactly the chosen
+interaction through ``sik_llms.transport.use_transport``, once.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
-import yaml
 
+from harness.cassettes import load_cassette
 from sik_llms.transport import use_transport
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "cassettes-real"
@@ -46,35 +45,21 @@ class Interaction:
         return json.loads(body) if isinstance(body, str) else dict(body)
 
 
-def _bytes(value: Any) -> bytes:
-    if value is None:
-        return b""
-    return value if isinstance(value, bytes) else str(value).encode("utf-8")
-
-
 def load_interaction(cassette: Path, index: int) -> Interaction:
-    data = yaml.safe_load(cassette.read_text(encoding="utf-8"))
-    raw = data["interactions"][index]
-    req, resp = raw["request"], raw["response"]
-    headers = {k.lower(): (v[0] if isinstance(v, list) else str(v)) for k, v in (resp.get("headers") or {}).items()}
-    body = _bytes((resp.get("body") or {}).get("string"))
-    if body[:2] == b"\x1f\x8b":
-        body = gzip.decompress(body)
-    headers.pop("content-encoding", None)
-    headers.pop("content-length", None)  # recorded value may be stale (pretty-printed bodies)
+    recorded = load_cassette(cassette).interactions[index]
+    response = recorded.response
+    headers = {name.lower(): values[0] for name, values in response.headers.items() if values}
+    headers.pop("content-length", None)  # recomputed from the body we serve
     headers.pop("transfer-encoding", None)
     if "content-type" not in headers:
-        stripped = body.lstrip()
-        sse = stripped.startswith((b"data:", b"event:"))
-        headers["content-type"] = "text/event-stream" if sse else "application/json"
-    request_body = req.get("body") if req.get("body") is not None else req.get("parsed_body")
+        headers["content-type"] = "text/event-stream" if recorded.streamed else "application/json"
     return Interaction(
-        method=req["method"],
-        uri=req["uri"],
-        request_body=request_body,
-        status=int(resp["status"]["code"]),
+        method=recorded.request.method,
+        uri=recorded.request.uri,
+        request_body=recorded.request.body,
+        status=response.status,
         headers=headers,
-        body=body,
+        body=response.body,
     )
 
 

@@ -38,8 +38,6 @@ def _rows() -> list[Any]:
             continue
         row = json.loads(line)
         marks = []
-        if row["body_encoding"].startswith("parsed_body"):
-            marks.append(pytest.mark.skip(reason="pydantic-ai parsed_body(yaml) serializer: not stock vcrpy format"))
         rows.append(pytest.param(row, id=row["local_path"], marks=marks))
     return rows
 

@@ -26,8 +26,6 @@ def _id(entry: dict) -> str:
 @needs_real
 @pytest.mark.parametrize("entry", ENTRIES, ids=_id)
 def test_replay_matches_the_manifest(entry):
-    if entry["body_encoding"].startswith("parsed_body"):
-        pytest.skip("pydantic-ai parsed_body(yaml) serializer: not stock vcrpy format")
     result = replay_cassette(REAL / entry["local_path"])
     by_index = {i["index"]: i for i in result["interactions"]}
     got = by_index[entry["primary_interaction"]]

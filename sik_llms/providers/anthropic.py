@@ -585,6 +585,8 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
     model = data.pop("model")
     kwargs: dict[str, Any] = {"provider": PROVIDER, "api_key": "sk-ant-replay", "max_retries": 0}
     kwargs["beta"] = "beta=true" in path
+    if data.get("stream") is False:  # sent explicitly: keep it on the wire, as recorded
+        kwargs["extra_body"] = {"stream": False}
     kwargs["stream"] = bool(data.pop("stream", False))
     kwargs["max_tokens"] = data.pop("max_tokens", None)
     for key in ("temperature", "top_p", "top_k", "thinking"):
