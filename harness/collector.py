@@ -10,6 +10,7 @@ LLM call.
 from __future__ import annotations
 
 import gzip
+import re
 import threading
 import time
 import zlib
@@ -34,9 +35,20 @@ class ReceivedSpan:
     status: str
 
 
+@dataclass(frozen=True)
+class ExportRequest:
+    """One POST as received (whatever its path or outcome): the path (a backend's dataset
+    suffix included), the headers with lower-cased names, and each resource's attributes."""
+
+    path: str
+    headers: dict[str, str]
+    resources: tuple[dict[str, Any], ...] = ()
+
+
 @dataclass
 class CollectorState:
     spans: list[ReceivedSpan] = field(default_factory=list)
+    exports: list[ExportRequest] = field(default_factory=list)
     metric_points: dict[str, float] = field(default_factory=dict)
     trace_requests: int = 0
     metric_requests: int = 0
@@ -57,10 +69,19 @@ def _attrs(kvs: Any) -> dict[str, Any]:
     return {kv.key: _any_value(kv.value) for kv in kvs}
 
 
+# /v1/traces or /v1/metrics, optionally followed by one segment (Honeycomb-style datasets)
+_SIGNAL_PATH = re.compile(r"/v1/(traces|metrics)(?:/[^/]+)?$")
+
+
 def decode_spans(body: bytes) -> list[ReceivedSpan]:
     """Spans of an OTLP/HTTP protobuf ``ExportTraceServiceRequest``."""
+    return _decode_traces(body)[0]
+
+
+def _decode_traces(body: bytes) -> tuple[list[ReceivedSpan], tuple[dict[str, Any], ...]]:
     request = trace_service_pb2.ExportTraceServiceRequest()
     request.ParseFromString(body)
+    resources = tuple(_attrs(rs.resource.attributes) for rs in request.resource_spans)
     out = []
     for resource_spans in request.resource_spans:
         service = str(_attrs(resource_spans.resource.attributes).get("service.name", ""))
@@ -77,13 +98,18 @@ def decode_spans(body: bytes) -> list[ReceivedSpan]:
                         status={0: "UNSET", 1: "OK", 2: "ERROR"}.get(span.status.code, "UNSET"),
                     )
                 )
-    return out
+    return out, resources
 
 
 def decode_metric_sums(body: bytes) -> dict[str, float]:
     """Latest value per metric name (sum of its points; histograms count their samples)."""
+    return _decode_metrics(body)[0]
+
+
+def _decode_metrics(body: bytes) -> tuple[dict[str, float], tuple[dict[str, Any], ...]]:
     request = metrics_service_pb2.ExportMetricsServiceRequest()
     request.ParseFromString(body)
+    resources = tuple(_attrs(rm.resource.attributes) for rm in request.resource_metrics)
     out: dict[str, float] = {}
     for resource_metrics in request.resource_metrics:
         for scope_metrics in resource_metrics.scope_metrics:
@@ -97,7 +123,7 @@ def decode_metric_sums(body: bytes) -> dict[str, float]:
                     else:
                         total += point.as_double or point.as_int
                 out[metric.name] = total
-    return out
+    return out, resources
 
 
 class Collector:
@@ -148,6 +174,14 @@ class Collector:
         with self._lock:
             return list(self.state.spans)
 
+    def exports(self) -> list[ExportRequest]:
+        with self._lock:
+            return list(self.state.exports)
+
+    def paths(self) -> set[str]:
+        """Every path an export was POSTed to (a wrong endpoint shows up here, answered 404)."""
+        return {e.path for e in self.exports()}
+
     def wait_for_spans(self, count: int, timeout: float = 10.0) -> list[ReceivedSpan]:
         """Poll until ``count`` spans arrived or ``timeout`` passed; returns what arrived."""
         deadline = time.monotonic() + timeout
@@ -183,35 +217,43 @@ class Collector:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 if collector.fault == "slow":
                     time.sleep(collector.delay)
                 elif collector.fault.startswith("reject_"):
                     with collector._lock:
                         collector.state.rejected += 1
+                        collector.state.exports.append(ExportRequest(self.path, headers))
                     self._reply(int(collector.fault.rsplit("_", 1)[1]), {"Retry-After": "1"})
                     return
-                encoding = (self.headers.get("content-encoding") or "").lower()
+                encoding = headers.get("content-encoding", "").lower()
+                signal = _SIGNAL_PATH.search(self.path)
                 try:
                     if encoding == "gzip":
                         body = gzip.decompress(body)
                     elif encoding == "deflate":
                         body = zlib.decompress(body)
-                    if self.path.endswith("/v1/traces"):
-                        spans = decode_spans(body)
+                    if signal is None:
+                        with collector._lock:
+                            collector.state.exports.append(ExportRequest(self.path, headers))
+                        self._reply(404)
+                        return
+                    if signal.group(1) == "traces":
+                        spans, resources = _decode_traces(body)
                         with collector._lock:
                             collector.state.trace_requests += 1
                             collector.state.spans.extend(spans)
-                    elif self.path.endswith("/v1/metrics"):
-                        sums = decode_metric_sums(body)
+                            collector.state.exports.append(ExportRequest(self.path, headers, resources))
+                    else:
+                        sums, resources = _decode_metrics(body)
                         with collector._lock:
                             collector.state.metric_requests += 1
                             collector.state.metric_points.update(sums)
-                    else:
-                        self._reply(404)
-                        return
+                            collector.state.exports.append(ExportRequest(self.path, headers, resources))
                 except Exception:
                     with collector._lock:
                         collector.state.bad_requests += 1
+                        collector.state.exports.append(ExportRequest(self.path, headers))
                     self._reply(400)
                     return
                 self._reply(200)

@@ -42,3 +42,20 @@ def test_rejecting_collector_counts_refusals():
         tp.shutdown()
     assert collector.state.rejected >= 1
     assert collector.spans() == []
+
+
+def test_records_each_export_path_headers_and_resource():
+    """Backends with a dataset in the path (Honeycomb's /v1/traces/<dataset>) are accepted; a
+    wrong endpoint is recorded and answered 404, so a test can show the guide's mistake."""
+    with Collector() as collector:
+        for path in ("/v1/traces/my-dataset", "/"):
+            exporter = OTLPSpanExporter(endpoint=f"{collector.endpoint}{path}", headers={"X-Team": "k"}, timeout=2)
+            tp = TracerProvider(resource=Resource.create({"service.name": "svc", "env": "test"}), shutdown_on_exit=False)
+            tp.add_span_processor(SimpleSpanProcessor(exporter))
+            with tp.get_tracer("t").start_as_current_span("x"):
+                pass
+            tp.shutdown()
+    assert collector.paths() == {"/v1/traces/my-dataset", "/"}
+    good, wrong = collector.exports()
+    assert good.headers["x-team"] == "k" and good.resources[0]["env"] == "test"
+    assert wrong.resources == () and [s.name for s in collector.spans()] == ["x"]

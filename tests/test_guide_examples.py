@@ -18,7 +18,6 @@ because global providers can be set only once per process; in-process tests use
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -27,7 +26,6 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -35,7 +33,6 @@ from typing import Any
 import pytest
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -190,66 +187,9 @@ def run_script(
     return result
 
 
-@dataclass
-class Export:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class RecordingCollector(Collector):
-    """The loopback collector, also keeping each export's path, headers and body.
-
-    The guide's backends take a dataset in the path (Honeycomb's ``/v1/traces/<dataset>``); the
-    collector files those under ``/v1/traces`` / ``/v1/metrics`` after recording the real path.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.exports: list[Export] = []
-        super().__init__(**kwargs)
-
-    def _handler_class(self) -> Any:
-        base: Any = super()._handler_class()
-        collector = self
-
-        class Handler(base):  # type: ignore[misc, valid-type]
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                collector.exports.append(Export(self.path, headers, body))
-                real, self.rfile = self.rfile, io.BytesIO(body)
-                self.path = re.sub(r"(/v1/(traces|metrics))/[^/]+$", r"\1", self.path)
-                try:
-                    super().do_POST()
-                finally:
-                    self.rfile = real
-
-        return Handler
-
-    def paths(self) -> set[str]:
-        return {e.path for e in self.exports}
-
-    def trace_resources(self) -> list[dict[str, Any]]:
-        """Resource attributes of every exported batch of spans."""
-        out = []
-        for export in self.exports:
-            if "/v1/traces" not in export.path:
-                continue
-            body = (
-                gzip.decompress(export.body)
-                if export.headers.get("content-encoding") == "gzip"
-                else export.body
-            )
-            request = trace_service_pb2.ExportTraceServiceRequest()
-            request.ParseFromString(body)
-            for rs in request.resource_spans:
-                out.append(
-                    {
-                        kv.key: getattr(kv.value, kv.value.WhichOneof("value"))
-                        for kv in rs.resource.attributes
-                    }
-                )
-        return out
+def trace_resources(collector: Collector) -> list[dict[str, Any]]:
+    """Resource attributes of every batch of spans the collector received."""
+    return [r for e in collector.exports() if "/v1/traces" in e.path for r in e.resources]
 
 
 def assert_one_call_tree(spans: list[Any]) -> None:
@@ -447,7 +387,7 @@ def test_zero_config_example_with_telemetry_exports_to_the_collector(
     # "Step 3: Run Your Code", lines 274-282: example_with_telemetry.py, unchanged, with
     # OTEL_SDK_DISABLED=false and the OTEL_* variables of the case; exported when the process exits.
     variables, service, paths, header = ZERO_CONFIG_CASES[case]
-    with RecordingCollector() as collector:
+    with Collector() as collector:
         env = {k: v.format(collector=collector.endpoint) for k, v in variables.items()}
         env.update(
             OTEL_SDK_DISABLED="false",
@@ -462,7 +402,7 @@ def test_zero_config_example_with_telemetry_exports_to_the_collector(
     assert collector.paths() == paths
     assert collector.state.metric_points[n.METRIC_REQUESTS] == 1
     if header is not None:
-        assert all(e.headers.get(header[0]) == header[1] for e in collector.exports)
+        assert all(e.headers.get(header[0]) == header[1] for e in collector.exports())
 
 
 # =========================================================================== Manual setup
@@ -537,7 +477,7 @@ def test_manual_setup_example_is_honoured(
     # flushes nothing explicitly: the SDK's exit handlers deliver the spans and metrics.
     # "sik-llms detects your configuration and respects it. No conflicts, no overwrites": with
     # zero-config switched on as well, nothing goes to the zero-config endpoint (the decoy).
-    with RecordingCollector() as backend, RecordingCollector() as decoy:
+    with Collector() as backend, Collector() as decoy:
         code = MANUAL_SETUP.replace("https://api.honeycomb.io", backend.endpoint) + REPORT
         env = {"OPENAI_BASE_URL": guide_sim.openai_base_url, "OPENAI_API_KEY": "sk-guide-test"}
         if zero_config_too:
@@ -552,7 +492,7 @@ def test_manual_setup_example_is_honoured(
         "meter_provider_kept": True,
     }
     assert_one_call_tree(spans)
-    resources = backend.trace_resources()
+    resources = trace_resources(backend)
     assert resources and all(
         r["service.name"] == "my-production-app"
         and r["service.version"] == "1.2.3"
@@ -561,10 +501,10 @@ def test_manual_setup_example_is_honoured(
         for r in resources
     )
     assert backend.paths() == {"/v1/traces/your-dataset", "/v1/metrics/your-dataset"}
-    assert all(e.headers.get("x-honeycomb-team") == "your-api-key" for e in backend.exports)
+    assert all(e.headers.get("x-honeycomb-team") == "your-api-key" for e in backend.exports())
     assert backend.state.metric_points[n.METRIC_REQUESTS] == 1
     assert backend.state.metric_points[n.METRIC_TOKENS_INPUT] > 0
-    assert decoy.exports == []
+    assert decoy.exports() == []
 
 
 class SeededIds(IdGenerator):
@@ -648,7 +588,7 @@ def test_advanced_multiple_exporters_send_the_same_spans_to_both(guide_env: Simu
 
     from sik_llms import create_client
 
-    with RecordingCollector() as jaeger, RecordingCollector() as honeycomb:
+    with Collector() as jaeger, Collector() as honeycomb:
         for jaeger_endpoint in (jaeger.endpoint, f"{jaeger.endpoint}/v1/traces"):
             trace_provider = TracerProvider(shutdown_on_exit=False)
             jaeger_exporter = OTLPSpanExporter(endpoint=jaeger_endpoint)
@@ -671,7 +611,7 @@ def test_advanced_multiple_exporters_send_the_same_spans_to_both(guide_env: Simu
                 assert ids == {
                     s.span_id for s in honeycomb.spans() if s.trace_id == response.trace_id
                 }
-    assert all(e.headers["x-honeycomb-team"] == "api-key" for e in honeycomb.exports)
+    assert all(e.headers["x-honeycomb-team"] == "api-key" for e in honeycomb.exports())
 
 
 # =========================================================================== Detection and troubleshooting
