@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import random
 import resource
 import threading
@@ -42,11 +41,9 @@ from locust.runners import STATE_INIT, STATE_RUNNING, STATE_SPAWNING, MasterRunn
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
-# The OpenAI and Anthropic SDKs put platform.platform() in their headers; the first call runs
-# `uname -p` in a subprocess. Under gevent, with the OTel BatchSpanProcessor's at-fork hook
-# installed, that fork ran locust user greenlets in the child before exec: a fork bomb
-# (measured here). Warming the cache at import, before any user runs, avoids the fork.
-platform.platform()
+# At import, before any user greenlet runs: sik_llms pays its one-time process work here (the
+# SDKs' platform probe forks `uname -p`; racing greenlets each forked, see sik_llms/providers/_common.py).
+from sik_llms import create_client
 
 KINDS = ("chat", "stream", "tool", "agent")
 DEFAULT_WEIGHTS = {"chat": 4, "stream": 3, "tool": 2, "agent": 1}
@@ -153,8 +150,6 @@ def base_url_for(model: str) -> str | None:
 
 def build_client(kind: str) -> Any:
     """The sik_llms client one user uses for calls of ``kind``."""
-    from sik_llms import create_client  # type: ignore[attr-defined]
-
     model = MODELS[kind]
     kwargs: dict[str, Any] = {"api_key": "sk-load-test", "base_url": base_url_for(model)}
     if kind == "tool":

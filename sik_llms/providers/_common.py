@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import platform
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
@@ -20,6 +21,12 @@ from sik_llms import errors
 from sik_llms.sse import SseDecoder, SseEvent
 from sik_llms.transport import async_http_client, sync_http_client
 from sik_llms.types import Event, Response
+
+# Both SDKs put platform.platform() in their request headers; its first call forks `uname -p`.
+# Under gevent (locust, gunicorn's gevent workers) many greenlets make that first call at once,
+# and with the OTel batch processor's at-fork hook each fork ran greenlets in the child: a fork
+# storm. Paying the ~5 ms once here, at import, before any greenlet runs, avoids it.
+platform.platform()
 
 
 def resolve_api_key(api_key: str | None, env_var: str, provider: str, *, allow_dummy: bool) -> str:
