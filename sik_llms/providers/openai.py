@@ -171,7 +171,9 @@ class _OpenAIWire:
     """How OpenAI frames a stream: JSON per event, ``[DONE]`` at the end, and errors as an
     ``error`` member (the SDK's own rule). Subclasses parse the JSON in ``feed``."""
 
-    _r: _Result
+    def __init__(self, request_model: str, kind: str = "text", structured: type[BaseModel] | dict | None = None) -> None:
+        self._r = _Result(request_model, kind, structured)
+        self._emit_text = kind != "structured"
 
     @property
     def text(self) -> str:
@@ -204,10 +206,6 @@ class OpenAIChatParser(_OpenAIWire):
     Only choice 0 is the answer (``n > 1`` requests still parse). Usage comes from the final
     chunk (``include_usage``), whose ``choices`` is empty.
     """
-
-    def __init__(self, request_model: str, kind: str = "text", structured: type[BaseModel] | dict | None = None) -> None:
-        self._r = _Result(request_model, kind, structured)
-        self._emit_text = kind != "structured"
 
     def feed(self, data: dict[str, Any]) -> list[Event]:
         r = self._r
@@ -282,10 +280,6 @@ def _first_logprob(choice: dict[str, Any]) -> float | None:
 
 class OpenAIResponsesParser(_OpenAIWire):
     """Responses API stream events (or one full Response object), as JSON -> events + one response."""
-
-    def __init__(self, request_model: str, kind: str = "text", structured: type[BaseModel] | dict | None = None) -> None:
-        self._r = _Result(request_model, kind, structured)
-        self._emit_text = kind != "structured"
 
     def feed(self, data: dict[str, Any]) -> list[Event]:
         kind = data.get("type", "")
