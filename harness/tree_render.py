@@ -21,6 +21,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from harness.tree import SpanNode, SpanTree
+from sik_llms.telemetry import names as n
 
 DEFAULT_ATTRIBUTES: tuple[str, ...] = (
     "llm.model",
@@ -203,7 +204,7 @@ class _View:
         tokens_in, tokens_out = _tokens(node.attributes)
         if tokens_in is not None or tokens_out is not None:
             parts.append(f"{tokens_in or 0}→{tokens_out or 0} tokens")
-        cost = node.attributes.get("llm.cost.total")
+        cost = _cost(node.attributes)
         if cost:
             parts.append(f"${format_cost(cost)}")
         model = node.attributes.get("llm.model")
@@ -213,6 +214,11 @@ class _View:
             error = node.attributes.get("error.type") or node.status_description or ""
             parts.append(f"ERROR {error}".rstrip())
         return " ".join(parts)
+
+
+def _cost(attributes: dict[str, Any]) -> Any:
+    """A call's cost, or an agent run's total over its calls."""
+    return attributes.get(n.LLM_COST_TOTAL, attributes.get(n.LLM_REASONING_COST_TOTAL))
 
 
 def _tokens(attributes: dict[str, Any]) -> tuple[Any, Any]:
@@ -225,7 +231,7 @@ def _totals(node: SpanNode) -> tuple[int, float]:
     """Tokens and cost of a subtree, counting each call once (the outermost span that has them)."""
     tokens_in, tokens_out = _tokens(node.attributes)
     if tokens_in is not None or tokens_out is not None:
-        return int(tokens_in or 0) + int(tokens_out or 0), float(node.attributes.get("llm.cost.total") or 0)
+        return int(tokens_in or 0) + int(tokens_out or 0), float(_cost(node.attributes) or 0)
     tokens, cost = 0, 0.0
     for child in node.children:
         child_tokens, child_cost = _totals(child)

@@ -111,7 +111,7 @@ def test_trip_planning_on_anthropic(face):
     assert (response.input_tokens, response.output_tokens) == (tokens_in, tokens_out)
     assert response.total_cost == pytest.approx(tokens_in * 3 / 1e6 + tokens_out * 15 / 1e6)
     assert cap.metric(n.METRIC_TOKENS_INPUT) == tokens_in
-    assert root.attributes[n.LLM_TOKENS_INPUT] == tokens_in
+    assert root.attributes[n.LLM_REASONING_TOKENS_INPUT] == tokens_in
     labels = agent_labels(model=MODEL, provider="anthropic")
     assert cap.metric(n.METRIC_REASONING_REQUESTS, **labels) == 1
     assert cap.metric(n.METRIC_REASONING_ITERATIONS, **labels) == 3

@@ -95,10 +95,13 @@ def _assert_totals_once(cap: Captured, response, steps: int, tools: int, finals:
     for point in cap.metric_points(n.METRIC_TOKENS_INPUT) + cap.metric_points(n.METRIC_REQUESTS):
         assert n.LABEL_REASONING_EFFORT not in point
     root = cap.one(n.SPAN_AGENT)
-    assert root.attributes[n.LLM_TOKENS_INPUT] == tokens_in
-    assert root.attributes[n.LLM_TOKENS_OUTPUT] == tokens_out
-    assert root.attributes[n.LLM_TOKENS_TOTAL] == tokens_in + tokens_out
-    assert root.attributes[n.LLM_COST_TOTAL] == pytest.approx(_cost(tokens_in, tokens_out))
+    assert root.attributes[n.LLM_REASONING_TOKENS_INPUT] == tokens_in
+    assert root.attributes[n.LLM_REASONING_TOKENS_OUTPUT] == tokens_out
+    assert root.attributes[n.LLM_REASONING_TOKENS_TOTAL] == tokens_in + tokens_out
+    assert root.attributes[n.LLM_REASONING_COST_TOTAL] == pytest.approx(_cost(tokens_in, tokens_out))
+    # the guide's SUM(llm.cost.total) over every span counts each call once, the run not again
+    total = sum(s.attributes.get(n.LLM_COST_TOTAL, 0) for s in cap.spans())
+    assert total == pytest.approx(_cost(tokens_in, tokens_out))
 
 
 def _assert_agent_metrics(cap: Captured, iterations: int, tool_calls: int, success: bool, effort: str = "medium") -> None:

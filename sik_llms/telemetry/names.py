@@ -79,6 +79,14 @@ REASONING_THINKING_CONTENT_LENGTH = "reasoning.thinking.content_length"
 REASONING_NEXT_ACTION = "reasoning.next_action"
 LLM_REASONING_MAX_ITERATIONS = "llm.reasoning.max_iterations"
 LLM_REASONING_SUCCESS = "llm.reasoning.success"
+# The run's totals over its calls. Not llm.tokens.* / llm.cost.total: those live on llm.request
+# only, so the guide's SUM(llm.cost.total) queries never count an agent run's calls twice.
+LLM_REASONING_TOKENS_INPUT = "llm.reasoning.tokens.input"
+LLM_REASONING_TOKENS_OUTPUT = "llm.reasoning.tokens.output"
+LLM_REASONING_TOKENS_TOTAL = "llm.reasoning.tokens.total"
+LLM_REASONING_TOKENS_CACHE_READ = "llm.reasoning.tokens.cache_read"
+LLM_REASONING_TOKENS_CACHE_WRITE = "llm.reasoning.tokens.cache_write"
+LLM_REASONING_COST_TOTAL = "llm.reasoning.cost.total"
 REASONING_THINKING_CONTENT = "reasoning.thinking.content"  # only when content capture opts in
 REASONING_PARSE_ATTEMPTS = "reasoning.parse_attempts"
 TOOL_NAME = "tool.name"
