@@ -142,25 +142,18 @@ class _Result:
         return StructuredOutputResponse(parsed=parse_json_output(text, PROVIDER))
 
 
-def _usage_from_chat(usage: dict[str, Any]) -> dict[str, int]:
-    prompt_details = usage.get("prompt_tokens_details") or {}
-    completion_details = usage.get("completion_tokens_details") or {}
-    return {
-        "input": usage.get("prompt_tokens") or 0,
-        "output": usage.get("completion_tokens") or 0,
-        "cached": prompt_details.get("cached_tokens") or 0,
-        "reasoning": completion_details.get("reasoning_tokens") or 0,
-    }
+# (input, output, input details, output details): the same usage, spelled per API
+_CHAT_USAGE = ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
+_RESPONSES_USAGE = ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
 
 
-def _usage_from_responses(usage: dict[str, Any]) -> dict[str, int]:
-    in_details = usage.get("input_tokens_details") or {}
-    out_details = usage.get("output_tokens_details") or {}
+def _usage(usage: dict[str, Any], keys: tuple[str, str, str, str]) -> dict[str, int]:
+    input_key, output_key, input_details, output_details = keys
     return {
-        "input": usage.get("input_tokens") or 0,
-        "output": usage.get("output_tokens") or 0,
-        "cached": in_details.get("cached_tokens") or 0,
-        "reasoning": out_details.get("reasoning_tokens") or 0,
+        "input": usage.get(input_key) or 0,
+        "output": usage.get(output_key) or 0,
+        "cached": (usage.get(input_details) or {}).get("cached_tokens") or 0,
+        "reasoning": (usage.get(output_details) or {}).get("reasoning_tokens") or 0,
     }
 
 
@@ -213,7 +206,7 @@ class OpenAIChatParser(_OpenAIWire):
         r.model = data.get("model") or r.model
         usage = data.get("usage")
         if usage is not None:
-            r.usage = _usage_from_chat(usage)
+            r.usage = _usage(usage, _CHAT_USAGE)
         events: list[Event] = []
         for choice in data.get("choices") or ():
             if choice.get("index", 0) != 0:
@@ -252,7 +245,7 @@ class OpenAIChatParser(_OpenAIWire):
         r.response_id = data.get("id")
         r.model = data.get("model")
         if data.get("usage") is not None:
-            r.usage = _usage_from_chat(data["usage"])
+            r.usage = _usage(data["usage"], _CHAT_USAGE)
         choices = data.get("choices") or []
         if not choices:
             return []
@@ -325,7 +318,7 @@ class OpenAIResponsesParser(_OpenAIWire):
         r = self._r
         r.response_id, r.model = resp.get("id"), resp.get("model")
         if resp.get("usage") is not None:
-            r.usage = _usage_from_responses(resp["usage"])
+            r.usage = _usage(resp["usage"], _RESPONSES_USAGE)
         r.finish_reason = (resp.get("incomplete_details") or {}).get("reason") or resp.get("status")
         texts: list[str] = []
         refusals: list[str] = []
