@@ -8,9 +8,10 @@ import pytest
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from harness.capture import IncrementalIdGenerator, capture
+from harness.spans.capture import IncrementalIdGenerator, capture
 from harness.clock import VirtualClock
-from sik_llms import _clock, telemetry
+from sik_llms import clock as _clock
+from sik_llms import telemetry
 
 
 def test_ids_are_incremental_per_capture() -> None:

@@ -9,7 +9,7 @@ import pytest
 from opentelemetry import trace
 from wire import Script, ok, openai_sse, scripted
 
-from harness.capture import Capture
+from harness.spans.capture import Capture
 from sik_llms import create_client, user_message
 
 pytest_plugins = ["pytester"]
@@ -161,7 +161,7 @@ def test_marker_mode_ini_dir_and_cli_override(pytester: pytest.Pytester, monkeyp
     pytester.makepyfile(test_paths="""
         import pytest
         from harness.clock import VirtualClock
-        from sik_llms import _clock
+        from sik_llms import clock as _clock
 
         @pytest.mark.llm_cassette("named")
         def test_named(llm_cassette, request):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.capture import capture
-from harness.snapshot import SpanTreeSnapshot
+from harness.spans.capture import capture
+from harness.spans.snapshot import SpanTreeSnapshot
 
 pytest_plugins = ["pytester"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from harness.capture import Capture, capture
-from harness.tree import build_tree
-from harness.tree_pattern import parse_pattern
-from harness.tree_render import format_duration, format_value, parse_scalar
+from harness.spans.capture import Capture, capture
+from harness.spans.tree import build_tree
+from harness.spans.pattern import parse_pattern
+from harness.spans.values import format_duration, format_value, parse_scalar
 
 
 def llm_call(cap: Capture, *, model: str = "gpt-4o-mini", tokens: tuple[int, int] = (12, 3), fail: bool = False) -> None:

@@ -92,3 +92,6 @@ def _labels_match(actual: dict[str, Any], wanted: dict[str, Any]) -> bool:
         if not any(actual[k] == value for k in candidates):
             return False
     return True
+
+
+__all__ = ["MetricPoint", "metric_value", "read_metrics"]

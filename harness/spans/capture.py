@@ -35,9 +35,10 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
 from harness.clock import VirtualClock
-from harness.metrics_readout import MetricPoint, metric_value, read_metrics
-from harness.tree import SpanTree, build_tree
-from sik_llms import _clock, telemetry
+from harness.spans.metrics import MetricPoint, metric_value, read_metrics
+from harness.spans.tree import SpanTree, build_tree
+from sik_llms import clock as _clock
+from sik_llms import telemetry
 from sik_llms.telemetry.names import INSTRUMENTATION_NAME
 
 #: Resource of captured spans: fixed, so nothing about the host or SDK version leaks into trees.
@@ -63,7 +64,7 @@ class IncrementalIdGenerator(IdGenerator):
 class _DeterministicStamps(SpanProcessor):
     """Re-stamps foreign spans from the sik_llms clock when it is virtual; numbers span starts.
 
-    sik_llms already stamps its own spans from ``sik_llms._clock``; other spans would carry
+    sik_llms already stamps its own spans from ``sik_llms.clock``; other spans would carry
     wall-clock times. The start sequence breaks ties between spans started at the same
     virtual instant, so sequential code renders in the order it ran.
     """
@@ -131,6 +132,11 @@ class Capture:
         spans = list(self.exporter.get_finished_spans())
         return sorted(spans, key=lambda s: (s.start_time or 0, self._stamps.order.get(s.context.span_id, 0)))
 
+    def start_order(self) -> dict[int, int]:
+        """Span id -> start sequence (0, 1, 2, ...) of every span started so far: the tie-break
+        ``build_tree(spans, order=...)`` needs for spans started at the same (virtual) instant."""
+        return dict(self._stamps.order)
+
     def unfinished(self) -> list[str]:
         """Names of spans that started but never ended (a leak the tree cannot show)."""
         return sorted(s.name for s in self._stamps.open.values())
@@ -143,14 +149,14 @@ class Capture:
         """
         return build_tree(
             self.exporter.get_finished_spans(),
-            order=dict(self._stamps.order),
+            order=self.start_order(),
             metrics=self.metrics() if metrics else None,
             unfinished=self.unfinished(),
             **render_options,
         )
 
     def assert_tree(self, pattern: str, *, exact: bool = False) -> None:
-        """Assert the partial tree ``pattern`` (see ``harness.tree.SpanTree.assert_tree``)."""
+        """Assert the partial tree ``pattern`` (see ``harness.spans.tree.SpanTree.assert_tree``)."""
         self.tree(metrics=False).assert_tree(pattern, exact=exact)
 
     def find(self, name: str, **attributes: Any) -> Any:
@@ -186,7 +192,7 @@ def capture(*, global_: bool = False, clock: Any = "auto", fresh_context: bool =
 
     ``clock``: ``"auto"`` installs a frozen VirtualClock unless a virtual clock is already
     active (``cap.clock``; advance it to give your own spans durations); ``None`` keeps real
-    time (durations then vary between runs); or pass a ``sik_llms._clock.Clock`` to install.
+    time (durations then vary between runs); or pass a ``sik_llms.clock.Clock`` to install.
     ``fresh_context``: start the block with an empty OpenTelemetry context, so a span leaked
     by earlier code cannot parent (or, unsampled, silently drop) the block's spans.
     """
@@ -253,3 +259,6 @@ def _global_providers(tracer_provider: TracerProvider, meter_provider: MeterProv
             metrics_mod._METER_PROVIDER_SET_ONCE._done,
         ) = saved
         _GLOBAL_LOCK.release()
+
+
+__all__ = ["CAPTURE_RESOURCE", "Capture", "IncrementalIdGenerator", "capture"]

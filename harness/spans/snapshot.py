@@ -25,3 +25,6 @@ class SpanTreeSnapshot(SingleFileSnapshotExtension):
         if not isinstance(text, str):
             raise TypeError(f"SpanTreeSnapshot stores span trees or text, not {type(data).__name__}")
         return text.replace("\r\n", "\n")
+
+
+__all__ = ["SpanTreeSnapshot"]

@@ -27,16 +27,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.tree import SpanNode, SpanTree
-from harness.tree_render import (
-    DEFAULT_ATTRIBUTES,
-    format_duration,
-    parse_scalar,
-    render,
-    render_value,
-)
+from harness.spans.render import DEFAULT_ATTRIBUTES, render
+from harness.spans.values import format_duration, parse_scalar, render_value
+
+if TYPE_CHECKING:  # the tree module imports this one for SpanTree.assert_tree
+    from harness.spans.tree import SpanNode, SpanTree
 
 _TOKEN = re.compile(r'[^\s"\[]*"(?:[^"\\]|\\.)*"|[^\s"\[]*\[[^\]]*\]|\S+')
 _DURATION = re.compile(r"\d+(\.\d+)?(s|ms|us)")
@@ -273,3 +270,6 @@ def _all_lines(lines: list[_Line]) -> list[_Line]:
 
 def _indent(text: str) -> str:
     return "".join(f"  {line}\n" if line else "\n" for line in text.rstrip("\n").split("\n"))
+
+
+__all__ = ["assert_tree", "parse_pattern"]

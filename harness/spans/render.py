@@ -14,14 +14,23 @@ tool-call ids, ports, stack traces) are masked so snapshots do not churn; ``mask
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.tree import SpanNode, SpanTree
+from harness.spans.values import (
+    DEFAULT_MASKS,
+    TEXT_LIMIT,
+    Mask,
+    format_cost,
+    format_duration,
+    format_value,
+    show_value,
+)
 from sik_llms.telemetry import names as n
+
+if TYPE_CHECKING:  # the tree module imports this one to render itself
+    from harness.spans.tree import SpanNode, SpanTree
 
 DEFAULT_ATTRIBUTES: tuple[str, ...] = (
     "llm.model",
@@ -40,20 +49,7 @@ DEFAULT_ATTRIBUTES: tuple[str, ...] = (
     "http.request.resend_count",
 )
 
-Mask = str | Callable[[Any], Any]
-
-DEFAULT_MASKS: dict[str, Mask] = {
-    "gen_ai.response.id": "<id>",
-    "gen_ai.tool.call.id": "<id>",
-    "*.request_id": "<id>",
-    "server.port": "<port>",
-    "url.full": lambda v: re.sub(r"(//[^/:]+):\d+", r"\1:<port>", str(v)),
-    "exception.stacktrace": lambda v: str(v).strip().splitlines()[-1] if str(v).strip() else v,
-}
-
 _NONE = object()
-_BARE = re.compile(r"[^\s\"'=\[\]]+")
-_TEXT_LIMIT = 80
 
 
 def render(
@@ -160,13 +156,7 @@ class _View:
         return [(k, attributes[k]) for k in keys]
 
     def value(self, value: Any, key: str) -> str:
-        for glob, mask in self.masks.items():
-            if fnmatchcase(key, glob):
-                value = mask(value) if callable(mask) else mask
-                if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
-                    return value
-                break
-        return format_value(value, limit=None if self.verbose else _TEXT_LIMIT)
+        return show_value(value, key, self.masks, None if self.verbose else TEXT_LIMIT)
 
     def event_text(self, event: Any) -> str | None:
         attrs = dict(event.attributes or {})
@@ -240,67 +230,6 @@ def _totals(node: SpanNode) -> tuple[int, float]:
     return tokens, cost
 
 
-# ---------------------------------------------------------------------- formatting
-
-
-def render_value(key: str, value: Any) -> str:
-    """How the verbose plain view shows attribute ``key`` (default masks applied, no truncation)."""
-    view = _View(xray=False, verbose=True, attributes=(), masks=DEFAULT_MASKS, durations=False)
-    return view.value(value, key)
-
-
-def format_duration(ns: int) -> str:
-    """``1.25s``, ``350ms``, ``4.2ms``, ``12us``: fixed rules, so equal durations render equally."""
-    if ns >= 1_000_000_000:
-        return f"{ns / 1e9:.2f}s"
-    if ns >= 10_000_000:
-        return f"{ns / 1e6:.0f}ms"
-    if ns >= 1_000_000:
-        return f"{ns / 1e6:.1f}ms"
-    return f"{ns // 1000}us"
-
-
-def format_cost(cost: float) -> str:
-    return f"{cost:.6f}".rstrip("0").rstrip(".") or "0"
-
-
-def format_value(value: Any, limit: int | None = None) -> str:
-    """Attribute values as pattern tokens: bare words, numbers, true/false, else JSON quoted."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):  # a JSON list, so it parses back
-        return "[" + ",".join(json.dumps(v, ensure_ascii=False) if isinstance(v, str) else format_value(v)
-                              for v in value) + "]"
-    text = str(value)
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    if _BARE.fullmatch(text) and parse_scalar(text) == text and text != "...":
-        return text
-    return json.dumps(text, ensure_ascii=False)
-
-
-def parse_scalar(token: str) -> Any:
-    """Inverse of ``format_value`` for one token: JSON strings/lists, booleans, numbers, words."""
-    if token.startswith(('"', "[")):
-        try:
-            parsed = json.loads(token)
-        except json.JSONDecodeError:
-            return token
-        return parsed
-    if token in ("true", "True"):
-        return True
-    if token in ("false", "False"):
-        return False
-    for kind in (int, float):
-        try:
-            return kind(token)
-        except ValueError:
-            pass
-    return token
-
-
 def metric_line(point: dict[str, Any], view: _View | None = None) -> str:
     """``name (unit) label=value ... value=N`` or the histogram's count, sum, min, max, buckets."""
     unit = f" ({point['unit']})" if point.get("unit") else ""
@@ -313,3 +242,6 @@ def metric_line(point: dict[str, Any], view: _View | None = None) -> str:
             f"min={format_value(point['min'])} max={format_value(point['max'])} buckets=[{buckets}]"
         )
     return f"{head} value={format_value(point['value'])}"
+
+
+__all__ = ["DEFAULT_ATTRIBUTES", "metric_line", "render"]

@@ -4,7 +4,8 @@
 order they started (when the capture knows it), then by name, so a tree is the same on every
 run. Spans whose parent was not captured are kept as *orphans* and reported, not dropped.
 
-Rendering lives in ``harness.tree_render``, partial-tree patterns in ``harness.tree_pattern``.
+Rendering lives in ``harness.spans.render``, partial-tree patterns in ``harness.spans.pattern``;
+both only read trees, so they import this module for type hints only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
+
+from harness.spans.pattern import assert_tree
+from harness.spans.render import render
 
 
 class SpanNode:
@@ -128,8 +132,6 @@ class SpanTree:
 
     def render(self, **overrides: Any) -> str:
         """Deterministic text; options: style, verbose, attributes, masks, durations."""
-        from harness.tree_render import render
-
         return render(self, **{**self.render_options, **overrides})
 
     def xray(self) -> str:
@@ -139,11 +141,9 @@ class SpanTree:
     def assert_tree(self, pattern: str, *, exact: bool = False) -> None:
         """Assert that the tree contains ``pattern`` (an indented partial tree).
 
-        See ``harness.tree_pattern`` for the pattern language. ``exact=True`` also requires
+        See ``harness.spans.pattern`` for the pattern language. ``exact=True`` also requires
         each listed span to have exactly the listed children (attributes stay partial).
         """
-        from harness.tree_pattern import assert_tree
-
         assert_tree(self, pattern, exact=exact)
 
     def __str__(self) -> str:
@@ -158,7 +158,7 @@ class SpanTree:
         if isinstance(other, str):
             return self.render() == other
         if type(other).__name__ == "SnapshotAssertion":
-            from harness.snapshot import SpanTreeSnapshot
+            from harness.spans.snapshot import SpanTreeSnapshot
 
             return other(extension_class=SpanTreeSnapshot) == self  # type: ignore[operator]
         return NotImplemented
@@ -200,3 +200,6 @@ def build_tree(
     roots.sort(key=key)
     orphans.sort(key=key)
     return SpanTree(roots, orphans, metrics, unfinished, **render_options)
+
+
+__all__ = ["SpanNode", "SpanTree", "build_tree"]
