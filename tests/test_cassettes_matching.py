@@ -20,8 +20,8 @@ from harness.cassettes import (
     save_cassette,
     use_cassette,
 )
-from harness.matching import CassetteMiss, MatchConfig, Matcher
-from harness.replay_transport import CassetteTransport
+from harness.cassettes.match import CassetteMiss, MatchConfig, Matcher
+from harness.cassettes.transport import CassetteTransport
 from sik_llms.transport import SikTransport
 
 URL = "https://api.openai.com/v1/chat/completions"

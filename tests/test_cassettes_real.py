@@ -21,7 +21,7 @@ from openai.types.responses import Response, ResponseStreamEvent
 
 from harness.cassettes import load_cassette
 from harness.clock import VirtualClock
-from harness.replay_transport import CassetteTransport
+from harness.cassettes.transport import CassetteTransport
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "cassettes-real"
 pytestmark = [

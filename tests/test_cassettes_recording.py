@@ -17,8 +17,8 @@ from vcr.persisters.filesystem import FilesystemPersister
 from vcr.serializers import yamlserializer
 
 from harness.cassettes import load_cassette, use_cassette
-from harness.recording import RecordingRefused, RecordingTransport, SecretLeakError
-from harness.scan import scan_paths
+from harness.cassettes.record import RecordingRefused, RecordingTransport, SecretLeakError
+from harness.cassettes.scan import scan_paths
 from sik_llms.transport import AsyncSikTransport, SikTransport
 
 # built by concatenation so this source file itself stays clean for the scanner

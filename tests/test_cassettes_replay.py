@@ -26,8 +26,8 @@ from harness.cassettes import (
     use_cassette,
 )
 from harness.clock import DEFAULT_EPOCH_NS, VirtualClock
-from harness.replay_transport import SYNTHETIC_FIRST_EVENT_S, CassetteTransport
-from sik_llms import _clock
+from harness.cassettes.transport import SYNTHETIC_FIRST_EVENT_S, CassetteTransport
+from sik_llms import clock as _clock
 from sik_llms.transport import AsyncSikTransport, SikTransport
 
 OPENAI_URL = "https://api.openai.com/v1/chat/completions"

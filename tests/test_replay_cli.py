@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.replay import replay_cassette
+from harness.cassettes.report import replay_cassette
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "cassettes-real"
 MANIFEST = REAL / "MANIFEST.jsonl"
@@ -27,7 +27,7 @@ def _id(entry: dict) -> str:
 @pytest.mark.parametrize("entry", ENTRIES, ids=_id)
 def test_replay_matches_the_manifest(entry):
     result = replay_cassette(REAL / entry["local_path"])
-    by_index = {i["index"]: i for i in result["interactions"]}
+    by_index = {call.index: call.to_json() for call in result.interactions}
     got = by_index[entry["primary_interaction"]]
 
     assert got["provider"] == entry["provider"]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from harness.cli import main
-from harness.scan import entropy, looks_like_token, scan_file, scan_paths, scan_text
+from harness.cassettes.scan import entropy, looks_like_token, scan_file, scan_paths, scan_text
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "cassettes-real"

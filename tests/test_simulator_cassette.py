@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anthropic
 import httpx2
@@ -12,13 +13,18 @@ import openai
 import pytest
 import yaml
 
+from harness.cassettes import load_cassette, split_events
 from harness.simulator import CassetteError, Simulator
-from harness.simulator.cassette import load_cassette, split_sse
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "cassettes-real"
 ROWS = [json.loads(line) for line in (REAL / "MANIFEST.jsonl").read_text().splitlines()] \
     if (REAL / "MANIFEST.jsonl").exists() else []
 needs_real = pytest.mark.skipif(not ROWS, reason=f"real recordings not found at {REAL} (only present in the workspace)")
+
+
+def _path_and_query(uri: str) -> str:
+    parts = urlsplit(uri)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _headers(provider: str) -> dict[str, str]:
@@ -35,22 +41,21 @@ def test_every_real_cassette_replays_over_http(row: dict[str, Any]) -> None:
     recorded = load_cassette(path).interactions
     with Simulator(cassette=path) as sim, httpx2.Client(timeout=10) as http:
         for item in recorded:
-            url = f"{sim.base_url}{item.path}" + (f"?{item.query}" if item.query else "")
-            body = json.dumps(item.body).encode() if item.body is not None else b""
-            resp = http.post(url, content=body, headers=_headers(row["provider"]))
-            assert resp.status_code == item.status
-            if item.is_sse and item.status < 400:
+            url = sim.base_url + _path_and_query(item.request.uri)
+            resp = http.post(url, content=item.request.body, headers=_headers(row["provider"]))
+            assert resp.status_code == item.response.status
+            if item.streamed and item.response.status < 400:
                 assert resp.headers["content-type"].startswith("text/event-stream")
-                assert resp.content == item.content
+                assert resp.content == item.response.body
             else:
-                assert json.loads(resp.content) == json.loads(item.content)
+                assert json.loads(resp.content) == json.loads(item.response.body)
         assert sim.app.cassette is not None and sim.app.cassette.unused == []
 
 
 @needs_real
 def test_repeated_identical_requests_are_served_in_recorded_order() -> None:
     path = REAL / "openllmetry" / "test_chat.yaml"  # 4 identical requests, 4 different gzip answers
-    recorded = [json.loads(i.content)["choices"][0]["message"]["content"] for i in load_cassette(path).interactions]
+    recorded = [i.response.json()["choices"][0]["message"]["content"] for i in load_cassette(path).interactions]
     assert len(set(recorded)) > 1
     with Simulator(cassette=path) as sim:
         client = openai.OpenAI(base_url=sim.openai_base_url, api_key="k", max_retries=0)
@@ -66,12 +71,12 @@ def test_sse_cassette_streams_event_by_event_through_the_sdk() -> None:
     item = load_cassette(path).interactions[0]
     with Simulator(cassette=path) as sim:
         client = anthropic.Anthropic(base_url=sim.anthropic_base_url, api_key="k", max_retries=0)
-        with client.messages.stream(**_kwargs(item.body)) as stream:
+        with client.messages.stream(**_kwargs(item.request.json())) as stream:
             events = [e.type for e in stream]
             final = stream.get_final_message()
     assert final.content[1].text.startswith("The letter 'r' appears 3 times")  # type: ignore[union-attr]
     assert events.count("content_block_stop") == 2
-    assert len(split_sse(item.content)) > 20
+    assert len(split_events(item.response.body)) > 20
 
 
 def _kwargs(body: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +98,7 @@ def test_miss_names_the_cassette_and_the_closest_difference(tmp_path: Path) -> N
         client = openai.OpenAI(base_url=sim.openai_base_url, api_key="k", max_retries=0)
         ok = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
         assert ok.choices[0].message.content == "hello"  # pretty-printed recorded body still matches
-        with pytest.raises(openai.NotFoundError, match="already served"):
+        with pytest.raises(openai.NotFoundError, match="already played"):
             client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
         with pytest.raises(openai.NotFoundError) as info:
             client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "bye"}])
@@ -106,7 +111,7 @@ def test_bad_cassettes_fail_clearly(tmp_path: Path) -> None:
         load_cassette(tmp_path / "none.yaml")
     unsafe = tmp_path / "unsafe.yaml"
     unsafe.write_text("interactions: !!python/object/apply:os.system ['true']\n")
-    with pytest.raises(CassetteError, match="safe YAML loader"):
+    with pytest.raises(CassetteError, match="refused unsafe or unknown YAML tag"):
         load_cassette(unsafe)
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("hello: world\n")
@@ -114,9 +119,9 @@ def test_bad_cassettes_fail_clearly(tmp_path: Path) -> None:
         load_cassette(wrong)
 
 
-def test_split_sse_joins_back_exactly() -> None:
+def test_split_events_joins_back_exactly() -> None:
     body = b"event: a\ndata: {}\n\nevent: b\r\ndata: {}\r\n\r\ndata: [DONE]\n\n\n"
-    parts = split_sse(body)
+    parts = split_events(body)
     assert b"".join(parts) == body and len(parts) == 3
 
 

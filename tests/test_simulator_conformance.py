@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import pydantic
@@ -26,8 +27,8 @@ from openai._models import construct_type as openai_construct
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.responses import Response, ResponseStreamEvent
 
+from harness.cassettes import load_cassette
 from harness.simulator import Simulator
-from harness.simulator.cassette import load_cassette
 from harness.simulator.recorded import reply_from_recording
 from harness.simulator.structure import event_sequence, parse_sse, structure_diff
 
@@ -97,21 +98,23 @@ def _by_kind(events: list[tuple[str | None, Any]]) -> dict[str, list[Any]]:
 @pytest.mark.parametrize("row", REPS, ids=[r["local_path"] for r in REPS])
 def test_simulator_matches_real_structure(row: dict[str, Any]) -> None:
     cassette = load_cassette(REAL / row["local_path"])
-    real = cassette.interactions[int(row["primary_interaction"] or 0)]
+    recorded = cassette.interactions[int(row["primary_interaction"] or 0)]
+    real = recorded.response
     api = row["api"]
-    reply = reply_from_recording(api, real.status, real.content, real.is_sse)
+    reply = reply_from_recording(api, real.status, real.body, recorded.streamed)
     scenario = {"rules": [{"name": "as recorded", "reply": reply}]}
     headers = {"content-type": "application/json", "authorization": "Bearer sk-sim"}
     if row["provider"] == "anthropic":
         headers |= {"anthropic-version": "2023-06-01", "x-api-key": "sk-sim"}
     with Simulator(scenario=scenario) as sim, httpx2.Client(timeout=10) as http:
-        url = f"{sim.base_url}{real.path}" + (f"?{real.query}" if real.query else "")
-        resp = http.post(url, content=json.dumps(real.body).encode(), headers=headers)
+        uri = urlsplit(recorded.request.uri)
+        url = f"{sim.base_url}{uri.path}" + (f"?{uri.query}" if uri.query else "")
+        resp = http.post(url, content=recorded.request.body, headers=headers)
     assert resp.status_code == real.status, resp.text
     ours_sse = resp.headers["content-type"].startswith("text/event-stream")
-    assert ours_sse == (real.is_sse and real.status < 400)
+    assert ours_sse == (recorded.streamed and real.status < 400)
     if not ours_sse:
-        real_json, our_json = json.loads(real.content), resp.json()
+        real_json, our_json = json.loads(real.body), resp.json()
         assert structure_diff(real_json, our_json) == []
         if real.status < 400:
             model = _JSON_TYPES[api]
@@ -120,7 +123,7 @@ def test_simulator_matches_real_structure(row: dict[str, Any]) -> None:
             assert real_types <= ours_types, "the real answer parses into types ours does not"
             assert ours_types - real_types <= VERSION_TYPES
         return
-    real_events, our_events = parse_sse(real.content), parse_sse(resp.content)
+    real_events, our_events = parse_sse(real.body), parse_sse(resp.content)
     assert event_sequence(our_events) == event_sequence(real_events)
     real_kinds, our_kinds = _by_kind(real_events), _by_kind(our_events)
     for kind, samples in real_kinds.items():

@@ -18,11 +18,11 @@ import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from harness.cassettes.format import Cassette, Interaction
-from harness.scan import redact, redact_data
+from harness.cassettes.scan import redact, redact_data
 
 #: Request fields that legitimately change between runs; dotted paths, ``*`` = any key/index.
 DEFAULT_VOLATILE_FIELDS: tuple[str, ...] = (
@@ -96,24 +96,33 @@ def canonical_body(body: bytes, ignore_fields: Iterable[str] = ()) -> Any:
 
 @dataclass
 class MatchConfig:
-    """What matching ignores or adds; the defaults suit LLM provider APIs."""
+    """What matching ignores or adds; the defaults suit LLM provider APIs.
+
+    ``ignore_query`` names query parameters to leave out (``"*"``: the whole query);
+    ``ignore_host``: compare the path only (a server answering for a recorded host, as the
+    simulator does); ``allow_repeats``: once every match was played, play one again: the last
+    (``repeats="last"``) or the least played, in recorded order (``repeats="cycle"``).
+    """
 
     ignore_fields: tuple[str, ...] = DEFAULT_VOLATILE_FIELDS
     match_headers: tuple[str, ...] = ()
     ignore_query: tuple[str, ...] = ()
-    allow_repeats: bool = False  # once all matches are used, replay the last one again
+    allow_repeats: bool = False
+    repeats: Literal["last", "cycle"] = "last"
+    ignore_host: bool = False
 
     def view(self, method: str, uri: str, headers: Any, body: bytes) -> RequestView:
         parts = urlsplit(uri)
         path = parts.path or "/"
         skip = SECRET_QUERY_PARAMS | {q.lower() for q in self.ignore_query}
-        query = tuple(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if k.lower() not in skip))
+        query = () if "*" in skip else tuple(sorted(
+            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in skip
+        ))
         wanted = [h.lower() for h in self.match_headers if h.lower() not in TRACE_HEADERS]
         hdrs = tuple((h, _get_header(headers, h) or "") for h in wanted)
         return RequestView(
             method=method.upper(),
-            url=f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}",
+            url=path if self.ignore_host else f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}",
             query=query,
             body=canonical_body(body, self.ignore_fields),
             headers=hdrs,
@@ -211,8 +220,11 @@ class Matcher:
                     self.play_counts[i] += 1
                     return self.cassette.interactions[i]
             if candidates and self.config.allow_repeats:
-                self.play_counts[candidates[-1]] += 1
-                return self.cassette.interactions[candidates[-1]]
+                again = candidates[-1]
+                if self.config.repeats == "cycle":
+                    again = min(candidates, key=lambda i: self.play_counts[i])
+                self.play_counts[again] += 1
+                return self.cassette.interactions[again]
         raise CassetteMiss(self._miss_message(live, bool(candidates)))
 
     def unused(self) -> list[Interaction]:
@@ -240,3 +252,17 @@ class Matcher:
             "  If the change is intended, re-record the cassette; if a field is volatile, add it to "
             "ignore_fields."
         )
+
+
+__all__ = [
+    "DEFAULT_VOLATILE_FIELDS",
+    "SECRET_QUERY_PARAMS",
+    "TRACE_HEADERS",
+    "CassetteMiss",
+    "MatchConfig",
+    "Matcher",
+    "RequestView",
+    "canonical_body",
+    "diff_data",
+    "format_diff",
+]

@@ -35,8 +35,8 @@ from harness.cassettes.format import (
     save_cassette,
 )
 from harness.cassettes.sse import SseSplitter
-from harness.scan import scan_text
-from harness.scrub import ScrubConfig, scrub_interaction
+from harness.cassettes.scan import scan_text
+from harness.cassettes.scrub import ScrubConfig, scrub_interaction
 
 RecordMode = Literal["none", "once", "new_episodes", "all"]
 _FALSY = {"", "0", "false", "no", "off"}
@@ -71,7 +71,7 @@ def provenance(base_urls: list[str]) -> dict[str, Any]:
     return {
         "recorded_against": sorted(set(base_urls)),
         "recorded_at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
-        "recorder": "sik-llms harness.recording",
+        "recorder": "sik-llms harness.cassettes.record",
         "versions": {
             "sik-llms": _version("sik-llms"),
             "openai": _version("openai"),

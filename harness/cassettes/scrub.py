@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from harness.cassettes.format import Headers, Interaction, RecordedRequest, RecordedResponse
-from harness.matching import SECRET_QUERY_PARAMS
-from harness.scan import REDACTED, redact, redact_data
+from harness.cassettes.match import SECRET_QUERY_PARAMS
+from harness.cassettes.scan import REDACTED, redact, redact_data
 
 REQUEST_HEADER_ALLOW = frozenset({
     "accept", "content-type", "user-agent", "anthropic-version", "anthropic-beta", "openai-beta",
@@ -38,7 +38,7 @@ class ScrubConfig:
 
 
 def scrub_text(text: str) -> str:
-    """Replace every key-shaped string by REDACTED (see ``harness.scan.redact``)."""
+    """Replace every key-shaped string by REDACTED (see ``harness.cassettes.scan.redact``)."""
     return redact(text)
 
 

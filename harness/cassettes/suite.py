@@ -6,7 +6,7 @@ ReasoningAgent, an expensive-model call) that runs through the real client again
 *target*: the in-process provider simulator (default, with its seeded latency model so the
 recorded event timings are realistic) or a real provider (``--base-url`` and a key).
 
-Recording goes through ``harness.recording.RecordingTransport`` (scrubbed, scanned, with
+Recording goes through ``harness.cassettes.record.RecordingTransport`` (scrubbed, scanned, with
 provenance). Against the simulator, requests are addressed to the stable host
 ``simulator.invalid`` and redirected to the simulator's free port underneath, so cassettes do
 not depend on which port a run happened to get. The same calls drive ``sik-llms demo`` (which
@@ -24,13 +24,16 @@ from typing import Any
 import httpx2
 from pydantic import BaseModel
 
+from harness.cassettes.format import Cassette
+from harness.cassettes.record import RecordingTransport, refuse_recording_in_ci
 from harness.demo_tools import TRIP_QUESTION, trip_tools, weather_tool
 from sik_llms import ReasoningAgent
 from sik_llms.client import Client
 from sik_llms.providers import create_client
+from sik_llms.transport import use_transport
 
 #: Where the project's cassettes live (``cassettes/<provider>/<scenario>.yaml``).
-CASSETTE_ROOT = Path(__file__).resolve().parent.parent / "cassettes"
+CASSETTE_ROOT = Path(__file__).resolve().parents[2] / "cassettes"
 #: Host the simulator's cassettes are addressed to; ``.invalid`` never resolves (RFC 2606).
 SIMULATOR_HOST = "simulator.invalid"
 SIMULATOR_BASE_URLS = {"openai": f"http://{SIMULATOR_HOST}/v1", "anthropic": f"http://{SIMULATOR_HOST}"}
@@ -276,10 +279,6 @@ def simulator_targets(seed: int = 7) -> Iterator[tuple[dict[str, Target], Any]]:
 
 def record_one(call: SuiteCall, target: Target, path: Path, real: Any, source: dict[str, Any]) -> Recorded:
     """Run ``call`` through a recording transport and write its scrubbed cassette to ``path``."""
-    from harness.cassettes.format import Cassette
-    from harness.recording import RecordingTransport, refuse_recording_in_ci
-    from sik_llms.transport import use_transport
-
     refuse_recording_in_ci(path)
     recorder = RecordingTransport(real, real)
     try:

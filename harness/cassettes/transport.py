@@ -22,7 +22,7 @@ import httpx2
 
 from harness.cassettes.format import Cassette, Interaction, load_cassette
 from harness.clock import VirtualClock
-from harness.matching import CassetteMiss, MatchConfig, Matcher
+from harness.cassettes.match import CassetteMiss, MatchConfig, Matcher
 
 Timing = Literal["virtual", "realtime"]
 TIMINGS: tuple[str, ...] = ("virtual", "realtime")
@@ -122,7 +122,9 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Serves a cassette's recorded responses to sync and async httpx2 clients.
 
     ``fallback`` (used by record mode ``new_episodes``) receives requests the cassette cannot
-    answer instead of raising ``CassetteMiss``.
+    answer instead of raising ``CassetteMiss``. ``pin`` serves that one interaction to every
+    request without matching (to see how a client handles a recorded answer when the request
+    it rebuilds legitimately differs from the recorded one).
     """
 
     def __init__(
@@ -134,6 +136,7 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         match: MatchConfig | None = None,
         speed: float = 1.0,
         fallback: httpx2.BaseTransport | httpx2.AsyncBaseTransport | None = None,
+        pin: Interaction | None = None,
     ) -> None:
         if timing not in TIMINGS:
             raise ValueError(f"timing must be one of {', '.join(TIMINGS)}, not {timing!r}")
@@ -143,12 +146,15 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         self.clock = clock if clock is not None or timing == "realtime" else VirtualClock()
         self.matcher = Matcher(self.cassette, match)
         self.fallback = fallback
+        self.pin = pin
         self.playbacks: list[Playback] = []
         self._pacer = _Pacer(timing, self.clock, speed)
         self._lock = threading.Lock()
 
     # -- shared ------------------------------------------------------------------------------
     def _find(self, request: httpx2.Request, body: bytes) -> Interaction | None:
+        if self.pin is not None:
+            return self.pin
         try:
             return self.matcher.match(request.method, str(request.url), request.headers, body)
         except CassetteMiss:
@@ -228,3 +234,16 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """Nothing to release; see ``close``."""
+
+
+__all__ = [
+    "SYNTHETIC_BODY_S",
+    "SYNTHETIC_EVENT_GAP_S",
+    "SYNTHETIC_FIRST_EVENT_S",
+    "SYNTHETIC_HEADERS_S",
+    "TIMINGS",
+    "CassetteTransport",
+    "Playback",
+    "Timing",
+    "plan_delays",
+]
