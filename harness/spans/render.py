@@ -14,9 +14,10 @@ tool-call ids, ports, stack traces) are masked so snapshots do not churn; ``mask
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from harness.spans.values import (
     DEFAULT_MASKS,
@@ -31,6 +32,8 @@ from sik_llms.telemetry import names as n
 
 if TYPE_CHECKING:  # the tree module imports this one to render itself
     from harness.spans.tree import SpanNode, SpanTree
+
+N = TypeVar("N")
 
 DEFAULT_ATTRIBUTES: tuple[str, ...] = (
     "llm.model",
@@ -77,11 +80,11 @@ def render(
     for root in tree.roots:
         if style == "xray":
             lines.append(view.xray_header(root))
-        _walk(root, "", "", line, view, lines)
+        _walk(root, "", line, view, lines)
     if tree.orphans:
         lines += [*_gap(lines), "orphans (parent span not captured):"]
         for orphan in tree.orphans:
-            _walk(orphan, "  ", "  ", line, view, lines)
+            _walk(orphan, "  ", line, view, lines)
     if tree.unfinished:
         lines += [*_gap(lines), "unfinished spans (started, never ended): " + ", ".join(tree.unfinished)]
     if tree.metrics:
@@ -96,27 +99,62 @@ def _gap(lines: list[str]) -> list[str]:
     return [""] if lines else []
 
 
-def _walk(
-    node: SpanNode,
-    first: str,
-    rest: str,
-    line: Callable[[SpanNode], str],
-    view: _View,
-    out: list[str],
-) -> None:
-    out.append(first + line(node))
-    event_prefix = rest + ("│   " if node.children else "    ")
-    for event in node.events:
-        text = view.event_text(event)
-        if text is not None:
-            out.append(event_prefix + text)
-    slowest = view.slowest(node.children)
-    for i, child in enumerate(node.children):
-        last = i == len(node.children) - 1
-        out_line = len(out)
-        _walk(child, rest + ("└── " if last else "├── "), rest + ("    " if last else "│   "), line, view, out)
-        if child is slowest:
-            out[out_line] += "  ◀ slowest"
+@dataclass(frozen=True)
+class Connectors:
+    """The glyphs that draw a tree: before a child (``branch``, ``last`` for the final one)
+    and under a parent (``pipe`` while siblings follow, ``space`` after the last)."""
+
+    branch: str
+    last: str
+    pipe: str
+    space: str
+
+
+UNICODE = Connectors(branch="├── ", last="└── ", pipe="│   ", space="    ")
+ASCII = Connectors(branch="|- ", last="`- ", pipe="|  ", space="   ")
+
+
+@dataclass(frozen=True)
+class TreeRow(Generic[N]):
+    """One node of a drawn tree: ``first`` is drawn before its line, ``rest`` before the lines
+    under it (its events or details); ``depth`` is 0 for the root."""
+
+    node: N
+    first: str
+    rest: str
+    depth: int
+    is_last: bool
+
+
+def tree_rows(
+    root: N, children: Callable[[N], Sequence[N]], *, connectors: Connectors = UNICODE, indent: str = ""
+) -> Iterator[TreeRow[N]]:
+    """Every node below and including ``root``, depth first, with the prefixes that draw the
+    tree (the one drawing the span tree, the demo and any report share); ``children`` gives a
+    node's children in order, so any tree shape works (``SpanNode``, report dicts)."""
+    stack: list[tuple[N, str, str, int, bool]] = [(root, indent, indent, 0, True)]
+    while stack:
+        node, first, rest, depth, is_last = stack.pop()
+        yield TreeRow(node, first, rest, depth, is_last)
+        kids = list(children(node))
+        for i in range(len(kids) - 1, -1, -1):
+            last = i == len(kids) - 1
+            stack.append((kids[i], rest + (connectors.last if last else connectors.branch),
+                          rest + (connectors.space if last else connectors.pipe), depth + 1, last))
+
+
+def _walk(node: SpanNode, indent: str, line: Callable[[SpanNode], str], view: _View, out: list[str]) -> None:
+    for row in tree_rows(node, lambda n: n.children, indent=indent):
+        here = row.node
+        text = row.first + line(here)
+        if here.parent is not None and row.depth > 0 and here is view.slowest(here.parent.children):
+            text += "  ◀ slowest"
+        out.append(text)
+        event_prefix = row.rest + (UNICODE.pipe if here.children else UNICODE.space)
+        for event in here.events:
+            event_text = view.event_text(event)
+            if event_text is not None:
+                out.append(event_prefix + event_text)
 
 
 class _View:
@@ -244,4 +282,4 @@ def metric_line(point: dict[str, Any], view: _View | None = None) -> str:
     return f"{head} value={format_value(point['value'])}"
 
 
-__all__ = ["DEFAULT_ATTRIBUTES", "metric_line", "render"]
+__all__ = ["ASCII", "DEFAULT_ATTRIBUTES", "UNICODE", "Connectors", "TreeRow", "metric_line", "render", "tree_rows"]
