@@ -34,9 +34,9 @@ from harness.cassettes.format import (
     dump_cassette,
     save_cassette,
 )
-from harness.cassettes.sse import SseSplitter
 from harness.cassettes.scan import scan_text
 from harness.cassettes.scrub import ScrubConfig, scrub_interaction
+from harness.cassettes.sse import SseSplitter
 
 RecordMode = Literal["none", "once", "new_episodes", "all"]
 _FALSY = {"", "0", "false", "no", "off"}

@@ -19,10 +19,10 @@ from typing import Any, Literal
 import httpx2
 
 from harness.cassettes.format import Cassette, Interaction, load_cassette, save_cassette
-from harness.clock import VirtualClock
 from harness.cassettes.match import MatchConfig
 from harness.cassettes.record import RecordingTransport, refuse_recording_in_ci
 from harness.cassettes.transport import TIMINGS, CassetteTransport, Timing
+from harness.clock import VirtualClock
 from sik_llms.clock import use_clock
 from sik_llms.transport import use_transport
 

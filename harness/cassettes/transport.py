@@ -21,8 +21,8 @@ from typing import Literal
 import httpx2
 
 from harness.cassettes.format import Cassette, Interaction, load_cassette
-from harness.clock import VirtualClock
 from harness.cassettes.match import CassetteMiss, MatchConfig, Matcher
+from harness.clock import VirtualClock
 
 Timing = Literal["virtual", "realtime"]
 TIMINGS: tuple[str, ...] = ("virtual", "realtime")
