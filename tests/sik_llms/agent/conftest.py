@@ -19,7 +19,18 @@ from typing import Any
 
 import httpx2
 
+from sik_llms.telemetry import names as n
 from sik_llms.transport import use_transport
+
+#: The agent span's children on the guide's trip (flights, then a hotel, then the answer).
+TRIP_CHILDREN = [
+    "reasoning.thinking.iteration_1",
+    "reasoning.tool.search_flights",
+    "reasoning.thinking.iteration_2",
+    "reasoning.tool.search_hotels",
+    "reasoning.thinking.iteration_3",
+    n.SPAN_FINAL_ANSWER,
+]
 
 # (input, output) tokens per kind of call
 USAGE = {"step": (100, 20), "tool": (60, 10), "final": (80, 30)}
@@ -197,3 +208,20 @@ def _is_structured_anthropic(body: dict[str, Any]) -> bool:
 def _pieces(text: str, n: int = 3) -> list[str]:
     size = max(1, len(text) // n)
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def trip_wire(provider: str = "openai", hotel_args: dict[str, Any] | None = None) -> AgentWire:
+    """The guide's trip, short: search flights to Lisbon, then a hotel, then answer."""
+    return AgentWire(
+        provider=provider,
+        steps=[
+            step("Flights first.", "use_tool", "search_flights"),
+            step("Then a hotel.", "use_tool", "search_hotels"),
+            step("Ready.", "finished"),
+        ],
+        tool_args={
+            "search_flights": {"destination": "Lisbon", "date": "2025-06-06"},
+            "search_hotels": hotel_args if hotel_args is not None else {"city": "Lisbon", "nights": 2},
+        },
+        final="Fly TP1350, stay at Casa Lisboa.",
+    )

@@ -9,7 +9,7 @@ import pytest
 from sik_llms import ReasoningAgent, telemetry
 from sik_llms.telemetry import names as n
 from sik_llms.tools import Parameter, Tool
-from tests.sik_llms.agent.conftest import USAGE, AgentWire, step
+from tests.sik_llms.agent.conftest import TRIP_CHILDREN, USAGE, AgentWire, trip_wire
 from tests.sik_llms.conftest import Captured, agent_labels, summarize
 
 KEY = "sk-ant-test-0123456789abcdef"
@@ -34,19 +34,7 @@ SEARCH_HOTELS = Tool(
 
 
 def _wire() -> AgentWire:
-    return AgentWire(
-        provider="anthropic",
-        steps=[
-            step("Flights first.", "use_tool", "search_flights"),
-            step("Then a hotel.", "use_tool", "search_hotels"),
-            step("Ready.", "finished"),
-        ],
-        tool_args={
-            "search_flights": {"destination": "Lisbon", "date": "2025-06-06"},
-            "search_hotels": {"city": "Lisbon"},
-        },
-        final="Fly TP1350, stay at Casa Lisboa.",
-    )
+    return trip_wire("anthropic", hotel_args={"city": "Lisbon"})
 
 
 @pytest.mark.parametrize("face", ["call", "stream"])
@@ -89,14 +77,7 @@ def test_trip_planning_on_anthropic(face):
     assert final_body["thinking"]["type"] == "enabled"
 
     root = cap.one(n.SPAN_AGENT)
-    assert cap.tree(root, depth=1) == [
-        "reasoning.thinking.iteration_1",
-        "reasoning.tool.search_flights",
-        "reasoning.thinking.iteration_2",
-        "reasoning.tool.search_hotels",
-        "reasoning.thinking.iteration_3",
-        n.SPAN_FINAL_ANSWER,
-    ]
+    assert cap.tree(root, depth=1) == TRIP_CHILDREN
     for child in cap.children(root):
         (request,) = [s for s in cap.children(child) if s.name == n.SPAN_REQUEST]
         (inference,) = cap.children(request)

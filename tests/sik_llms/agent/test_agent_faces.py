@@ -16,7 +16,7 @@ from sik_llms import ReasoningAgent, RegisteredClients, TextChunkEvent, telemetr
 from sik_llms.client import Client
 from sik_llms.telemetry import names as n
 from tests.conftest import ROOT
-from tests.sik_llms.agent.conftest import AgentWire, step
+from tests.sik_llms.agent.conftest import AgentWire, trip_wire
 from tests.sik_llms.conftest import Captured, agent_labels, summarize
 
 KEY = "sk-test-agent-0123456789abcdef"
@@ -34,18 +34,7 @@ async def search_hotels(city: str, nights: int) -> str:
 
 
 def _wire() -> AgentWire:
-    return AgentWire(
-        steps=[
-            step("Flights first.", "use_tool", "search_flights"),
-            step("Then a hotel.", "use_tool", "search_hotels"),
-            step("Ready.", "finished"),
-        ],
-        tool_args={
-            "search_flights": {"destination": "Lisbon", "date": "2025-06-06"},
-            "search_hotels": {"city": "Lisbon", "nights": 2},
-        },
-        final="Fly TP1350, stay at Casa Lisboa.",
-    )
+    return trip_wire()
 
 
 def _agent() -> ReasoningAgent:
