@@ -203,6 +203,8 @@ class Matcher:
         for i, view in enumerate(self._views):
             self._queues.setdefault(view.key(), []).append(i)
         self.play_counts = [0] * len(cassette.interactions)
+        #: a line appended to every miss message (the pytest plugin names the re-record command)
+        self.hint: str | None = None
         self._lock = threading.Lock()
 
     def _recorded_view(self, interaction: Interaction) -> RequestView:
@@ -225,7 +227,8 @@ class Matcher:
                     again = min(candidates, key=lambda i: self.play_counts[i])
                 self.play_counts[again] += 1
                 return self.cassette.interactions[again]
-        raise CassetteMiss(self._miss_message(live, bool(candidates)))
+        message = self._miss_message(live, bool(candidates))
+        raise CassetteMiss(f"{message}\n  {self.hint}" if self.hint else message)
 
     def unused(self) -> list[Interaction]:
         with self._lock:

@@ -34,6 +34,7 @@ from harness.cassettes.format import (
     dump_cassette,
     save_cassette,
 )
+from harness.cassettes.intercept import passthrough
 from harness.cassettes.scan import scan_text
 from harness.cassettes.scrub import ScrubConfig, scrub_interaction
 from harness.cassettes.sse import SseSplitter
@@ -126,6 +127,7 @@ class _Capture:
     events: list[float] = field(default_factory=list)
     splitter: SseSplitter = field(default_factory=SseSplitter)
     done: bool = False
+    last: float = 0.0  # the latest point the virtual clock was moved to (seconds since start)
 
 
 class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
@@ -138,17 +140,31 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         *,
         scrub: ScrubConfig | None = None,
         now: Callable[[], float] = time.perf_counter,
+        clock: Any = None,
     ) -> None:
         self._real = real
         self._real_async = real_async
         self._owns = (real is None, real_async is None)
         self.scrub = scrub or ScrubConfig()
         self._now = now
+        #: a ``harness.clock.VirtualClock`` moved along with the real stream, by exactly the
+        #: (microsecond-rounded) gaps written to the cassette, so a recording run stamps its
+        #: spans as the replay will.
+        self.clock = clock
         self.interactions: list[Interaction] = []
         self.base_urls: list[str] = []
         self._lock = threading.Lock()
 
     # -- capture -----------------------------------------------------------------------------
+    def _point(self, cap: _Capture, since_start: float) -> float:
+        """A timing point as saved (rounded to the microsecond); moves the virtual clock to it
+        with the same arithmetic the replay uses (``transport.plan_delays``)."""
+        point = round(since_start, 6)
+        if self.clock is not None:
+            self.clock.advance(max(0.0, point - cap.last))
+            cap.last = max(cap.last, point)
+        return point
+
     def _start(self, request: httpx2.Request, body: bytes, started: float, response: httpx2.Response) -> _Capture:
         headers: dict[str, list[str]] = {}
         for k, v in response.headers.multi_items():
@@ -159,7 +175,7 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         with self._lock:
             self.base_urls.append(f"{request.url.scheme}://{request.url.netloc.decode('ascii')}")
         ctype = response.headers.get("content-type", "").lower()
-        return _Capture(
+        cap = _Capture(
             request=RecordedRequest(method=request.method, uri=str(request.url), headers=req_headers, body=body),
             status=response.status_code,
             reason=response.extensions.get("reason_phrase", b"").decode("ascii", "replace"),
@@ -169,13 +185,15 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             sse="text/event-stream" in ctype,
             decoder=_Decoder(response.headers.get("content-encoding")),
         )
+        cap.headers_at = started + self._point(cap, cap.headers_at - started)
+        return cap
 
     def _feed(self, cap: _Capture, chunk: bytes) -> None:
         data = cap.decoder.feed(chunk)
         cap.body += data
         if cap.sse:
             for _event in cap.splitter.feed(data):
-                cap.events.append(self._now() - cap.started)
+                cap.events.append(self._point(cap, self._now() - cap.started))
 
     def _finish(self, cap: _Capture, complete: bool) -> None:
         if cap.done:
@@ -186,16 +204,16 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         cap.body += tail
         end = self._now() - cap.started
         if cap.sse:
-            cap.events += [end for _ in cap.splitter.feed(tail)] + [end for _ in cap.splitter.flush()]
+            cap.events += [self._point(cap, end) for _ in [*cap.splitter.feed(tail), *cap.splitter.flush()]]
         elif cap.body:
-            cap.events = [end]
+            cap.events = [self._point(cap, end)]
         headers = {k: v for k, v in cap.headers.items() if k not in ("content-encoding", "transfer-encoding")}
         if "content-length" in headers or cap.decoder.encoding:
             headers["content-length"] = [str(len(cap.body))]
         extra = {} if complete else {"sik_llms_note": "the client closed the stream early: body is partial"}
         response = RecordedResponse(
             status=cap.status, reason=cap.reason, headers=headers, body=bytes(cap.body),
-            timing=StreamTiming(headers=cap.headers_at - cap.started, events=cap.events),
+            timing=StreamTiming(headers=round(cap.headers_at - cap.started, 6), events=cap.events),
         )
         with self._lock:
             self.interactions.append(Interaction(index=len(self.interactions), request=cap.request,
@@ -217,7 +235,8 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             self._real = httpx2.HTTPTransport()
         body = request.read()
         started = self._now()
-        response = self._real.handle_request(request)
+        with passthrough():
+            response = self._real.handle_request(request)
         cap = self._start(request, body, started, response)
         if self._record_preread(response, cap):
             return response
@@ -230,7 +249,8 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             self._real_async = httpx2.AsyncHTTPTransport()
         body = await request.aread()
         started = self._now()
-        response = await self._real_async.handle_async_request(request)
+        with passthrough():
+            response = await self._real_async.handle_async_request(request)
         cap = self._start(request, body, started, response)
         if self._record_preread(response, cap):
             return response

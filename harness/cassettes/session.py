@@ -1,10 +1,13 @@
 """``use_cassette``: one context manager that puts a cassette between sik_llms and the network.
 
-It installs the replay (or recording) transport through ``sik_llms.transport.use_transport``
-and, for virtual timing, a ``VirtualClock`` through ``sik_llms.clock.use_clock`` (both
-context-local: parallel tests do not see each other's cassette). On a clean exit it checks
-for unused interactions and writes what was recorded; when the block raised, it writes
-nothing (a cassette is only kept for code that worked) and lets the error through.
+It installs the replay (or recording) transport through ``sik_llms.transport.use_transport``,
+routes every other httpx2 / httpx client to it (``harness.cassettes.intercept``) and, for
+virtual timing, a ``VirtualClock`` through ``sik_llms.clock.use_clock`` (all context-local:
+parallel tests do not see each other's cassette). Recording runs on the virtual clock too,
+moved by the real gaps it saves, so a recording run and its replay stamp the same times.
+On a clean exit it checks for unused interactions and writes what was recorded; when the
+block raised (or unused interactions are an error), it writes nothing (a cassette is only
+kept for code that worked) and lets the error through.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, Literal
 import httpx2
 
 from harness.cassettes.format import Cassette, Interaction, load_cassette, save_cassette
+from harness.cassettes.intercept import Route, route
 from harness.cassettes.match import MatchConfig
 from harness.cassettes.record import RecordingTransport, refuse_recording_in_ci
 from harness.cassettes.transport import TIMINGS, CassetteTransport, Timing
@@ -52,6 +56,12 @@ class CassetteSession:
     replay: CassetteTransport | None = None
     recorder: RecordingTransport | None = None  # when recording
     notes: list[str] = field(default_factory=list)
+    route: Route | None = None  # the interception route: misses foreign clients were answered
+
+    @property
+    def misses(self) -> list[Any]:
+        """``CassetteMiss`` errors answered to foreign (non-sik_llms) clients as HTTP 400."""
+        return list(self.route.misses) if self.route is not None else []
 
     def unused(self) -> list[Interaction]:
         return self.replay.unused() if self.replay is not None else []
@@ -79,6 +89,7 @@ def use_cassette(
     real_transport: httpx2.BaseTransport | None = None,
     real_async_transport: httpx2.AsyncBaseTransport | None = None,
     speed: float = 1.0,
+    hint: str | None = None,
 ) -> Iterator[CassetteSession]:
     """Replay (and, outside CI, record) the cassette at ``path`` for the code in the block.
 
@@ -87,6 +98,7 @@ def use_cassette(
     re-record everything. ``unused``: what to do when recorded interactions were never
     requested (``error`` | ``warn`` | ``ignore``). ``real_transport`` /
     ``real_async_transport`` are what recording talks to (default: the real network).
+    ``hint``: a line appended to every miss message (the plugin names the re-record command).
     """
     _check(mode, MODES, "mode")
     _check(timing, TIMINGS, "timing")
@@ -96,33 +108,37 @@ def use_cassette(
     records = mode in ("new_episodes", "all") or (mode == "once" and not exists)
     replays = mode in ("none", "new_episodes") or (mode == "once" and exists)
 
+    if timing == "virtual":
+        clock = clock or VirtualClock()
     recorder = None
     if records:
         refuse_recording_in_ci(path)
-        recorder = RecordingTransport(real_transport, real_async_transport)
+        recorder = RecordingTransport(real_transport, real_async_transport,
+                                      clock=clock if timing == "virtual" else None)
     if replays and (exists or mode == "none"):
         cassette = load_cassette(path, name=name)
     else:
         cassette = Cassette(interactions=[], path=path, name=name)
 
-    if timing == "virtual" and replays:
-        clock = clock or VirtualClock()
     replay = None
     transport: Any = recorder
     if replays:
         replay = CassetteTransport(cassette, timing=timing, clock=clock, match=match, speed=speed,
                                    fallback=recorder)
+        replay.matcher.hint = hint
         transport = replay
     session = CassetteSession(path=path, mode=mode, cassette=cassette, transport=transport,
-                              clock=clock if replays else None, replay=replay, recorder=recorder)
+                              clock=clock if timing == "virtual" else None, replay=replay,
+                              recorder=recorder)
     succeeded = False
     try:
         with ExitStack() as stack:
             stack.enter_context(use_transport(sync=transport, async_=transport))
+            session.route = stack.enter_context(route(transport))
             if session.clock is not None:
                 stack.enter_context(use_clock(session.clock))
             yield session
-        succeeded = True
+        succeeded = not (replay is not None and unused == "error" and replay.unused())
     finally:
         if recorder is not None:
             try:
