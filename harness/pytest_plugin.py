@@ -2,16 +2,32 @@
 
 Fixtures:
 - ``llm_spans``: a ``harness.spans.capture.Capture`` for the test (its own providers, ids and
-  clock). ``@pytest.mark.llm_spans(global_=True, clock=None)`` passes options to ``capture()``.
+  clock) that also receives everything emitted through OpenTelemetry's global providers
+  (module-level tracers, instrumentations): ``harness.spans.routing``.
+  ``@pytest.mark.llm_spans(global_=False, clock=None)`` passes options to ``capture()``.
+- ``llm_instrument``: ``llm_instrument(OpenAIInstrumentor(), capture_content=False)`` turns an
+  OpenTelemetry instrumentor on for this test, with this test's providers; off at teardown.
 - ``llm_cassette``: the ``CassetteSession`` replaying ``<llm_cassette_dir>/<name>.yaml``;
-  active automatically for tests marked ``@pytest.mark.llm_cassette(name, mode=, timing=)``
-  (name defaults to ``<test module>/<test function>``; extra keywords go to ``use_cassette``).
+  active automatically for tests marked ``@pytest.mark.llm_cassette(name, mode=, timing=, ...)``
+  (name defaults to ``<test module>/<test function>``). While active, every httpx2 / httpx
+  client in the process is served from it (``harness.cassettes.intercept``), and in replay the
+  SDKs get placeholder API keys when none is set. Marker keywords: ``name``, ``mode``,
+  ``timing``, ``unused``, ``speed``, and the matching options ``ignore_fields`` (added to the
+  defaults), ``match_headers``, ``ignore_query``, ``allow_repeats``, ``repeats``,
+  ``ignore_host`` (default True: scheme, host and port are not matched); anything else
+  fails the test with one line listing them.
 
-Options: ``--llm-record-mode`` (none|once|new_episodes|all; given on the command line it wins
-over markers), ``--llm-timing`` (virtual|realtime), ini ``llm_cassette_dir`` (default
-``cassettes`` under the rootdir) and ``llm_isolate_context`` (default true: every test starts
-with an empty OpenTelemetry context, so a span leaked by an earlier test cannot adopt or
-silently drop this test's spans). A failing test never writes a recording.
+Network guard (``harness.netguard``): every test may reach loopback only; anything else fails
+the test with a message naming the host. Allow hosts with ``@pytest.mark.llm_allow_network(
+"api.example.com")`` (no argument: any host) or ``--llm-allow-network=HOST[,HOST]`` (``*``:
+any); ini ``llm_network_guard = false`` turns it off. Tests that record are not guarded.
+
+Options: ``--llm-record-mode`` (none|once|new_episodes|all; ``all`` rewrites the cassette in
+one run; given on the command line it wins over markers), ``--llm-timing``
+(virtual|realtime), ini ``llm_cassette_dir`` (default ``cassettes`` under the rootdir) and
+``llm_isolate_context`` (default true: every test starts with an empty OpenTelemetry context,
+so a span leaked by an earlier test cannot adopt or silently drop this test's spans). A
+failing test never writes a recording; a miss names the command that re-records.
 
 No state lives in this module, so it runs under pytest-xdist, next to pytest-recording
 (``vcr`` marker, ``--record-mode``) and syrupy (``snapshot``, ``--snapshot-update``).
@@ -19,6 +35,7 @@ No state lives in this module, so it runs under pytest-xdist, next to pytest-rec
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -28,7 +45,12 @@ import pytest
 
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 TIMINGS = ("virtual", "realtime")
+#: Set (when unset) during replay, so SDKs that demand a key construct; not key-shaped.
+PLACEHOLDER_API_KEY = "sik-llms-replay-placeholder"
+PLACEHOLDER_KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+_ROUTES = pytest.StashKey[list[Any]]()
+_GUARD = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,12 +63,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "replay only). once: record missing cassettes; new_episodes: record misses; all: re-record.",
     )
     group.addoption(
+        "--llm-allow-network",
+        action="append",
+        default=[],
+        metavar="HOST[,HOST]",
+        help="hosts tests may reach besides loopback (the sik-llms network guard); '*' for any.",
+    )
+    group.addoption(
         "--llm-timing",
         choices=TIMINGS,
         default=None,
         help="how recorded streams are timed: virtual (instant, deterministic; default) or realtime.",
     )
     parser.addini("llm_cassette_dir", "directory of sik-llms cassettes, relative to the rootdir", default="cassettes")
+    parser.addini(
+        "llm_network_guard",
+        "refuse connections and DNS lookups outside loopback in every test (default true)",
+        type="bool",
+        default=True,
+    )
     parser.addini(
         "llm_isolate_context",
         "start every test with an empty OpenTelemetry context (default true)",
@@ -64,6 +99,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "llm_spans(**options): options for the llm_spans fixture (global_, clock, fresh_context)"
     )
+    config.addinivalue_line(
+        "markers", "llm_allow_network(*hosts): let the test reach these hosts (none given: any host)"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -78,6 +116,72 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     item.stash.setdefault(_REPORTS, {})[report.when] = report
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
+    """Fail the test with what the harness saw go wrong, even when the code under test
+    swallowed it (SDKs retry a refused connection and re-raise it as "Connection error.")."""
+    try:
+        result = yield
+    except BaseException as exc:
+        problems = _problems(item)
+        if problems and not isinstance(exc, HarnessProblem):
+            raise HarnessProblem("\n".join(dict.fromkeys(problems))) from exc
+        raise
+    problems = _problems(item)
+    if problems:
+        raise HarnessProblem("\n".join(dict.fromkeys(problems)))
+    return result
+
+
+class HarnessProblem(AssertionError):
+    """What the network guard refused or a cassette could not answer during the test."""
+
+
+def _problems(item: pytest.Item) -> list[str]:
+    guard = item.stash.get(_GUARD, None)
+    problems = list(guard.refusals) if guard is not None else []
+    for active in item.stash.get(_ROUTES, []):
+        problems += [str(miss) for miss in active.misses]
+    return problems
+
+
+def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The marker's keywords as ``use_cassette`` arguments; matching options become ``match``.
+
+    ``ignore_fields`` adds to the default volatile fields. An unknown keyword fails the test
+    with one line naming the accepted ones.
+    """
+    from dataclasses import fields, replace
+
+    from harness.cassettes.match import DEFAULT_VOLATILE_FIELDS, MatchConfig
+
+    from inspect import signature
+
+    from harness.cassettes.session import use_cassette
+
+    kwargs = _marker_kwargs(request)
+    match_names = [f.name for f in fields(MatchConfig)]
+    session_names = [p for p in signature(use_cassette).parameters if p not in ("path", "hint")]
+    unknown = sorted(set(kwargs) - set(session_names) - set(match_names))
+    if unknown:
+        pytest.fail(f"@pytest.mark.llm_cassette got unknown keyword(s) {', '.join(unknown)}; accepted: "
+                    f"{', '.join([*session_names, *match_names])}", pytrace=False)
+    options = {k: kwargs.pop(k) for k in match_names if k in kwargs}
+    for key in ("ignore_fields", "match_headers", "ignore_query"):
+        if isinstance(options.get(key), str):
+            options[key] = (options[key],)
+        if key in options:
+            options[key] = tuple(options[key])
+    if "ignore_fields" in options:
+        options["ignore_fields"] = tuple(dict.fromkeys([*DEFAULT_VOLATILE_FIELDS, *options["ignore_fields"]]))
+    if options:
+        base = kwargs.get("match") or MatchConfig()
+        kwargs["match"] = replace(base, **options)
+    kwargs.pop("timing", None)
+    kwargs.pop("mode", None)
+    return kwargs
 
 
 # ---------------------------------------------------------------------- settings
@@ -102,6 +206,10 @@ def _timing(request: pytest.FixtureRequest) -> str:
     return request.config.getoption("--llm-timing") or _marker_kwargs(request).get("timing") or "virtual"
 
 
+def _mode(request: pytest.FixtureRequest) -> str:
+    return request.config.getoption("--llm-record-mode") or _marker_kwargs(request).get("mode") or "none"
+
+
 def cassette_path(request: pytest.FixtureRequest, name: str | None = None) -> Path:
     """Where the test's cassette lives: ``<dir>/<name>.yaml``, name defaulting to module/test."""
     if name is None:
@@ -111,35 +219,60 @@ def cassette_path(request: pytest.FixtureRequest, name: str | None = None) -> Pa
     return path if path.suffix in (".yaml", ".yml") else path.with_name(path.name + ".yaml")
 
 
+def _records(request: pytest.FixtureRequest) -> bool:
+    """Whether this test's cassette will talk to the real network (so the guard stands aside)."""
+    if request.node.get_closest_marker("llm_cassette") is None:
+        return False
+    mode = _mode(request)
+    if mode in ("all", "new_episodes"):
+        return True
+    return mode == "once" and not cassette_path(request, _marker_kwargs(request).get("name")).is_file()
+
+
+def _allowed_hosts(request: pytest.FixtureRequest) -> list[str] | None:
+    """Hosts the guard lets through, or None when the guard is off for this test."""
+    if not request.config.getini("llm_network_guard") or _records(request):
+        return None
+    hosts = [h for opt in request.config.getoption("--llm-allow-network") for h in opt.split(",")]
+    for marker in request.node.iter_markers("llm_allow_network"):
+        hosts += [str(h) for h in marker.args] if marker.args else ["*"]
+    return hosts
+
+
 # ---------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(autouse=True)
 def _sik_llms_test_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fresh OpenTelemetry context per test; activate the cassette of marked tests."""
-    token = None
-    if request.config.getini("llm_isolate_context"):
-        from opentelemetry import context as otel_context
+    """Fresh OpenTelemetry context and the network guard per test; activate marked cassettes."""
+    from contextlib import ExitStack
 
-        token = otel_context.attach(otel_context.Context())
-    try:
+    with ExitStack() as stack:
+        if request.config.getini("llm_isolate_context"):
+            from opentelemetry import context as otel_context
+
+            token = otel_context.attach(otel_context.Context())
+            stack.callback(otel_context.detach, token)
+        allowed = _allowed_hosts(request)
+        if allowed is not None:
+            from harness.netguard import guard
+
+            active = stack.enter_context(guard(allowed))
+            request.node.stash[_GUARD] = active
         if request.node.get_closest_marker("llm_cassette") is not None:
             request.getfixturevalue("llm_cassette")
         yield
-    finally:
-        if token is not None:
-            from opentelemetry import context as otel_context
-
-            otel_context.detach(token)
 
 
 @pytest.fixture
 def llm_spans(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """This test's spans and metrics, captured in memory (see ``harness.spans.capture``)."""
+    """This test's spans, metrics and logs, captured in memory (see ``harness.spans.capture``),
+    including those emitted through OpenTelemetry's global providers."""
     from harness.spans.capture import capture
 
     marker = request.node.get_closest_marker("llm_spans")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    options.setdefault("global_", True)
     if _timing(request) == "realtime":
         options.setdefault("clock", None)
     with capture(**options) as cap:
@@ -147,23 +280,62 @@ def llm_spans(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture
-def llm_cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
+def llm_instrument(request: pytest.FixtureRequest, llm_spans: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``llm_instrument(instrumentor, capture_content=False, **kwargs)``: instrument for this test.
+
+    Calls ``instrumentor.instrument(tracer_provider=, meter_provider=, logger_provider=,
+    **kwargs)`` with the test's capture providers and ``uninstrument()`` at teardown.
+    ``capture_content=True`` sets the GenAI content-capture environment variable
+    (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``, OpenLLMetry's
+    ``TRACELOOP_TRACE_CONTENT``) for the test; False sets them off. Returns the instrumentor.
+    """
+    active: list[Any] = []
+
+    def instrument(instrumentor: Any, *, capture_content: bool = False, **kwargs: Any) -> Any:
+        flag = "true" if capture_content else "false"
+        monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", flag)
+        monkeypatch.setenv("TRACELOOP_TRACE_CONTENT", flag)
+        if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
+            instrumentor.uninstrument()
+        instrumentor.instrument(tracer_provider=llm_spans.tracer_provider, meter_provider=llm_spans.meter_provider,
+                                logger_provider=llm_spans.logger_provider, **kwargs)
+        active.append(instrumentor)
+        return instrumentor
+
+    yield instrument
+    for instrumentor in reversed(active):
+        instrumentor.uninstrument()
+
+
+@pytest.fixture
+def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The test's cassette session (replay-only by default), active for the whole test."""
     try:
         from harness.cassettes import use_cassette
+        from harness.cassettes.intercept import route
     except ImportError as exc:
         if exc.name not in ("harness.cassettes", "yaml", "vcr"):
             raise
         pytest.skip(f"sik-llms cassettes are unavailable ({exc}); install sik-llms[harness]")
-    kwargs = _marker_kwargs(request)
+    kwargs = _cassette_options(request)
     path = cassette_path(request, kwargs.pop("name", None))
-    kwargs["mode"] = request.config.getoption("--llm-record-mode") or kwargs.get("mode") or "none"
+    kwargs["mode"] = _mode(request)
     kwargs["timing"] = _timing(request)
+    kwargs["hint"] = (f"To re-record this cassette: pytest '{request.node.nodeid}' --llm-record-mode=all "
+                      "(the new recording is kept only if the test passes).")
+    if kwargs["mode"] == "none" or (kwargs["mode"] == "once" and path.is_file()):
+        for variable in PLACEHOLDER_KEY_VARIABLES:
+            if not os.environ.get(variable):
+                monkeypatch.setenv(variable, PLACEHOLDER_API_KEY)
     manager: AbstractContextManager[Any] = use_cassette(path, **kwargs)
     session = manager.__enter__()
+    process_route = route(session.transport, scope="process")
+    shared = process_route.__enter__()
+    request.node.stash[_ROUTES] = [r for r in (session.route, shared) if r is not None]
     try:
         yield session
     finally:
+        process_route.__exit__(None, None, None)
         reports = request.node.stash.get(_REPORTS, {})
         failed = any(report.failed for report in reports.values())
         if failed:

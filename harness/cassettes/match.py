@@ -1,7 +1,9 @@
 """Which recorded interaction answers a live request, and a useful error when none does.
 
 Rules (each one fixes a pain users of plain vcrpy report):
-- the key is method + scheme/host/path + query (sorted, secret-shaped params ignored) + body;
+- the key is method + path + query (sorted, secret-shaped params ignored) + body: scheme,
+  host and port are left out by default (``ignore_host``), so a cassette recorded against the
+  simulator or a proxy replays against the provider's default base URL and the reverse;
 - JSON bodies compare as data: key order and pretty-printing do not matter, volatile fields
   (``DEFAULT_VOLATILE_FIELDS`` plus any ``ignore_fields`` paths) are dropped;
 - headers are not part of the key, and trace-context headers (traceparent, tracestate,
@@ -99,8 +101,8 @@ class MatchConfig:
     """What matching ignores or adds; the defaults suit LLM provider APIs.
 
     ``ignore_query`` names query parameters to leave out (``"*"``: the whole query);
-    ``ignore_host``: compare the path only (a server answering for a recorded host, as the
-    simulator does); ``allow_repeats``: once every match was played, play one again: the last
+    ``ignore_host`` (default True): compare the path only, not scheme, host and port (set it
+    False to make the origin part of the key); ``allow_repeats``: once every match was played, play one again: the last
     (``repeats="last"``) or the least played, in recorded order (``repeats="cycle"``).
     """
 
@@ -109,7 +111,7 @@ class MatchConfig:
     ignore_query: tuple[str, ...] = ()
     allow_repeats: bool = False
     repeats: Literal["last", "cycle"] = "last"
-    ignore_host: bool = False
+    ignore_host: bool = True
 
     def view(self, method: str, uri: str, headers: Any, body: bytes) -> RequestView:
         parts = urlsplit(uri)

@@ -9,22 +9,25 @@ Time is deterministic by default: if no virtual clock is active, the block gets 
 sik_llms stamps its spans from that clock; spans from other code (your own ``get_tracer``
 spans, an SDK's spans) are re-stamped from it too, so one clock orders the whole tree.
 
-``global_=True`` additionally installs the providers as OpenTelemetry's *global* providers for
-the block (for code that calls ``opentelemetry.trace.get_tracer``), restoring the previous
-globals afterwards, bypassing the set-once guard that otherwise makes such tests vacuous.
+``global_=True`` additionally routes everything emitted through OpenTelemetry's *global*
+providers (module-level ``trace.get_tracer(__name__)`` tracers, meters and loggers;
+instrumentations such as openai-v2 or OpenLLMetry) to this capture for the block
+(``harness.spans.routing``: one process-wide provider per signal, installed once). Log
+records (``cap.logs()``) come from the capture's own ``logger_provider`` and, with
+``global_=True``, the global one.
 """
 
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import metrics as metrics_api
 from opentelemetry import trace as trace_api
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.resources import Resource
@@ -35,6 +38,7 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
 from harness.clock import VirtualClock
+from harness.spans import routing
 from harness.spans.metrics import MetricPoint, metric_value, read_metrics
 from harness.spans.tree import SpanTree, build_tree
 from sik_llms import clock as _clock
@@ -43,8 +47,6 @@ from sik_llms.telemetry.names import INSTRUMENTATION_NAME
 
 #: Resource of captured spans: fixed, so nothing about the host or SDK version leaks into trees.
 CAPTURE_RESOURCE = Resource({"service.name": "sik-llms-test"})
-
-_GLOBAL_LOCK = threading.Lock()
 
 
 class IncrementalIdGenerator(IdGenerator):
@@ -107,15 +109,21 @@ class Capture:
         self.exporter = InMemorySpanExporter()
         self.metric_reader = InMemoryMetricReader()
         self._stamps = _DeterministicStamps()
+        self.ids = IncrementalIdGenerator()
         self.tracer_provider = TracerProvider(
             sampler=ALWAYS_ON,
             resource=CAPTURE_RESOURCE,
-            id_generator=IncrementalIdGenerator(),
+            id_generator=self.ids,
             shutdown_on_exit=False,
         )
-        # order matters: re-stamp before the exporter copies the span
-        self.tracer_provider.add_span_processor(self._stamps)
-        self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        #: in order (re-stamp before the exporter copies the span); the global router feeds them too
+        self.span_processors: tuple[SpanProcessor, ...] = (self._stamps, SimpleSpanProcessor(self.exporter))
+        for processor in self.span_processors:
+            self.tracer_provider.add_span_processor(processor)
+        self.log_exporter = InMemoryLogRecordExporter()
+        self.log_processor = SimpleLogRecordProcessor(self.log_exporter)
+        self.logger_provider = LoggerProvider(resource=CAPTURE_RESOURCE, shutdown_on_exit=False)
+        self.logger_provider.add_log_record_processor(self.log_processor)
         self.meter_provider = MeterProvider(
             metric_readers=[self.metric_reader], resource=CAPTURE_RESOURCE, shutdown_on_exit=False
         )
@@ -166,6 +174,12 @@ class Capture:
     def find_all(self, name: str = "*", **attributes: Any) -> list[Any]:
         return self.tree(metrics=False).find_all(name, **attributes)
 
+    # ------------------------------------------------------------------ logs
+
+    def logs(self) -> list[Any]:
+        """Finished log records (``opentelemetry.sdk._logs.ReadableLogRecord``), in emit order."""
+        return list(self.log_exporter.get_finished_logs())
+
     # ------------------------------------------------------------------ metrics
 
     def metrics(self) -> list[MetricPoint]:
@@ -209,7 +223,7 @@ def capture(*, global_: bool = False, clock: Any = "auto", fresh_context: bool =
             cap.clock = _clock.current_clock()  # type: ignore[assignment]
         stack.enter_context(telemetry.use_providers(cap.tracer_provider, cap.meter_provider))
         if global_:
-            stack.enter_context(_global_providers(cap.tracer_provider, cap.meter_provider))
+            stack.enter_context(routing.activate(cap))
         try:
             yield cap
         finally:
@@ -224,41 +238,6 @@ def _choose_clock(clock: Any) -> Any:
     if not (hasattr(clock, "time_ns") and hasattr(clock, "perf_counter")):
         raise TypeError(f"clock must be 'auto', None or a Clock (time_ns, perf_counter), not {clock!r}")
     return clock
-
-
-@contextmanager
-def _global_providers(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Iterator[None]:
-    """Install both providers globally for the block, then restore exactly what was there.
-
-    Writes the module globals directly (as opentelemetry-python-contrib's test mocker does) so
-    an earlier ``set_tracer_provider`` cannot make the install a silent no-op, and so proxy
-    meters created before the block are not re-pointed at this capture for good. Tracers a
-    proxy resolves during the block stay bound to it: get tracers inside the block.
-    """
-    if not _GLOBAL_LOCK.acquire(blocking=False):
-        raise RuntimeError("another capture(global_=True) is active in this process; they cannot nest")
-    trace_mod: Any = trace_api
-    metrics_mod: Any = metrics_api._internal
-    saved = (
-        trace_mod._TRACER_PROVIDER,
-        trace_mod._TRACER_PROVIDER_SET_ONCE._done,
-        metrics_mod._METER_PROVIDER,
-        metrics_mod._METER_PROVIDER_SET_ONCE._done,
-    )
-    try:
-        trace_mod._TRACER_PROVIDER = tracer_provider
-        trace_mod._TRACER_PROVIDER_SET_ONCE._done = True
-        metrics_mod._METER_PROVIDER = meter_provider
-        metrics_mod._METER_PROVIDER_SET_ONCE._done = True
-        yield
-    finally:
-        (
-            trace_mod._TRACER_PROVIDER,
-            trace_mod._TRACER_PROVIDER_SET_ONCE._done,
-            metrics_mod._METER_PROVIDER,
-            metrics_mod._METER_PROVIDER_SET_ONCE._done,
-        ) = saved
-        _GLOBAL_LOCK.release()
 
 
 __all__ = ["CAPTURE_RESOURCE", "Capture", "IncrementalIdGenerator", "capture"]

@@ -80,11 +80,16 @@ def test_llm_spans_captures_a_real_call(llm_spans: Capture, snapshot) -> None:
     assert llm_spans.tree() == snapshot
 
 
-@pytest.mark.llm_spans(global_=True)
-def test_llm_spans_marker_options_reach_capture(llm_spans: Capture) -> None:
-    assert trace.get_tracer_provider() is llm_spans.tracer_provider
+def test_llm_spans_captures_spans_of_the_global_tracer_provider(llm_spans: Capture) -> None:
     trace.get_tracer("guide").start_span("from.the.guide").end()
     llm_spans.assert_tree("from.the.guide")
+
+
+@pytest.mark.llm_spans(global_=False)
+def test_llm_spans_marker_options_reach_capture(llm_spans: Capture) -> None:
+    trace.get_tracer("guide").start_span("from.the.guide").end()
+    llm_spans.tracer().start_span("own").end()
+    assert [s.name for s in llm_spans.spans()] == ["own"]
 
 
 def test_each_test_starts_with_an_empty_context() -> None:

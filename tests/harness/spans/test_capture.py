@@ -132,26 +132,32 @@ def test_metrics_readout_is_plain_and_sorted() -> None:
         cap.metric_value("llm.tokens.input", llm_model="zzz")
 
 
-def test_global_mode_installs_and_restores_even_after_set_once() -> None:
-    from opentelemetry.metrics._internal import _METER_PROVIDER_SET_ONCE
-    from opentelemetry.trace import _TRACER_PROVIDER_SET_ONCE
+def test_global_mode_routes_the_global_providers_to_the_innermost_capture() -> None:
+    tracer = trace.get_tracer("bound.before.any.capture")  # a module-level tracer, bound once
+    counter = metrics.get_meter("guide").create_counter("user.count")
+    with capture(global_=True) as outer:
+        tracer.start_span("outer.span").end()
+        counter.add(2)
+        with capture(global_=True) as inner:
+            tracer.start_span("inner.span").end()
+            counter.add(5)
+    with capture(global_=True) as later:
+        tracer.start_span("later.span").end()
+    tracer.start_span("nobody.listens").end()
+    assert [s.name for s in outer.spans()] == ["outer.span"]
+    assert [s.name for s in inner.spans()] == ["inner.span"]
+    assert [s.name for s in later.spans()] == ["later.span"]
+    assert outer.metric_value("user.count") == 2
+    assert inner.metric_value("user.count") == 5
+    assert later.metric_value("user.count", default=0) == 0
 
-    before_tp = trace.get_tracer_provider()
-    before_mp = metrics.get_meter_provider()
-    before_once = (_TRACER_PROVIDER_SET_ONCE._done, _METER_PROVIDER_SET_ONCE._done)
+
+def test_global_mode_captures_log_records_of_the_global_logger_provider() -> None:
+    from opentelemetry._logs import LogRecord, get_logger
+
     with capture(global_=True) as cap:
-        assert trace.get_tracer_provider() is cap.tracer_provider
-        assert metrics.get_meter_provider() is cap.meter_provider
-        trace.get_tracer("guide.example").start_span("user.span").end()
-        metrics.get_meter("guide").create_counter("user.count").add(2)
-        with pytest.raises(RuntimeError, match="cannot nest"), capture(global_=True):
-            pass
-    assert trace.get_tracer_provider() is before_tp
-    assert metrics.get_meter_provider() is before_mp
-    assert [s.name for s in cap.spans()] == ["user.span"]
-    assert cap.metric_value("user.count") == 2
-    # the set-once guards are as before: an application that never installed one still can
-    assert (_TRACER_PROVIDER_SET_ONCE._done, _METER_PROVIDER_SET_ONCE._done) == before_once
+        get_logger("app.events").emit(LogRecord(body="hello", attributes={"gen_ai.system": "openai"}))
+    assert [r.log_record.body for r in cap.logs()] == ["hello"]
 
 
 def test_captures_in_parallel_threads_do_not_mix() -> None:
