@@ -96,11 +96,19 @@ def _getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
     active = _current()
     name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
     if active is not None and name is not None and not active.allows(str(name)):
-        raise active.refuse(str(name), port, "DNS lookup")
+        raise active.refuse(str(name), port, "connect" if _is_ip(str(name)) else "DNS lookup")
     results = _ORIGINALS["getaddrinfo"](host, port, *args, **kwargs)
     if active is not None and name is not None:
         active.resolved.update(str(r[4][0]).lower() for r in results)
     return results
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def _install() -> None:

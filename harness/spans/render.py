@@ -8,7 +8,9 @@ Plain style, one span per line (a line can be pasted into an ``assert_tree`` pat
 Kind is shown unless INTERNAL, status unless UNSET. By default only the attributes people
 look at (model, provider, tokens, cost, errors, tools, HTTP status) are shown, and not when a
 span merely repeats its parent's value; ``verbose=True`` shows all of them, and ``attributes=[globs]`` picks your own. Volatile values (response and
-tool-call ids, ports, stack traces) are masked so snapshots do not churn; ``masks`` adds or
+tool-call ids, ports, hosts, fingerprints, stack traces; and the values of histograms named
+``*.duration``, which foreign instrumentations time by the wall clock) are masked so snapshots
+do not churn (metric labels too); ``masks`` adds or
 (with a value of None) removes rules.
 """
 
@@ -271,8 +273,12 @@ def _totals(node: SpanNode) -> tuple[int, float]:
 def metric_line(point: dict[str, Any], view: _View | None = None) -> str:
     """``name (unit) label=value ... value=N`` or the histogram's count, sum, min, max, buckets."""
     unit = f" ({point['unit']})" if point.get("unit") else ""
-    labels = " ".join(f"{k}={format_value(v)}" for k, v in point["attributes"].items())
+    masks = view.masks if view is not None else DEFAULT_MASKS
+    labels = " ".join(f"{k}={show_value(v, k, masks)}" for k, v in point["attributes"].items())
     head = f"{point['name']}{unit} {point['type']}" + (f" {labels}" if labels else "")
+    masked = next((m for glob, m in masks.items() if fnmatchcase(point["name"], glob)), None)
+    if point["type"] == "histogram" and isinstance(masked, str):
+        return f"{head} count={point['count']} sum={masked}"
     if point["type"] == "histogram":
         buckets = ",".join(f"{format_value(b)}:{n}" for b, n in point["buckets"].items())
         return (

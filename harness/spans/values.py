@@ -22,6 +22,12 @@ DEFAULT_MASKS: dict[str, Mask] = {
     "gen_ai.tool.call.id": "<id>",
     "*.request_id": "<id>",
     "server.port": "<port>",
+    # cassettes replay whatever the base URL (simulator, proxy, provider): the origin is the
+    # environment's, not the code's
+    "server.address": "<host>",
+    "*system_fingerprint": "<fingerprint>",
+    # histograms named so hold wall-clock seconds in instrumentations that ignore the virtual clock
+    "*.duration": "<duration>",
     "url.full": lambda v: re.sub(r"(//[^/:]+):\d+", r"\1:<port>", str(v)),
     "exception.stacktrace": lambda v: str(v).strip().splitlines()[-1] if str(v).strip() else v,
 }

@@ -1,0 +1,243 @@
+"""Acceptance: a user's project (module-level tracer, raw openai + OpenLLMetry, raw anthropic,
+sik_llms) recorded once against the simulator, then replayed offline: no key, under the network
+guard (in a network namespace of its own), in both orders and under xdist, snapshots unchanged.
+
+Every inner run is a subprocess (``runpytest_subprocess`` or ``unshare -rn``): the plugin
+installs process-wide providers and transport patches, exactly as in a user's run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+APP = '''
+import os
+
+import anthropic
+import openai
+from opentelemetry import trace
+
+from sik_llms import create_client, user_message
+
+tracer = trace.get_tracer(__name__)  # bound at import, as apps do
+PROMPT = "Summarize: the harness works."
+
+
+def summarize(text=PROMPT):
+    with tracer.start_as_current_span("feature.summarize", attributes={"app.feature": "summarize"}):
+        client = openai.OpenAI()
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": text}])
+        return reply.choices[0].message.content
+
+
+def stream_summary(text=PROMPT):
+    with tracer.start_as_current_span("feature.stream"):
+        client = openai.OpenAI()
+        chunks = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": text}], stream=True)
+        return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+async def classify(text="Is this spam?"):
+    with tracer.start_as_current_span("feature.classify"):
+        client = anthropic.AsyncAnthropic()
+        reply = await client.messages.create(model="claude-3-5-haiku-latest", max_tokens=50,
+                                             messages=[{"role": "user", "content": text}])
+        return reply.content[0].text
+
+
+def ask(text="What's 2+2?"):
+    with tracer.start_as_current_span("feature.ask"):
+        client = create_client("gpt-4o-mini", base_url=os.environ.get("OPENAI_BASE_URL"))
+        return client([user_message(text)]).response
+'''
+
+CONFTEST = '''
+import os
+
+import pytest
+
+from harness.spans.snapshot import SpanTreeSnapshot
+
+
+@pytest.fixture
+def snapshot(snapshot):
+    return snapshot.use_extension(SpanTreeSnapshot)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def simulator_when_recording():
+    """Recording runs talk to the simulator on loopback; replays use the SDKs' default URLs."""
+    if not os.environ.get("RECORD"):
+        yield
+        return
+    from harness.simulator import Simulator
+
+    with Simulator() as sim:
+        os.environ["OPENAI_BASE_URL"] = sim.openai_base_url
+        os.environ["ANTHROPIC_BASE_URL"] = sim.anthropic_base_url
+        yield
+'''
+
+TEST_OPENAI = '''
+import pytest
+from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+
+import app
+
+
+@pytest.mark.llm_cassette
+def test_summarize(llm_spans, llm_instrument, snapshot):
+    llm_instrument(OpenAIInstrumentor())
+    assert app.summarize()
+    llm_spans.assert_tree("""
+        feature.summarize app.feature=summarize
+          openai.chat
+    """)
+    assert llm_spans.tree() == snapshot
+
+
+@pytest.mark.llm_cassette
+def test_stream_summary(llm_spans, snapshot):
+    assert app.stream_summary()
+    llm_spans.assert_tree("feature.stream")
+    assert llm_spans.tree() == snapshot
+'''
+
+TEST_OTHERS = '''
+import asyncio
+
+import pytest
+
+import app
+
+
+@pytest.mark.llm_cassette
+def test_classify(llm_spans, snapshot):
+    assert asyncio.run(app.classify())
+    llm_spans.assert_tree("feature.classify")
+    assert llm_spans.tree() == snapshot
+
+
+@pytest.mark.llm_cassette
+def test_ask(llm_spans, snapshot):
+    assert app.ask()
+    llm_spans.assert_tree("""
+        feature.ask
+          llm.request llm.model=gpt-4o-mini
+    """)
+    assert llm_spans.tree() == snapshot
+
+
+def test_unmarked_code_cannot_reach_the_internet():
+    import urllib.request
+
+    urllib.request.urlopen("http://192.0.2.7/", timeout=1)
+'''
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    for variable in ("CI", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "RECORD"):
+        monkeypatch.delenv(variable, raising=False)
+    pytester.makepyfile(app=APP, conftest=CONFTEST, test_openai=TEST_OPENAI, test_others=TEST_OTHERS)
+    pytester.makeini("[pytest]\npythonpath = .\n")
+    return pytester
+
+
+def _record(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str) -> pytest.RunResult:
+    with monkeypatch.context() as env:
+        env.setenv("RECORD", "1")
+        env.setenv("OPENAI_API_KEY", "simulated")
+        env.setenv("ANTHROPIC_API_KEY", "simulated")
+        return project.runpytest_subprocess("-p", "no:randomly", "--llm-record-mode=once", *args)
+
+
+def _files(root: Path, pattern: str) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob(pattern))}
+
+
+def _offline(project: pytest.Pytester, *args: str) -> subprocess.CompletedProcess[str]:
+    """A replay in a network namespace of its own (nothing can leave), when unshare works."""
+    prefix = ["unshare", "-rn"] if shutil.which("unshare") and _unshare_works() else []
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_"))}
+    return subprocess.run([*prefix, sys.executable, "-m", "pytest", "-p", "no:randomly", *args],
+                          cwd=project.path, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def _unshare_works() -> bool:
+    return subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False).returncode == 0
+
+
+def test_recorded_once_replays_offline_identically_in_any_order_and_under_xdist(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded = _record(project, monkeypatch, "--snapshot-update", "-k", "not unmarked")
+    recorded.assert_outcomes(passed=4, deselected=1)
+    cassettes = _files(project.path / "cassettes", "*.yaml")
+    assert sorted(cassettes) == ["test_openai/test_stream_summary.yaml", "test_openai/test_summarize.yaml",
+                                 "test_others/test_ask.yaml", "test_others/test_classify.yaml"]
+    assert all(b"simulated" not in text for text in cassettes.values())
+    snapshots = _files(project.path, "*.txt")
+    assert len(snapshots) == 4
+    # recorded on the virtual clock with the real gaps: durations are not zero
+    assert " 0us" not in snapshots["__snapshots__/test_openai/test_stream_summary.txt"].decode().splitlines()[0]
+
+    for args in (["test_openai.py", "test_others.py"], ["test_others.py", "test_openai.py"], ["-n", "2"]):
+        run = _offline(project, *args, "-k", "not unmarked")
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        assert "4 passed" in run.stdout
+        assert _files(project.path, "*.txt") == snapshots
+        assert _files(project.path / "cassettes", "*.yaml") == cassettes
+
+
+def test_the_guard_fails_an_unmarked_test_naming_the_host_before_any_connect(project: pytest.Pytester) -> None:
+    run = _offline(project, "test_others.py", "-k", "unmarked")
+    assert run.returncode == 1
+    assert "sik-llms network guard: the test tried to reach 192.0.2.7:80 (connect)" in run.stdout
+    assert "--llm-allow-network=192.0.2.7" in run.stdout
+
+
+def test_a_changed_prompt_fails_with_the_diff_and_the_command_that_rewrites_it_in_one_run(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _record(project, monkeypatch, "test_openai.py", "-k", "test_summarize", "--snapshot-update").assert_outcomes(passed=1)
+    project.makepyfile(app=APP.replace("the harness works", "the harness changed"))
+    miss = _offline(project, "test_openai.py", "-k", "test_summarize")
+    assert miss.returncode == 1
+    assert "closest recorded request" in miss.stdout
+    assert "the harness works" in miss.stdout and "the harness changed" in miss.stdout
+    assert "pytest 'test_openai.py::test_summarize' --llm-record-mode=all" in miss.stdout
+
+    rewrite = _record(project, monkeypatch, "test_openai.py", "-k", "test_summarize")
+    rewrite.assert_outcomes(failed=1)  # mode once keeps an existing cassette: still the old prompt
+    with monkeypatch.context() as env:
+        env.setenv("RECORD", "1")
+        env.setenv("OPENAI_API_KEY", "simulated")
+        project.runpytest_subprocess("test_openai.py", "-k", "test_summarize", "--llm-record-mode=all",
+                                     "--snapshot-update").assert_outcomes(passed=1)
+    again = _offline(project, "test_openai.py", "-k", "test_summarize")
+    assert again.returncode == 0, again.stdout[-2000:]
+
+
+def test_an_unknown_marker_keyword_is_one_clear_line(project: pytest.Pytester) -> None:
+    project.makepyfile(test_typo=textwrap.dedent('''
+        import pytest
+
+        @pytest.mark.llm_cassette(ignore_feilds=["user"])
+        def test_typo():
+            pass
+    '''))
+    result = project.runpytest_subprocess("test_typo.py")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*@pytest.mark.llm_cassette got unknown keyword(s) ignore_feilds; accepted: *"
+                                 "ignore_fields*"])
