@@ -154,11 +154,9 @@ def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     with one line naming the accepted ones.
     """
     from dataclasses import fields, replace
-
-    from harness.cassettes.match import DEFAULT_VOLATILE_FIELDS, MatchConfig
-
     from inspect import signature
 
+    from harness.cassettes.match import DEFAULT_VOLATILE_FIELDS, MatchConfig
     from harness.cassettes.session import use_cassette
 
     kwargs = _marker_kwargs(request)
