@@ -4,8 +4,11 @@ Loading normalises what real recordings contain so replay and matching never hav
 ``!!binary`` gzip/deflate bodies are decoded (``Content-Encoding`` dropped, ``Content-Length``
 recomputed), header values become lists of strings, pydantic-ai's ``parsed_body`` variant is
 turned back into JSON bytes. Our own additions ride in keys stock vcrpy ignores: per-event
-stream timing in ``response.sik_llms_timing`` and provenance in the top-level ``metadata``
-(which vcrpy >= 9 round-trips).
+stream timing in ``response.sik_llms_timing`` and provenance in the top-level
+``sik_llms_metadata`` (``METADATA_KEY``). Not vcrpy 9's own ``metadata``: with it vcrpy's
+``deserialize`` returns three values, which pytest-recording's persister cannot unpack
+("too many values to unpack"); a top-level key vcrpy does not know is simply ignored.
+Cassettes written with ``metadata`` still load here.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ except ImportError:  # pragma: no cover - pure-python fallback
 CASSETTE_VERSION = 1
 TIMING_KEY = "sik_llms_timing"
 PROVENANCE_KEY = "provenance"
+#: Top-level key of our metadata (provenance); ``metadata`` is read too (older cassettes).
+METADATA_KEY = "sik_llms_metadata"
 
 
 class CassetteError(ValueError):
@@ -332,9 +337,10 @@ def parse_cassette(text: str, *, path: Path | None = None, name: str | None = No
                 extra=extra,
             )
         )
-    metadata = data.get("metadata") or {}
+    key = METADATA_KEY if METADATA_KEY in data else "metadata"
+    metadata = data.get(key) or {}
     if not isinstance(metadata, Mapping):
-        raise CassetteError(f"{where}: 'metadata' must be a mapping")
+        raise CassetteError(f"{where}: '{key}' must be a mapping")
     version = data.get("version", CASSETTE_VERSION)
     return Cassette(
         interactions=interactions, path=path, name=name, metadata=dict(metadata), version=int(version)
@@ -388,10 +394,10 @@ def interaction_to_dict(interaction: Interaction) -> dict[str, Any]:
 
 
 def dump_cassette(cassette: Cassette) -> str:
-    """Serialise in vcrpy's layout (interactions + version, metadata when present)."""
+    """Serialise in vcrpy's layout (interactions + version; our metadata under ``METADATA_KEY``)."""
     data: dict[str, Any] = {"interactions": [interaction_to_dict(i) for i in cassette.interactions]}
     if cassette.metadata:
-        data["metadata"] = cassette.metadata
+        data[METADATA_KEY] = cassette.metadata
     data["version"] = cassette.version
     return yaml.dump(data, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=100)
 
