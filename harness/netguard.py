@@ -68,13 +68,13 @@ _LOCK = threading.Lock()
 _ORIGINALS: dict[str, Any] = {}
 
 
-def _current() -> Guard | None:
+def current() -> Guard | None:
     with _LOCK:
         return _ACTIVE[-1] if _ACTIVE else None
 
 
 def _check_address(sock: Any, address: Any, how: str) -> None:
-    active = _current()
+    active = current()
     if active is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
         return
     host, port = (address[0], address[1]) if isinstance(address, tuple) else (str(address), None)
@@ -93,7 +93,7 @@ def _connect_ex(self: socket.socket, address: Any) -> int:
 
 
 def _getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-    active = _current()
+    active = current()
     name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
     if active is not None and name is not None and not active.allows(str(name)):
         raise active.refuse(str(name), port, "connect" if _is_ip(str(name)) else "DNS lookup")
@@ -147,4 +147,4 @@ def guard(allow: Iterable[str] = ()) -> Iterator[Guard]:
                 _uninstall()
 
 
-__all__ = ["LOOPBACK_NAMES", "Guard", "NetworkBlockedError", "guard"]
+__all__ = ["LOOPBACK_NAMES", "Guard", "NetworkBlockedError", "current", "guard"]

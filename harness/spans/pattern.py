@@ -7,7 +7,8 @@ Each line names a span and, optionally, what else must hold::
         http.request http.response.status_code=200
       · exception exception.type=ValueError
 
-- the first word is the span name or a glob (``llm.*``);
+- the first word is the span name or a glob (``llm.*``); a name with spaces is written in
+  double quotes (``"chat gpt-4o-mini"``, as the rendered tree shows it);
 - ``key=value`` pairs must equal the span's attributes; values parse as int, float,
   true/false, a JSON list (``["stop"]``) or a string (quote it if it has spaces: ``k="a b"``);
   a string value with ``*`` or ``?`` is a glob; a masked value (``<id>``) matches any value;
@@ -24,6 +25,7 @@ Tree-drawing characters (``├── └── │``) count as indentation.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -81,7 +83,13 @@ def _parse_line(number: int, text: str) -> _Line:
         if len(tokens) > 1:
             raise ValueError(f"pattern line {number}: `...` stands alone on its line: {text!r}")
         return _Line(number, text, anywhere=True)
-    line = _Line(number, text, name=tokens[0])
+    name = tokens[0]
+    if len(name) >= 2 and name.startswith('"') and name.endswith('"'):
+        try:
+            name = json.loads(name)
+        except ValueError as exc:
+            raise ValueError(f"pattern line {number}: cannot read the quoted name {tokens[0]!r}: {exc}") from None
+    line = _Line(number, text, name=name)
     for token in tokens[1:]:
         if token in ("◀", "slowest"):
             continue

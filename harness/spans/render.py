@@ -16,6 +16,7 @@ do not churn (metric labels too); ``masks`` adds or
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -172,7 +173,7 @@ class _View:
     # ------------------------------------------------------------------ plain
 
     def plain_line(self, node: SpanNode) -> str:
-        parts = [node.name]
+        parts = [quote_name(node.name)]
         if node.kind != "INTERNAL":
             parts.append(f"[{node.kind}]")
         if self.durations:
@@ -228,7 +229,7 @@ class _View:
         return f"{parts[0]} ({', '.join(parts[1:])})" if len(parts) > 1 else parts[0]
 
     def xray_line(self, node: SpanNode) -> str:
-        parts = [node.name]
+        parts = [quote_name(node.name)]
         if self.durations:
             parts.append(f"({format_duration(node.duration_ns)})")
         tokens_in, tokens_out = _tokens(node.attributes)
@@ -270,6 +271,14 @@ def _totals(node: SpanNode) -> tuple[int, float]:
     return tokens, cost
 
 
+def quote_name(name: str) -> str:
+    """A span name as a pattern token: JSON-quoted when it has spaces or quotes
+    (``"chat gpt-4o-mini"``), so rendered lines paste into ``assert_tree`` patterns."""
+    if not name or any(c.isspace() for c in name) or name.startswith(('"', "[")):
+        return json.dumps(name, ensure_ascii=False)
+    return name
+
+
 def metric_line(point: dict[str, Any], view: _View | None = None) -> str:
     """``name (unit) label=value ... value=N`` or the histogram's count, sum, min, max, buckets."""
     unit = f" ({point['unit']})" if point.get("unit") else ""
@@ -288,4 +297,14 @@ def metric_line(point: dict[str, Any], view: _View | None = None) -> str:
     return f"{head} value={format_value(point['value'])}"
 
 
-__all__ = ["ASCII", "DEFAULT_ATTRIBUTES", "UNICODE", "Connectors", "TreeRow", "metric_line", "render", "tree_rows"]
+__all__ = [
+    "ASCII",
+    "DEFAULT_ATTRIBUTES",
+    "UNICODE",
+    "Connectors",
+    "TreeRow",
+    "metric_line",
+    "quote_name",
+    "render",
+    "tree_rows",
+]
