@@ -8,8 +8,9 @@ global providers exactly once per process (``install``) and switches where their
 emitted through the globals until the block ends. Whatever test ran before, and in any order
 or xdist worker, the current test's capture sees its own telemetry and nothing else.
 
-- traces: an SDK ``TracerProvider`` whose span processor hands each span to the capture that
-  was current when it started (ids come from that capture's incremental generator);
+- traces: a ``TracerProvider`` whose tracers start each span on the current capture's own
+  provider (its incremental ids, its clock), and no-op spans when no capture is active (so
+  code outside any capture sees no trace context, as with no provider at all);
 - metrics: a ``MeterProvider`` whose instruments forward each measurement to the same-named
   instrument on the current capture's own ``MeterProvider`` (observable instruments are
   registered on every capture that becomes current), so readings start from zero per test;
@@ -17,7 +18,8 @@ or xdist worker, the current test's capture sees its own telemetry and nothing e
 - logs: an SDK ``LoggerProvider`` whose processor hands each record to the current capture.
 
 When an application has already installed an SDK ``TracerProvider`` / ``LoggerProvider``
-globally, the routing processor is added to it instead (its own exporters keep working).
+globally, a routing processor (span to the capture current at its start) is added to it
+instead (its own exporters keep working; its ids stay its own).
 Resets go through ``opentelemetry.test.globals_test`` (opentelemetry-test-utils), never by
 writing OpenTelemetry's private globals here.
 """
@@ -37,8 +39,6 @@ from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.sdk._logs import LoggerProvider, LogRecordProcessor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
 from sik_llms.telemetry.names import INSTRUMENTATION_NAME
 
@@ -75,18 +75,32 @@ def activate(capture: Any) -> Iterator[None]:
 # ---------------------------------------------------------------------- traces
 
 
-class _RoutingIds(IdGenerator):
-    """The current capture's incremental ids, so one tree numbers all its spans alike."""
+class _RoutingTracer(trace_api.Tracer):
+    """A global tracer: each span starts on the current capture's own provider (its ids, its
+    clock stamps), or as a no-op span when no capture is active."""
 
-    _fallback = RandomIdGenerator()
+    _noop = trace_api.NoOpTracer()
 
-    def generate_span_id(self) -> int:
+    def __init__(self, scope: tuple[Any, ...]) -> None:
+        self._scope = scope
+
+    def _target(self) -> trace_api.Tracer:
         cap = current()
-        return cap.ids.generate_span_id() if cap is not None else self._fallback.generate_span_id()
+        return cap.tracer_provider.get_tracer(*self._scope) if cap is not None else self._noop
 
-    def generate_trace_id(self) -> int:
-        cap = current()
-        return cap.ids.generate_trace_id() if cap is not None else self._fallback.generate_trace_id()
+    def start_span(self, *args: Any, **kwargs: Any) -> trace_api.Span:
+        return self._target().start_span(*args, **kwargs)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._target().start_as_current_span(*args, **kwargs)
+
+
+class RoutingTracerProvider(trace_api.TracerProvider):
+    """Tracers that start spans on the current capture's provider."""
+
+    def get_tracer(self, instrumenting_module_name: str, instrumenting_library_version: str | None = None,
+                   schema_url: str | None = None, attributes: Any = None) -> trace_api.Tracer:
+        return _RoutingTracer((instrumenting_module_name, instrumenting_library_version, schema_url, attributes))
 
 
 def _key(span: ReadableSpan) -> tuple[int, int]:
@@ -282,10 +296,7 @@ def install() -> None:
         else:
             if not isinstance(existing, trace_api.ProxyTracerProvider):
                 reset_trace_globals()
-            provider = TracerProvider(sampler=ALWAYS_ON, resource=ROUTED_RESOURCE, id_generator=_RoutingIds(),
-                                      shutdown_on_exit=False)
-            provider.add_span_processor(span_router)
-            trace_api.set_tracer_provider(provider)
+            trace_api.set_tracer_provider(RoutingTracerProvider())
 
         # unset, the proxy provider that handed out import-time meters must see the set (it
         # re-points them); set by someone else, only a reset lets ours in
@@ -316,6 +327,7 @@ __all__ = [
     "RoutingLogProcessor",
     "RoutingMeterProvider",
     "RoutingSpanProcessor",
+    "RoutingTracerProvider",
     "activate",
     "current",
     "install",
