@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from harness.cassettes.format import Cassette, Interaction
-from harness.scan import redact, redact_data
+from sik_llms.redact import redact, redact_data
 
 #: Request fields that legitimately change between runs; dotted paths, ``*`` = any key/index.
 DEFAULT_VOLATILE_FIELDS: tuple[str, ...] = (

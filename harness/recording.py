@@ -35,7 +35,7 @@ from harness.cassettes.format import (
     save_cassette,
 )
 from harness.cassettes.sse import SseSplitter
-from harness.scan import scan_text
+from harness.scan import scan_document
 from harness.scrub import ScrubConfig, scrub_interaction
 
 RecordMode = Literal["none", "once", "new_episodes", "all"]
@@ -255,7 +255,7 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         if not self.interactions:
             return None
         cassette = self.build(base)
-        findings = scan_text(dump_cassette(cassette), str(path))
+        findings = scan_document(dump_cassette(cassette), str(path))
         if findings:
             listed = "\n".join(f"  {f}" for f in findings)
             raise SecretLeakError(

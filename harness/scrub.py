@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from harness.cassettes.format import Headers, Interaction, RecordedRequest, RecordedResponse
 from harness.matching import SECRET_QUERY_PARAMS
-from harness.scan import REDACTED, redact, redact_data
+from sik_llms.redact import REDACTED, redact, redact_data
 
 REQUEST_HEADER_ALLOW = frozenset({
     "accept", "content-type", "user-agent", "anthropic-version", "anthropic-beta", "openai-beta",

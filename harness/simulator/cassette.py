@@ -20,6 +20,13 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from harness.cassettes.limits import YamlLimitError, check_yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - pure-python fallback
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
 _DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection", "set-cookie",
                  "keep-alive", "date", "server"}
 _EVENT_END = re.compile(rb"\r?\n\r?\n")
@@ -104,7 +111,7 @@ def _parse_body(body: bytes | str | None) -> Any:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
 
 
@@ -181,7 +188,11 @@ def load_cassette(path: str | Path, repeat: bool = True) -> CassetteServer:
     if not p.exists():
         raise CassetteError(f"cassette {str(path)!r} not found; pass the path of a vcrpy YAML cassette")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
+        check_yaml(text)  # alias bombs and absurd nesting are refused before construction
+        data = yaml.load(text, Loader=_Loader)
+    except (YamlLimitError, UnicodeDecodeError) as exc:
+        raise CassetteError(f"cassette {p}: refused: {exc}") from None
     except yaml.YAMLError as exc:
         raise CassetteError(f"cassette {p}: not loadable with a safe YAML loader: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):

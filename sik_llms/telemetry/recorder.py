@@ -12,15 +12,14 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import _clock
+from sik_llms.redact import exception_stacktrace, exception_text, redact_url
 from sik_llms.telemetry import CURRENT_CALL
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.errors import error_type
@@ -36,7 +35,6 @@ from sik_llms.types import (
 
 logger = logging.getLogger("sik_llms")
 
-_SECRET_QUERY_KEYS = {"key", "api-key", "api_key", "apikey", "access_token", "token", "sig"}
 _REQUEST_ATTRS = {
     # request_attributes() key -> (seed attribute or None, GenAI attribute or None)
     "temperature": (n.LLM_REQUEST_TEMPERATURE, n.GEN_AI_REQUEST_TEMPERATURE),
@@ -52,20 +50,8 @@ _REQUEST_ATTRS = {
 
 
 def safe_url(url: Any) -> str:
-    """The request URL without credentials in userinfo or the query string."""
-    return _safe_url(str(url))
-
-
-@lru_cache(maxsize=256)  # a client calls the same few URLs over and over
-def _safe_url(url: str) -> str:
-    parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
-    query = urlencode(
-        [(k, "REDACTED" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    """The request URL as ``url.full`` may show it: secrets redacted (``sik_llms.redact.redact_url``)."""
+    return redact_url(url)
 
 
 class SpanHandle:
@@ -96,8 +82,13 @@ class SpanHandle:
     def fail(self, exc: BaseException) -> None:
         kind = error_type(exc)
         self.span.set_attribute(n.ERROR_TYPE, kind)
-        self.span.record_exception(exc, timestamp=_clock.time_ns())
-        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+        message = exception_text(exc)  # secrets redacted from the event, the status and the trace
+        self.span.record_exception(
+            exc,
+            attributes={n.EXCEPTION_MESSAGE: message, n.EXCEPTION_STACKTRACE: exception_stacktrace(exc)},
+            timestamp=_clock.time_ns(),
+        )
+        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {message}"))
 
     def end(self) -> None:
         self.span.end(end_time=_clock.time_ns())
@@ -275,7 +266,7 @@ class CallRecorder:
         if self.request is not None and self.inference is not None:
             self.inference.fail(exc)
             self.request.fail(exc)
-            self.request.span.set_attribute(n.LLM_ERROR, str(exc)[:500])
+            self.request.span.set_attribute(n.LLM_ERROR, exception_text(exc)[:500])
             self.request.set(n.LLM_DURATION_SECONDS, duration)
             self.inference.end()
             self.request.end()
