@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from harness.cassettes.format import Cassette, Interaction
-from sik_llms.redact import redact, redact_data
+from sik_llms.redact import SECRET_PARAM_NAMES, redact, redact_data, redact_url
 
 #: Request fields that legitimately change between runs; dotted paths, ``*`` = any key/index.
 DEFAULT_VOLATILE_FIELDS: tuple[str, ...] = (
@@ -35,8 +35,9 @@ DEFAULT_VOLATILE_FIELDS: tuple[str, ...] = (
 TRACE_HEADERS = frozenset({"traceparent", "tracestate", "baggage", "x-b3-traceid", "x-b3-spanid",
                            "x-b3-parentspanid", "x-b3-sampled", "b3", "x-request-id",
                            "x-stainless-retry-count", "x-amzn-trace-id", "sentry-trace"})
-#: Query parameters that carry credentials: scrubbed on record, so never compared.
-SECRET_QUERY_PARAMS = frozenset({"key", "api-key", "api_key", "apikey", "token", "access_token", "sig"})
+#: Query parameters that carry credentials (``sik_llms.redact.is_secret_param`` decides; this is
+#: its exact-name list): redacted on both sides before comparison, so never compared.
+SECRET_QUERY_PARAMS = SECRET_PARAM_NAMES
 
 _MISSING = object()
 
@@ -104,13 +105,14 @@ class MatchConfig:
     allow_repeats: bool = False  # once all matches are used, replay the last one again
 
     def view(self, method: str, uri: str, headers: Any, body: bytes) -> RequestView:
-        parts = urlsplit(uri)
+        # the recording was scrubbed with this very function: scrub the live side the same way
+        parts = urlsplit(redact_url(uri))
         path = parts.path or "/"
-        skip = SECRET_QUERY_PARAMS | {q.lower() for q in self.ignore_query}
+        skip = {q.lower() for q in self.ignore_query}
         query = tuple(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                              if k.lower() not in skip))
         wanted = [h.lower() for h in self.match_headers if h.lower() not in TRACE_HEADERS]
-        hdrs = tuple((h, _get_header(headers, h) or "") for h in wanted)
+        hdrs = tuple((h, redact(_get_header(headers, h) or "")) for h in wanted)
         return RequestView(
             method=method.upper(),
             url=f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}",

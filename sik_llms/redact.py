@@ -309,19 +309,21 @@ def _looks_secret_value(raw: str) -> bool:
     return any(True for _ in find_key_shaped(value)) or (len(value) >= 32 and looks_like_token(value))
 
 
-def redact_url(url: Any, *, keep_userinfo: bool = False, drop_fragment: bool = True) -> str:
+def redact_url(
+    url: Any, *, keep_userinfo: bool = False, drop_fragment: bool = True, extra_names: frozenset[str] = frozenset()
+) -> str:
     """``url`` with secrets replaced by ``REDACTED``; everything else kept byte for byte.
 
     Secret-named query parameters and key-shaped values (anywhere: query, path, fragment)
     are redacted; ``user:password@`` becomes ``REDACTED:REDACTED@`` (the OTel ``url.full``
     rule) unless ``keep_userinfo``; the fragment is dropped unless ``drop_fragment`` is false.
-    The same input always gives the same output, so a scrubbed recording and a scrubbed live
-    request compare equal."""
-    return _redact_url(str(url), keep_userinfo, drop_fragment)
+    ``extra_names`` adds parameter names to redact. The same input always gives the same
+    output, so a scrubbed recording and a scrubbed live request compare equal."""
+    return _redact_url(str(url), keep_userinfo, drop_fragment, frozenset(n.lower() for n in extra_names))
 
 
 @lru_cache(maxsize=512)  # a client calls the same few URLs over and over
-def _redact_url(url: str, keep_userinfo: bool, drop_fragment: bool) -> str:
+def _redact_url(url: str, keep_userinfo: bool, drop_fragment: bool, extra: frozenset[str]) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -330,16 +332,17 @@ def _redact_url(url: str, keep_userinfo: bool, drop_fragment: bool) -> str:
     if "@" in netloc and not keep_userinfo:
         userinfo, host = netloc.rsplit("@", 1)
         netloc = ("REDACTED:REDACTED@" if ":" in userinfo else "REDACTED@") + host
-    query = "&".join(_redact_pair(piece) for piece in parts.query.split("&")) if parts.query else ""
+    query = "&".join(_redact_pair(piece, extra) for piece in parts.query.split("&")) if parts.query else ""
     fragment = "" if drop_fragment else parts.fragment
     if fragment and "=" in fragment:
-        fragment = "&".join(_redact_pair(piece) for piece in fragment.split("&"))
+        fragment = "&".join(_redact_pair(piece, extra) for piece in fragment.split("&"))
     return redact(urlunsplit((parts.scheme, netloc, parts.path, query, fragment)))
 
 
-def _redact_pair(piece: str) -> str:
+def _redact_pair(piece: str, extra: frozenset[str]) -> str:
     name, eq, value = piece.partition("=")
-    if eq and value and value != REDACTED and (is_secret_param(name) or _looks_secret_value(value)):
+    secret_name = is_secret_param(name) or unquote_plus(name).lower() in extra
+    if eq and value and value != REDACTED and (secret_name or _looks_secret_value(value)):
         return f"{name}={REDACTED}"
     return piece
 

@@ -22,6 +22,7 @@ import yaml
 
 from harness.cassettes.limits import YamlLimitError, check_yaml
 from harness.cassettes.sse import looks_like_sse, split_events
+from sik_llms.redact import redact_url
 
 try:  # libyaml is much faster on the large (200 KB) real cassettes
     from yaml import CSafeDumper as _Dumper
@@ -169,7 +170,8 @@ class Interaction:
         return split_events(self.response.body) if self.streamed else [self.response.body]
 
     def describe(self) -> str:
-        return f"#{self.index} {self.request.method} {self.request.uri} -> {self.response.status}"
+        """``#index METHOD url -> status``, the URL with secrets redacted (it goes into errors)."""
+        return f"#{self.index} {self.request.method} {redact_url(self.request.uri)} -> {self.response.status}"
 
 
 @dataclass
