@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sik_llms.redact import redact
+from sik_llms.redact import redact, redact_data
 
 
 class LLMError(Exception):
@@ -37,7 +37,7 @@ class LLMError(Exception):
         self.error_type = error_type or self.default_error_type
         self.retry_after = retry_after
         self.partial_text = partial_text
-        self.body = body
+        self.body = redact_data(body)  # an error body may echo the key
 
     def __str__(self) -> str:
         prefix = f"[{self.provider} {self.status}] " if self.provider and self.status else ""

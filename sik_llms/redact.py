@@ -370,8 +370,7 @@ def scrub_chain(exc: BaseException) -> None:
     """Redact, in place, the string arguments of ``exc`` and of every exception chained to it
     (``__cause__`` / ``__context__``), so a traceback printed later shows no secret."""
     seen: set[int] = set()
-    current: BaseException | None = exc
-    stack = [exc]
+    stack: list[BaseException | None] = [exc]
     while stack:
         current = stack.pop()
         if current is None or id(current) in seen:
@@ -382,6 +381,9 @@ def scrub_chain(exc: BaseException) -> None:
             clean = tuple(redact(a) if isinstance(a, str) else a for a in args)
             if clean != args:
                 current.args = clean
+            message = getattr(current, "message", None)  # the SDKs keep the text here too
+            if isinstance(message, str) and redact(message) != message:
+                current.message = redact(message)  # type: ignore[attr-defined]
         except Exception:  # an exception type that refuses new args keeps them
             pass
         stack += [current.__cause__, current.__context__]  # type: ignore[list-item]

@@ -99,7 +99,10 @@ def error_from_body(
 
 
 def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> BaseException:
-    """The typed ``LLMError`` for an SDK/transport failure (other exceptions come back as is)."""
+    """The typed ``LLMError`` for an SDK/transport failure (other exceptions come back as is).
+
+    Secrets in ``exc`` and its chain are redacted in place first: it is chained to what we raise."""
+    scrub_chain(exc)
     if isinstance(exc, errors.LLMError):
         if partial_text and not exc.partial_text:
             exc.partial_text = partial_text
@@ -118,7 +121,6 @@ def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> 
     if name in ("APIConnectionError", "APITimeoutError") or isinstance(exc, httpx2.TransportError):
         cause = exc.__cause__ or exc.__context__
         detail = f"{exc}" + (f" ({type(cause).__name__}: {cause})" if cause and str(cause) not in str(exc) else "")
-        scrub_chain(exc)
         return errors.ConnectionError(
             f"could not complete the request to {provider}: {redact(detail)}",
             provider=provider,
