@@ -110,7 +110,7 @@ AUTH_NAMES = (
     r"password|passwd|aws[-_]?secret[-_]?access[-_]?key|x-amz-security-token|private[-_]?key"
 )
 _NAMED_VALUE = re.compile(
-    rf"""(?i)(?<![A-Za-z0-9_])["']?({AUTH_NAMES})["']?\s*[:=]\s*\[?\s*["']?([^\s"',\]\\]+)"""
+    rf"""(?i)(?<![A-Za-z0-9_])["']?({AUTH_NAMES})["']?\s*[:=]\s*\[?\s*["']?([^\s"',\]\\&;]+)"""
 )
 _PLACEHOLDER_WORDS = (
     "redacted|placeholder|dummy|fake|test|example|changeme|secret|password|none|null|xxx+|\\*+|"
