@@ -88,7 +88,7 @@ def canonical_body(body: bytes, ignore_fields: Iterable[str] = ()) -> Any:
         return b""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return redact(body.decode("utf-8", "replace")).encode("utf-8").strip()
     for path in ignore_fields:
         data = _drop_path(data, path.split("."))

@@ -52,11 +52,11 @@ def scrub_body(body: bytes, extra: tuple[str, ...] = ()) -> bytes:
         return body  # binary payloads are checked by the scanner, which decodes them
     try:
         data = json.loads(text)
-    except ValueError:
+        cleaned = redact_data(data, extra)
+        if cleaned == data:
+            return body
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to treat as data
         return scrub_text(text).encode("utf-8")
-    cleaned = redact_data(data, extra)
-    if cleaned == data:
-        return body
     return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":") if "\n" not in text else None,
                       indent=2 if "\n" in text.strip() else None).encode("utf-8")
 
