@@ -60,6 +60,7 @@ __all__ = [
     "redact",
     "redact_data",
     "redact_url",
+    "redact_value",
     "register_secret",
     "scrub_chain",
 ]
@@ -220,6 +221,16 @@ def find_key_shaped(text: str) -> Iterator[tuple[str, str]]:
         if looks_like_token(cred) and not any(cred in s or s in cred for s in seen):
             seen.append(cred)
             yield f"credential in {name}", cred
+
+
+def redact_value(value: Any) -> Any:
+    """An attribute value with secrets redacted: strings and sequences of strings; other
+    values (numbers, booleans, None) unchanged."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list | tuple) and any(isinstance(v, str) for v in value):
+        return type(value)(redact(v) if isinstance(v, str) else v for v in value)
+    return value
 
 
 def redact(text: str) -> str:

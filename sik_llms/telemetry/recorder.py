@@ -19,7 +19,7 @@ from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import _clock
-from sik_llms.redact import exception_stacktrace, exception_text, redact_url
+from sik_llms.redact import exception_stacktrace, exception_text, redact_url, redact_value
 from sik_llms.telemetry import CURRENT_CALL
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.errors import error_type
@@ -65,10 +65,10 @@ class SpanHandle:
 
     def set(self, key: str, value: Any) -> None:
         if value is not None:
-            self.span.set_attribute(key, value)
+            self.span.set_attribute(key, redact_value(value))
 
     def set_attributes(self, attributes: dict[str, Any]) -> None:
-        self.span.set_attributes({k: v for k, v in attributes.items() if v is not None})
+        self.span.set_attributes({k: redact_value(v) for k, v in attributes.items() if v is not None})
 
     @contextmanager
     def active(self) -> Iterator[SpanHandle]:
@@ -108,7 +108,7 @@ def start_span(
     parent: otel_context.Context | None = None,
 ) -> SpanHandle:
     """Start a span with its sampler-relevant attributes already set, timed by our clock."""
-    attrs = {k: v for k, v in attributes.items() if v is not None}
+    attrs = {k: redact_value(v) for k, v in attributes.items() if v is not None}  # no key in any span
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Creating span: %s with attributes: %s", name, attrs)
     span = tracer.start_span(name, context=parent, kind=kind, attributes=attrs, start_time=_clock.time_ns())
@@ -386,6 +386,7 @@ class CallRecorder:
             event = {**getattr(self, "_content", {}), n.GEN_AI_OUTPUT_MESSAGES: output}
             event[n.GEN_AI_OPERATION_NAME] = n.OP_CHAT
             event[n.GEN_AI_REQUEST_MODEL] = self.model
+            event = {k: redact_value(v) for k, v in event.items()}
             self.inference.span.add_event(n.EVENT_INFERENCE_DETAILS, event, timestamp=_clock.time_ns())
 
 

@@ -140,3 +140,22 @@ def test_redaction_sees_keys_after_escapes_and_leaves_prose_alone() -> None:
         assert redact(f"x{before}{OPENAI_KEY}y") == f"x{before}{REDACTED}", before
     prose = "a task-scheduler-for-distributed-workers and basic usage, Bearer with us"
     assert redact(prose) == prose
+
+
+@pytest.mark.parametrize("mode", ["SPAN_ONLY", "EVENT_ONLY", "SPAN_AND_EVENT"])
+def test_captured_message_content_carries_no_key(leak_watch: LeakWatch, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    """Content capture puts prompts and answers on spans/events: a key pasted into a prompt (or
+    echoed by the model) is redacted there too."""
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", mode)
+    answer = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+              "choices": [{"index": 0, "finish_reason": "stop",
+                           "message": {"role": "assistant", "content": f"your key is {ANTHROPIC_KEY}"}}],
+              "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+    client = _client("openai", OPENAI_KEY, stream=False)
+    with answering(lambda request: httpx2.Response(200, json=answer)):
+        response = client([user_message(f"debug this: api_key={OPENAI_KEY}")])
+    assert ANTHROPIC_KEY in response.response  # the caller gets the real answer; only telemetry is redacted
+    captured = [s for s in leak_watch.spans() if any("messages" in k for k in (s.attributes or {}))
+                or any(e.name != "exception" for e in s.events)]
+    assert captured, "content capture produced nothing: the check would be empty"
+    leak_watch.assert_nowhere(OPENAI_KEY, ANTHROPIC_KEY)
