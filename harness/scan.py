@@ -276,6 +276,25 @@ def _scan_yaml(text: str, path: str) -> list[Finding]:
     return findings
 
 
+def _continued_findings(text: str, path: str) -> list[Finding]:
+    """Secrets split by a backslash line continuation (shell, Python, ``.env``, YAML double
+    quotes read as plain text): the continued lines are joined and scanned again."""
+    findings: list[Finding] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        if not lines[i].rstrip().endswith("\\"):
+            i += 1
+            continue
+        start, joined = i, lines[i].rstrip()[:-1]
+        while i + 1 < len(lines) and lines[i].rstrip().endswith("\\"):
+            i += 1
+            joined += lines[i].strip().removesuffix("\\")
+        findings += [Finding(path, start + 1, f"{f.kind} (line-continued)", f.excerpt) for f in scan_text(joined, path)]
+        i += 1
+    return findings
+
+
 def scan_file(path: Path) -> list[Finding]:
     data = path.read_bytes()
     if b"\x00" in data[:8192]:
@@ -290,6 +309,9 @@ def scan_document(text: str, path: str = "<text>", *, as_yaml: bool = True) -> l
     primary = {(f.line, f.kind, f.excerpt): f for f in scan_text(text, path)}
     deeper = _scan_yaml(text, path) if as_yaml else []
     deeper += _decoded_findings(text, path)
+    deeper += _continued_findings(text, path)
+    if not as_yaml:  # a JSON file: its strings unescaped (``\u0073k-...``)
+        deeper += [f for name, value in _json_strings(text) for f in _scalar_findings(value, path, 1, name)]
     # what the line scan found keeps its exact line; deeper passes add only new secrets
     known = {f.excerpt for f in primary.values()}
     for f in deeper:

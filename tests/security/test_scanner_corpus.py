@@ -118,6 +118,18 @@ EXTRA_CASES: dict[str, str] = {
     "opaque-token-param": _cassette(uri=f"https://h/v1/x?access_token={GENERIC}"),
 }
 
+
+def _escaped(secret: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in secret)
+
+
+#: files that are not YAML: (suffix, text) per case, one per shape
+NON_YAML: dict[str, Callable[[str], tuple[str, str]]] = {
+    "json-file-unicode-escaped": lambda s: (".json", '{"config": {"note": "' + _escaped(s) + '"}}'),
+    "env-file-backslash-continued": lambda s: (".env", f"export API_KEY={s[:12]}\\\n    {s[12:]}\n"),
+    "python-string-continued": lambda s: (".py", f'KEY = "{s[:10]}\\\n{s[10:]}"\n'),
+}
+
 PLACEHOLDERS = [
     _cassette({"authorization": ["Bearer REDACTED"], "x-api-key": ["REDACTED"]}),
     _cassette({"authorization": ["Bearer <OPENAI_API_KEY>"], "x-api-key": ["${ANTHROPIC_API_KEY}"]}),
@@ -129,16 +141,20 @@ PLACEHOLDERS = [
 ]
 
 
-def _corpus() -> dict[str, str]:
-    cases = {f"{shape}@{place}": build(secret) for shape, secret in SHAPES.items() for place, build in PLACES.items()}
-    return {**cases, **EXTRA_CASES}
+def _corpus() -> dict[str, tuple[str, str]]:
+    """name -> (file suffix, text)."""
+    cases = {f"{shape}@{place}": (".yaml", build(secret))
+             for shape, secret in SHAPES.items() for place, build in PLACES.items()}
+    cases |= {name: (".yaml", text) for name, text in EXTRA_CASES.items()}
+    cases |= {f"{shape}@{place}": build(secret) for shape, secret in SHAPES.items() for place, build in NON_YAML.items()}
+    return cases
 
 
 def _caught(tmp_path: Path) -> tuple[int, int, list[str]]:
     missed, total = [], 0
-    for name, text in _corpus().items():
+    for name, (suffix, text) in _corpus().items():
         total += 1
-        path = tmp_path / f"{name.replace('@', '__')}.yaml"
+        path = tmp_path / f"{name.replace('@', '__')}{suffix}"
         path.write_text(text)
         findings = scan_file(path)
         if not findings:
@@ -151,7 +167,7 @@ def _caught(tmp_path: Path) -> tuple[int, int, list[str]]:
 def test_every_planted_secret_is_caught(tmp_path: Path) -> None:
     caught, total, missed = _caught(tmp_path)
     print(f"\nplanted-secret corpus: {caught}/{total} caught ({100 * caught / total:.1f}%)")
-    assert total >= 250 and missed == [], f"missed {len(missed)}: {missed}"
+    assert total >= 300 and missed == [], f"missed {len(missed)}: {missed}"
 
 
 @pytest.mark.parametrize("text", PLACEHOLDERS, ids=range(len(PLACEHOLDERS)))
