@@ -120,8 +120,9 @@ def scan_text(text: str, path: str = "<text>", *, line_offset: int = 0, via: str
     suffix = f" (in {via})" if via else ""
     for i, line in enumerate(lines):
         lineno = line_offset + i + 1
-        reported = [secret for kind, secret in find_key_shaped(line)]
-        findings += [Finding(path, lineno, kind + suffix, mask(secret)) for kind, secret in find_key_shaped(line)]
+        found = list(find_key_shaped(line))
+        reported = [secret for _kind, secret in found]
+        findings += [Finding(path, lineno, kind + suffix, mask(secret)) for kind, secret in found]
         for kind, url in _url_findings(line):
             if not any(r in url for r in reported):
                 findings.append(Finding(path, lineno, kind + suffix, mask(url)))

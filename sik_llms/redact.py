@@ -185,6 +185,14 @@ def register_secret(value: str | None) -> None:
         _redact_cached.cache_clear()
 
 
+#: One cheap pass first: text without any of these cannot hold a secret the rules below find.
+_TRIGGER = re.compile(
+    r"(?i)sk-|[sr]k_|A[KS]IA|AGPA|AIDA|AROA|ANPA|AIza|ya29\.|GOCSPX|gh[pousr]_|github_pat|xox|hf_|gsk_|xai-|eyJ|"
+    r"PRIVATE KEY|" + "|".join(re.escape(s) for s in AUTH_SCHEMES) + r"|sig|response=|auth|api[-_]?key|secret|"
+    r"passw|token|credential|private"
+)
+
+
 def find_key_shaped(text: str) -> Iterator[tuple[str, str]]:
     """Every ``(kind, secret)`` in ``text``: key shapes, auth-scheme credentials, registered keys."""
     seen: list[str] = []
@@ -192,6 +200,8 @@ def find_key_shaped(text: str) -> Iterator[tuple[str, str]]:
         if value in text:
             seen.append(value)
             yield "api-key", value
+    if not _TRIGGER.search(text):
+        return
     for kind, pattern in KEY_PATTERNS:
         for m in pattern.finditer(text):
             secret = m.group(0)
