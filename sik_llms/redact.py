@@ -250,7 +250,16 @@ def redact(text: str) -> str:
     return _redact(text)
 
 
+_URL_IN_TEXT = re.compile(r"""(?i)\bhttps?://[^\s"'<>`\\]+""")
+
+
 def _redact(text: str) -> str:
+    if "://" in text:  # URLs in any text (an error quoting a request URL): by name and shape
+        text = _URL_IN_TEXT.sub(lambda m: _redact_url(m.group(0), False, False, frozenset()), text)
+    return _redact_keys(text)
+
+
+def _redact_keys(text: str) -> str:
     for _kind, secret in sorted(find_key_shaped(text), key=lambda ks: -len(ks[1])):
         text = text.replace(secret, REDACTED)
     return text
@@ -348,7 +357,7 @@ def _redact_url(url: str, keep_userinfo: bool, drop_fragment: bool, extra: froze
     try:
         parts = urlsplit(url)
     except ValueError:
-        return redact(url)
+        return _redact_keys(url)
     netloc = parts.netloc
     if "@" in netloc and not keep_userinfo:
         userinfo, host = netloc.rsplit("@", 1)
@@ -357,7 +366,7 @@ def _redact_url(url: str, keep_userinfo: bool, drop_fragment: bool, extra: froze
     fragment = "" if drop_fragment else parts.fragment
     if fragment and "=" in fragment:
         fragment = "&".join(_redact_pair(piece, extra) for piece in fragment.split("&"))
-    return redact(urlunsplit((parts.scheme, netloc, parts.path, query, fragment)))
+    return _redact_keys(urlunsplit((parts.scheme, netloc, parts.path, query, fragment)))
 
 
 def _redact_pair(piece: str, extra: frozenset[str]) -> str:

@@ -160,3 +160,34 @@ def test_recorded_json_bodies_keep_their_secrets_out_too(tmp_path: Path, monkeyp
     text = path.read_text()
     assert OPENAI_KEY not in text and PLAIN_SECRET not in text
     assert json.loads(json.dumps(text)) and scan_paths([path])[0] == []
+
+
+def test_an_error_that_quotes_a_url_is_redacted_in_the_error_and_the_spans(leak_watch: LeakWatch) -> None:
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError(f"cannot reach '{request.url}'")
+
+    client = OpenAI("gpt-4o-mini", api_key=OPENAI_KEY, max_retries=0, base_url="http://127.0.0.1:9/v1",
+                    extra_query={"client_secret": PLAIN_SECRET, "sig": SIGNATURE})
+    with answering(refuse):
+        exc = leak_watch.run(lambda: client(MSGS))
+    assert exc is not None and f"client_secret={REDACTED}" in str(exc)
+    leak_watch.assert_nowhere(PLAIN_SECRET, SIGNATURE)
+
+
+def test_sik_llms_log_lines_quoting_a_url_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="sik_llms")
+    logging.getLogger("sik_llms").info("exporting to %s", f"https://otlp.example.com/v1/traces?api_key={PLAIN_SECRET}")
+    assert PLAIN_SECRET not in caplog.text and "api_key=REDACTED" in caplog.text
+
+
+def test_a_malformed_otlp_headers_variable_is_reported_without_its_value(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from sik_llms.telemetry.config import parse_key_values
+
+    caplog.set_level(logging.DEBUG, logger="sik_llms")
+    secret = "Zq8Wn3Rt6Yp1Lk4H" + "g7Fd2Sa5"
+    assert parse_key_values(f"x-honeycomb-team:{secret}", "OTEL_EXPORTER_OTLP_HEADERS_SECTEST") is None
+    assert caplog.records and secret not in caplog.text and "malformed entry" in caplog.text
