@@ -14,11 +14,11 @@ import logging
 
 import httpx2
 import pytest
-from conftest import ANTHROPIC_KEY, LOCAL_KEY, OPENAI_KEY, LeakWatch, answering
 
 from sik_llms import errors, user_message
 from sik_llms.providers import Anthropic, OpenAI
 from sik_llms.redact import REDACTED, redact
+from tests.security.conftest import ANTHROPIC_KEY, LOCAL_KEY, OPENAI_KEY, LeakWatch, answering
 
 MSGS = [user_message("hi")]
 BAD_SUFFIXES = {

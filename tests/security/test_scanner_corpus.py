@@ -18,12 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.scan import scan_document, scan_file, scan_paths
-
-ROOT = Path(__file__).resolve().parents[2]
-REAL = ROOT.parent / "shared" / "cassettes-real"
-if not REAL.is_dir():
-    REAL = Path("/work/shared/cassettes-real")
+from harness.cassettes.scan import scan_document, scan_file, scan_paths
+from tests.conftest import REAL, ROOT
 
 # every shape assembled at runtime: no file in the repository holds one
 SHAPES: dict[str, str] = {

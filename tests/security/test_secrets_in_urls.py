@@ -13,14 +13,14 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from conftest import OPENAI_KEY, LeakWatch, answering
 
 from harness.cassettes import use_cassette
-from harness.matching import CassetteMiss
-from harness.scan import scan_document, scan_paths
+from harness.cassettes.match import CassetteMiss
+from harness.cassettes.scan import scan_document, scan_paths
 from sik_llms import user_message
 from sik_llms.providers import OpenAI
 from sik_llms.redact import REDACTED, is_secret_param, redact_url
+from tests.security.conftest import OPENAI_KEY, LeakWatch, answering
 
 MSGS = [user_message("hi")]
 PLAIN_SECRET = "Xk3" + "plainvalue"  # short and not key-shaped: caught only by its parameter's name
