@@ -177,6 +177,8 @@ def register_secret(value: str | None) -> None:
     if not value or len(value.strip()) < 8 or is_placeholder(value.strip()):
         return
     with _REGISTERED_LOCK:
+        if value in _REGISTERED and value.strip() in _REGISTERED:
+            return  # already known: keep the redaction cache warm (clients are made often)
         for v in {value, value.strip()}:
             _REGISTERED.pop(v, None)
             _REGISTERED[v] = None
