@@ -318,13 +318,16 @@ SECRET_PARAM_NAMES = frozenset({
     "key", "apikey", "api_key", "x_api_key", "token", "access_token", "refresh_token", "id_token",
     "auth", "auth_token", "authorization", "password", "passwd", "pwd", "pass", "secret", "client_secret",
     "sig", "signature", "credential", "credentials", "session_token", "security_token", "code",
-    "assertion", "client_assertion", "jwt", "private_key", "otp",
+    "assertion", "client_assertion", "jwt", "private_key", "otp", "subscription_key", "session", "sessionid",
     "x_amz_signature", "x_amz_credential", "x_amz_security_token", "awsaccesskeyid",
     "x_goog_signature", "x_goog_credential", "googleaccessid",
     "se", "sp", "sv", "sr", "st", "spr", "skoid", "sktid", "skt", "ske", "sks", "skv", "sdd",
     "policy", "key_pair_id",
 })
-_SECRET_NAME_PARTS = re.compile(r"(?i)secret|passw|signature|credential|api_?key|token|private_?key")
+_SECRET_NAME_PARTS = re.compile(
+    r"(?i)secret|passw|passphrase|passcode|signature|credential|api_?key|token|private_?key|(?:^|_)key$|"
+    r"^session(?:_?id)?$|^sid$|hmac|cookie"
+)
 _NOT_SECRET_NAMES = re.compile(r"(?i)^(?:max|min)_?(?:completion_|output_|input_)?tokens?$|_tokens$|^tokens?_(?:count|limit)$")
 
 

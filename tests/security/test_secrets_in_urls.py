@@ -60,7 +60,8 @@ def test_secret_named_and_key_shaped_query_values_are_redacted_and_the_rest_kept
 
 
 @pytest.mark.parametrize("name", ["token", "id_token", "Client-Secret", "my_api_key", "Signature", "skoid",
-                                  "Policy", "Key-Pair-Id", "code", "x-api-key", "apiKey", "AWSAccessKeyId"])
+                                  "Policy", "Key-Pair-Id", "code", "x-api-key", "apiKey", "AWSAccessKeyId",
+                                  "Ocp-Apim-Subscription-Key", "access_key", "sessionid", "passphrase"])
 def test_the_documented_list_covers_cloud_signed_urls_and_oauth(name: str) -> None:
     assert is_secret_param(name)
 
