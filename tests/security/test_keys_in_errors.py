@@ -159,3 +159,19 @@ def test_captured_message_content_carries_no_key(leak_watch: LeakWatch, monkeypa
                 or any(e.name != "exception" for e in s.events)]
     assert captured, "content capture produced nothing: the check would be empty"
     leak_watch.assert_nowhere(OPENAI_KEY, ANTHROPIC_KEY)
+
+
+def test_every_logger_sik_llms_writes_through_is_the_redacted_one() -> None:
+    """The redacting filter sits on the ``sik_llms`` logger; a module logging under another
+    name would bypass it, so none may."""
+    import re
+    from pathlib import Path
+
+    import sik_llms
+    from sik_llms.redact import RedactingFilter
+
+    package = Path(sik_llms.__file__).parent
+    names = {m.group(1) for f in package.rglob("*.py")
+             for m in re.finditer(r"getLogger\(([^)]*)\)", f.read_text())}
+    assert names <= {'"sik_llms"'}, names
+    assert any(isinstance(f, RedactingFilter) for f in logging.getLogger("sik_llms").filters)
