@@ -384,9 +384,13 @@ def _redact_pair(piece: str, extra: frozenset[str]) -> str:
 
 # --- header values --------------------------------------------------------------------------
 
-def invalid_header_value_reason(value: str) -> str | None:
+def invalid_header_value_reason(value: Any) -> str | None:
     """Why ``value`` cannot be sent as an HTTP header value (RFC 9110 field-value), without
     quoting it; ``None`` when it can."""
+    if not isinstance(value, str):
+        return f"it is a {type(value).__name__}, not a string"
+    if not value:
+        return "it is empty"
     for i, ch in enumerate(value):
         if ch in "\r\n":
             return f"it contains a line break at character {i + 1}"

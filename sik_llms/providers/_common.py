@@ -34,7 +34,7 @@ def resolve_api_key(api_key: str | None, env_var: str, provider: str, *, allow_d
     """The key from the argument or the environment; a clear error when neither has one."""
     key = api_key or os.environ.get(env_var)
     if key:
-        register_secret(key)  # whatever it looks like, it is redacted from every text we write
+        register_secret(key if isinstance(key, str) else None)  # whatever it looks like, it is redacted from every text we write
         return key
     if allow_dummy:  # OpenAI-compatible servers (vLLM, Ollama, simulators) usually ignore the key
         return "sk-no-key-required"

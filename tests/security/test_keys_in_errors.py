@@ -63,6 +63,15 @@ def test_a_key_that_cannot_be_a_header_gets_a_clear_error_that_never_echoes_it(
     assert {s.attributes.get("error.type") for s in spans} == {"invalid_api_key"}
 
 
+@pytest.mark.parametrize("key", [OPENAI_KEY.encode(), 12345678901234])
+def test_a_key_that_is_not_a_string_gets_the_same_clear_error(leak_watch: LeakWatch, key: object) -> None:
+    client = _client("openai", key)  # type: ignore[arg-type]
+    with answering(_never):
+        exc = leak_watch.run(lambda: client(MSGS))
+    assert isinstance(exc, errors.InvalidAPIKeyError) and "not a string" in str(exc)
+    leak_watch.assert_nowhere(OPENAI_KEY)
+
+
 def test_an_error_the_http_layer_raises_with_the_key_in_it_is_redacted_everywhere(leak_watch: LeakWatch) -> None:
     """Whatever the validation misses: the transport error quoting the header is redacted in
     the raised error (and its chain), in all three spans, in the logs and in the OTLP bytes."""
