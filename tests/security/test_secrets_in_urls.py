@@ -192,3 +192,24 @@ def test_a_malformed_otlp_headers_variable_is_reported_without_its_value(caplog:
     secret = "Zq8Wn3Rt6Yp1Lk4H" + "g7Fd2Sa5"
     assert parse_key_values(f"x-honeycomb-team:{secret}", "OTEL_EXPORTER_OTLP_HEADERS_SECTEST") is None
     assert caplog.records and secret not in caplog.text and "malformed entry" in caplog.text
+
+
+def test_custom_scrub_rules_apply_to_recording_and_matching_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extra field and parameter names redacted on record are redacted on the live side too,
+    so the same test replays (one scrub, two uses)."""
+    from harness.cassettes.scrub import ScrubConfig
+
+    monkeypatch.delenv("CI", raising=False)
+    path = tmp_path / "custom.yaml"
+    scrub = ScrubConfig(extra_body_fields=("tenant_note",), secret_query_params=frozenset({"tenant"}))
+
+    def client() -> OpenAI:
+        return OpenAI("gpt-4o-mini", api_key=OPENAI_KEY, max_retries=0, stream=False,
+                      extra_query={"tenant": "acme-42"}, extra_body={"tenant_note": "internal-7"})
+
+    with use_cassette(path, mode="once", real_transport=httpx2.MockTransport(_provider), scrub=scrub):
+        client()(MSGS)
+    text = path.read_text()
+    assert "acme-42" not in text and "internal-7" not in text
+    with use_cassette(path, scrub=scrub):
+        assert client()(MSGS).response == "Hello"
