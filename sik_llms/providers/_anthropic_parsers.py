@@ -152,7 +152,10 @@ class AnthropicParser:
 
     def feed_body(self, body: bytes) -> list[Event]:
         with guard(P, self.text):
-            return self.feed_message(as_dict(load_json(body, P, "a response body"), P, "a response body"))
+            data = as_dict(load_json(body, P, "a response body"), P, "a response body")
+            if data.get("type") == "error" or (data.get("error") and "content" not in data):
+                raise error_from_body(data, P, fallback="the response body is an error", partial_text=self.text)
+            return self.feed_message(data)
 
     def feed(self, event: dict[str, Any]) -> list[Event]:
         etype = opt_str(event, "type", P) or ""

@@ -187,7 +187,10 @@ class _OpenAIWire:
 
     def feed_body(self, body: bytes) -> list[Event]:
         with guard(P, self.text):
-            return self.feed_full(as_dict(load_json(body, P, "a response body"), P, "a response body"))
+            data = as_dict(load_json(body, P, "a response body"), P, "a response body")
+            if data.get("error"):  # an error envelope with a success status
+                raise error_from_body(data["error"], P, fallback="the response body is an error", partial_text=self.text)
+            return self.feed_full(data)
 
     def finish(self) -> Response:
         with guard(P, self.text):
