@@ -125,7 +125,7 @@ def _responses_tool_stream(completed: bool) -> bytes:
 def test_responses_function_call_deltas_fold_with_or_without_the_final_response(entry: str, completed: bool) -> None:
     client = create_client("gpt-5-mini", tools=[READ_FILE], api="responses", api_key="sk-test")
     with capture() as cap, serve(200, _responses_tool_stream(completed)):
-        response, events = run(client, ASK, entry)
+        response, _ = run(client, ASK, entry)
     assert _calls(response) == [("read_file", {"path": "r.md"}, "call_r1")]
     span = _inference(cap, "llm.openai.tools")
     assert "gen_ai.response.time_to_first_chunk" in span.attributes
@@ -155,7 +155,7 @@ def _anthropic_tools_stream() -> bytes:
 def test_anthropic_input_json_deltas_fold_per_block(entry: str) -> None:
     client = create_client("claude-haiku-4-5", tools=[READ_FILE], api_key="sk-ant-test")
     with capture() as cap, serve(200, _anthropic_tools_stream()):
-        response, events = run(client, ASK, entry)
+        response, _ = run(client, ASK, entry)
     assert _calls(response) == [("read_file", {"path": "a.md"}, "toolu_a"), ("read_file", {"path": "b.md"}, "toolu_b")]
     assert response.message == "Reading both."
     span = _inference(cap, "llm.anthropic.tools")

@@ -7,7 +7,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from wire_cases import ENTRIES, JSON, SSE, chat_choice, chat_sse, message_start, named_sse, run, serve
+from wire_cases import (
+    ENTRIES,
+    JSON,
+    SSE,
+    chat_choice,
+    chat_sse,
+    message_start,
+    named_sse,
+    run,
+    serve,
+)
 
 from harness.capture import capture
 from sik_llms import create_client, user_message
