@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -349,10 +350,10 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
 
     ``/v1/messages?beta=true`` selects the beta endpoint. Returns the client and the messages.
     """
-    data = json.loads(body) if isinstance(body, str | bytes) else dict(body)
-    if not isinstance(data, dict) or "model" not in data:
+    data = json.loads(body) if isinstance(body, str | bytes) else body
+    if not isinstance(data, dict) or not isinstance(data.get("model"), str):
         raise ValueError(f"not a recorded Anthropic request body (no 'model'): {str(body)[:120]!r}")
-    if "/messages" not in path:
+    if not urlsplit(path).path.rstrip("/").endswith("/messages"):
         raise ValueError(f"unsupported Anthropic endpoint {path!r}: expected /v1/messages")
     data = dict(data)
     model = data.pop("model")
@@ -373,7 +374,16 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
     system = data.pop("system", None)
     if system and isinstance(system, str | list):
         messages.append({"role": "system", "content": system})
-    messages.extend(dict(m) for m in data.pop("messages", []))
+    raw_messages = data.pop("messages", [])
+    if isinstance(raw_messages, list) and all(isinstance(m, dict) for m in raw_messages):
+        messages.extend(dict(m) for m in raw_messages)
+    else:
+        # Not messages we can take apart (a deliberately invalid request, e.g. ["Invalid
+        # content"]): sent exactly as recorded, so the call gets the recorded answer (a typed 400).
+        kwargs["extra_body"] = {**kwargs.get("extra_body", {}), "messages": raw_messages}
+        if system and isinstance(system, str | list):
+            kwargs["extra_body"]["system"] = system
+        messages = []
     kwargs.update(data)
     kwargs.update(overrides)
     return Anthropic(model, **kwargs), messages

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel
 
@@ -41,7 +43,10 @@ __all__ = [
 ]
 
 PROVIDER = "openai"
+# Azure OpenAI's deployment-scoped route: /openai/deployments/<deployment>/chat/completions
+_AZURE_DEPLOYMENT = re.compile(r"/openai/deployments/([^/]+)/")
 ENV_KEY = "OPENAI_API_KEY"
+AZURE_ENV_KEY = "AZURE_OPENAI_API_KEY"
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 _REASONING_REJECTS = ("temperature", "top_p", "logprobs", "top_logprobs", "presence_penalty", "frequency_penalty")
 
@@ -207,10 +212,14 @@ class OpenAI(SdkClients, Client):
         max_retries: int | None = None,
         timeout: float | None = None,
         provider: str | None = None,
+        azure_endpoint: str | None = None,
+        azure_deployment: str | None = None,
+        api_version: str | None = None,
         **model_kwargs: Any,
     ) -> None:
         if provider not in (None, PROVIDER):
             raise errors.ConfigurationError(f"the OpenAI client cannot serve provider={provider!r}")
+        self._azure = self._azure_options(azure_endpoint, azure_deployment, api_version, base_url or server_url)
         if api not in ("chat_completions", "responses"):
             raise errors.ConfigurationError(f"api must be 'chat_completions' or 'responses', got {api!r}")
         self.model = model_name
@@ -237,10 +246,13 @@ class OpenAI(SdkClients, Client):
         self._sampling = sampling
         self.max_tokens = max_tokens
         self.n = n
-        self._api_key = resolve_api_key(api_key, ENV_KEY, PROVIDER, allow_dummy=self.base_url is not None)
+        if self._azure is not None:
+            self._api_key = resolve_api_key(api_key, AZURE_ENV_KEY, "Azure OpenAI", allow_dummy=False)
+        else:
+            self._api_key = resolve_api_key(api_key, ENV_KEY, PROVIDER, allow_dummy=self.base_url is not None)
         self._max_retries = max_retries
         self._timeout = timeout
-        host, port = server_address(self.base_url, "api.openai.com")
+        host, port = server_address(self._azure["azure_endpoint"] if self._azure else self.base_url, "api.openai.com")
         self._request_attributes = drop_none(
             {
                 "temperature": sampling.get("temperature"),
@@ -267,10 +279,46 @@ class OpenAI(SdkClients, Client):
 
     # ------------------------------------------------------------------ SDK clients
 
+    @staticmethod
+    def _azure_options(endpoint: str | None, deployment: str | None, version: str | None, base_url: str | None) -> dict[str, Any] | None:
+        """Azure OpenAI settings (the SDK's ``AzureOpenAI``), or None for OpenAI itself.
+
+        Azure is chosen by ``azure_endpoint`` (or ``AZURE_OPENAI_ENDPOINT`` when a deployment or
+        api-version is given). ``api_version`` falls back to ``OPENAI_API_VERSION``; the key to
+        ``AZURE_OPENAI_API_KEY``. The newer ``https://<resource>.openai.azure.com/openai/v1/``
+        endpoint needs none of this: pass it as ``base_url``.
+        """
+        if endpoint is None and (deployment or version):
+            endpoint = os.environ.get("AZURE_OPENAI_ENDPOINT")
+        if endpoint is None:
+            if deployment or version:
+                raise errors.ConfigurationError(
+                    "Azure OpenAI needs its endpoint: pass azure_endpoint='https://<resource>.openai.azure.com' "
+                    "or set AZURE_OPENAI_ENDPOINT"
+                )
+            return None
+        if base_url:
+            raise errors.ConfigurationError("pass base_url or azure_endpoint, not both")
+        version = version or os.environ.get("OPENAI_API_VERSION")
+        if not version:
+            raise errors.ConfigurationError(
+                "Azure OpenAI needs an api_version (e.g. api_version='2024-10-21') or OPENAI_API_VERSION"
+            )
+        return {"azure_endpoint": endpoint, "azure_deployment": deployment, "api_version": version}
+
     def _sdk_classes(self) -> tuple[type, type]:
         import openai
 
+        if self._azure is not None:
+            return openai.AzureOpenAI, openai.AsyncAzureOpenAI
         return openai.OpenAI, openai.AsyncOpenAI
+
+    def _sdk_kwargs(self) -> dict[str, Any]:
+        kwargs = super()._sdk_kwargs()
+        if self._azure is not None:
+            kwargs.pop("base_url", None)
+            kwargs.update(self._azure)
+        return kwargs
 
     def request_attributes(self) -> dict[str, Any]:
         return self._request_attributes
@@ -365,16 +413,27 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
     Returns the client and the messages to call it with, so ``client(messages)`` sends an
     equivalent request. ``overrides`` go to the client (e.g. ``api_key``, ``max_retries``).
     """
-    data = json.loads(body) if isinstance(body, str | bytes) else dict(body)
-    if not isinstance(data, dict) or "model" not in data:
+    data = json.loads(body) if isinstance(body, str | bytes) else body
+    url = urlsplit(path)  # the path test never includes the query string (Azure's api-version)
+    route = url.path.rstrip("/")
+    azure = _AZURE_DEPLOYMENT.search(route)
+    if not isinstance(data, dict) or ("model" not in data and azure is None):
         raise ValueError(f"not a recorded OpenAI request body (no 'model'): {str(body)[:120]!r}")
     data = dict(data)
-    model = data.pop("model")
+    model = data.pop("model", None) or (azure.group(1) if azure else "")
+    if not isinstance(model, str):
+        raise ValueError(f"not a recorded OpenAI request body ('model' is {type(model).__name__}, not text)")
     kwargs: dict[str, Any] = {"provider": PROVIDER, "api_key": "sk-replay", "max_retries": 0}
-    api = "responses" if path.rstrip("/").endswith("/responses") else "chat_completions"
-    if api == "chat_completions" and not path.rstrip("/").endswith("/chat/completions"):
-        raise ValueError(f"unsupported OpenAI endpoint {path!r}: expected /chat/completions or /responses")
+    api = "responses" if route.endswith("/responses") else "chat_completions"
+    if api == "chat_completions" and not route.endswith("/chat/completions"):
+        raise ValueError(f"unsupported OpenAI endpoint {url.path!r}: expected /chat/completions or /responses")
     kwargs["api"] = api
+    version = dict(parse_qsl(url.query)).get("api-version")
+    if azure is not None or (version and route.startswith("/openai/")):  # Azure OpenAI, deployment or not
+        host = f"{url.scheme}://{url.netloc}" if url.netloc else "https://replay.openai.azure.com"
+        kwargs.update(azure_endpoint=host, azure_deployment=azure.group(1) if azure else None, api_version=version or "2024-10-21")
+    elif route.startswith("/openai/v1/"):  # Azure's v1 endpoint: the OpenAI client at that base URL
+        kwargs["base_url"] = f"{url.scheme}://{url.netloc}/openai/v1" if url.netloc else "https://replay.openai.azure.com/openai/v1"
     passthrough: dict[str, Any] = {}  # recorded fields our options do not express, sent as-is
     if data.get("stream") is False:
         passthrough["stream"] = False
@@ -402,10 +461,12 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
                 passthrough["response_format"] = rf
     else:
         raw_input = data.pop("input", [])
-        messages = [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else list(raw_input)
+        messages = [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else raw_input
         instructions = data.pop("instructions", None)
-        if instructions:
-            messages.insert(0, {"role": "system", "content": instructions})
+        if instructions and isinstance(messages, list):
+            messages = [{"role": "system", "content": instructions}, *messages]
+        elif instructions:
+            passthrough["instructions"] = instructions
         if "max_output_tokens" in data:
             kwargs["max_tokens"] = data.pop("max_output_tokens")
         reasoning = data.get("reasoning")
@@ -422,6 +483,11 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
                 passthrough["text"] = text  # verbosity etc.: the whole object, as recorded
         elif text is not None:
             passthrough["text"] = text
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        # Not messages we can take apart (a deliberately invalid request): send them exactly as
+        # recorded, so the call gets the recorded answer (usually a typed 400).
+        passthrough["messages" if api == "chat_completions" else "input"] = messages
+        messages = []
     if passthrough:
         kwargs["extra_body"] = passthrough
     kwargs.update(data)  # everything else travels as-is
