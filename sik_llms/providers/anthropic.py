@@ -29,7 +29,7 @@ from pydantic import BaseModel
 
 from sik_llms import errors
 from sik_llms.client import Client, RegisteredClients
-from sik_llms.models import get_model_info
+from sik_llms.models import get_model_info, note_unpriced
 from sik_llms.providers._anthropic_parsers import AnthropicParser, fill_usage
 from sik_llms.providers._common import (
     SdkClients,
@@ -38,6 +38,7 @@ from sik_llms.providers._common import (
     server_address,
     split_sdk_options,
 )
+from sik_llms.sdk_catalog import warn_if_deprecated
 from sik_llms.tools import Tool, ToolChoice
 from sik_llms.types import ReasoningEffort
 
@@ -135,6 +136,8 @@ class Anthropic(SdkClients, Client):
             raise errors.ConfigurationError(f"the Anthropic client cannot serve provider={provider!r}")
         self.model = model_name
         self.info = get_model_info(model_name)
+        note_unpriced(model_name, self.info)
+        warn_if_deprecated(model_name, *((self.info.name, *self.info.aliases) if self.info else ()))
         # The SDK would read ANTHROPIC_BASE_URL itself; we read it too so server.address is true.
         self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         self.streaming = stream

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from sik_llms import errors
 from sik_llms.client import Client, RegisteredClients
 from sik_llms.messages import text_of
-from sik_llms.models import ModelInfo, get_model_info
+from sik_llms.models import ModelInfo, get_model_info, note_unpriced
 from sik_llms.providers._common import (
     SdkClients,
     drop_none,
@@ -226,6 +226,7 @@ class OpenAI(SdkClients, Client):
         # The SDK would read OPENAI_BASE_URL itself; we read it too so server.address is true.
         self.base_url = base_url or server_url or os.environ.get("OPENAI_BASE_URL") or None
         self.info = get_model_info(model_name)
+        note_unpriced(model_name, self.info)
         self.api = api
         self.streaming = stream
         self.include_usage = include_usage
