@@ -144,6 +144,17 @@ def body_kind(response: Any, provider: str, streaming: bool) -> str:
     )
 
 
+def no_events(provider: str, response: Any) -> errors.MalformedStreamError:
+    """A streamed answer that carried no server-sent event at all (an empty body, or a page
+    without a content type): never an empty success."""
+    return errors.MalformedStreamError(
+        f"{provider} answered HTTP {response.status_code} to a streamed call without a single "
+        f"server-sent event ({response.request.url.path}): check base_url, or a proxy in the way",
+        status=response.status_code,
+        provider=provider,
+    )
+
+
 def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> BaseException:
     """The typed ``LLMError`` for an SDK/transport failure (other exceptions come back as is)."""
     if isinstance(exc, errors.LLMError):
@@ -323,11 +334,16 @@ class SdkClients:
             try:
                 if body_kind(response, self.provider, self.streaming) == "sse":
                     decoder = SseDecoder()
+                    seen = 0
                     for chunk in response.iter_bytes():
                         for sse in decoder.feed(chunk):
+                            seen += 1
                             yield from parser.feed_sse(sse)
                     for sse in decoder.flush():
+                        seen += 1
                         yield from parser.feed_sse(sse)
+                    if not seen:
+                        raise no_events(self.provider, response)
                 else:
                     yield from parser.feed_body(response.read())
             finally:
@@ -350,13 +366,18 @@ class SdkClients:
             try:
                 if body_kind(response, self.provider, self.streaming) == "sse":
                     decoder = SseDecoder()
+                    seen = 0
                     async for chunk in response.aiter_bytes():
                         for sse in decoder.feed(chunk):
+                            seen += 1
                             for event in parser.feed_sse(sse):
                                 yield event
                     for sse in decoder.flush():
+                        seen += 1
                         for event in parser.feed_sse(sse):
                             yield event
+                    if not seen:
+                        raise no_events(self.provider, response)
                 else:
                     for event in parser.feed_body(await response.aread()):
                         yield event

@@ -303,6 +303,10 @@ class OpenAIResponsesParser(_OpenAIWire):
     (``web_search_call`` and every other ``*_call`` item) are surfaced as ``server_tool_calls``.
     """
 
+    def __init__(self, request_model: str, kind: str = "text", structured: type[BaseModel] | dict | None = None) -> None:
+        super().__init__(request_model, kind, structured)
+        self._item_index: dict[str, int] = {}
+
     def feed(self, data: dict[str, Any]) -> list[Event]:
         kind = opt_str(data, "type", P) or ""
         r = self._r
@@ -319,13 +323,13 @@ class OpenAIResponsesParser(_OpenAIWire):
             return []
         if kind in ("response.function_call_arguments.delta", "response.custom_tool_call_input.delta"):
             piece = opt_str(data, "delta", P) or ""
-            call = r.tools.delta(opt_int(data, "output_index", P) or 0, piece=piece)
+            call = r.tools.delta(self._position(data), piece=piece)
             return [ToolCallChunkEvent(name=call.name, call_id=call.id, arguments_delta=piece, kind=call.kind)]
         if kind == "response.function_call_arguments.done":
-            r.tools.complete(opt_int(data, "output_index", P) or 0, value=opt_str(data, "arguments", P))
+            r.tools.complete(self._position(data), value=opt_str(data, "arguments", P))
             return []
         if kind == "response.custom_tool_call_input.done":
-            r.tools.complete(opt_int(data, "output_index", P) or 0, value=opt_str(data, "input", P))
+            r.tools.complete(self._position(data), value=opt_str(data, "input", P))
             return []
         if kind in ("response.output_item.added", "response.output_item.done"):
             return self._item(opt_int(data, "output_index", P) or 0, opt_dict(data, "item", P) or {}, added=kind.endswith("added"))
@@ -343,9 +347,19 @@ class OpenAIResponsesParser(_OpenAIWire):
             raise self._failure(opt_str(data, "code", P), opt_str(data, "message", P) or "stream error")
         return []
 
+    def _position(self, data: dict[str, Any]) -> int:
+        """A delta's ``output_index``, or the index its ``item_id`` was added at."""
+        index = opt_int(data, "output_index", P)
+        if index is None:
+            index = self._item_index.get(opt_str(data, "item_id", P) or "", 0)
+        return index
+
     def _item(self, index: int, item: dict[str, Any], *, added: bool) -> list[Event]:
         itype = opt_str(item, "type", P) or ""
         r = self._r
+        item_id = opt_str(item, "id", P)
+        if item_id:
+            self._item_index[item_id] = index
         if itype in _CALLER_TOOLS:
             kind = _CALLER_TOOLS[itype]
             call_id, name = opt_str(item, "call_id", P), opt_str(item, "name", P)

@@ -162,3 +162,15 @@ def test_anthropic_input_json_deltas_fold_per_block(entry: str) -> None:
     assert span.attributes["llm.tool_calls.count"] == 2
     assert span.attributes["gen_ai.usage.output_tokens"] == 44
     assert cap.metric_value("llm.tokens.output", llm_model="claude-haiku-4-5") == 44
+
+
+def test_responses_deltas_that_name_only_their_item_id_fold_into_that_item() -> None:
+    item = {"id": "fc_9", "type": "function_call", "call_id": "call_9", "name": "read_file", "arguments": ""}
+    body = named_sse(
+        {"type": "response.output_item.added", "output_index": 3, "item": item},
+        {"type": "response.function_call_arguments.delta", "item_id": "fc_9", "delta": '{"path": "z"}'},
+    )
+    client = create_client("gpt-5-mini", tools=[READ_FILE], api="responses", api_key="sk-test")
+    with serve(200, body):
+        response = client(ASK)
+    assert _calls(response) == [("read_file", {"path": "z"}, "call_9")]

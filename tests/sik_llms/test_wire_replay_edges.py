@@ -16,7 +16,7 @@ from harness.capture import capture
 from harness.cli import main
 from harness.replay import replay_cassette
 from sik_llms import create_client, user_message
-from sik_llms.errors import BadRequestError, RedirectError, UnexpectedContentError
+from sik_llms.errors import BadRequestError, MalformedStreamError, RedirectError, UnexpectedContentError
 from sik_llms.providers import Anthropic, OpenAI
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "cassettes-real"
@@ -201,3 +201,14 @@ def test_every_interaction_of_every_real_recording_matches_its_manifest_row(loca
         if row["finish"]:
             assert got["finish_reason"] == row["finish"]
         assert got["response_model"] == row["model"]
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "claude-haiku-4-5"])
+@pytest.mark.parametrize("body", [b"", b"<html><body>Sign in</body></html>"], ids=["empty", "html-without-content-type"])
+def test_a_streamed_answer_without_a_single_event_is_malformed_not_an_empty_success(model: str, body: bytes, entry: str) -> None:
+    client = create_client(model, api_key="sk-test")
+    with capture() as cap, serve(200, body, None), pytest.raises(MalformedStreamError, match="without a single server-sent event"):
+        run(client, ASK, entry)
+    request = next(s for s in cap.spans() if s.name == "llm.request")
+    assert request.status.status_code.name == "ERROR"
