@@ -16,7 +16,12 @@ from harness.capture import capture
 from harness.cli import main
 from harness.replay import replay_cassette
 from sik_llms import create_client, user_message
-from sik_llms.errors import BadRequestError, MalformedStreamError, RedirectError, UnexpectedContentError
+from sik_llms.errors import (
+    BadRequestError,
+    MalformedStreamError,
+    RedirectError,
+    UnexpectedContentError,
+)
 from sik_llms.providers import Anthropic, OpenAI
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "cassettes-real"
