@@ -5,7 +5,13 @@ at a reused index; a delta without id continues the call open at its index."""
 from __future__ import annotations
 
 import pytest
-from wire_cases import (
+
+from harness.spans.capture import capture
+from sik_llms import Tool, create_client, user_message
+from sik_llms.providers._fold import ToolCallFolder
+from sik_llms.tools import Parameter
+from sik_llms.types import ToolCallChunkEvent, ToolPredictionResponse
+from tests.sik_llms.wire_cases import (
     ENTRIES,
     block_delta,
     block_start,
@@ -18,12 +24,6 @@ from wire_cases import (
     run,
     serve,
 )
-
-from harness.capture import capture
-from sik_llms import Tool, create_client, user_message
-from sik_llms.providers._fold import ToolCallFolder
-from sik_llms.tools import Parameter
-from sik_llms.types import ToolCallChunkEvent, ToolPredictionResponse
 
 READ_FILE = Tool(name="read_file", parameters=[Parameter(name="path", param_type=str, required=True)])
 ASK = [user_message("open the notes")]

@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from wire_cases import (
+
+from harness.spans.capture import capture
+from sik_llms import create_client, user_message
+from sik_llms.errors import MalformedStreamError
+from tests.sik_llms.wire_cases import (
     ENTRIES,
     JSON,
     SSE,
@@ -18,10 +22,6 @@ from wire_cases import (
     run,
     serve,
 )
-
-from harness.capture import capture
-from sik_llms import create_client, user_message
-from sik_llms.errors import MalformedStreamError
 
 ASK = [user_message("hi")]
 GOOD_CHUNK = {"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o-mini", "choices": [{"index": 0, "delta": {"content": "hi"}}]}

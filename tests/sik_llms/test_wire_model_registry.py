@@ -7,13 +7,19 @@ from __future__ import annotations
 import logging
 import warnings
 
-from wire_cases import block_delta, block_start, message_delta, message_start, named_sse, serve
-
-from harness.capture import capture
+from harness.spans.capture import capture
 from sik_llms import create_client, sdk_catalog, user_message
 from sik_llms import models as registry
 from sik_llms.models import MODELS, ModelProvider, get_model_info
 from sik_llms.providers import Anthropic
+from tests.sik_llms.wire_cases import (
+    block_delta,
+    block_start,
+    message_delta,
+    message_start,
+    named_sse,
+    serve,
+)
 
 
 def test_every_model_the_installed_sdks_list_is_known_with_its_provider() -> None:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from wire_cases import ENTRIES, JSON, chat_choice, chat_sse, chat_usage, run, serve
 
-from harness.capture import capture
+from harness.cassettes.report import replay_cassette
 from harness.cli import main
-from harness.replay import replay_cassette
+from harness.spans.capture import capture
 from sik_llms import create_client, user_message
 from sik_llms.errors import (
     BadRequestError,
@@ -23,6 +22,7 @@ from sik_llms.errors import (
     UnexpectedContentError,
 )
 from sik_llms.providers import Anthropic, OpenAI
+from tests.sik_llms.wire_cases import ENTRIES, JSON, chat_choice, chat_sse, chat_usage, run, serve
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "cassettes-real"
 ASK = [user_message("hi")]
@@ -96,7 +96,7 @@ AZURE_URI = "https://contoso.openai.azure.com/openai/deployments/my-gpt4o/chat/c
 ])
 def test_azure_and_query_string_urls_replay(tmp_path: Path, uri: str) -> None:
     request = {"messages": [{"role": "user", "content": "hi"}]} if "deployments" in uri else {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
-    result = replay_cassette(_cassette(tmp_path, {**GOOD_OPENAI, "request": {**GOOD_OPENAI["request"], "uri": uri, "body": json.dumps(request)}}))
+    result = replay_cassette(_cassette(tmp_path, {**GOOD_OPENAI, "request": {**GOOD_OPENAI["request"], "uri": uri, "body": json.dumps(request)}})).to_json()
     [got] = result["interactions"]
     assert got["text"] == "Hello" and got["error"] is None
     http = next(s for s in got["spans"] if s["name"] == "http.request")
@@ -178,7 +178,7 @@ def _every_interaction() -> list:
 @pytest.mark.real_cassettes
 @pytest.mark.parametrize(("local_path", "rows"), _every_interaction())
 def test_every_interaction_of_every_real_recording_matches_its_manifest_row(local_path: str, rows: list[dict]) -> None:
-    result = replay_cassette(REAL / local_path)
+    result = replay_cassette(REAL / local_path).to_json()
     assert result["skipped"] == []
     by_index = {i["index"]: i for i in result["interactions"]}
     for row in rows:

@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from wire_cases import (
+
+from harness.spans.capture import capture
+from sik_llms import create_client, user_message
+from sik_llms.types import ThinkingBlock, ToolPredictionResponse
+from tests.sik_llms.wire_cases import (
     ENTRIES,
     JSON,
     block_delta,
@@ -21,10 +25,6 @@ from wire_cases import (
     run,
     serve,
 )
-
-from harness.capture import capture
-from sik_llms import create_client, user_message
-from sik_llms.types import ThinkingBlock, ToolPredictionResponse
 
 ASK = [user_message("run the query")]
 CUSTOM = {"type": "custom", "custom": {"name": "sql", "description": "Run a SQL query", "format": {"type": "text"}}}

@@ -5,7 +5,11 @@ counters (a 0 would show the call as free on every dashboard)."""
 from __future__ import annotations
 
 import pytest
-from wire_cases import (
+
+from harness.spans.capture import capture
+from sik_llms import create_client, user_message
+from sik_llms.errors import ServerError
+from tests.sik_llms.wire_cases import (
     ENTRIES,
     JSON,
     block_delta,
@@ -17,10 +21,6 @@ from wire_cases import (
     run,
     serve,
 )
-
-from harness.capture import capture
-from sik_llms import create_client, user_message
-from sik_llms.errors import ServerError
 
 ASK = [user_message("hi")]
 TOKEN_ATTRIBUTES = (
