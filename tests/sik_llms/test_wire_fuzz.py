@@ -3,7 +3,7 @@ cassette loader. Whatever the bytes, each either parses or raises its documented
 (``LLMError`` for the parsers, ``CassetteError`` for the loader); the decoder never raises.
 
 Inputs are real-shaped: recorded event templates with random parts replaced or removed, mixed
-with raw bytes. 10,500 examples in all (3 x 2,000 parser runs, 2,500 decoder inputs, 2,000 cassettes), derandomized (the same examples on every run, so CI is
+with raw bytes. 11,000 examples in all (3 x 2,000 parser runs, 2,500 decoder inputs, 2,000 cassettes, 500 whole calls through the client and its HTTP seam), derandomized (the same examples on every run, so CI is
 reproducible) and without deadlines; each test a few seconds to a minute on a busy core.
 """
 
@@ -20,10 +20,12 @@ from hypothesis import strategies as st
 
 from harness.cassettes import CassetteError
 from harness.cassettes.format import parse_cassette
+from sik_llms import create_client, user_message
 from sik_llms.errors import LLMError
 from sik_llms.providers._anthropic_parsers import AnthropicParser
 from sik_llms.providers._openai_parsers import OpenAIChatParser, OpenAIResponsesParser
 from sik_llms.sse import SseDecoder, SseEvent
+from tests.sik_llms.wire_cases import serve
 
 
 def _profile(examples: int) -> settings:
@@ -217,3 +219,34 @@ def cassette_texts(draw: st.DrawFn) -> str:
 def test_the_cassette_loader_turns_any_text_into_a_cassette_or_a_cassette_error(text: str) -> None:
     with contextlib.suppress(CassetteError):
         parse_cassette(text, name="fuzz")
+
+
+@st.composite
+def answers(draw: st.DrawFn) -> tuple[str, bool, bool, int, str | None, bytes]:
+    """(provider API, streamed, tools, HTTP status, content type, body) of one whole answer."""
+    which = draw(st.sampled_from(["chat", "responses", "anthropic"]))
+    stream = draw(st.booleans())
+    if stream:
+        templates = {"chat": CHAT, "responses": RESPONSES, "anthropic": ANTHROPIC}[which]
+        events = [draw(mutated(templates)) for _ in range(draw(st.integers(0, 4)))]
+        names = [e.get("type") if isinstance(e, dict) and isinstance(e.get("type"), str) else "x" for e in events]
+        body = "".join(f"event: {name}\ndata: {json.dumps(e)}\n\n" for name, e in zip(names, events, strict=True)).encode()
+    else:
+        template = {"chat": CHAT_BODY, "responses": RESPONSES[6]["response"], "anthropic": ANTHROPIC_BODY}[which]
+        body = json.dumps(draw(mutated(template))).encode()
+    status = draw(st.sampled_from([200, 200, 200, 302, 400, 404, 429, 500, 529]))
+    ctype = draw(st.sampled_from([None, "text/event-stream", "application/json", "text/html", "text/plain; charset=x", ""]))
+    return which, stream, draw(st.booleans()), status, ctype, body
+
+
+@_profile(500)
+@given(answers())
+def test_a_whole_call_through_the_client_ends_in_a_response_or_a_typed_error(answer: tuple) -> None:
+    which, stream, tools, status, ctype, body = answer
+    options: dict[str, Any] = {"api": "responses"} if which == "responses" else {}
+    if tools:
+        options["tools"] = ([{"name": "f", "input_schema": {"type": "object"}}] if which == "anthropic"
+                            else [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}])
+    client = create_client("claude-haiku-4-5" if which == "anthropic" else "gpt-4o-mini", api_key="k", stream=stream, max_retries=0, **options)
+    with serve(status, body, ctype), contextlib.suppress(LLMError):
+        client([user_message("hi")])
