@@ -369,14 +369,22 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
     for key in ("temperature", "top_p", "top_k", "thinking"):
         if key in data:
             kwargs[key] = data.pop(key)
+    as_recorded: dict[str, Any] = {}  # fields we cannot take apart travel exactly as recorded
     if "tools" in data:
-        kwargs["tools"] = data.pop("tools")
+        tools = data.pop("tools")
+        usable = isinstance(tools, list) and all(isinstance(t, dict) for t in tools)
+        target = kwargs if usable else as_recorded
+        target["tools"] = tools
         if "tool_choice" in data:
-            kwargs["tool_choice"] = data.pop("tool_choice")
+            target["tool_choice"] = data.pop("tool_choice")
     messages: list[dict[str, Any]] = []
     system = data.pop("system", None)
     if system and isinstance(system, str | list):
         messages.append({"role": "system", "content": system})
+    elif system is not None:
+        as_recorded["system"] = system
+    if as_recorded:
+        kwargs["extra_body"] = {**kwargs.get("extra_body", {}), **as_recorded}
     raw_messages = data.pop("messages", [])
     if isinstance(raw_messages, list) and all(isinstance(m, dict) for m in raw_messages):
         messages.extend(dict(m) for m in raw_messages)

@@ -445,9 +445,12 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
         if key in data:
             kwargs[key] = data.pop(key)
     if "tools" in data:
-        kwargs["tools"] = data.pop("tools")
+        tools = data.pop("tools")
+        usable = isinstance(tools, list) and all(isinstance(t, dict) for t in tools)
+        target = kwargs if usable else passthrough  # unusable tools are sent as recorded
+        target["tools"] = tools
         if "tool_choice" in data:
-            kwargs["tool_choice"] = data.pop("tool_choice")
+            target["tool_choice"] = data.pop("tool_choice")
     if api == "chat_completions":
         messages = data.pop("messages", [])
         if "max_completion_tokens" in data:

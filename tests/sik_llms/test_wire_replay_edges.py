@@ -217,3 +217,18 @@ def test_a_streamed_answer_without_a_single_event_is_malformed_not_an_empty_succ
         run(client, ASK, entry)
     request = next(s for s in cap.spans() if s.name == "llm.request")
     assert request.status.status_code.name == "ERROR"
+
+
+@pytest.mark.parametrize(("uri", "request_body"), [
+    ("https://api.anthropic.com/v1/messages", {"model": "claude-haiku-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}], "tools": "search"}),
+    ("https://api.anthropic.com/v1/messages", {"model": "claude-haiku-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}], "system": 42}),
+    ("https://api.openai.com/v1/chat/completions", {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "tools": [1, 2]}),
+    ("https://api.openai.com/v1/responses", {"model": "gpt-4o-mini", "input": 7}),
+], ids=["anthropic-tools-string", "anthropic-system-number", "openai-tools-numbers", "responses-input-number"])
+def test_other_invalid_recorded_fields_are_sent_as_recorded_and_get_their_recorded_400(tmp_path: Path, uri: str, request_body: dict) -> None:
+    answer = (json.dumps({"type": "error", "error": {"type": "invalid_request_error", "message": "bad field"}}) if "anthropic" in uri
+              else json.dumps({"error": {"message": "bad field", "type": "invalid_request_error"}}))
+    result = replay_cassette(_cassette(tmp_path, _interaction(uri, request_body, 400, answer, "application/json"))).to_json()
+    assert result["skipped"] == []
+    [got] = result["interactions"]
+    assert got["error"] == {"status": 400, "type": "invalid_request_error", "message": "bad field"}
