@@ -298,7 +298,9 @@ class AnthropicParser:
         response.finish_reason = self.finish_reason
         response.server_tool_calls = self._server_tools()
         response.thinking_blocks = [block for _, block in sorted(self._thinking_blocks.items())]
-        info = get_model_info(self.model or "") or get_model_info(self.request_model)
+        info = get_model_info(self.model or "")
+        if info is None or not info.is_priced:  # the response's model unpriced: the requested one's
+            info = get_model_info(self.request_model) or info
         u = self.usage
         reported = u["input"] is not None or u["output"] is not None
         fill_usage(

@@ -79,7 +79,12 @@ def fill_usage(
 
 
 def _price_info(request_model: str, response_model: str | None) -> ModelInfo | None:
-    return get_model_info(response_model or "") or get_model_info(request_model)
+    """The response's model when it is priced, else the requested one (a snapshot name the
+    registry only knows unpriced must not hide its family's price)."""
+    info = get_model_info(response_model or "")
+    if info is None or not info.is_priced:
+        info = get_model_info(request_model) or info
+    return info
 
 
 # (input, output, input details, output details): the same usage, spelled per API
