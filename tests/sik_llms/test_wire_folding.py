@@ -174,3 +174,22 @@ def test_responses_deltas_that_name_only_their_item_id_fold_into_that_item() -> 
     with serve(200, body):
         response = client(ASK)
     assert _calls(response) == [("read_file", {"path": "z"}, "call_9")]
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_an_anthropic_tool_only_stream_has_a_time_to_first_chunk(entry: str) -> None:
+    body = named_sse(
+        message_start(),
+        block_start(0, {"type": "tool_use", "id": "toolu_only", "name": "read_file", "input": {}}),
+        block_delta(0, {"type": "input_json_delta", "partial_json": '{"path": "c.md"}'}),
+        message_delta("tool_use", 20),
+    )
+    client = create_client("claude-haiku-4-5", tools=[READ_FILE], api_key="sk-ant-test")
+    with capture() as cap, serve(200, body):
+        response, events = run(client, ASK, entry)
+    assert _calls(response) == [("read_file", {"path": "c.md"}, "toolu_only")]
+    if entry.startswith("stream"):
+        assert [type(e).__name__ for e in events] == ["ToolCallChunkEvent", "ToolCallChunkEvent"]
+    span = _inference(cap, "llm.anthropic.tools")
+    assert "gen_ai.response.time_to_first_chunk" in span.attributes
+    assert "llm.time_to_first_chunk_seconds" in span.attributes
