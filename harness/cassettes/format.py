@@ -380,25 +380,32 @@ def parse_cassette(text: str, *, path: Path | None = None, name: str | None = No
         if not isinstance(raw, Mapping) or "request" not in raw or "response" not in raw:
             raise CassetteError(f"{here}: needs both 'request' and 'response'")
         extra = {k: v for k, v in raw.items() if k not in ("request", "response")}
-        interactions.append(
-            Interaction(
+        try:
+            interaction = Interaction(
                 index=i,
                 request=_load_request(raw["request"], here),
                 response=_load_response(raw["response"], here),
                 extra=extra,
             )
-        )
+        except CassetteError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a value of the wrong type
+            raise CassetteError(f"{here}: unusable value ({type(exc).__name__}: {exc}); fix the file or re-record it") from None
+        interactions.append(interaction)
     metadata = data.get("metadata") or {}
     if not isinstance(metadata, Mapping):
         raise CassetteError(f"{where}: 'metadata' must be a mapping")
     version = data.get("version", CASSETTE_VERSION)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+    number = None
+    if isinstance(version, int) and not isinstance(version, bool):
+        number = version
+    elif isinstance(version, str) and version.strip().isdigit():  # "1", as some serializers write it
+        number = int(version)
+    if number is None or number < 1:
         raise CassetteError(
             f"{where}: 'version' must be a positive integer (vcrpy writes 1), got {version!r:.40}; fix or re-record"
         )
-    return Cassette(
-        interactions=interactions, path=path, name=name, metadata=dict(metadata), version=version
-    )
+    return Cassette(interactions=interactions, path=path, name=name, metadata=dict(metadata), version=number)
 
 
 def load_cassette(path: str | Path, *, name: str | None = None) -> Cassette:
