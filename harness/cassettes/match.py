@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from harness.cassettes.format import Cassette, Interaction
-from sik_llms.redact import SECRET_PARAM_NAMES, redact, redact_data, redact_url
+from harness.cassettes.scrub import ScrubConfig, scrub_uri
+from sik_llms.redact import SECRET_PARAM_NAMES, redact, redact_data
 
 #: Request fields that legitimately change between runs; dotted paths, ``*`` = any key/index.
 DEFAULT_VOLATILE_FIELDS: tuple[str, ...] = (
@@ -82,8 +83,9 @@ def _drop_path(data: Any, parts: Sequence[str]) -> Any:
     return data
 
 
-def canonical_body(body: bytes, ignore_fields: Iterable[str] = ()) -> Any:
-    """JSON bodies as data minus ignored paths; other bodies as bytes (whitespace-trimmed)."""
+def canonical_body(body: bytes, ignore_fields: Iterable[str] = (), extra_secret_fields: tuple[str, ...] = ()) -> Any:
+    """JSON bodies as data minus ignored paths, secrets redacted as the recorder redacts them
+    (``extra_secret_fields``: ``ScrubConfig.extra_body_fields``); other bodies as bytes."""
     if not body:
         return b""
     try:
@@ -92,7 +94,7 @@ def canonical_body(body: bytes, ignore_fields: Iterable[str] = ()) -> Any:
         return redact(body.decode("utf-8", "replace")).encode("utf-8").strip()
     for path in ignore_fields:
         data = _drop_path(data, path.split("."))
-    return redact_data(data)  # recordings are scrubbed: compare live requests scrubbed too
+    return redact_data(data, extra_secret_fields)  # recordings are scrubbed: compare live requests scrubbed too
 
 
 @dataclass
@@ -106,6 +108,8 @@ class MatchConfig:
     """
 
     ignore_fields: tuple[str, ...] = DEFAULT_VOLATILE_FIELDS
+    #: the recorder's scrub rules: the live request is scrubbed by them before comparison
+    scrub: ScrubConfig = field(default_factory=ScrubConfig)
     match_headers: tuple[str, ...] = ()
     ignore_query: tuple[str, ...] = ()
     allow_repeats: bool = False
@@ -114,7 +118,7 @@ class MatchConfig:
 
     def view(self, method: str, uri: str, headers: Any, body: bytes) -> RequestView:
         # the recording was scrubbed with this very function: scrub the live side the same way
-        parts = urlsplit(redact_url(uri))
+        parts = urlsplit(scrub_uri(uri, self.scrub.secret_query_params))
         path = parts.path or "/"
         skip = {q.lower() for q in self.ignore_query}
         query = () if "*" in skip else tuple(sorted(
@@ -126,7 +130,7 @@ class MatchConfig:
             method=method.upper(),
             url=path if self.ignore_host else f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}",
             query=query,
-            body=canonical_body(body, self.ignore_fields),
+            body=canonical_body(body, self.ignore_fields, self.scrub.extra_body_fields),
             headers=hdrs,
         )
 
