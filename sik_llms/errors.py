@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sik_llms.redact import redact, redact_data
+
 
 class LLMError(Exception):
     """Base of every error sik_llms raises for a failed provider call."""
@@ -27,6 +29,7 @@ class LLMError(Exception):
         partial_text: str = "",
         body: Any = None,
     ) -> None:
+        message = redact(message)  # no key-shaped value in any error text we raise
         super().__init__(message)
         self.message = message
         self.status = status
@@ -34,7 +37,7 @@ class LLMError(Exception):
         self.error_type = error_type or self.default_error_type
         self.retry_after = retry_after
         self.partial_text = partial_text
-        self.body = body
+        self.body = redact_data(body)  # an error body may echo the key
 
     def __str__(self) -> str:
         prefix = f"[{self.provider} {self.status}] " if self.provider and self.status else ""
@@ -95,6 +98,29 @@ class MalformedStreamError(LLMError):
     default_error_type = "malformed_stream_error"
 
 
+class RedirectError(LLMError):
+    """3xx: the endpoint answered with a redirect, which API calls do not follow (a POST body
+    would be lost or resent to a host you did not choose). ``location`` is where it pointed
+    (without its query string); fix ``base_url`` to the final address."""
+
+    default_error_type = "redirect"
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
+class UnexpectedContentError(MalformedStreamError):
+    """A successful status with a body that is not the API's (an HTML login or proxy page, plain
+    text): usually a wrong ``base_url`` or a proxy in the way. ``content_type`` is what came."""
+
+    default_error_type = "unexpected_content_type"
+
+    def __init__(self, message: str, *, content_type: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.content_type = content_type
+
+
 class StructuredOutputError(LLMError):
     """The model's structured output did not validate against the requested schema."""
 
@@ -115,6 +141,13 @@ class MissingAPIKeyError(ConfigurationError):
     """No API key was given and the provider's environment variable is not set."""
 
     default_error_type = "missing_api_key"
+
+
+class InvalidAPIKeyError(ConfigurationError):
+    """The API key cannot be sent as an HTTP header value (a line break, a non-ASCII or control
+    character, surrounding whitespace). The message says which and where, never the key."""
+
+    default_error_type = "invalid_api_key"
 
 
 _STATUS_CLASSES: dict[int, type[LLMError]] = {

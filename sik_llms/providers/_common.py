@@ -18,6 +18,7 @@ import httpx2
 from pydantic import BaseModel, ValidationError
 
 from sik_llms import errors
+from sik_llms.redact import invalid_header_value_reason, redact, register_secret, scrub_chain
 from sik_llms.sse import SseDecoder, SseEvent
 from sik_llms.transport import async_http_client, sync_http_client
 from sik_llms.types import Event, Response
@@ -33,6 +34,7 @@ def resolve_api_key(api_key: str | None, env_var: str, provider: str, *, allow_d
     """The key from the argument or the environment; a clear error when neither has one."""
     key = api_key or os.environ.get(env_var)
     if key:
+        register_secret(key if isinstance(key, str) else None)  # whatever it looks like, it is redacted from every text we write
         return key
     if allow_dummy:  # OpenAI-compatible servers (vLLM, Ollama, simulators) usually ignore the key
         return "sk-no-key-required"
@@ -77,6 +79,8 @@ def error_from_body(
 
     In-stream errors arrive with HTTP 200 (or no status): the error type tells the real one.
     """
+    if isinstance(status, int) and 300 <= status < 400:
+        return redirect_error(provider, status, headers)
     etype, message = _body_error(body)
     if isinstance(status, int) and status >= 400:
         effective = status
@@ -96,8 +100,68 @@ def error_from_body(
     )
 
 
+def redirect_error(provider: str, status: int, headers: Any) -> errors.RedirectError:
+    """The typed error for a 3xx answer (the SDKs do not follow redirects on API calls)."""
+    location = None
+    try:
+        raw = headers.get("location") if headers is not None else None
+    except Exception:  # headers of an unexpected type: no location to report
+        raw = None
+    if isinstance(raw, str) and raw:
+        parts = urlsplit(raw)  # the query string can carry credentials: never repeated
+        location = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else parts.path
+    where = f" to {location}" if location else ""
+    return errors.RedirectError(
+        f"{provider} answered HTTP {status}, a redirect{where}; API calls are not redirected: "
+        "set base_url to the final address",
+        status=status,
+        provider=provider,
+        location=location,
+    )
+
+
+def body_kind(response: Any, provider: str, streaming: bool) -> str:
+    """``"sse"`` or ``"json"``: how to read a successful response, from its content type.
+
+    No content type: what was asked for. ``text/event-stream``: SSE. JSON on a streamed call:
+    the server ignored ``stream`` (or sent an error envelope) and the body is read whole.
+    Anything else (an HTML proxy or login page, plain text) is ``UnexpectedContentError``, never
+    an empty success.
+    """
+    raw = response.headers.get("content-type") or ""
+    ctype = raw.split(";", 1)[0].strip().lower()
+    if not ctype:
+        return "sse" if streaming else "json"
+    if ctype == "text/event-stream" and streaming:
+        return "sse"
+    if ctype == "application/json" or ctype.endswith("+json"):
+        return "json"
+    expected = "text/event-stream" if streaming else "application/json"
+    raise errors.UnexpectedContentError(
+        f"{provider} answered HTTP {response.status_code} with content-type {ctype!r} where {expected} "
+        f"was expected ({response.request.url.path}): check base_url, or a proxy in the way",
+        status=response.status_code,
+        provider=provider,
+        content_type=ctype,
+    )
+
+
+def no_events(provider: str, response: Any) -> errors.MalformedStreamError:
+    """A streamed answer that carried no server-sent event at all (an empty body, or a page
+    without a content type): never an empty success."""
+    return errors.MalformedStreamError(
+        f"{provider} answered HTTP {response.status_code} to a streamed call without a single "
+        f"server-sent event ({response.request.url.path}): check base_url, or a proxy in the way",
+        status=response.status_code,
+        provider=provider,
+    )
+
+
 def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> BaseException:
-    """The typed ``LLMError`` for an SDK/transport failure (other exceptions come back as is)."""
+    """The typed ``LLMError`` for an SDK/transport failure (other exceptions come back as is).
+
+    Secrets in ``exc`` and its chain are redacted in place first: it is chained to what we raise."""
+    scrub_chain(exc)
     if isinstance(exc, errors.LLMError):
         if partial_text and not exc.partial_text:
             exc.partial_text = partial_text
@@ -117,14 +181,14 @@ def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> 
         cause = exc.__cause__ or exc.__context__
         detail = f"{exc}" + (f" ({type(cause).__name__}: {cause})" if cause and str(cause) not in str(exc) else "")
         return errors.ConnectionError(
-            f"could not complete the request to {provider}: {detail}",
+            f"could not complete the request to {provider}: {redact(detail)}",
             provider=provider,
             error_type="timeout" if "Timeout" in name or isinstance(exc, httpx2.TimeoutException) else None,
             partial_text=partial_text,
         )
     if isinstance(exc, json.JSONDecodeError) or name == "APIResponseValidationError":
         return errors.MalformedStreamError(
-            f"{provider} sent data that could not be parsed: {exc}",
+            f"{provider} sent data that could not be parsed: {redact(str(exc))}",
             provider=provider,
             partial_text=partial_text,
         )
@@ -232,6 +296,13 @@ class SdkClients:
         raise NotImplementedError
 
     def _sdk_kwargs(self) -> dict[str, Any]:
+        problem = invalid_header_value_reason(self._api_key)
+        if problem:  # the HTTP layer would raise an error quoting the key; say it here, without it
+            raise errors.InvalidAPIKeyError(
+                f"the {self.provider} API key cannot be sent as an HTTP header: {problem} (the key is "
+                "not shown). A key read from a file usually ends in a newline: use .strip().",
+                provider=self.provider,
+            )
         kwargs: dict[str, Any] = {"api_key": self._api_key}
         if self.base_url:
             kwargs["base_url"] = self.base_url
@@ -273,13 +344,18 @@ class SdkClients:
                 path, cast_to=httpx2.Response, body=body, options=options, stream=self.streaming
             )
             try:
-                if self.streaming:
+                if body_kind(response, self.provider, self.streaming) == "sse":
                     decoder = SseDecoder()
+                    seen = 0
                     for chunk in response.iter_bytes():
                         for sse in decoder.feed(chunk):
+                            seen += 1
                             yield from parser.feed_sse(sse)
                     for sse in decoder.flush():
+                        seen += 1
                         yield from parser.feed_sse(sse)
+                    if not seen:
+                        raise no_events(self.provider, response)
                 else:
                     yield from parser.feed_body(response.read())
             finally:
@@ -300,15 +376,20 @@ class SdkClients:
                 path, cast_to=httpx2.Response, body=body, options=options, stream=self.streaming
             )
             try:
-                if self.streaming:
+                if body_kind(response, self.provider, self.streaming) == "sse":
                     decoder = SseDecoder()
+                    seen = 0
                     async for chunk in response.aiter_bytes():
                         for sse in decoder.feed(chunk):
+                            seen += 1
                             for event in parser.feed_sse(sse):
                                 yield event
                     for sse in decoder.flush():
+                        seen += 1
                         for event in parser.feed_sse(sse):
                             yield event
+                    if not seen:
+                        raise no_events(self.provider, response)
                 else:
                     for event in parser.feed_body(await response.aread()):
                         yield event

@@ -67,6 +67,9 @@ LLM_TIME_TO_FIRST_CHUNK = "llm.time_to_first_chunk_seconds"
 LLM_RESPONSE_FINISH_REASON = "llm.response.finish_reason"
 LLM_TOOLS_COUNT = "llm.tools.count"
 LLM_TOOL_CALLS = "llm.tool_calls.count"
+# Tools the provider ran itself during the call (OpenAI web_search_call, Anthropic server_tool_use)
+LLM_SERVER_TOOL_CALLS = "llm.server_tool_calls.count"
+LLM_SERVER_TOOL_NAMES = "llm.server_tool_calls.names"
 LLM_CANCELLED = "llm.cancelled"
 LLM_ERROR = "llm.request.error"
 
@@ -135,6 +138,8 @@ HTTP_REQUEST_METHOD = "http.request.method"
 HTTP_RESPONSE_STATUS_CODE = "http.response.status_code"
 HTTP_RESEND_COUNT = "http.request.resend_count"
 URL_FULL = "url.full"
+EXCEPTION_MESSAGE = "exception.message"  # on the "exception" span event
+EXCEPTION_STACKTRACE = "exception.stacktrace"
 
 # ----------------------------------------------------------------------------- metrics
 # Prometheus exposes each as written in the comment (dots become underscores, counters get
