@@ -53,7 +53,8 @@ class Guard:
         except ValueError:
             return False
         mapped = getattr(address, "ipv4_mapped", None)
-        return address.is_loopback or bool(mapped and mapped.is_loopback)
+        # the unspecified address (0.0.0.0, ::) is this host: bound to, or connected to locally
+        return address.is_loopback or address.is_unspecified or bool(mapped and mapped.is_loopback)
 
     def refuse(self, host: str, port: Any, how: str) -> NetworkBlockedError:
         where = f"{host}:{port}" if port not in (None, "", 0) else host

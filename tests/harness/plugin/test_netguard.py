@@ -33,6 +33,7 @@ def test_loopback_and_allowed_hosts_pass() -> None:
             pass
     with guard(allow=["192.0.2.1"]) as active:
         assert active.allows("192.0.2.1") and active.allows("localhost") and active.allows("::1")
+        assert active.allows("0.0.0.0") and active.allows("::")  # this host (bind checks resolve them)
         assert not active.allows("192.0.2.2")
 
 
