@@ -1,0 +1,170 @@
+"""Request validation like the real APIs: message lists, family-specific parameters, model names.
+
+Each check raises ``WireError`` with the provider's status, message, ``param`` and ``code`` as
+the real API answers (wording from the providers' error answers, e.g. OpenAI
+``Unsupported parameter: 'stop' is not supported with this model.``). Checks are grouped so a
+scenario can turn them off: ``validate: {messages: false, parameters: false, models: false}``
+(or ``validate: false`` for all). Model names are checked only on the official endpoints
+(``Route.validates_models``) and only when the scenario lists no ``models`` of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.simulator.families import (
+    ANTHROPIC_EFFORTS,
+    anthropic_model_known,
+    anthropic_supports_effort,
+    is_openai_reasoning,
+    openai_model_known,
+)
+from harness.simulator.model import WireError
+
+__all__ = ["Validation", "check_anthropic", "check_model", "check_openai_chat", "check_openai_responses"]
+
+_CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+#: chat parameters reasoning models refuse (platform.openai.com/docs/guides/reasoning)
+_REASONING_UNSUPPORTED = ("stop", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias")
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Which validations run (all on by default)."""
+
+    messages: bool = True
+    parameters: bool = True
+    models: bool = True
+
+    @classmethod
+    def from_setting(cls, value: Any, where: str) -> Validation:
+        if value is None or value is True:
+            return cls()
+        if value is False:
+            return cls(False, False, False)
+        if isinstance(value, dict) and set(value) <= {"messages", "parameters", "models"}:
+            return cls(**{k: bool(v) for k, v in value.items()})
+        raise ValueError(f"{where}: validate must be true, false or a mapping of messages / parameters / models "
+                         f"to true/false, got {value!r}")
+
+
+def _bad(message: str, param: str | None = None, code: str | None = None) -> WireError:
+    return WireError(400, message, type="invalid_request_error", param=param, code=code)
+
+
+def check_model(provider: str, api: str, model: str) -> None:
+    """Unknown model names: chat 404, Responses 400 (param model), Anthropic 404 not_found_error."""
+    if provider == "anthropic":
+        if not anthropic_model_known(model):
+            raise WireError(404, f"model: {model}", type="not_found_error")
+        return
+    if openai_model_known(model):
+        return
+    if api == "responses":
+        raise WireError(400, f"The requested model '{model}' does not exist.", type="invalid_request_error",
+                        param="model", code="model_not_found")
+    raise WireError(404, f"The model `{model}` does not exist or you do not have access to it.",
+                    type="invalid_request_error", code="model_not_found")
+
+
+def _check_chat_messages(messages: list[Any]) -> None:
+    pending: set[str] = set()
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise _bad(f"Invalid type for 'messages[{i}]': expected an object, but got "
+                       f"{type(message).__name__} instead.", f"messages[{i}]", "invalid_type")
+        role = message.get("role")
+        if role is None:
+            raise _bad(f"Missing required parameter: 'messages[{i}].role'.", f"messages[{i}].role",
+                       "missing_required_parameter")
+        if role not in _CHAT_ROLES:
+            raise _bad(f"Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', 'function', "
+                       "'tool', and 'developer'.", f"messages[{i}].role", "invalid_value")
+        if role in ("user", "system", "developer", "tool") and "content" not in message:
+            raise _bad(f"Missing required parameter: 'messages[{i}].content'.", f"messages[{i}].content",
+                       "missing_required_parameter")
+        if role == "tool":
+            if message.get("tool_call_id") not in pending:
+                raise _bad("Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                           "message with 'tool_calls'.", f"messages.[{i}].role")
+            pending.discard(message["tool_call_id"])
+            continue
+        if pending:
+            raise _bad("An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+                       f"'tool_call_id'. The following tool_call_ids did not have response messages: "
+                       f"{', '.join(sorted(pending))}", f"messages.[{i}].role")
+        if role == "assistant":
+            pending = {str(c.get("id")) for c in message.get("tool_calls") or [] if isinstance(c, dict)}
+
+
+def check_openai_chat(body: dict[str, Any], model: str, v: Validation) -> None:
+    messages = body.get("messages")
+    if v.messages and isinstance(messages, list):
+        _check_chat_messages(messages)
+    if not v.parameters:
+        return
+    if is_openai_reasoning(model):
+        if "max_tokens" in body and body["max_tokens"] is not None:
+            raise _bad("Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                       "'max_completion_tokens' instead.", "max_tokens", "unsupported_parameter")
+        for name in _REASONING_UNSUPPORTED:
+            if body.get(name) is not None and body.get(name) is not False:
+                raise _bad(f"Unsupported parameter: '{name}' is not supported with this model.", name,
+                           "unsupported_parameter")
+        for name in ("temperature", "top_p"):
+            if body.get(name) is not None and body[name] != 1:
+                raise _bad(f"Unsupported value: '{name}' does not support {body[name]} with this model. Only the "
+                           "default (1) value is supported.", name, "unsupported_value")
+    elif body.get("reasoning_effort") is not None:
+        raise _bad("Unrecognized request argument supplied: reasoning_effort", "reasoning_effort",
+                   "unsupported_parameter")
+
+
+def check_openai_responses(body: dict[str, Any], model: str, v: Validation) -> None:
+    raw = body.get("input")
+    if v.messages and raw is not None and not isinstance(raw, str | list):
+        raise _bad(f"Invalid type for 'input': expected one of a string or array of input items, but got "
+                   f"{type(raw).__name__} instead.", "input", "invalid_type")
+    if not v.parameters:
+        return
+    if is_openai_reasoning(model):
+        for name in ("temperature", "top_p"):
+            if body.get(name) is not None and body[name] != 1:
+                raise _bad(f"Unsupported parameter: '{name}' is not supported with this model.", name,
+                           "unsupported_parameter")
+    elif isinstance(body.get("reasoning"), dict) and body["reasoning"].get("effort") is not None:
+        raise _bad("Unsupported parameter: 'reasoning.effort' is not supported with this model.",
+                   "reasoning.effort", "unsupported_parameter")
+
+
+def check_anthropic(body: dict[str, Any], v: Validation) -> None:
+    messages = body.get("messages")
+    if v.messages and isinstance(messages, list):
+        if not messages:
+            raise _bad("messages: at least one message is required")
+        for i, message in enumerate(messages):
+            if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+                role = message.get("role") if isinstance(message, dict) else message
+                raise _bad(f"messages.{i}.role: Input should be 'user' or 'assistant'" if isinstance(message, dict)
+                           else f"messages.{i}: Input should be a valid dictionary, got {role!r}")
+            content = message.get("content")
+            if content is None:
+                raise _bad(f"messages.{i}.content: Field required")
+            if content == "" or content == []:
+                raise _bad(f"messages.{i}: all messages must have non-empty content except for the optional "
+                           "final assistant message")
+    if not v.parameters:
+        return
+    thinking = body.get("thinking") if isinstance(body.get("thinking"), dict) else {}
+    if thinking.get("type") == "enabled":
+        if not isinstance(thinking.get("budget_tokens"), int) or thinking["budget_tokens"] < 1024:
+            raise _bad("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+        if body.get("temperature") is not None and body["temperature"] != 1:
+            raise _bad("`temperature` may only be set to 1 when thinking is enabled. Please consult our "
+                       "documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+                       "#important-considerations-when-using-extended-thinking")
+    effort = (body.get("output_config") or {}).get("effort") if isinstance(body.get("output_config"), dict) else None
+    if effort is not None and not anthropic_supports_effort(str(effort)):
+        raise _bad(f"This model does not support effort level '{effort}'. Supported levels: "
+                   f"{', '.join(sorted(ANTHROPIC_EFFORTS))}.")
