@@ -148,6 +148,16 @@ def _usage(u: Usage) -> dict[str, Any]:
             "service_tier": "standard"}
 
 
+def _iterations(view: RequestView, answer: Answer, usage: Usage) -> list[dict[str, Any]]:
+    """usage.iterations after a compaction: the summarising pass, then the answer over the summary."""
+    summary = count_tokens(answer.compaction or "")
+    empty = {"cache_read_input_tokens": 0, "cache_creation_input_tokens": 0,
+             "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}}
+    return [{"input_tokens": view.prompt_tokens, "output_tokens": summary, **empty, "type": "compaction"},
+            {"input_tokens": summary + count_tokens(view.last_user_text) + 8,
+             "output_tokens": max(usage.output_tokens - summary, 1), **empty, "type": "message"}]
+
+
 def _stop_reason(answer: Answer) -> str:
     mapping = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
     if answer.stop_reason:
@@ -182,6 +192,8 @@ def _server_blocks(answer: Answer, ids: IdMaker) -> list[dict[str, Any]]:
 
 def _blocks(answer: Answer, ids: IdMaker) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
+    if answer.compaction:
+        blocks.append({"type": "compaction", "content": answer.compaction})
     if answer.thinking:
         blocks.append({"type": "thinking", "thinking": answer.thinking, "signature": ids.signature()})
     text = answer.refusal if answer.refusal is not None else answer.text
@@ -207,7 +219,8 @@ def render_messages(view: RequestView, answer: Answer, usage: Usage, ids: IdMake
     """A ``message`` object."""
     return {"model": answer.model or view.model, "id": ids.message(), "type": "message", "role": "assistant",
             "content": _blocks(answer, ids), "stop_reason": _stop_reason(answer), "stop_sequence": None,
-            "usage": _usage(usage)}
+            "usage": {**_usage(usage), **({"iterations": _iterations(view, answer, usage)} if answer.compaction
+                                          else {})}}
 
 
 def stream_messages(view: RequestView, answer: Answer, usage: Usage, ids: IdMaker) -> Sse:
@@ -225,6 +238,8 @@ def stream_messages(view: RequestView, answer: Answer, usage: Usage, ids: IdMake
             start = {"type": "text", "text": "", **({"citations": []} if "citations" in block else {})}
         elif kind in ("tool_use", "server_tool_use"):
             start = {"type": kind, "id": block["id"], "name": block["name"], "input": {}}
+        elif kind == "compaction":
+            start = {"type": "compaction", "content": None}
         else:  # server tool results arrive whole
             start = block
         sse.named("content_block_start", {"type": "content_block_start", "index": index, "content_block": start},
@@ -246,6 +261,10 @@ def stream_messages(view: RequestView, answer: Answer, usage: Usage, ids: IdMake
                 sse.named("content_block_delta", {"type": "content_block_delta", "index": index,
                                                   "delta": {"type": "text_delta", "text": piece}},
                           count_tokens(piece))
+        elif kind == "compaction":
+            sse.named("content_block_delta", {"type": "content_block_delta", "index": index,
+                                              "delta": {"type": "compaction_delta", "content": block["content"]}},
+                      count_tokens(block["content"]))
         elif kind in ("tool_use", "server_tool_use"):
             arguments = DUMPS(block["input"])
             for piece in ["", *split_fixed(arguments)]:
@@ -256,6 +275,8 @@ def stream_messages(view: RequestView, answer: Answer, usage: Usage, ids: IdMake
     final = _usage(usage)
     final.pop("cache_creation")
     final.pop("service_tier")
+    if answer.compaction:
+        final["iterations"] = _iterations(view, answer, usage)
     sse.named("message_delta", {"type": "message_delta",
                                 "delta": {"stop_reason": _stop_reason(answer), "stop_sequence": None},
                                 "usage": final})

@@ -46,6 +46,12 @@ _SENTENCES = (
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
 _SENTENCE_END = re.compile(r"(?<=[.!?\"])\s+")
 _URL = re.compile(r"https?://[^\s\"'<>]+")
+#: requests every provider's model refuses (weapons, malware): a refusal, not an answer
+_HARMFUL = re.compile(r"\b(?:bombs?|explosives?|nerve agents?|bioweapons?|chemical weapons?|make meth|malware|"
+                      r"ransomware|kill (?:someone|a person|people))\b", re.IGNORECASE)
+_REFUSAL = "I'm sorry, but I can't assist with that request."
+#: Anthropic compaction edits trigger at this many input tokens unless the edit names a value
+_COMPACT_DEFAULT = 150_000
 #: reasoning tokens per effort level, in 64-token steps: (low, high) multiples
 _EFFORT_STEPS = {"low": (1, 3), "medium": (2, 7), "high": (6, 24), "xhigh": (12, 40)}
 _SUMMARY_ASKED = ("auto", "concise", "detailed")
@@ -134,10 +140,29 @@ def _search(view: RequestView, grounding: Grounding, tool: ToolSpec, answer: Ans
     answer.citations = [Citation(r.url, r.title, 0, len(cited)) for r in results[:1]]
 
 
+def _compaction(view: RequestView) -> str | None:
+    """Anthropic ``context_management`` compaction: a summary once the prompt passes the trigger."""
+    management = view.body.get("context_management") if view.provider == "anthropic" else None
+    for edit in (management or {}).get("edits") or [] if isinstance(management, dict) else []:
+        if isinstance(edit, dict) and str(edit.get("type", "")).startswith("compact"):
+            trigger = (edit.get("trigger") or {}).get("value") or _COMPACT_DEFAULT
+            if view.prompt_tokens >= int(trigger):
+                asked = " ".join(view.last_user_text.split())[-120:]
+                return f"The earlier conversation was long; the latest request is: \"{asked}\"."
+    return None
+
+
 def default_answer(view: RequestView, seed: int) -> Answer:
     rng = rng_for(view, seed)
     answer = Answer()
     _reason(view, answer, rng)
+    answer.compaction = _compaction(view)
+    if _HARMFUL.search(view.last_user_text) and view.last_is_user:
+        if view.provider == "openai" and view.response_format == "json_schema":
+            answer.refusal = _REFUSAL  # structured outputs carry the refusal in its own field
+        else:
+            answer.text = _REFUSAL
+        return answer
     grounding = Grounding(view)
     usable = [] if view.tools_disabled else view.tools
     if view.forced_tool and usable:

@@ -18,7 +18,7 @@ from harness.simulator.schemagen import SKIP, Fill
 __all__ = ["Grounding", "pick_tools"]
 
 _ENTITY = re.compile(r"\b[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)*")
-_SENTENCE_START = re.compile(r"(?:^|[.?!:]\s+|\n\s*)([A-Z][a-zA-Z']*)")
+_SENTENCE_START = re.compile(r"(?:^|[.?!:]\s+|\n\s*)([A-Z][a-zA-Z]*)")
 _LISTED = re.compile(r"^\s*[-*]\s*`?([A-Za-z_][\w.-]*)`?\s*[:(]", re.MULTILINE)
 _WORDS = re.compile(r"[a-z]{3,}")
 _PLACE_WORDS = ("city", "location", "place", "destination", "origin", "country", "town", "region", "where")

@@ -162,3 +162,5 @@ class Answer:
     #: built-in / server tools the provider ran before answering, and the answer's citations
     server_tools: list[ServerToolUse] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    #: Anthropic context management: the summary that replaced the earlier context
+    compaction: str | None = None

@@ -98,13 +98,27 @@ def _choice_steps(view: RequestView, answer: Answer, call_ids: list[str]) -> lis
     if answer.refusal is not None:
         steps.append(({"role": "assistant", "content": None, "refusal": ""}, None, 0))
         steps += [({"refusal": p}, None, count_tokens(p)) for p in split_pieces(answer.refusal)]
+    elif len(answer.tool_calls) == 1 and not answer.text and not _shows_reasoning(view, answer):
+        # a lone call starts in the role chunk (recorded 2023-2026); parallel calls get their own chunks
+        call = answer.tool_calls[0]
+        kind = "custom" if call.kind == "custom" else "function"
+        body = {"name": call.name, "input": ""} if kind == "custom" else {"name": call.name, "arguments": ""}
+        steps.append(({"role": "assistant", "content": None,
+                       "tool_calls": [{"index": 0, "id": call_ids[0], "type": kind, kind: body}], "refusal": None},
+                      None, 1))
     else:
         first = "" if answer.text is not None or not answer.tool_calls else None
         steps.append(({"role": "assistant", "content": first, "refusal": None}, None, 0))
         if _shows_reasoning(view, answer):
             steps += [({"reasoning_content": p}, None, count_tokens(p)) for p in split_pieces(answer.thinking or "")]
         steps += [({"content": p}, None, count_tokens(p)) for p in split_pieces(answer.text or "")]
+    started_in_role = "tool_calls" in steps[0][0]
     for n, (cid, call) in enumerate(zip(call_ids, answer.tool_calls, strict=True)):
+        if started_in_role:
+            field, key = ("custom", "input") if call.kind == "custom" else ("function", "arguments")
+            steps += [({"tool_calls": [{"index": n, field: {key: p}}]}, None, count_tokens(p))
+                      for p in split_fixed(_args(call.arguments))]
+            continue
         if call.kind == "custom":
             steps.append(({"tool_calls": [{"index": n, "id": cid, "type": "custom",
                                            "custom": {"name": call.name, "input": ""}}]}, None, 1))
@@ -149,12 +163,13 @@ def stream_chat(view: RequestView, answer: Answer, usage: Usage, ids: IdMaker, c
         sse.data(prompt_filter_chunk())
     call_ids = [c.id or ids.call() for c in answer.tool_calls]
     per_choice = [_choice_steps(view, answer, call_ids) for _ in range(view.n)]
-    # the API interleaves the choices of n > 1 position by position
-    for position in range(max(len(steps) for steps in per_choice)):
-        for index, steps in enumerate(per_choice):
-            if position < len(steps):
-                delta, finish, tokens = steps[position]
-                chunk(index, delta, finish, tokens)
+    # n > 1: each choice opens with its role and first piece, then the choices alternate piece by piece
+    order = [(index, position) for index, steps in enumerate(per_choice) for position in range(min(2, len(steps)))]
+    order += [(index, position) for position in range(2, max(len(steps) for steps in per_choice))
+              for index, steps in enumerate(per_choice) if position < len(steps)]
+    for index, position in order:
+        delta, finish, tokens = per_choice[index][position]
+        chunk(index, delta, finish, tokens)
     if with_usage:
         sse.data({**base, "choices": [], "usage": _usage_chat(usage), "obfuscation": ids.obfuscation(4)})
     sse.raw(b"data: [DONE]\n\n")

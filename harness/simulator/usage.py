@@ -19,7 +19,7 @@ from harness.simulator.tokens import count_tokens
 def output_tokens(answer: Answer) -> int:
     """Tokens the model produced (text, refusal, tool arguments, thinking)."""
     total = count_tokens(answer.text or "") + count_tokens(answer.refusal or "")
-    total += count_tokens(answer.thinking or "") + answer.reasoning_tokens
+    total += count_tokens(answer.thinking or "") + answer.reasoning_tokens + count_tokens(answer.compaction or "")
     for call in answer.tool_calls:
         args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
         total += count_tokens(args) + count_tokens(call.name) + 3
