@@ -17,11 +17,15 @@ from harness.simulator.schemagen import SKIP, Fill
 
 __all__ = ["Grounding", "pick_tools"]
 
-_ENTITY = re.compile(r"\b[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)*")
+_ENTITY = re.compile(r"\b[A-Z][a-zA-Z]+(?:[ \t]+[A-Z][a-zA-Z]+)*")
 _SENTENCE_START = re.compile(r"(?:^|[.?!:]\s+|\n\s*)([A-Z][a-zA-Z]*)")
 _LISTED = re.compile(r"^\s*[-*]\s*`?([A-Za-z_][\w.-]*)`?\s*[:(]", re.MULTILINE)
 _WORDS = re.compile(r"[a-z]{3,}")
-_PLACE_WORDS = ("city", "location", "place", "destination", "origin", "country", "town", "region", "where")
+_PLACE_WORDS = ("city", "location", "place", "destination", "country", "town", "region", "where")
+_FROM_WORDS = ("origin", "from", "departure_city", "source")
+_PROSE_NAMES = ("thought", "reasoning", "explanation", "rationale", "summary", "answer", "response", "text",
+                "content", "message", "reply")
+_DATES = ("2026-05-15", "2026-05-17")
 _ACT = ("tool", "call", "search", "act", "use")
 _FINISH = ("finish", "done", "final", "answer", "complete", "stop", "end")
 _STOP = {"the", "and", "for", "with", "what", "whats", "this", "that", "use", "get", "find", "given", "tool", "then"}
@@ -70,11 +74,27 @@ class Grounding:
             lowered = f"{name} {schema.get('description', '')}".lower()
             if "tool" in lowered and "name" in lowered:
                 return self.unused_tool() or SKIP
+            if any(w in name.lower() for w in _FROM_WORDS):  # the origin is rarely the place asked about
+                return self.entities[1] if len(self.entities) > 1 and calls == 1 else SKIP
             if self.entities and any(w in lowered for w in _PLACE_WORDS):
                 return self.entities[min(index, len(self.entities) - 1)]
+            if any(w in name.lower() for w in ("date", "check_in", "check_out", "depart", "arriv")):
+                return _DATES[1] if any(w in name.lower() for w in ("return", "out", "end", "arriv")) else _DATES[0]
+            if name.lower() in _PROSE_NAMES:
+                return self._prose()
             return SKIP
 
         return hook
+
+    def _prose(self) -> str:
+        """A sentence about where the conversation stands (for thought / answer fields)."""
+        subject = " and ".join(self.entities[:2]) or "the request"
+        tool = self.unused_tool()
+        if tool is not None:
+            return f"To answer about {subject}, I need the results of {tool} first."
+        if self.used:
+            return f"The results of {', '.join(self.used)} give what I need to answer about {subject}."
+        return f"I have what I need to answer about {subject}."
 
     def _choose(self, options: list[Any]) -> Any:
         """An enum value by conversation progress: act while listed tools are unused, then finish."""
