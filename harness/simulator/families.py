@@ -12,6 +12,7 @@ and an optional snapshot date. They accept every real name and reject typos such
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = [
     "anthropic_model_known",
@@ -38,16 +39,19 @@ _ANTHROPIC = re.compile(
 _OPENAI_REASONING = re.compile(r"^(?:o[1-9]|gpt-5|gpt-oss|codex-mini|computer-use)")
 
 
+@lru_cache(maxsize=4096)
 def openai_model_known(model: str) -> bool:
     """True for a name OpenAI serves (``gpt-4o-mini``, ``gpt-5.5``, ``o4-mini-2025-04-16``, ``ft:...``)."""
     return bool(_OPENAI.match(model))
 
 
+@lru_cache(maxsize=4096)
 def anthropic_model_known(model: str) -> bool:
     """True for a name Anthropic serves (``claude-sonnet-4-5``, ``claude-3-5-haiku-20241022``, ``-latest``)."""
     return bool(_ANTHROPIC.match(model))
 
 
+@lru_cache(maxsize=4096)
 def is_openai_reasoning(model: str) -> bool:
     """gpt-5*, o-series, gpt-oss reason; ``gpt-5-chat-latest`` (the non-reasoning chat model) does not."""
     return bool(_OPENAI_REASONING.match(model)) and "-chat" not in model

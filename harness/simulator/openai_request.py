@@ -16,6 +16,8 @@ from harness.simulator.wire_json import DUMPS
 __all__ = ["view_chat", "view_responses"]
 
 _EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+#: OpenAI's automatic prompt caching starts at this many prompt tokens
+_CACHE_MIN = 1024
 #: Responses built-in tool types the simulator answers (others are accepted and never called)
 WEB_SEARCH_TYPES = ("web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11")
 
@@ -113,8 +115,10 @@ def view_chat(body: dict[str, Any]) -> RequestView:
         include_usage=bool((body.get("stream_options") or {}).get("include_usage")),
         last_user_text=last_user, prompt_text=prompt_text, prompt_tokens=prompt_tokens,
         cache_prefix_tokens=prefix_tokens,
-        cache_prefix_key=_cache_key(model, [messages[:-1], body.get("tools")]) if len(messages) > 1 else "",
-        cache_full_key=_cache_key(model, [messages, body.get("tools"), "full"]),
+        # OpenAI caches prompts of 1024+ tokens only: shorter ones need no keys (and no hashing)
+        cache_prefix_key=_cache_key(model, [messages[:-1], body.get("tools")])
+        if len(messages) > 1 and prompt_tokens >= _CACHE_MIN else "",
+        cache_full_key=_cache_key(model, [messages, body.get("tools"), "full"]) if prompt_tokens >= _CACHE_MIN else "",
         has_tool_results=results > 0, tool_result_count=results,
         tools=tools, forced_tool=forced if tools else None, tools_disabled=disabled,
         parallel_tool_calls=body.get("parallel_tool_calls") is not False,
@@ -196,14 +200,16 @@ def view_responses(body: dict[str, Any]) -> RequestView:
     prompt_text = "\n".join(texts)
     tool_text = DUMPS(body.get("tools")) if body.get("tools") else ""
     reasoning = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
+    prompt_tokens = count_tokens(prompt_text) + count_tokens(tool_text) + 4 * len(texts) + 3
+    cacheable = prompt_tokens >= _CACHE_MIN
     return RequestView(
         provider="openai", api="responses", model=model, stream=bool(body.get("stream")),
-        include_usage=True, last_user_text=last_user, prompt_text=prompt_text,
-        prompt_tokens=count_tokens(prompt_text) + count_tokens(tool_text) + 4 * len(texts) + 3,
+        include_usage=True, last_user_text=last_user, prompt_text=prompt_text, prompt_tokens=prompt_tokens,
         cache_prefix_tokens=count_tokens("\n".join(texts[:-1])) + count_tokens(tool_text),
         cache_prefix_key=_cache_key(model, [items[:-1], body.get("instructions"), body.get("tools")])
-        if len(items) > 1 or body.get("instructions") else "",
-        cache_full_key=_cache_key(model, [items, body.get("instructions"), body.get("tools"), "full"]),
+        if cacheable and (len(items) > 1 or body.get("instructions")) else "",
+        cache_full_key=_cache_key(model, [items, body.get("instructions"), body.get("tools"), "full"])
+        if cacheable else "",
         has_tool_results=results > 0, tool_result_count=results, tools=tools,
         forced_tool=forced if tools else None, tools_disabled=disabled,
         parallel_tool_calls=body.get("parallel_tool_calls") is not False, last_is_user=last_is_user,

@@ -20,6 +20,7 @@ OpenAI-compatible server serves whatever names its owner configured.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["API_PATHS", "Route", "describe_routes", "route"]
 
@@ -64,8 +65,12 @@ def _flavor(prefix: str) -> tuple[str, str | None]:
 
 def route(method: str, path: str, headers: dict[str, str]) -> Route:
     """The route of a request (pure: no I/O). Unknown paths get ``api="unknown"``."""
+    return _route(method, path, "anthropic-version" in headers or "x-api-key" in headers)
+
+
+@lru_cache(maxsize=1024)  # a server sees few distinct paths; routing is on the hot path
+def _route(method: str, path: str, anthropic: bool) -> Route:
     path = path.rstrip("/")
-    anthropic = "anthropic-version" in headers or "x-api-key" in headers
     guess = "anthropic" if anthropic else "openai"
     if path in _HEALTH:
         return Route(guess, "health" if method == "GET" else "unknown")
