@@ -62,9 +62,25 @@ def rng_for(view: RequestView, seed: int) -> random.Random:
     return random.Random(digest)
 
 
+def _last_tool_result(view: RequestView) -> str | None:
+    """The text of the tool result that ends the conversation (what the model answers from)."""
+    if view.last_is_user or not view.has_tool_results:
+        return None
+    lines = [line for line in view.prompt_text.splitlines() if line.startswith(("tool: ", "user: "))]
+    # Anthropic tool results travel inside a user turn
+    ends_with_result = bool(lines) and (lines[-1].startswith("tool: ") or view.provider == "anthropic")
+    return lines[-1].split(": ", 1)[1].strip() if ends_with_result else None
+
+
 def default_text(view: RequestView, rng: random.Random) -> str:
     asked = " ".join(view.last_user_text.split())
-    opening = f"You asked: \"{asked[:60]}\"." if _WORD.search(asked) else "Hello! How can I help you today?"
+    result = _last_tool_result(view)
+    if result is not None:  # after tool results, models answer from them
+        opening = f"Based on the tool results ({' '.join(result.split())[:80]}), here is the answer."
+    elif _WORD.search(asked):
+        opening = f"You asked: \"{asked[:60]}\"."
+    else:
+        opening = "Hello! How can I help you today?"
     picks = rng.sample(_SENTENCES, k=rng.randint(1, 3))
     return " ".join([opening, *picks])
 

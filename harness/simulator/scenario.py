@@ -17,8 +17,15 @@ A scenario file looks like::
         reply: {error: {status: 529}}
 
 Rules are tried in order; the first whose ``match`` holds (and whose ``nth`` / ``times`` allow
-it) answers. A reply with no text, tool calls, json or refusal gets the default answer, with
-the reply's other fields (usage, thinking, model, stop_reason) laid over it.
+it) answers. A reply with no text, tool calls, json, refusal or web_search gets the default
+answer (``default_answer``: what a model does: calls offered tools, reasons, fits the limit),
+with the reply's other fields (usage, thinking, model, stop_reason, effort) laid over it;
+``stop_reason: length`` forces a truncated answer. More reply keys: ``tool_calls[].type: custom``
+(an OpenAI custom-tool call whose ``arguments`` is the input string), ``web_search: "query"``
+(a built-in search with a cited answer), ``effort`` (the reported reasoning effort).
+
+``validate: false`` (or ``{messages: false, parameters: false, models: false}``) turns off the
+real APIs' request checks (``validation``); a ``models:`` list replaces the name check.
 """
 
 from __future__ import annotations

@@ -48,13 +48,13 @@ def test_anthropic_web_search_is_a_server_tool_with_usage(sim: Simulator) -> Non
     an = anthropic.Anthropic(base_url=sim.anthropic_base_url, api_key="sk-sim", max_retries=0)
     tools = [{"type": "web_search_20250305", "name": "web_search", "max_uses": 3}]
     ask = [{"role": "user", "content": "Who won the match in Madrid yesterday?"}]
-    msg = an.messages.create(model="claude-sonnet-4-5", max_tokens=1024, messages=ask, tools=tools)  # type: ignore[arg-type]
+    msg = an.messages.create(model="claude-sonnet-4-6", max_tokens=1024, messages=ask, tools=tools)  # type: ignore[arg-type]
     kinds = [b.type for b in msg.content]
     assert kinds[1:3] == ["server_tool_use", "web_search_tool_result"] and msg.stop_reason == "end_turn"
     assert msg.usage.server_tool_use is not None and msg.usage.server_tool_use.web_search_requests == 1
     cited = [b for b in msg.content if b.type == "text" and b.citations]
     assert cited and cited[0].citations[0].type == "web_search_result_location"  # type: ignore[union-attr, index]
-    with an.messages.stream(model="claude-sonnet-4-5", max_tokens=1024, messages=ask, tools=tools) as s:  # type: ignore[arg-type]
+    with an.messages.stream(model="claude-sonnet-4-6", max_tokens=1024, messages=ask, tools=tools) as s:  # type: ignore[arg-type]
         final = s.get_final_message()
     assert [b.type for b in final.content] == kinds
 

@@ -98,7 +98,7 @@ def test_responses_and_messages_call_offered_tools_too(oa: openai.OpenAI, an: an
     resp = oa.responses.create(model="gpt-4.1-mini", input="What's the weather in Lisbon?",
                                tools=[{"type": "function", **fn}])  # type: ignore[list-item, dict-item]
     assert [o.type for o in resp.output] == ["function_call"]
-    msg = an.messages.create(model="claude-sonnet-4-5", max_tokens=512, messages=ASK,  # type: ignore[arg-type]
+    msg = an.messages.create(model="claude-sonnet-4-6", max_tokens=512, messages=ASK,  # type: ignore[arg-type]
                              tools=[{"name": t["function"]["name"], "description": t["function"]["description"],  # type: ignore[index]
                                      "input_schema": t["function"]["parameters"]} for t in (WEATHER, TIME)])  # type: ignore[index]
     assert msg.stop_reason == "tool_use"
@@ -140,7 +140,7 @@ def test_a_small_limit_is_spent_on_reasoning_but_text_answers_fit(oa: openai.Ope
 
 
 def test_anthropic_thinking_reasons_before_answering(an: anthropic.Anthropic) -> None:
-    msg = an.messages.create(model="claude-sonnet-4-5", max_tokens=2048, messages=ASK,  # type: ignore[arg-type]
+    msg = an.messages.create(model="claude-sonnet-4-6", max_tokens=2048, messages=ASK,  # type: ignore[arg-type]
                              thinking={"type": "enabled", "budget_tokens": 1024})
     assert [b.type for b in msg.content] == ["thinking", "text"]
 
@@ -163,3 +163,13 @@ def test_harmful_asks_are_refused(oa: openai.OpenAI) -> None:
                                       response_format={"type": "json_schema",
                                                        "json_schema": {"name": "J", "schema": schema, "strict": True}})
     assert done.choices[0].message.refusal and done.choices[0].message.content is None
+
+
+def test_answers_after_tool_results_draw_on_them(an: anthropic.Anthropic) -> None:
+    tool = {"name": "get_weather", "input_schema": WEATHER["function"]["parameters"]}  # type: ignore[index]
+    first = an.messages.create(model="claude-sonnet-4-6", max_tokens=512, messages=ASK, tools=[tool])  # type: ignore[arg-type, list-item]
+    use = next(b for b in first.content if b.type == "tool_use")
+    history = [*ASK, {"role": "assistant", "content": first.content},
+               {"role": "user", "content": [{"type": "tool_result", "tool_use_id": use.id, "content": "12 C, rain"}]}]
+    final = an.messages.create(model="claude-sonnet-4-6", max_tokens=512, messages=history, tools=[tool])  # type: ignore[arg-type, list-item]
+    assert final.stop_reason == "end_turn" and "12 C, rain" in final.content[0].text  # type: ignore[union-attr]

@@ -56,7 +56,7 @@ def test_parameters_a_model_family_rejects_are_400(sim: Simulator) -> None:
     effort = _post(sim, "/v1/messages", {"model": "claude-opus-4-6", "max_tokens": 5, "messages": HI,
                                          "output_config": {"effort": "xhigh"}}, True)
     assert effort.status_code == 400 and "does not support effort level 'xhigh'" in effort.json()["error"]["message"]
-    budget = _post(sim, "/v1/messages", {"model": "claude-sonnet-4-5", "max_tokens": 4000, "messages": HI,
+    budget = _post(sim, "/v1/messages", {"model": "claude-sonnet-4-6", "max_tokens": 4000, "messages": HI,
                                          "thinking": {"type": "enabled", "budget_tokens": 100}}, True)
     assert budget.status_code == 400
 
@@ -71,7 +71,7 @@ def test_malformed_message_lists_are_rejected(sim: Simulator) -> None:
         *HI, {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function",
                                                    "function": {"name": "f", "arguments": "{}"}}]}, *HI]})
     assert unanswered.status_code == 400 and "call_1" in unanswered.json()["error"]["message"]
-    empty = _post(sim, "/v1/messages", {"model": "claude-sonnet-4-5", "max_tokens": 5, "messages": []}, True)
+    empty = _post(sim, "/v1/messages", {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": []}, True)
     assert empty.status_code == 400 and empty.json()["type"] == "error"
     assert _post(sim, "/v1/chat/completions", {"model": "gpt-4o-mini", "messages": "hi"}).status_code == 400
 
@@ -90,11 +90,11 @@ def test_anthropic_one_hour_cache_writes_are_reported_in_the_1h_bucket(sim: Simu
     an = anthropic.Anthropic(base_url=sim.anthropic_base_url, api_key="k", max_retries=0)
     system = [{"type": "text", "text": "You are a travel agent. " * 400,
                "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
-    first = an.messages.create(model="claude-sonnet-4-5", max_tokens=64, system=system, messages=HI)  # type: ignore[arg-type]
+    first = an.messages.create(model="claude-sonnet-4-6", max_tokens=64, system=system, messages=HI)  # type: ignore[arg-type]
     created = first.usage.cache_creation
     assert created is not None and created.ephemeral_1h_input_tokens == first.usage.cache_creation_input_tokens > 0
     assert created.ephemeral_5m_input_tokens == 0
-    second = an.messages.create(model="claude-sonnet-4-5", max_tokens=64, system=system, messages=HI)  # type: ignore[arg-type]
+    second = an.messages.create(model="claude-sonnet-4-6", max_tokens=64, system=system, messages=HI)  # type: ignore[arg-type]
     assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
 
 
@@ -106,3 +106,9 @@ def test_a_repeated_string_input_reads_cached_tokens(sim: Simulator) -> None:
     assert first.usage.input_tokens_details.cached_tokens == 0  # type: ignore[union-attr]
     cached = again.usage.input_tokens_details.cached_tokens  # type: ignore[union-attr]
     assert cached > 1024 and cached % 128 == 0 and cached <= again.usage.input_tokens  # type: ignore[union-attr]
+
+
+def test_the_simulator_itself_can_relax_validation() -> None:
+    with Simulator(validate={"models": False}) as sim:
+        assert _post(sim, "/v1/chat/completions", {"model": "house-model", "messages": HI}).status_code == 200
+        assert _post(sim, "/v1/chat/completions", {"model": "gpt-5", "messages": HI, "stop": "x"}).status_code == 400
