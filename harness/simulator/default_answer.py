@@ -12,7 +12,9 @@ Same request + seed -> same answer. The decisions follow what real models do in 
   ``web_search_preview``, Anthropic ``web_search_20250305``) runs a search and answers with
   citations.
 - **Reasoning.** OpenAI reasoning models (gpt-5*, o-series) reason at the requested effort or
-  their default (``medium``): hidden reasoning tokens, none for a trivial prompt (as recorded);
+  their default (``medium``): hidden reasoning tokens (a reasoning item with an empty summary in
+  the Responses API), scaled by effort and by how much the prompt asks; none at ``minimal`` /
+  ``none`` effort, nor at ``low`` for a short ask (as recorded);
   Anthropic with ``thinking`` writes a thinking block; OpenAI-compatible servers asked to reason
   send ``reasoning_content``.
 - **Limits.** The answer fits ``max_tokens`` / ``max_output_tokens`` / ``max_completion_tokens``;
@@ -86,7 +88,7 @@ def default_text(view: RequestView, rng: random.Random) -> str:
 
 
 def _trivial(view: RequestView) -> bool:
-    """A short question with nothing to plan: real reasoning models spend no reasoning tokens on it."""
+    """A short question with nothing to plan: reasoning models spend few reasoning tokens on it."""
     return count_tokens(view.last_user_text) <= 10 and not view.tools and view.response_format is None
 
 
@@ -95,9 +97,9 @@ def _reasoning_tokens(view: RequestView, effort: str, rng: random.Random) -> int
     if steps is None:  # none / minimal
         return 0
     if effort == "low" and count_tokens(view.last_user_text) <= 24:
-        return 0
+        return 0  # recorded: gpt-5.5 at low effort answers short asks (even with a tool) without reasoning
     if effort == "medium" and _trivial(view):
-        return 0
+        return 64 * rng.randint(1, 2)  # a little: a 50-token limit still goes to reasoning, as recorded
     return 64 * rng.randint(*steps)
 
 

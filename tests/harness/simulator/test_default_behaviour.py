@@ -121,8 +121,10 @@ def test_reasoning_models_reason_by_default_with_token_accounting(oa: openai.Ope
     assert resp.usage.output_tokens > resp.usage.output_tokens_details.reasoning_tokens
     chat = oa.chat.completions.create(model="o4-mini", messages=[{"role": "user", "content": plan}])
     assert chat.usage is not None and chat.usage.completion_tokens_details.reasoning_tokens > 0  # type: ignore[union-attr]
-    trivial = oa.responses.create(model="gpt-5", input="Say hi")  # as recorded: no reasoning for a trivial ask
-    assert [o.type for o in trivial.output] == ["message"]
+    low = oa.responses.create(model="gpt-5", input="Say hi", reasoning={"effort": "low"})
+    assert [o.type for o in low.output] == ["message"]  # as recorded: no reasoning for a short ask at low effort
+    trivial = oa.responses.create(model="gpt-5", input="Say hi", max_output_tokens=50)
+    assert trivial.status == "incomplete" and [o.type for o in trivial.output] == ["reasoning"]
     summary = oa.responses.create(model="gpt-5", input=plan, reasoning={"effort": "high", "summary": "auto"})
     assert summary.reasoning.effort == "high" and summary.output[0].summary[0].text  # type: ignore[union-attr]
 
