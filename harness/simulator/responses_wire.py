@@ -29,8 +29,17 @@ def _usage_responses(u: Usage) -> dict[str, Any]:
             "total_tokens": u.input_tokens + u.output_tokens}
 
 
+_LOCATION = {"type": "approximate", "city": None, "country": "US", "region": None, "timezone": None}
+
+
 def _echo_tool(tool: dict[str, Any]) -> dict[str, Any]:
-    """Tools as the API echoes them: strict by default, strict schemas closed."""
+    """Tools as the API echoes them: functions strict by default (strict schemas closed), web
+    search with its context size and approximate user location filled in."""
+    if str(tool.get("type", "")).startswith("web_search"):
+        return {**tool, "search_context_size": tool.get("search_context_size", "medium"),
+                "user_location": tool.get("user_location") or dict(_LOCATION)}
+    if tool.get("type") != "function":
+        return tool
     out = {**tool, "strict": tool.get("strict", True)}
     params = out.get("parameters")
     if out["strict"] and isinstance(params, dict) and params.get("type") == "object":
@@ -44,8 +53,7 @@ def _response_shell(view: RequestView, answer: Answer, rid: str, created: int) -
     if fmt.get("type") == "json_schema":
         fmt = {"type": "json_schema", "description": fmt.get("description"), "name": fmt.get("name"),
                "schema": fmt.get("schema"), "strict": fmt.get("strict", False)}
-    tools = [_echo_tool(t) if t.get("type") == "function" else t for t in body.get("tools") or []
-             if isinstance(t, dict)]
+    tools = [_echo_tool(t) for t in body.get("tools") or [] if isinstance(t, dict)]
     return {
         "id": rid, "object": "response", "created_at": created, "status": "in_progress",
         "background": False, "completed_at": None, "error": None, "frequency_penalty": 0.0,
@@ -78,8 +86,9 @@ def _output_items(view: RequestView, answer: Answer, ids: IdMaker) -> list[dict[
             item["encrypted_content"] = "gAAAAA" + ids.signature()
         items.append(item)
     for use in answer.server_tools:
-        action = {"type": "search", "query": use.query,
-                  "sources": [{"type": "url", "url": c.url} for c in use.results]}
+        action: dict[str, Any] = {"type": "search", "query": use.query}
+        if "web_search_call.action.sources" in (view.body.get("include") or []):
+            action["sources"] = [{"type": "url", "url": c.url} for c in use.results]
         items.append({"id": ids.item("ws"), "type": "web_search_call", "status": "completed", "action": action})
     if answer.refusal is not None:
         items.append({"id": ids.item("msg"), "type": "message", "status": "completed",

@@ -10,6 +10,7 @@ scenario can turn them off: ``validate: {messages: false, parameters: false, mod
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,6 +139,32 @@ def check_openai_responses(body: dict[str, Any], model: str, v: Validation) -> N
                    "reasoning.effort", "unsupported_parameter")
 
 
+_CLAUDE_NO_BOTH_SAMPLERS = re.compile(r"^claude-(?:opus|sonnet|haiku)-(?:4-[5-9]|[5-9])")
+
+
+def _check_tool_pairs(messages: list[Any]) -> None:
+    """Every tool_result answers a tool_use of the message just before; every tool_use is answered next."""
+    def blocks(message: Any, kind: str) -> list[dict[str, Any]]:
+        content = message.get("content") if isinstance(message, dict) else None
+        return [b for b in content if isinstance(b, dict) and b.get("type") == kind] if isinstance(content, list) else []
+
+    for i, message in enumerate(messages):
+        asked = {str(b.get("id")) for b in blocks(messages[i - 1], "tool_use")} if i else set()
+        for j, result in enumerate(blocks(message, "tool_result")):
+            if str(result.get("tool_use_id")) not in asked:
+                raise _bad(f"messages.{i}.content.{j}: unexpected `tool_use_id` found in `tool_result` blocks: "
+                           f"{result.get('tool_use_id')}. Each `tool_result` block must have a corresponding "
+                           "`tool_use` block in the previous message.")
+        uses = [str(b.get("id")) for b in blocks(message, "tool_use")]
+        if uses and i + 1 < len(messages):
+            answered = {str(b.get("tool_use_id")) for b in blocks(messages[i + 1], "tool_result")}
+            missing = [u for u in uses if u not in answered]
+            if missing:
+                raise _bad(f"messages.{i + 1}: `tool_use` ids were found without `tool_result` blocks immediately "
+                           f"after: {', '.join(missing)}. Each `tool_use` block must have a corresponding "
+                           "`tool_result` block in the next message.")
+
+
 def check_anthropic(body: dict[str, Any], v: Validation) -> None:
     messages = body.get("messages")
     if v.messages and isinstance(messages, list):
@@ -154,8 +181,12 @@ def check_anthropic(body: dict[str, Any], v: Validation) -> None:
             if content == "" or content == []:
                 raise _bad(f"messages.{i}: all messages must have non-empty content except for the optional "
                            "final assistant message")
+        _check_tool_pairs(messages)
     if not v.parameters:
         return
+    model = str(body.get("model", ""))
+    if _CLAUDE_NO_BOTH_SAMPLERS.match(model) and body.get("temperature") is not None and body.get("top_p") is not None:
+        raise _bad("`temperature` and `top_p` cannot both be specified for this model. Please use only one.")
     thinking = body.get("thinking") if isinstance(body.get("thinking"), dict) else {}
     if thinking.get("type") == "enabled":
         if not isinstance(thinking.get("budget_tokens"), int) or thinking["budget_tokens"] < 1024:

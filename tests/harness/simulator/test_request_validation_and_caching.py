@@ -112,3 +112,16 @@ def test_the_simulator_itself_can_relax_validation() -> None:
     with Simulator(validate={"models": False}) as sim:
         assert _post(sim, "/v1/chat/completions", {"model": "house-model", "messages": HI}).status_code == 200
         assert _post(sim, "/v1/chat/completions", {"model": "gpt-5", "messages": HI, "stop": "x"}).status_code == 400
+
+
+def test_anthropic_tool_results_must_answer_the_previous_tool_use(sim: Simulator) -> None:
+    use = {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}]}
+    stray = [*HI, {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_9", "content": "x"}]}]
+    answer = _post(sim, "/v1/messages", {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": stray}, True)
+    assert answer.status_code == 400 and "unexpected `tool_use_id`" in answer.json()["error"]["message"]
+    unanswered = [*HI, use, *HI]
+    answer = _post(sim, "/v1/messages", {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": unanswered}, True)
+    assert answer.status_code == 400 and "toolu_1" in answer.json()["error"]["message"]
+    both = _post(sim, "/v1/messages", {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": HI,
+                                       "temperature": 0.5, "top_p": 0.9}, True)
+    assert both.status_code == 400
