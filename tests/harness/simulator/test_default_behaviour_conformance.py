@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import pytest
 
+from harness.cassettes import load_cassette
 from harness.simulator import Simulator
-from harness.simulator.cassette import load_cassette
 from harness.simulator.structure import (
     event_kind,
     event_sequence,
@@ -32,8 +32,8 @@ from harness.simulator.structure import (
     parse_sse,
     structure_diff,
 )
+from tests.conftest import REAL, real_manifest
 
-REAL = Path(__file__).resolve().parents[3].parent / "shared" / "cassettes-real"
 pytestmark = pytest.mark.real_cassettes
 #: headers whose presence in a real answer the simulator must match
 _PROVIDER_HEADERS = ("content-type", "x-request-id", "request-id", "openai-version", "openai-processing-ms",
@@ -41,15 +41,7 @@ _PROVIDER_HEADERS = ("content-type", "x-request-id", "request-id", "openai-versi
 
 
 def _interactions() -> list[tuple[dict[str, Any], int]]:
-    manifest = REAL / "MANIFEST.jsonl"
-    if not manifest.exists():
-        return []
-    out = []
-    for line in manifest.read_text().splitlines():
-        row = json.loads(line)
-        for index in range(int(row["n_interactions"])):
-            out.append((row, index))
-    return out
+    return [(row, index) for row in real_manifest() for index in range(int(row["n_interactions"]))]
 
 
 CASES = _interactions()
@@ -68,23 +60,25 @@ def _headers(provider: str, key: str) -> dict[str, str]:
     return headers
 
 
-def _send(sim: Simulator, real: Any, provider: str, key: str = "sk-sim") -> httpx2.Response:
-    url = f"{sim.base_url}{real.path}" + (f"?{real.query}" if real.query else "")
+def _send(sim: Simulator, recorded: Any, provider: str, key: str = "sk-sim") -> httpx2.Response:
+    uri = urlsplit(recorded.request.uri)
+    url = f"{sim.base_url}{uri.path}" + (f"?{uri.query}" if uri.query else "")
     with httpx2.Client(timeout=10) as http:
-        return http.post(url, content=json.dumps(real.body).encode(), headers=_headers(provider, key))
+        return http.post(url, content=recorded.request.body, headers=_headers(provider, key))
 
 
-def _differences(api: str, real: Any, resp: httpx2.Response) -> list[str]:
-    real_sse = real.is_sse and real.status < 400
+def _differences(api: str, recorded: Any, resp: httpx2.Response) -> list[str]:
+    real = recorded.response
+    real_sse = recorded.streamed and real.status < 400
     ours_sse = resp.headers["content-type"].startswith("text/event-stream")
-    problems = feature_diff(features(api, real.status, real.content, real_sse),
+    problems = feature_diff(features(api, real.status, real.body, real_sse),
                             features(api, resp.status_code, resp.content, ours_sse))
     if problems:
         return problems
     if not ours_sse:
-        problems += structure_diff(json.loads(real.content), resp.json())
+        problems += structure_diff(json.loads(real.body), resp.json())
     else:
-        real_events, our_events = parse_sse(real.content), parse_sse(resp.content)
+        real_events, our_events = parse_sse(real.body), parse_sse(resp.content)
         if event_sequence(real_events) != event_sequence(our_events):
             problems.append(f"event order: real {event_sequence(real_events)}, ours {event_sequence(our_events)}")
         ours_by_kind: dict[str, list[Any]] = defaultdict(list)
@@ -97,7 +91,7 @@ def _differences(api: str, real: Any, resp: httpx2.Response) -> list[str]:
                 continue
             seen.add(kind)
             problems += structure_diff(data, ours_by_kind[kind][0], kind)
-    real_headers = {k.lower() for k, _ in real.headers}
+    real_headers = {k.lower() for k in real.headers}
     wanted = {h for h in real_headers if h in _PROVIDER_HEADERS or h.startswith(("x-ratelimit", "anthropic-ratelimit"))}
     missing = wanted - {k.lower() for k in resp.headers}
     if missing:
@@ -109,17 +103,17 @@ def _differences(api: str, real: Any, resp: httpx2.Response) -> list[str]:
 @pytest.mark.parametrize(("row", "index"), CASES, ids=[f"{r['local_path']}#{i}" for r, i in CASES])
 def test_default_answer_has_the_structure_and_features_of_the_real_one(
         default_sim: Simulator, row: dict[str, Any], index: int) -> None:
-    real = load_cassette(REAL / row["local_path"]).interactions[index]
-    if real.status == 401:
+    recorded = load_cassette(REAL / row["local_path"]).interactions[index]
+    if recorded.response.status == 401:
         with Simulator(scenario={"auth": {"check": True, "keys": ["sk-right"]}}) as sim:
-            resp = _send(sim, real, row["provider"], key="sk-wrong-key")
+            resp = _send(sim, recorded, row["provider"], key="sk-wrong-key")
     else:
-        resp = _send(default_sim, real, row["provider"])
-    assert _differences(row["api"], real, resp) == []
+        resp = _send(default_sim, recorded, row["provider"])
+    assert _differences(row["api"], recorded, resp) == []
 
 
 def test_every_shared_recording_is_covered() -> None:
     if not CASES:
         pytest.skip("real recordings not present")
     files = {row["local_path"] for row, _ in CASES}
-    assert len(files) == len((REAL / "MANIFEST.jsonl").read_text().splitlines())
+    assert len(files) == len(real_manifest()) == 50
