@@ -72,6 +72,11 @@ def _cache_prefix(body: dict[str, Any]) -> tuple[list[Any], list[Any]]:
         sequence += content if isinstance(content, list) else [message]
     last = max((i for i, part in enumerate(sequence) if _has_cache_control(part)), default=-1)
     last_1h = max((i for i, part in enumerate(sequence) if _has_1h(part)), default=-1)
+    automatic = body.get("cache_control")
+    if isinstance(automatic, dict) and sequence:  # top-level cache_control: a breakpoint after the last block
+        last = len(sequence) - 1
+        if automatic.get("ttl") == "1h":
+            last_1h = last
     return sequence[: last + 1], sequence[: last_1h + 1]
 
 

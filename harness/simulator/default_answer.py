@@ -109,11 +109,32 @@ def _asks_compatible_reasoning(view: RequestView) -> bool:
                 or body.get("include_reasoning") or body.get("thinking"))
 
 
+_THINKING = (
+    "First I should pin down exactly what is being asked and what a good answer needs.",
+    "The key facts are in the question itself; nothing suggests a trick.",
+    "If tools are available, their results would make the answer concrete, so I should use them.",
+    "I will keep the answer short and check it against the question before replying.",
+    "There may be edge cases, but the common case matters most here.",
+)
+
+
+def _thinking(view: RequestView, rng: random.Random) -> str:
+    """Extended thinking: a few steps, longer for a bigger budget (at most ~1/8 of it)."""
+    thinking = view.body.get("thinking") if isinstance(view.body.get("thinking"), dict) else {}
+    budget = thinking.get("budget_tokens") if isinstance(thinking.get("budget_tokens"), int) else 2048
+    steps = [f"The user wants: {' '.join(view.last_user_text.split())[:80]}."]
+    for sentence in rng.sample(_THINKING, k=len(_THINKING)):
+        if count_tokens(" ".join([*steps, sentence])) > max(budget // 8, 24):
+            break
+        steps.append(sentence)
+    return " ".join(steps)
+
+
 def _reason(view: RequestView, answer: Answer, rng: random.Random) -> None:
     thought = f"The user wants: {view.last_user_text[:80]}. I will answer briefly and precisely."
     if view.provider == "anthropic":
         if view.thinking:
-            answer.thinking = thought
+            answer.thinking = _thinking(view, rng)
         return
     if view.flavor == "compatible" and not is_openai_reasoning(view.model):
         if _asks_compatible_reasoning(view):

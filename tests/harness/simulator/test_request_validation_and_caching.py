@@ -125,3 +125,14 @@ def test_anthropic_tool_results_must_answer_the_previous_tool_use(sim: Simulator
     both = _post(sim, "/v1/messages", {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": HI,
                                        "temperature": 0.5, "top_p": 0.9}, True)
     assert both.status_code == 400
+
+
+def test_top_level_cache_control_caches_the_whole_prompt(sim: Simulator) -> None:
+    an = anthropic.Anthropic(base_url=sim.anthropic_base_url, api_key="k", max_retries=0)
+    system = [{"type": "text", "text": "Style guide: write short headings. " * 300}]
+    kwargs: dict[str, Any] = {"model": "claude-sonnet-4-6", "max_tokens": 64, "system": system, "messages": HI,
+                              "extra_body": {"cache_control": {"type": "ephemeral", "ttl": "1h"}}}
+    first, second = an.messages.create(**kwargs), an.messages.create(**kwargs)
+    assert first.usage.cache_creation_input_tokens > 1000
+    assert first.usage.cache_creation.ephemeral_1h_input_tokens == first.usage.cache_creation_input_tokens  # type: ignore[union-attr]
+    assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
