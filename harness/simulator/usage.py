@@ -44,7 +44,7 @@ class PromptCache:
             else:
                 cache_write = view.cache_prefix_tokens
                 write_1h = min(view.cache_prefix_1h_tokens, cache_write)
-        elif view.provider == "openai":
+        elif view.provider == "openai" and (view.cache_full_key or view.cache_prefix_key):
             with self._lock:
                 whole = bool(view.cache_full_key) and view.cache_full_key in self._seen
                 prefix = bool(view.cache_prefix_key) and view.cache_prefix_key in self._seen
@@ -62,7 +62,7 @@ class PromptCache:
             cache_creation_input_tokens=cache_write,
             cache_read_input_tokens=cache_read,
             cache_creation_1h_input_tokens=write_1h,
-            server_tool_use=_server_tool_use(answer),
+            server_tool_use=_server_tool_use(answer) if answer.server_tools else {},
         )
         for key, value in answer.usage.items():
             setattr(usage, key, int(value))
