@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from harness.simulator import anthropic_wire, openai_wire, validation
 from harness.simulator.cassette import CassetteError, CassetteMiss, CassetteServer
 from harness.simulator.default_answer import default_answer
 from harness.simulator.errors import anthropic_error, openai_error
+from harness.simulator.families import third_party_model
 from harness.simulator.faults import Fault, FaultInjector, FaultKind
 from harness.simulator.httpserver import HttpRequest
 from harness.simulator.ids import IdMaker
@@ -167,6 +168,8 @@ class SimulatorApp:
             if where.deployment and "model" not in body:  # Azure: the deployment names the model
                 body["model"] = where.deployment
             view = _VIEWS[api](body)  # the required-field checks come first, as in the real APIs
+            if where.flavor == "official" and third_party_model(view.model):
+                where = replace(where, flavor="compatible")  # a vLLM / Ollama / Groq server on /v1
             self._validate(api, body, where)
         except WireError as err:  # an overloaded or hanging server fails before it validates anything
             reply = self.error_reply(provider, ErrorSpec(err.status, err.message, err.type, err.code, err.param), ids)

@@ -28,7 +28,11 @@ import hashlib
 import random
 import re
 
-from harness.simulator.families import default_openai_effort, is_openai_reasoning
+from harness.simulator.families import (
+    default_openai_effort,
+    is_openai_reasoning,
+    open_model_reasons,
+)
 from harness.simulator.grounding import Grounding, pick_tools
 from harness.simulator.model import Answer, Citation, RequestView, ServerToolUse, ToolCall, ToolSpec
 from harness.simulator.schemagen import generate
@@ -137,7 +141,7 @@ def _reason(view: RequestView, answer: Answer, rng: random.Random) -> None:
             answer.thinking = _thinking(view, rng)
         return
     if view.flavor == "compatible" and not is_openai_reasoning(view.model):
-        if _asks_compatible_reasoning(view):
+        if _asks_compatible_reasoning(view) or open_model_reasons(view.model):
             answer.thinking = thought  # rendered as reasoning_content, counted as reasoning tokens
         return
     if not is_openai_reasoning(view.model):

@@ -19,7 +19,9 @@ __all__ = [
     "anthropic_supports_effort",
     "default_openai_effort",
     "is_openai_reasoning",
+    "open_model_reasons",
     "openai_model_known",
+    "third_party_model",
 ]
 
 _DATE = r"(?:-\d{4}-\d{2}-\d{2}|-\d{4}|-\d{8})"
@@ -68,3 +70,23 @@ ANTHROPIC_EFFORTS = ("high", "low", "max", "medium")
 
 def anthropic_supports_effort(level: str) -> bool:
     return level in ANTHROPIC_EFFORTS
+
+
+#: families other servers serve behind OpenAI-compatible endpoints (vLLM, Ollama, Groq, Together,
+#: DeepSeek, Mistral, OpenRouter...); a name like these on ``/v1`` means such a server, not OpenAI
+_THIRD_PARTY = re.compile(
+    r"^(?:llama|meta-llama|codellama|mistral|mixtral|codestral|magistral|ministral|pixtral|qwen|qwq|deepseek|gemma|"
+    r"gemini|phi|command|grok|sonar|kimi|moonshot|glm|yi-|falcon|hermes|nous|olmo|granite|nemotron|dbrx|jamba|"
+    r"openchat|vicuna|zephyr|starcoder|tinyllama|smollm|minimax|ernie|baichuan|internlm)", re.IGNORECASE)
+_REASONS = re.compile(r"(?:reasoner|-r1\b|^r1|qwq|think|magistral|qwen3|gpt-oss)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def third_party_model(model: str) -> bool:
+    """A model some other server serves (HF-style ``org/name``, Ollama ``name:tag``, open families)."""
+    return "/" in model or ":" in model or bool(_THIRD_PARTY.match(model))
+
+
+def open_model_reasons(model: str) -> bool:
+    """Open reasoning models (DeepSeek-R1 / reasoner, QwQ, Qwen3, Magistral) think on every answer."""
+    return bool(_REASONS.search(model))

@@ -5,7 +5,10 @@ the real API answers (wording from the providers' error answers, e.g. OpenAI
 ``Unsupported parameter: 'stop' is not supported with this model.``). Checks are grouped so a
 scenario can turn them off: ``validate: {messages: false, parameters: false, models: false}``
 (or ``validate: false`` for all). Model names are checked only on the official endpoints
-(``Route.validates_models``) and only when the scenario lists no ``models`` of its own.
+(``Route.validates_models``) and only when the scenario lists no ``models`` of its own; a name
+from another server's family (``org/name``, ``name:tag``, llama / qwen / mistral...) on ``/v1``
+marks the request as OpenAI-compatible (vLLM, Ollama, Groq...), where neither names nor
+OpenAI's family parameters are checked.
 """
 
 from __future__ import annotations

@@ -102,10 +102,11 @@ def test_openai_compatible_base_paths_are_served(sim: Simulator, prefix: str) ->
 
 def test_compatible_servers_stream_reasoning_content_when_asked(sim: Simulator) -> None:
     with httpx2.Client(timeout=10) as http:
-        body = {"model": "deepseek-reasoner", "stream": True, "reasoning_effort": "medium",
+        body = {"model": "deepseek-chat", "stream": True, "reasoning_effort": "medium",
                 "messages": [{"role": "user", "content": "Why is the sky blue?"}]}
         events = parse_sse(http.post(f"{sim.base_url}/api/v1/chat/completions", json=body).content)
-        plain = http.post(f"{sim.base_url}/api/v1/chat/completions", json={**body, "reasoning_effort": None,
+        plain = http.post(f"{sim.base_url}/api/v1/chat/completions", json={**body, "model": "deepseek-chat",
+                                                                           "reasoning_effort": None,
                                                                            "stream": False}).json()
     deltas = [e[1]["choices"][0]["delta"] for e in events if isinstance(e[1], dict) and e[1].get("choices")]
     reasoning = [d["reasoning_content"] for d in deltas if "reasoning_content" in d]
@@ -123,3 +124,14 @@ def test_one_route_table_maps_every_path() -> None:
     assert route("POST", "/v1/messages", {}).provider == "anthropic"
     assert route("GET", "/v1/models/gpt-4o", {}).model_id == "gpt-4o"
     assert route("POST", "/v1/completions", {}).api == "unknown"
+
+
+def test_open_models_on_v1_are_served_as_an_openai_compatible_server(sim: Simulator) -> None:
+    with httpx2.Client(timeout=10) as http:
+        ask = {"messages": [{"role": "user", "content": "Why is the sky blue?"}]}
+        qwq = http.post(f"{sim.openai_base_url}/chat/completions", json={"model": "Qwen/QwQ-32B", **ask}).json()
+        llama = http.post(f"{sim.openai_base_url}/chat/completions", json={"model": "llama3.1:8b", **ask}).json()
+        typo = http.post(f"{sim.openai_base_url}/chat/completions", json={"model": "gpt-4o-minii", **ask})
+    assert qwq["choices"][0]["message"]["reasoning_content"]  # open reasoning models always think
+    assert llama["choices"][0]["message"]["content"] and "reasoning_content" not in llama["choices"][0]["message"]
+    assert typo.status_code == 404
