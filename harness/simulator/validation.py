@@ -88,6 +88,10 @@ def _check_chat_messages(messages: list[Any]) -> None:
         if role in ("user", "system", "developer", "tool") and "content" not in message:
             raise _bad(f"Missing required parameter: 'messages[{i}].content'.", f"messages[{i}].content",
                        "missing_required_parameter")
+        content = message.get("content")
+        if content is not None and not isinstance(content, str | list):
+            raise _bad(f"Invalid type for 'messages[{i}].content': expected one of a string or array of objects, "
+                       f"but got {_json_type(content)} instead.", f"messages[{i}].content", "invalid_type")
         if role == "tool":
             if message.get("tool_call_id") not in pending:
                 raise _bad("Invalid parameter: messages with role 'tool' must be a response to a preceeding "
@@ -102,10 +106,33 @@ def _check_chat_messages(messages: list[Any]) -> None:
             pending = {str(c.get("id")) for c in message.get("tool_calls") or [] if isinstance(c, dict)}
 
 
+def _json_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a decimal", dict: "an object", list: "an array",
+             str: "a string"}
+    return names.get(type(value), "null")
+
+
+def _check_chat_tools(tools: Any) -> None:
+    if tools is None:
+        return
+    if not isinstance(tools, list):
+        raise _bad(f"Invalid type for 'tools': expected an array, but got {_json_type(tools)} instead.", "tools",
+                   "invalid_type")
+    for i, tool in enumerate(tools):
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind == "function" and not (tool.get("function") or {}).get("name"):
+            raise _bad(f"Missing required parameter: 'tools[{i}].function.name'.", f"tools[{i}].function.name",
+                       "missing_required_parameter")
+        if kind not in ("function", "custom"):
+            raise _bad(f"Invalid value: '{kind}'. Supported values are: 'function' and 'custom'.",
+                       f"tools[{i}].type", "invalid_value")
+
+
 def check_openai_chat(body: dict[str, Any], model: str, v: Validation) -> None:
     messages = body.get("messages")
     if v.messages and isinstance(messages, list):
         _check_chat_messages(messages)
+        _check_chat_tools(body.get("tools"))
     if not v.parameters:
         return
     if is_openai_reasoning(model):
@@ -129,7 +156,12 @@ def check_openai_responses(body: dict[str, Any], model: str, v: Validation) -> N
     raw = body.get("input")
     if v.messages and raw is not None and not isinstance(raw, str | list):
         raise _bad(f"Invalid type for 'input': expected one of a string or array of input items, but got "
-                   f"{type(raw).__name__} instead.", "input", "invalid_type")
+                   f"{_json_type(raw)} instead.", "input", "invalid_type")
+    for i, item in enumerate(raw if v.messages and isinstance(raw, list) else []):
+        role = item.get("role") if isinstance(item, dict) else None
+        if role is not None and role not in ("user", "assistant", "system", "developer"):
+            raise _bad(f"Invalid value: '{role}'. Supported values are: 'assistant', 'system', 'developer', and "
+                       "'user'.", f"input[{i}].role", "invalid_value")
     if not v.parameters:
         return
     if is_openai_reasoning(model):

@@ -136,3 +136,13 @@ def test_top_level_cache_control_caches_the_whole_prompt(sim: Simulator) -> None
     assert first.usage.cache_creation_input_tokens > 1000
     assert first.usage.cache_creation.ephemeral_1h_input_tokens == first.usage.cache_creation_input_tokens  # type: ignore[union-attr]
     assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
+
+
+def test_malformed_contents_tools_and_input_items_are_rejected(sim: Simulator) -> None:
+    content = _post(sim, "/v1/chat/completions", {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": 5}]})
+    assert content.status_code == 400 and content.json()["error"]["code"] == "invalid_type"
+    tool = _post(sim, "/v1/chat/completions", {"model": "gpt-4o-mini", "messages": HI,
+                                               "tools": [{"type": "function", "function": {}}]})
+    assert tool.status_code == 400 and tool.json()["error"]["param"] == "tools[0].function.name"
+    item = _post(sim, "/v1/responses", {"model": "gpt-4o-mini", "input": [{"role": "bot", "content": "x"}]})
+    assert item.status_code == 400 and item.json()["error"]["param"] == "input[0].role"
