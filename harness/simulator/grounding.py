@@ -71,6 +71,10 @@ class Grounding:
                 return self._choose(list(schema["enum"]))
             if schema.get("maxLength") is not None or schema.get("pattern"):
                 return SKIP
+            value = pick(name, schema)
+            return SKIP if isinstance(value, str) and len(value) < int(schema.get("minLength", 0)) else value
+
+        def pick(name: str, schema: dict[str, Any]) -> Any:
             lowered = f"{name} {schema.get('description', '')}".lower()
             if "tool" in lowered and "name" in lowered:
                 return self.unused_tool() or SKIP
