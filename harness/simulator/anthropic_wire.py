@@ -208,7 +208,10 @@ def _blocks(answer: Answer, ids: IdMaker) -> list[dict[str, Any]]:
         if text and answer.citations:
             cite = answer.citations[0]
             cited = text[cite.start:cite.end] or text
+            fetched = answer.server_tools[0].kind == "web_fetch"  # a fetched page is cited as a document
             blocks.append({"type": "text", "text": cited, "citations": [
+                {"type": "char_location", "cited_text": cited, "document_index": 0, "document_title": c.title,
+                 "start_char_index": 0, "end_char_index": len(cited)} if fetched else
                 {"type": "web_search_result_location", "cited_text": cited, "url": c.url, "title": c.title,
                  "encrypted_index": ids.signature()[:40]} for c in answer.citations]})
             text = text[cite.end:] or None

@@ -135,3 +135,16 @@ def test_open_models_on_v1_are_served_as_an_openai_compatible_server(sim: Simula
     assert qwq["choices"][0]["message"]["reasoning_content"]  # open reasoning models always think
     assert llama["choices"][0]["message"]["content"] and "reasoning_content" not in llama["choices"][0]["message"]
     assert typo.status_code == 404
+
+
+def test_anthropic_web_fetch_reads_the_url_the_user_gave(sim: Simulator) -> None:
+    an = anthropic.Anthropic(base_url=sim.anthropic_base_url, api_key="sk-sim", max_retries=0)
+    msg = an.messages.create(model="claude-sonnet-4-6", max_tokens=1024,
+                             tools=[{"type": "web_fetch_20250910", "name": "web_fetch"}],  # type: ignore[list-item]
+                             messages=[{"role": "user", "content": "Summarise https://example.org/post please"}])
+    fetch = next(b for b in msg.content if b.type == "server_tool_use")
+    assert fetch.name == "web_fetch" and fetch.input == {"url": "https://example.org/post"}
+    assert any(b.type == "web_fetch_tool_result" for b in msg.content)
+    assert msg.usage.server_tool_use is not None and msg.usage.server_tool_use.web_fetch_requests == 1
+    cited = next(b for b in msg.content if b.type == "text" and b.citations)
+    assert cited.citations[0].type == "char_location"  # type: ignore[union-attr, index]
