@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import time
 
+EXTRA = "harness"
+REQUIRES = ("opentelemetry.proto",)
+
 HELP = "Run a loopback OTLP/HTTP collector (point OTEL_EXPORTER_OTLP_ENDPOINT at it) and print what arrives."
 
 

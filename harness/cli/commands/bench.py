@@ -7,6 +7,9 @@ import json
 import sys
 from pathlib import Path
 
+EXTRA = "harness"
+REQUIRES = ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http", "rich")
+
 HELP = (
     "Measure the per-call wall and CPU cost of sik-llms (telemetry off / on with in-memory export / "
     "on with batch OTLP/HTTP export to a loopback collector) against the bare OpenAI and Anthropic "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.scan import scan_paths
+EXTRA = "harness"
+REQUIRES = ("yaml",)
 
 HELP = (
     "Scan cassettes (or any files/directories) for key-shaped secrets: OpenAI sk-/sk-proj-, "
@@ -20,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.scan import scan_paths
+
     try:
         findings, count = scan_paths(args.paths)
     except FileNotFoundError as exc:

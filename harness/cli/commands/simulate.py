@@ -6,6 +6,9 @@ import argparse
 import asyncio
 import sys
 
+EXTRA = "harness"
+REQUIRES = ("yaml",)
+
 HELP = (
     "Run the OpenAI / Anthropic provider simulator on loopback: point an SDK's base_url at it. "
     "Answers come from a scenario (default: deterministic answers derived from the prompt) or a "

@@ -8,6 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+EXTRA = "harness"
+REQUIRES = ("opentelemetry.sdk", "opentelemetry.exporter.prometheus", "prometheus_client", "yaml", "rich")
+
 HELP = (
     "Replay the project's cassettes through the instrumented client and ReasoningAgent (virtual "
     "clock: same output every run, no network, no key) and print the guide's X-ray tree of the "

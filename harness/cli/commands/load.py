@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+EXTRA = "load"
+REQUIRES = ("locust", "gevent", "opentelemetry.sdk", "opentelemetry.proto")
+
 HELP = (
     "Run bounded locust loads against the simulator (telemetry off / always-on / ratio 0.1 / the guide's "
     "CostBasedSampler / collector down, slow, 503) and write summary.json, summary.md and chart.html."

@@ -7,6 +7,9 @@ import os
 import sys
 from pathlib import Path
 
+EXTRA = "harness"
+REQUIRES = ("opentelemetry.sdk", "yaml")
+
 HELP = (
     "Record the project's cassette suite (text, streaming, tools, parallel tools, structured output, "
     "thinking, caching, 401 / 429-then-retry / 500 / 529 errors, the guide's trip-planning "
@@ -25,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", action="append", metavar="NAME",
                         help="record only this scenario (repeatable; see --list)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="cassette directory (default: the project's cassettes/)")
+                        help="cassette directory (default: the checkout's cassettes/, or ./cassettes when installed)")
     parser.add_argument("--base-url", metavar="URL",
                         help="record against this real provider endpoint (needs exactly one --provider)")
     parser.add_argument("--api-key", metavar="KEY",
@@ -35,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.record_suite import CASSETTE_ROOT, SUITE, record_suite
+    from harness.bundled import default_record_dir
+    from harness.record_suite import SUITE, record_suite
 
     if args.list:
         for call in SUITE:
@@ -48,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         print("sik-llms record: --base-url needs a key: pass --api-key or set "
               "OPENAI_API_KEY / ANTHROPIC_API_KEY for the chosen --provider", file=sys.stderr)
         return 2
-    root = args.out or CASSETTE_ROOT
+    root = args.out or default_record_dir()
     try:
         results = record_suite(root, args.provider, args.scenario, base_url=args.base_url, api_key=key,
                                seed=args.seed, progress=lambda msg: print(msg, file=sys.stderr, flush=True))

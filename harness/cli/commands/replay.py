@@ -6,6 +6,9 @@ import argparse
 import json
 import sys
 
+EXTRA = "harness"
+REQUIRES = ("opentelemetry.sdk", "yaml")
+
 HELP = (
     "Replay every LLM call recorded in a vcrpy cassette (ours, pytest-recording's, any other) "
     "through sik_llms, offline, and print the span tree of each call (or JSON with --json)."

@@ -1,15 +1,18 @@
 """The ``sik-llms`` command line: a thin dispatcher over importable functions.
 
-Each subcommand lives in ``harness/commands/<name>.py`` and defines ``HELP`` (one line),
-``add_arguments(parser)`` and ``run(args) -> int``. Modules are imported only when their
-command runs, so ``sik-llms --help`` stays fast and a missing optional extra only affects the
-command that needs it.
+Each subcommand lives in ``harness/cli/commands/<name>.py`` and defines ``HELP`` (one line),
+``add_arguments(parser)`` and ``run(args) -> int``, and may name what it needs beyond the base
+install: ``EXTRA`` (the pip extra, e.g. ``"load"``) and ``REQUIRES`` (the modules that extra
+brings). Modules are imported only when their command runs, so ``sik-llms --help`` stays fast and
+a missing optional extra only affects the command that needs it, with one line saying which extra
+to install instead of a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -37,6 +40,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def missing_modules(modules: Sequence[str]) -> list[str]:
+    """The modules among ``modules`` (dotted names allowed) that cannot be imported here."""
+
+    def absent(module: str) -> bool:
+        try:
+            return importlib.util.find_spec(module) is None
+        except ModuleNotFoundError:  # a parent package is missing
+            return True
+
+    return [m for m in modules if absent(m)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -48,7 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     name, rest = argv[0], argv[1:]
-    module = importlib.import_module(f"harness.commands.{name}")
+    module = importlib.import_module(f"harness.cli.commands.{name}")
+    if missing := missing_modules(getattr(module, "REQUIRES", ())):
+        extra = getattr(module, "EXTRA", "harness")
+        print(f"sik-llms {name}: needs the '{extra}' extra (missing {', '.join(missing)}): "
+              f"pip install 'sik-llms[{extra}]'", file=sys.stderr)
+        return 2
     sub = argparse.ArgumentParser(prog=f"sik-llms {name}", description=module.HELP)
     module.add_arguments(sub)
     args = sub.parse_args(rest)
