@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness.commands.load import QUICK
+from harness.load import QUICK
 from harness.load import LoadConfig, run_distributed, run_phases, wilson
 
 # find_spec, not importorskip: importing locust here would gevent-patch ssl in the pytest process
