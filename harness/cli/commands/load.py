@@ -30,7 +30,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.cli.output import check_output_dir, check_output_file
-    from harness.load import PHASES, QUICK, LoadConfig, run_distributed, run_phases, summary_markdown, table
+    from harness.load import (
+        PHASES,
+        QUICK,
+        LoadConfig,
+        run_distributed,
+        run_phases,
+        summary_markdown,
+        table,
+    )
 
     if args.from_summary:
         return _from_summary(args)
