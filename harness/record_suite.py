@@ -25,7 +25,7 @@ import httpx2
 from pydantic import BaseModel
 
 from harness.bundled import cassette_dir
-from harness.demo_tools import TRIP_QUESTION, trip_tools, weather_tool
+from harness.trip_tools import TRIP_QUESTION, trip_tools, weather_tool
 from sik_llms import ReasoningAgent
 from sik_llms.client import Client
 from sik_llms.providers import create_client

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.demo import print_report, run_tour
+    from harness.demo import print_report, run_tour, write_html
 
     otlp = args.otlp or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None
     progress = _progress(args)
@@ -44,8 +44,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"sik-llms demo: {exc}", file=sys.stderr)
         return 1
     if args.html:
-        from harness.demo_html import write_html
-
         write_html(report, args.html)
         print(f"wrote {args.html}", file=sys.stderr)
     if args.json:

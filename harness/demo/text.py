@@ -1,0 +1,159 @@
+"""The demo's report as text: styled lines (rich on a terminal), plain text of at most 80 columns."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+__all__ = ["WIDTH", "print_report", "render_text", "report_lines"]
+
+WIDTH = 80
+
+Segment = tuple[str, str]  # (text, rich style)
+Line = list[Segment]
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds:.2f}s"
+
+
+def _fmt_cost(cost: float) -> str:
+    return f"${cost:.5f}" if cost else ""
+
+
+def _fmt_tokens(tin: int, tout: int) -> str:
+    return f"{tin:,}->{tout:,}" if tin or tout else ""
+
+
+def _tree_lines(node: dict[str, Any], prefix: str = "", last: bool = True, top: bool = True) -> list[Line]:
+    connector = "" if top else ("`- " if last else "|- ")
+    label = node["label"]
+    mark = "  <- slowest" if node["slowest"] else ""
+    room = 44 - len(prefix) - len(connector) - len(mark)
+    if len(label) > room:
+        label = label[: max(room - 1, 1)] + "~"
+    left = f"{prefix}{connector}{label}{mark}"
+    style = "bold red" if node["status"] == "error" else ("bold" if top else "")
+    cols = f"{_fmt_s(node['duration_s']):>8} {_fmt_tokens(node['tokens_in'], node['tokens_out']):>14} " \
+           f"{_fmt_cost(node['cost_usd']):>9}"
+    line: Line = [(prefix + connector, "dim"), (label, style)]
+    if mark:
+        line.append((mark, "bold yellow"))
+    line.append((" " * (44 - len(left)) + " " + cols.rstrip(), "cyan"))
+    lines = [line]
+    child_prefix = prefix + ("" if top else ("   " if last else "|  "))
+    for i, child in enumerate(node["children"]):
+        lines += _tree_lines(child, child_prefix, i == len(node["children"]) - 1, top=False)
+    return lines
+
+
+def _header(title: str) -> list[Line]:
+    return [[("", "")], [(title, "bold magenta")], [("=" * min(len(title), WIDTH), "magenta")]]
+
+
+def _wrap(text: str, indent: str = "  ") -> list[Line]:
+    import textwrap
+
+    return [[(line, "")] for line in textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent)]
+
+
+def report_lines(report: dict[str, Any]) -> list[Line]:
+    """The report as styled lines (plain text = the segments joined)."""
+    out: list[Line] = [[(report["title"], "bold")]]
+    source = ("live: the simulator in real time" if report["mode"] == "live"
+              else "replayed from cassettes/openai/*.yaml on a virtual clock (deterministic)")
+    out.append([(source, "dim")])
+
+    trip = report["trip"]
+    s = trip["summary"]
+    out += _header(f"1. X-ray of one request: \"{trip['question']}\"")
+    out.append([(f"{_fmt_s(s['duration_s'])} total, ${s['cost_usd']:.5f}, {s['tokens_in']:,} input + "
+                 f"{s['tokens_out']:,} output tokens, {s['llm_calls']} LLM calls", "")])
+    out.append([(f"agent: effort {s['reasoning_effort']}, {s['iterations']} iterations, "
+                 f"{s['tool_calls']} tool calls", "")])
+    out.append([("", "")])
+    head = f"{'span':<44} {'duration':>8} {'tokens in->out':>14} {'cost':>9}"
+    out.append([(head, "dim")])
+    out += _tree_lines(trip["tree"])
+    out.append([("", "")])
+    out.append([(f"Slowest step: {s['slowest_step']} ({_fmt_s(s['slowest_step_s'])}); "
+                 f"costliest: {s['costliest_step']} (${s['costliest_step_usd']:.5f})", "yellow")])
+    out.append([(f"Answer: {trip['answer_first_line']}"[:WIDTH], "green")])
+
+    m = report["metrics"]
+    out += _header("2. Metrics (as Prometheus scrapes them, after every call above)")
+    for fam in m["families"]:
+        out.append([(fam["name"], "bold cyan"), (f"  ({fam['type']})", "dim")])
+        for row in fam["series"]:
+            labels = ",".join(f'{k}="{v}"' for k, v in row["labels"].items())
+            if fam["type"] == "histogram":
+                value = f"count {row.get('count', 0):g}  sum {row.get('sum', 0):.3f}"
+            else:
+                value = f"{row['value']:.6g}"
+            text = f"  {{{labels}}}"
+            if len(text) + len(value) + 2 > WIDTH:
+                out.append([(text[:WIDTH], "")])
+                out.append([(f"{value:>{WIDTH}}", "green")])
+            else:
+                out.append([(text + " " * (WIDTH - len(text) - len(value)), ""), (value, "green")])
+    out.append([("", "")])
+    out.append([("The guide's derived queries:", "bold")])
+    for d in m["derived"]:
+        value = "n/a" if d["value"] is None else f"{d['value']:g}"
+        q = f"  {d['query']}"
+        out.append([(q + " " * max(1, WIDTH - len(q) - len(value)), ""), (value, "green")])
+    if m["also_exported"]:
+        out += _wrap("Also exported (GenAI conventions): " + ", ".join(m["also_exported"]))
+
+    out += _header("3. Beyond the happy path")
+    for sc in report["scenarios"]:
+        out.append([("", "")])
+        out.append([(sc["title"], "bold")])
+        if "tree" in sc:
+            out += _tree_lines(sc["tree"])
+        for key, value in sc.get("facts", {}).items():
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            out.append([(f"  {key}: ", "dim"), (str(value)[: WIDTH - len(key) - 4], "")])
+        if "rows" in sc:
+            out.append([(f"  {'sampler':<22} {'model':<12} {'cost':>10} {'decision':>9} {'spans':>6}", "dim")])
+            for r in sc["rows"]:
+                style = "green" if r["decision"] == "kept" else "red"
+                out.append([(f"  {r['sampler']:<22} {r['model']:<12} {'$' + format(r['cost_usd'], '.5f'):>10} ", ""),
+                            (f"{r['decision']:>9}", style), (f" {r['spans_exported']:>6}", "")])
+            out += _wrap(sc["note"])
+    if "otlp" in report:
+        o = report["otlp"]
+        out += _header("OTLP export")
+        out.append([(f"{o['spans']} spans sent to {o['endpoint']} (flushed: {o['flushed']})"[:WIDTH], "")])
+
+    out += _header("4. Where to look next")
+    for step in report["next"]:
+        out.append([(f"  {step['how']}", "bold green")])
+        out.append([(f"      {step['what']}", "dim")])
+    return out
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """Plain text, every line at most 80 columns."""
+    return "\n".join("".join(seg[0] for seg in line).rstrip() for line in report_lines(report)) + "\n"
+
+
+def print_report(report: dict[str, Any], *, color: bool | None = None) -> None:
+    """Print with rich colour when stdout is a terminal (or ``color=True``), else plain."""
+    import sys
+
+    if color is None:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if not color:
+        sys.stdout.write(render_text(report))
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=True)
+    for line in report_lines(report):
+        text = Text()
+        for segment, style in line:
+            text.append(segment, style=style or None)
+        console.print(text)
