@@ -31,6 +31,7 @@ openai-v2 2.4b0 imports httpx (openai 3.x uses httpx2) and opentelemetry.util.ge
 examples:
   sik-llms bench --quick            a few seconds of measuring, for CI
   sik-llms bench --json > out.json  every figure, for machines
+  sik-llms bench --markdown docs/generated/bench.md   the tables the docs include
   sik-llms bench --profile          cProfile of sik-llms with telemetry on (hot spots)
 """
 
@@ -40,7 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--quick", action="store_true", help="3 short rounds and 100 memory calls (CI; most of its time is starting the workers)")
     parser.add_argument("--json", action="store_true", help="print the whole report as JSON on stdout")
-    parser.add_argument("--markdown", action="store_true", help="print markdown tables (the default when not a TTY)")
+    parser.add_argument("--markdown", nargs="?", const="-", default=None, metavar="FILE",
+                        help="write the Markdown tables to FILE (alone or '-': print them; the default when "
+                             "stdout is not a terminal)")
     parser.add_argument("--out", type=Path, help="also write the JSON report to this file")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 15; 3 with --quick)")
     parser.add_argument("--batch-ms", type=float, help="bare-SDK milliseconds per sample (default 40; 8 with --quick)")
@@ -66,6 +69,13 @@ def _pick(raw: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ..
 
 def run(args: argparse.Namespace) -> int:
     from harness import bench
+    from harness.cli.output import check_output_file
+
+    to_file = args.markdown not in (None, "-")
+    for path in (args.out, Path(args.markdown) if to_file else None):
+        if path is not None and (problem := check_output_file(path)):  # before minutes of measuring
+            print(f"sik-llms bench: {problem}", file=sys.stderr)
+            return 2
 
     if args.profile:
         for provider in _pick(args.providers, bench.PROVIDERS, "provider"):
@@ -88,10 +98,13 @@ def run(args: argparse.Namespace) -> int:
     report = bench.run_bench(cfg, progress=progress)
     if args.out:
         args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    if to_file:
+        Path(args.markdown).write_text(bench.markdown_document(report))
+        print(f"wrote {args.markdown}", file=sys.stderr)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
-    elif sys.stdout.isatty() and not args.markdown:
+    elif sys.stdout.isatty() and args.markdown != "-":
         bench.print_rich(report)
     else:
-        print(bench.markdown(report))
+        print(bench.markdown_document(report), end="")
     return 0

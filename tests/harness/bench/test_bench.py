@@ -8,6 +8,9 @@ import httpx2
 import pytest
 
 from harness import bench
+from harness.bench.calls import bare_call, ours_call
+from harness.bench.model import TELEMETRY_BASE, WORD
+from harness.bench.wire import memory_transport
 from harness.cli import main
 
 
@@ -74,21 +77,21 @@ def test_markdown_has_one_line_per_result(report: dict) -> None:
 @pytest.mark.parametrize("provider", bench.PROVIDERS)
 @pytest.mark.parametrize("workload", bench.WORKLOADS)
 def test_the_same_recorded_answer_reaches_bare_and_ours(provider: str, workload: str) -> None:
-    bare = bench.bare_call(provider, workload)()
-    ours = bench.ours_call(provider, workload, None)()
+    bare = bare_call(provider, workload)()
+    ours = ours_call(provider, workload, None)()
     if workload == "tool":
         assert ours.tool_predictions[0].name == "get_weather"
         assert ours.tool_predictions[0].arguments == {"city": "Paris"}
     else:
         n = 100 if workload in ("answer", "stream100") else 10
-        assert ours.response == bench.WORD * n
+        assert ours.response == WORD * n
         text = bare if isinstance(bare, str) else (
             bare.choices[0].message.content if provider == "openai" else bare.content[0].text)
         assert text == ours.response
 
 
 def test_memory_transport_serves_sse_event_by_event() -> None:
-    transport = bench.memory_transport("anthropic", "stream10")
+    transport = memory_transport("anthropic", "stream10")
     with httpx2.Client(transport=transport) as client, client.stream("POST", "https://x/v1/messages") as resp:
         chunks = list(resp.iter_raw())
     assert len(chunks) == 2 + 10 + 3
@@ -98,7 +101,7 @@ def test_memory_transport_serves_sse_event_by_event() -> None:
 def test_instrumentation_alone_is_measured_against_its_own_untraced_base(report: dict) -> None:
     rows = {(r["provider"], r["workload"], r["setup"]): r for r in report["results"] if r["status"] == "ok"}
     for (provider, workload, setup), row in rows.items():
-        base = bench.TELEMETRY_BASE.get(setup)
+        base = TELEMETRY_BASE.get(setup)
         if base is None:
             assert "telemetry_us" not in row
             continue

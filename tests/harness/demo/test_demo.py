@@ -14,7 +14,7 @@ import pytest
 from harness.cli import main
 from harness.collector import Collector
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SIK = [sys.executable, "-m", "harness.cli"]
 
 
