@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx2
 
 from harness.simulator import Latency, Simulator, simulator_fixture
-from harness.simulator.bench import run_bench
+from harness.simulator.throughput import run_bench
 from harness.simulator.httpserver import parse_request
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 
 The server runs in its own process (as under a load test) with zero latency; the client is a
 lean asyncio keep-alive client in this process, so the number measures the simulator, not an
-SDK. Run: ``python -m harness.simulator.bench --seconds 5 --connections 32``.
+SDK. Run: ``python -m harness.simulator.throughput --seconds 5 --connections 32``.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def run_bench(seconds: float = 5.0, connections: int = 32) -> list[Result]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.simulator.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m harness.simulator.throughput", description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="measuring time per answer kind")
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
     args = parser.parse_args(argv)
