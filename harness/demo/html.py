@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness.tree_render import format_cost
+
 CSS = """
 body{font:13px/1.4 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 header{background:#1d2330;color:#fff;padding:14px 20px}header h1{font-size:18px;margin:0}
@@ -68,7 +70,7 @@ def _rows(node: dict[str, Any], total: float, depth: int = 0) -> list[str]:
     if node["tokens_in"] or node["tokens_out"]:
         meta.append(f"{node['tokens_in']:,} &rarr; {node['tokens_out']:,} tok")
     if node["cost_usd"]:
-        meta.append(f"${node['cost_usd']:.5f}")
+        meta.append(f"${format_cost(node['cost_usd'])}")
     attrs = "".join(
         f"<tr><td>{html.escape(k)}</td><td>{html.escape(json.dumps(v) if not isinstance(v, str) else v)}</td></tr>"
         for k, v in node["attributes"].items()
@@ -110,7 +112,7 @@ def render_html(report: dict[str, Any]) -> str:
     s = trip["summary"]
     sections = [_trace(
         f"Trip Planning Request: \u201c{trip['question']}\u201d",
-        f"{s['duration_s']:.2f}s, ${s['cost_usd']:.5f}, {s['tokens_in']:,} + {s['tokens_out']:,} tokens, "
+        f"{s['duration_s']:.2f}s, ${format_cost(s['cost_usd'])}, {s['tokens_in']:,} + {s['tokens_out']:,} tokens, "
         f"{s['iterations']} iterations, {s['tool_calls']} tool calls",
         trip["tree"],
     )]

@@ -12,11 +12,18 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from harness.tree import SpanNode
+from harness.tree import SpanNode, SpanTree
+from harness.tree_render import render
 from harness.trip_tools import TRIP_QUESTION
 from sik_llms.telemetry import names as n
 
-__all__ = ["NEXT_STEPS", "error_section", "metrics_section", "node_data", "retry_section", "trip_section"]
+__all__ = ["NEXT_STEPS", "error_section", "metrics_section", "node_data", "retry_section", "trip_section", "xray"]
+
+
+def xray(root: SpanNode) -> str:
+    """The guide's X-ray view of one trace, by the harness's own renderer (the one ``str(tree)``,
+    snapshots and ``sik-llms replay`` use): durations, tokens, cost, the slowest step marked."""
+    return render(SpanTree([root], []), style="xray")
 
 
 LABELS: dict[str, str] = {
@@ -118,6 +125,7 @@ def trip_section(root: SpanNode, answer: str) -> dict[str, Any]:
             "costliest_step_usd": costliest["cost_usd"] if costliest else None,
         },
         "tree": tree,
+        "xray": xray(root),
     }
 
 
@@ -145,6 +153,7 @@ def error_section(tree: Any, error_name: str) -> dict[str, Any]:
                 (c.attributes.get(n.HTTP_RESPONSE_STATUS_CODE) for c in _nodes(root) if c.name == n.SPAN_HTTP), None),
         },
         "tree": data,
+        "xray": xray(root),
     }
 
 
@@ -168,6 +177,7 @@ def retry_section(tree: Any, answer: str) -> dict[str, Any]:
             "call_status": root.status,
         },
         "tree": node_data(root, root.start_ns),
+        "xray": xray(root),
     }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from harness.tree_render import format_cost
+
 __all__ = ["WIDTH", "print_report", "render_text", "report_lines"]
 
 WIDTH = 80
@@ -17,33 +19,20 @@ def _fmt_s(seconds: float) -> str:
     return f"{seconds:.2f}s"
 
 
-def _fmt_cost(cost: float) -> str:
-    return f"${cost:.5f}" if cost else ""
-
-
-def _fmt_tokens(tin: int, tout: int) -> str:
-    return f"{tin:,}->{tout:,}" if tin or tout else ""
-
-
-def _tree_lines(node: dict[str, Any], prefix: str = "", last: bool = True, top: bool = True) -> list[Line]:
-    connector = "" if top else ("`- " if last else "|- ")
-    label = node["label"]
-    mark = "  <- slowest" if node["slowest"] else ""
-    room = 44 - len(prefix) - len(connector) - len(mark)
-    if len(label) > room:
-        label = label[: max(room - 1, 1)] + "~"
-    left = f"{prefix}{connector}{label}{mark}"
-    style = "bold red" if node["status"] == "error" else ("bold" if top else "")
-    cols = f"{_fmt_s(node['duration_s']):>8} {_fmt_tokens(node['tokens_in'], node['tokens_out']):>14} " \
-           f"{_fmt_cost(node['cost_usd']):>9}"
-    line: Line = [(prefix + connector, "dim"), (label, style)]
-    if mark:
-        line.append((mark, "bold yellow"))
-    line.append((" " * (44 - len(left)) + " " + cols.rstrip(), "cyan"))
-    lines = [line]
-    child_prefix = prefix + ("" if top else ("   " if last else "|  "))
-    for i, child in enumerate(node["children"]):
-        lines += _tree_lines(child, child_prefix, i == len(node["children"]) - 1, top=False)
+def _xray_lines(text: str) -> list[Line]:
+    """The harness renderer's X-ray text as styled lines: errors red, the slowest step marked."""
+    lines: list[Line] = []
+    for raw in text.rstrip("\n").splitlines():
+        if len(raw) > WIDTH:  # an exception event's message, mostly
+            raw = raw[: WIDTH - 1] + "…"
+        if raw.startswith("trace "):
+            lines.append([(raw, "dim")])
+        elif " ERROR" in raw:
+            lines.append([(raw, "bold red")])
+        elif raw.endswith("◀ slowest"):
+            lines.append([(raw.removesuffix("◀ slowest"), ""), ("◀ slowest", "bold yellow")])
+        else:
+            lines.append([(raw, "")])
     return lines
 
 
@@ -67,17 +56,15 @@ def report_lines(report: dict[str, Any]) -> list[Line]:
     trip = report["trip"]
     s = trip["summary"]
     out += _header(f"1. X-ray of one request: \"{trip['question']}\"")
-    out.append([(f"{_fmt_s(s['duration_s'])} total, ${s['cost_usd']:.5f}, {s['tokens_in']:,} input + "
+    out.append([(f"{_fmt_s(s['duration_s'])} total, ${format_cost(s['cost_usd'])}, {s['tokens_in']:,} input + "
                  f"{s['tokens_out']:,} output tokens, {s['llm_calls']} LLM calls", "")])
     out.append([(f"agent: effort {s['reasoning_effort']}, {s['iterations']} iterations, "
                  f"{s['tool_calls']} tool calls", "")])
     out.append([("", "")])
-    head = f"{'span':<44} {'duration':>8} {'tokens in->out':>14} {'cost':>9}"
-    out.append([(head, "dim")])
-    out += _tree_lines(trip["tree"])
+    out += _xray_lines(trip["xray"])
     out.append([("", "")])
     out.append([(f"Slowest step: {s['slowest_step']} ({_fmt_s(s['slowest_step_s'])}); "
-                 f"costliest: {s['costliest_step']} (${s['costliest_step_usd']:.5f})", "yellow")])
+                 f"costliest: {s['costliest_step']} (${format_cost(s['costliest_step_usd'])})", "yellow")])
     out.append([(f"Answer: {trip['answer_first_line']}"[:WIDTH], "green")])
 
     m = report["metrics"]
@@ -109,8 +96,8 @@ def report_lines(report: dict[str, Any]) -> list[Line]:
     for sc in report["scenarios"]:
         out.append([("", "")])
         out.append([(sc["title"], "bold")])
-        if "tree" in sc:
-            out += _tree_lines(sc["tree"])
+        if "xray" in sc:
+            out += _xray_lines(sc["xray"])
         for key, value in sc.get("facts", {}).items():
             if isinstance(value, list):
                 value = ", ".join(str(v) for v in value)
@@ -119,7 +106,7 @@ def report_lines(report: dict[str, Any]) -> list[Line]:
             out.append([(f"  {'sampler':<22} {'model':<12} {'cost':>10} {'decision':>9} {'spans':>6}", "dim")])
             for r in sc["rows"]:
                 style = "green" if r["decision"] == "kept" else "red"
-                out.append([(f"  {r['sampler']:<22} {r['model']:<12} {'$' + format(r['cost_usd'], '.5f'):>10} ", ""),
+                out.append([(f"  {r['sampler']:<22} {r['model']:<12} {'$' + format_cost(r['cost_usd']):>10} ", ""),
                             (f"{r['decision']:>9}", style), (f" {r['spans_exported']:>6}", "")])
             out += _wrap(sc["note"])
     if "otlp" in report:

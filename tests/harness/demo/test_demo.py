@@ -45,14 +45,24 @@ def test_plain_lines_fit_80_columns(capsys: pytest.CaptureFixture[str]) -> None:
     assert not too_long, too_long
 
 
-def test_tree_shows_agent_spans_tools_and_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+def test_trees_are_the_harness_xray_view_with_agent_spans_tools_and_numbers(capsys: pytest.CaptureFixture[str]) -> None:
     out = run_demo(capsys)
-    for needle in ("Trip Planning Request", "ReasoningAgent.stream", "Thinking iteration 1",
-                   "Tool: search_flights", "Tool: search_hotels", "Final answer", "<- slowest",
-                   "llm.request gpt-4o-mini", "http.request 200", "http.request 429"):
+    for needle in ("trip_planning.request (11.87s)", "llm.reasoning_agent.stream", "reasoning.thinking.iteration_1",
+                   "reasoning.tool.search_flights", "reasoning.tool.search_hotels", "reasoning.final_answer",
+                   "◀ slowest", "llm.request (", "→", "tokens $", "http.request (", "ERROR 429", "ERROR 401"):
         assert needle in out, needle
     assert re.search(r'llm_tokens_input_total.*\n\s+\{llm_model="gpt-4o-mini",llm_provider="openai"\}\s+\d+', out)
     assert re.search(r'llm_reasoning_iterations_total.*\n.*reasoning_effort="medium"\}\s+3\n', out)
+
+
+def test_trees_come_from_the_harness_renderer(capsys: pytest.CaptureFixture[str]) -> None:
+    """One tree renderer: the demo prints what ``str(capture.tree(style="xray"))`` prints."""
+    report = json.loads(run_demo(capsys, "--json"))
+    out = run_demo(capsys)
+    for section in [report["trip"], *report["scenarios"][:2]]:
+        assert section["xray"].startswith("trace ")
+        for line in section["xray"].splitlines():
+            assert line[:79] in out, line
 
 
 def test_report_numbers_come_from_the_spans(capsys: pytest.CaptureFixture[str]) -> None:
