@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MODELS", "PROVIDERS", "SETUPS", "SETUP_BY_NAME", "TELEMETRY_BASE", "WORKLOADS", "WORKLOAD_LABELS",
-           "BenchConfig", "Setup"]
+__all__ = [
+    "MODELS",
+    "PROVIDERS",
+    "SETUPS",
+    "SETUP_BY_NAME",
+    "TELEMETRY_BASE",
+    "WORKLOADS",
+    "WORKLOAD_LABELS",
+    "BenchConfig",
+    "Setup",
+    "answer_text",
+]
 
 MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-20241022"}
 PROVIDERS = tuple(MODELS)
@@ -18,7 +28,12 @@ WORKLOAD_LABELS = {
     "tool": "tool call",
 }
 PROMPT = "Say something about Paris."
-WORD = "word "
+WORD = "word"
+
+
+def answer_text(words: int) -> str:
+    """The answer every setup gets: ``words`` words, one stream chunk each."""
+    return " ".join([WORD] * words)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 
 from harness import bench
 from harness.bench.calls import bare_call, ours_call
-from harness.bench.model import TELEMETRY_BASE, WORD
+from harness.bench.model import TELEMETRY_BASE, answer_text
 from harness.bench.wire import memory_transport
 from harness.cli import main
 
@@ -84,17 +84,19 @@ def test_the_same_recorded_answer_reaches_bare_and_ours(provider: str, workload:
         assert ours.tool_predictions[0].arguments == {"city": "Paris"}
     else:
         n = 100 if workload in ("answer", "stream100") else 10
-        assert ours.response == WORD * n
+        assert ours.response == answer_text(n)
         text = bare if isinstance(bare, str) else (
             bare.choices[0].message.content if provider == "openai" else bare.content[0].text)
         assert text == ours.response
 
 
 def test_memory_transport_serves_sse_event_by_event() -> None:
+    """The bodies are the simulator's (one home for the wire formats), served one event per read."""
     transport = memory_transport("anthropic", "stream10")
     with httpx2.Client(transport=transport) as client, client.stream("POST", "https://x/v1/messages") as resp:
         chunks = list(resp.iter_raw())
-    assert len(chunks) == 2 + 10 + 3
+    # message_start, content_block_start, ping, ten deltas, content_block_stop, message_delta, message_stop
+    assert len(chunks) == 3 + 10 + 3
     assert all(c.startswith(b"event: ") and c.endswith(b"\n\n") for c in chunks)
 
 
