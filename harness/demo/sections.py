@@ -17,7 +17,7 @@ from harness.tree_render import render
 from harness.trip_tools import TRIP_QUESTION
 from sik_llms.telemetry import names as n
 
-__all__ = ["NEXT_STEPS", "error_section", "metrics_section", "node_data", "retry_section", "trip_section", "xray"]
+__all__ = ["error_section", "metrics_section", "next_steps", "node_data", "retry_section", "trip_section", "xray"]
 
 
 def xray(root: SpanNode) -> str:
@@ -235,8 +235,14 @@ _METRIC_ORDER = {name: i for i, name in enumerate([
     "llm_reasoning_requests_total", "llm_reasoning_success_total",
 ])}
 
-NEXT_STEPS: list[dict[str, str]] = [
-    {"what": "replay any cassette and print its span tree", "how": "sik-llms replay cassettes/openai/agent_trip.yaml"},
+def next_steps(trip_cassette: str) -> list[dict[str, str]]:
+    """Where to look next; ``trip_cassette`` is the path to show for the trip's cassette (as the
+    user can type it: relative inside a checkout, the installed file's path otherwise)."""
+    return [{"what": "replay any cassette and print its span tree", "how": f"sik-llms replay {trip_cassette}"},
+            *_NEXT_STEPS]
+
+
+_NEXT_STEPS: list[dict[str, str]] = [
     {"what": "run the provider simulator for your own code", "how": "sik-llms simulate --scenario record_suite"},
     {"what": "receive OTLP on loopback and count what arrives", "how": "sik-llms collect"},
     {"what": "send this tour's spans to Jaeger or a collector", "how": "sik-llms demo --otlp http://localhost:4318"},

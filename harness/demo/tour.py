@@ -37,9 +37,9 @@ from opentelemetry.sdk.trace.sampling import ParentBased
 
 from harness import record_suite as suite
 from harness.demo.sections import (
-    NEXT_STEPS,
     error_section,
     metrics_section,
+    next_steps,
     retry_section,
     trip_section,
 )
@@ -96,6 +96,14 @@ class Runner:
             yield target
 
 
+def _as_typed(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it, else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _otlp_endpoint(url: str) -> str:
     url = url.rstrip("/")
     return url if url.endswith("/v1/traces") else f"{url}/v1/traces"
@@ -149,7 +157,7 @@ def run_tour(*, live: bool = False, cassettes: Path | None = None, otlp: str | N
             flushed = batch.force_flush(timeout_millis=3000)
             batch.shutdown()
             report["otlp"] = {"endpoint": _otlp_endpoint(otlp or ""), "spans": len(spans), "flushed": bool(flushed)}
-    report["next"] = NEXT_STEPS
+    report["next"] = next_steps(_as_typed(runner.path(PROVIDER, "agent_trip")))
     return report
 
 
