@@ -9,11 +9,13 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.collector import ReceivedSpan
 from harness.load.phases import LoadConfig, Phase
 from harness.measure import machine_info, percentile, wilson
+
+if TYPE_CHECKING:  # only a type here: this module stays pure
+    from harness.collector import ReceivedSpan
 
 __all__ = ["aggregation_report", "analyse", "sampling_report", "summarise", "trace_report"]
 

@@ -1,9 +1,9 @@
 """Running bounded locust loads against the simulator: the processes and their deadlines.
 
 ``run_phases`` starts the provider simulator and, per phase, a fresh loopback ``Collector``,
-runs the locustfile (``loadtests/locustfile.py``, bundled in the wheel) headless in a subprocess (bounded by ``-t`` and by a hard
-timeout), stops everything it started by PID, and compares what the locust process says it
-did with what reached the collector. ``run_distributed`` does the same with one master and N
+runs the locustfile (``loadtests/locustfile.py``, bundled in the wheel) headless in a
+subprocess (bounded by ``-t`` and by a hard timeout), stops everything it started by PID, and
+compares what the locust process says it did with what reached the collector. ``run_distributed`` does the same with one master and N
 workers. ``harness.load.analysis`` turns the results into figures, ``harness.load.report`` into
 JSON, a Markdown table and an SVG chart.
 
