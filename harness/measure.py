@@ -50,7 +50,8 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 
 def machine_info() -> dict[str, Any]:
-    """CPU count and model, Python version and platform of this machine."""
+    """CPU count and model, Python version and platform of this machine, and its 1-minute load
+    average now (``None`` where the OS has none): a figure measured on a busy machine says so."""
     cpu = platform.processor() or "unknown"
     try:
         with open("/proc/cpuinfo") as f:
@@ -60,5 +61,9 @@ def machine_info() -> dict[str, Any]:
                     break
     except OSError:  # pragma: no cover - not Linux
         pass
+    try:
+        load_1m: float | None = round(os.getloadavg()[0], 2)
+    except OSError:  # pragma: no cover - not available
+        load_1m = None
     return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "platform": platform.platform()}
+            "platform": platform.platform(), "load_1m": load_1m}

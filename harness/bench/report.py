@@ -94,8 +94,15 @@ def run_line(report: dict[str, Any]) -> str:
     m, c, v = report["machine"], report["config"], report.get("versions") or {}
     made = ", ".join(f"{d} {v[d]}" for d in ("sik-llms", "openai", "anthropic", "opentelemetry-sdk") if v.get(d))
     return (f"Measured by `sik-llms bench` in {report.get('seconds', '?')} s: {c['rounds']} interleaved rounds of "
-            f"about {c['batch_ms']:g} ms of bare-SDK calls per sample; machine: {m['nproc']} CPU ({m['cpu']}), "
-            f"Python {m['python']}" + (f"; {made}." if made else "."))
+            f"about {c['batch_ms']:g} ms of bare-SDK calls per sample, {c['memory_calls']} calls for memory; "
+            f"machine: {m['nproc']} CPU ({m['cpu']})" + _load(m) + f", Python {m['python']}"
+            + (f"; {made}." if made else "."))
+
+
+def _load(machine: dict[str, Any]) -> str:
+    """The load average the run started with (a busy machine inflates wall times and their IQR)."""
+    load = machine.get("load_1m")
+    return "" if load is None else f", load average {load:g} at the start"
 
 
 def markdown_document(report: dict[str, Any]) -> str:

@@ -82,7 +82,8 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     m = summary["machine"]
     cfg = summary["config"]
     return (f"Load run {summary['created']}: {cfg['users']} users, {cfg['seconds']:g} s per phase, simulator "
-            f"ttft {cfg['ttft'] * 1000:.0f} ms at {cfg['tps']:g} tok/s; machine: {m['nproc']} CPU ({m['cpu']}), "
+            f"ttft {cfg['ttft'] * 1000:.0f} ms at {cfg['tps']:g} tok/s; machine: {m['nproc']} CPU ({m['cpu']})"
+            + (f", load average {m['load_1m']:g} at the end" if m.get("load_1m") is not None else "") + ", "
             f"Python {m['python']}.\n\n" + table(summary) + "\n")
 
 

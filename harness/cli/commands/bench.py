@@ -45,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write the Markdown tables to FILE (alone or '-': print them; the default when "
                              "stdout is not a terminal)")
     parser.add_argument("--out", type=Path, help="also write the JSON report to this file")
+    parser.add_argument("--from-json", type=Path, metavar="FILE",
+                        help="measure nothing: render --markdown from a report written by --out")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 15; 3 with --quick)")
     parser.add_argument("--batch-ms", type=float, help="bare-SDK milliseconds per sample (default 40; 8 with --quick)")
     parser.add_argument("--memory-calls", type=int,
@@ -76,6 +78,20 @@ def run(args: argparse.Namespace) -> int:
         if path is not None and (problem := check_output_file(path)):  # before minutes of measuring
             print(f"sik-llms bench: {problem}", file=sys.stderr)
             return 2
+    if args.from_json:
+        try:
+            text = bench.markdown_document(json.loads(args.from_json.read_text()))
+        except OSError as exc:
+            print(f"sik-llms bench: cannot read {args.from_json}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        except (ValueError, KeyError, TypeError) as exc:
+            print(f"sik-llms bench: {args.from_json} is not a bench report ({exc!r})", file=sys.stderr)
+            return 2
+        if to_file:
+            Path(args.markdown).write_text(text)
+        else:
+            print(text, end="")
+        return 0
 
     if args.profile:
         for provider in _pick(args.providers, bench.PROVIDERS, "provider"):

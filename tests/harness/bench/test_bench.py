@@ -109,3 +109,14 @@ def test_instrumentation_alone_is_measured_against_its_own_untraced_base(report:
             continue
         expected = row["wall_us"]["median"] - rows[(provider, workload, base)]["wall_us"]["median"]
         assert row["telemetry_us"] == pytest.approx(expected)
+
+
+def test_markdown_file_is_rendered_again_from_the_json_report(report: dict, tmp_path) -> None:
+    """``--out`` keeps every figure; ``--from-json`` renders the same Markdown later, measuring nothing."""
+    saved, out = tmp_path / "bench.json", tmp_path / "docs" / "bench.md"
+    saved.write_text(json.dumps(report))
+    assert main(["bench", "--from-json", str(saved), "--markdown", str(out)]) == 0
+    text = out.read_text()
+    assert text == bench.markdown_document(report)
+    assert text.startswith("Measured by `sik-llms bench`") and "load average" in text
+    assert bench.markdown(report) in text
