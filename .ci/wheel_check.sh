@@ -102,7 +102,7 @@ cat >proj/test_user.py <<'PYEOF'
 
 import pytest
 
-from harness.record_suite import SIMULATOR_BASE_URLS, SIMULATOR_KEY, Target, text
+from harness.cassettes.suite import SIMULATOR_BASE_URLS, SIMULATOR_KEY, Target, text
 from harness.simulator import Simulator
 from sik_llms import create_client
 

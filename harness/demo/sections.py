@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from harness.tree import SpanNode, SpanTree
-from harness.tree_render import render
+from harness.spans.render import render
+from harness.spans.tree import SpanNode, SpanTree
 from harness.trip_tools import TRIP_QUESTION
 from sik_llms.telemetry import names as n
 

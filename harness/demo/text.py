@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from harness.tree_render import format_cost
+from harness.spans.values import format_cost
 
 __all__ = ["WIDTH", "print_report", "render_text", "report_lines"]
 

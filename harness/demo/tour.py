@@ -35,7 +35,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased
 
-from harness import record_suite as suite
+from harness.cassettes import suite
 from harness.demo.sections import (
     error_section,
     metrics_section,
@@ -115,8 +115,8 @@ def run_tour(*, live: bool = False, cassettes: Path | None = None, otlp: str | N
     from opentelemetry.exporter.prometheus import PrometheusMetricReader
     from prometheus_client import CollectorRegistry
 
-    from harness.capture import capture
     from harness.clock import VirtualClock
+    from harness.spans.capture import capture
 
     cassettes = Path(cassettes or suite.CASSETTE_ROOT)
     registry = CollectorRegistry()
@@ -195,7 +195,7 @@ def _retry_429(runner: Runner, cap: Any) -> str:
 
 def _sampler_section(runner: Runner, progress: Progress) -> dict[str, Any]:
     """Expensive and cheap calls through the guide's sampler (as printed, and fixed)."""
-    from harness.capture import IncrementalIdGenerator
+    from harness.spans.capture import IncrementalIdGenerator
 
     calls = [("expensive", "gpt-4o", suite.expensive), ("text", "gpt-4o-mini", suite.text)]
     rows = []

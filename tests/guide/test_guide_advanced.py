@@ -9,16 +9,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from guide_helpers import (
-    hex_trace,
-    parent_of,
-)
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 
-from harness.capture import capture
 from harness.simulator import Simulator
+from harness.spans.capture import capture
 from sik_llms.telemetry import names as n
+from tests.guide.guide_helpers import (
+    hex_trace,
+    parent_of,
+)
 
 # =========================================================================== Advanced usage
 

@@ -6,7 +6,8 @@ interpreter."""
 from __future__ import annotations
 
 import pytest
-from guide_helpers import (
+
+from tests.guide.guide_helpers import (
     GUIDE,
 )
 

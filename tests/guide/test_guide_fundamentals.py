@@ -6,14 +6,14 @@ interpreter."""
 from __future__ import annotations
 
 import pytest
-from guide_helpers import (
-    hex_trace,
-)
 from opentelemetry import trace
 
-from harness.capture import capture
 from harness.simulator import Simulator
+from harness.spans.capture import capture
 from sik_llms.telemetry import names as n
+from tests.guide.guide_helpers import (
+    hex_trace,
+)
 
 # =========================================================================== Fundamentals
 

@@ -8,10 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from guide_helpers import (
-    CASSETTES,
-    hex_trace,
-)
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
@@ -23,6 +19,10 @@ from harness.cassettes import use_cassette
 from harness.simulator import Simulator
 from sik_llms import telemetry
 from sik_llms.telemetry import names as n
+from tests.guide.guide_helpers import (
+    CASSETTES,
+    hex_trace,
+)
 
 # --------------------------------------------------------------------------- sampling
 

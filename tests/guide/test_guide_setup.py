@@ -11,12 +11,6 @@ import random
 from pathlib import Path
 
 import pytest
-from guide_helpers import (
-    assert_one_call_tree,
-    hex_trace,
-    run_script,
-    trace_resources,
-)
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -31,6 +25,12 @@ from harness.collector import Collector
 from harness.simulator import Simulator
 from sik_llms import telemetry
 from sik_llms.telemetry import names as n
+from tests.guide.guide_helpers import (
+    assert_one_call_tree,
+    hex_trace,
+    run_script,
+    trace_resources,
+)
 
 # =========================================================================== Zero-config
 

@@ -12,10 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-from guide_helpers import (
-    assert_one_call_tree,
-    run_script,
-)
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
@@ -23,11 +19,15 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
 )
 
-from harness.capture import capture
 from harness.collector import Collector
 from harness.simulator import Simulator
+from harness.spans.capture import capture
 from sik_llms import telemetry
 from sik_llms.telemetry import names as n
+from tests.guide.guide_helpers import (
+    assert_one_call_tree,
+    run_script,
+)
 
 # =========================================================================== Detection and troubleshooting
 

@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.bundled import default_record_dir
-    from harness.record_suite import SUITE, record_suite
+    from harness.cassettes.suite import SUITE, record_suite
 
     if args.list:
         for call in SUITE:

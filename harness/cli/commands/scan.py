@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.scan import scan_paths
+    from harness.cassettes.scan import scan_paths
 
     try:
         findings, count = scan_paths(args.paths)

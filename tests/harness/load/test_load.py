@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness.load import QUICK
-from harness.load import LoadConfig, run_distributed, run_phases, wilson
+from harness.load import QUICK, LoadConfig, run_distributed, run_phases, wilson
 
 # find_spec, not importorskip: importing locust here would gevent-patch ssl in the pytest process
 # (the loads run locust in subprocesses), which breaks every later test that touches ssl.
