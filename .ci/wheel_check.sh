@@ -55,7 +55,7 @@ cat err.txt
 
 step "sik-llms demo (replays the cassettes bundled in the wheel)"
 "$SIK" demo >demo.txt
-grep -q "Trip Planning Request" demo.txt || fail "the demo printed no trip tree"
+grep -q "trip_planning.request" demo.txt || fail "the demo printed no trip tree"
 "$SIK" demo --json >demo.json
 "$PYV" -c "import json; s = json.load(open('demo.json'))['trip']['summary']; assert s['llm_calls'] == 6, s"
 
