@@ -34,6 +34,7 @@ __all__ = ["free_port", "run_distributed", "run_phase", "run_phases", "start_sim
 LOCUSTFILE = locustfile()
 LOCUST_GRACE_S = 30.0  # beyond -t and --stop-timeout before the runner kills a locust process
 STOP_TIMEOUT_S = 10  # let users finish the call in flight, so every trace is complete
+WORKER_EXIT_S = 30.0  # after the master exits, how long its workers get to exit before being killed
 
 
 def free_port() -> int:
@@ -171,8 +172,10 @@ def run_phase(phase: Phase, cfg: LoadConfig, sim: Any, out: Path, workers: int =
             deadline = t0 + cfg.seconds + STOP_TIMEOUT_S + LOCUST_GRACE_S + (20 if workers else 0)
             rc, ended = _wait(main, deadline)
             wall = time.monotonic() - t0
+            # one deadline for all workers: each flushes its spans at exit, slower on a busy machine
+            workers_deadline = time.monotonic() + WORKER_EXIT_S
             for w in procs[1:]:
-                worker_rcs.append(_wait(w, time.monotonic() + 15)[0])
+                worker_rcs.append(_wait(w, workers_deadline)[0])
         finally:
             for p in procs:  # only ours, by PID
                 if p.poll() is None:
