@@ -27,8 +27,6 @@ KNOWN_CYCLES: dict[str, str] = {
 #: Modules over MAX_LINES being split (each must still be over: remove the entry when split).
 KNOWN_BIG: dict[str, str] = {
     "sik_llms.agent_loop": "#18",
-    "sik_llms.providers.anthropic": "#15",
-    "sik_llms.providers.openai": "#15",
 }
 
 
