@@ -13,8 +13,8 @@ import time
 import httpx2
 
 from harness.simulator import Latency, Simulator, simulator_fixture
-from harness.simulator.bench import run_bench
 from harness.simulator.httpserver import parse_request
+from harness.simulator.throughput import run_bench
 from tests.conftest import ROOT
 
 BODY = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}).encode()
