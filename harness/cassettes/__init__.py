@@ -3,7 +3,8 @@
 Modules, each importing only those listed before it (never this package's ``__init__``):
 ``sse`` (split a stream body into its events), ``format`` (load / save / the data model),
 ``scan`` (find key-shaped text), ``match`` (which recorded interaction answers a request),
-``scrub`` (strip secrets before writing), ``transport`` (the replay transport),
+``scrub`` (strip secrets before writing), ``intercept`` (route every httpx2 / httpx client to
+the active cassette), ``transport`` (the replay transport),
 ``record`` (the recording transport), ``session`` (``use_cassette``), ``report`` (replay a
 cassette's LLM calls through sik_llms: ``sik-llms replay``), ``suite`` (the project's recorded
 scenarios: ``sik-llms record``, ``sik-llms demo``).

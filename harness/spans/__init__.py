@@ -4,7 +4,8 @@ Modules, each importing only those listed before it: ``values`` (how span values
 text: durations, costs, masks), ``metrics`` (metric points as plain dicts), ``render`` (the
 tree as deterministic text: plain and X-ray), ``pattern`` (partial-tree assertions),
 ``tree`` (``SpanTree`` / ``SpanNode``: data and queries; renders and asserts through the two
-before it), ``snapshot`` (the syrupy extension), ``capture`` (the context manager).
+before it), ``snapshot`` (the syrupy extension), ``routing`` (one process-wide provider per signal,
+routed to the current capture), ``capture`` (the context manager).
 
 Public API: ``capture`` / ``Capture``, ``build_tree`` / ``SpanTree`` / ``SpanNode``,
 ``render``, ``assert_tree``, ``SpanTreeSnapshot``.
