@@ -348,10 +348,11 @@ def memory_providers() -> MemoryPipeline:
     return MemoryPipeline(tp, MeterProvider(metric_readers=[reader]), exporter, reader)
 
 
-def micro(shape: CallShape, rounds: int = 15, calls: int = 300) -> dict[str, Any]:
+def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any]:
     """Recorder vs floor on one shape, interleaved: per round, each setup runs ``calls`` calls
     (order alternating), spans cleared between batches. Medians of µs/call and of the per-round
-    ratio recorder / floor."""
+    ratio recorder / floor, in this thread's CPU time (all the work is synchronous, and CPU
+    time is what a shared, loaded machine disturbs least) and in wall time."""
     import gc
     import statistics
     import time
@@ -363,7 +364,9 @@ def micro(shape: CallShape, rounds: int = 15, calls: int = 300) -> dict[str, Any
     setups["floor"] = (floor_call(shape, floor.tracer_provider, floor.meter_provider), None, floor.span_exporter)
     setups["recorder"] = (recorder_call(shape), (ours.tracer_provider, ours.meter_provider), ours.span_exporter)
     samples: dict[str, list[float]] = {name: [] for name in setups}
+    walls: dict[str, list[float]] = {name: [] for name in setups}
     ratios: list[float] = []
+    cpu, wall = time.thread_time_ns, time.perf_counter_ns
     order = list(setups)
     for r in range(rounds + 1):  # round 0 warms up
         order.reverse()
@@ -373,11 +376,13 @@ def micro(shape: CallShape, rounds: int = 15, calls: int = 300) -> dict[str, Any
             exporter.clear()
             gc.collect()
             with use_providers(*providers) if providers else _nothing():
-                t0 = time.perf_counter_ns()
+                w0, c0 = wall(), cpu()
                 for _ in range(calls):
                     call()
-                t1 = time.perf_counter_ns()
-            this[name] = (t1 - t0) / calls / 1000
+                c1, w1 = cpu(), wall()
+            this[name] = (c1 - c0) / calls / 1000
+            if r:
+                walls[name].append((w1 - w0) / calls / 1000)
         if r:
             for name, value in this.items():
                 samples[name].append(value)
@@ -385,6 +390,7 @@ def micro(shape: CallShape, rounds: int = 15, calls: int = 300) -> dict[str, Any
     return {
         "shape": shape.label,
         **{f"{name}_us": round(statistics.median(v), 1) for name, v in samples.items()},
+        **{f"{name}_wall_us": round(statistics.median(v), 1) for name, v in walls.items()},
         "ratio": round(statistics.median(ratios), 3),
         "ratio_min": round(min(ratios), 3),
         "ratio_max": round(max(ratios), 3),
@@ -403,16 +409,16 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m harness.bench_floor", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--workload", action="append", help="answer, stream10, stream100, tool (repeatable)")
     args = parser.parse_args(argv)
     shapes = bench_shapes(tuple(args.workload or ("answer", "stream10", "tool")))
-    print(f"{'shape':34} {'recorder µs':>12} {'floor µs':>9} {'ratio':>6} (min-max)")
+    print(f"{'shape':28} {'recorder µs':>12} {'floor µs':>9} {'ratio':>6} (min-max)   wall µs: recorder, floor")
     for shape in shapes.values():
         row = micro(shape, args.rounds, args.calls)
-        print(f"{row['shape']:34} {row['recorder_us']:12.1f} {row['floor_us']:9.1f} {row['ratio']:6.3f} "
-              f"({row['ratio_min']:.2f}-{row['ratio_max']:.2f})")
+        print(f"{row['shape']:28} {row['recorder_us']:12.1f} {row['floor_us']:9.1f} {row['ratio']:6.3f} "
+              f"({row['ratio_min']:.2f}-{row['ratio_max']:.2f})   {row['recorder_wall_us']:.1f}, {row['floor_wall_us']:.1f}")
     return 0
 
 
