@@ -161,9 +161,9 @@ class FloorEmitter:
                 n.SERVER_ADDRESS: url.host,
                 n.SERVER_PORT: url.port or 443,
                 **self.http_attrs,
-                n.HTTP_RESPONSE_STATUS_CODE: status,
             },
         )
+        http.set_attribute(n.HTTP_RESPONSE_STATUS_CODE, status)  # known only once it answered
         http.end()
         context.detach(token)
         duration = r.duration_seconds

@@ -239,14 +239,18 @@ def client_attributes(client: Any, semconv: bool) -> ClientAttributes:
 
 
 @lru_cache(maxsize=256)  # a client calls the same few URLs over and over
-def _http_attributes(method: str, url: str) -> dict[str, Any]:
+def _http_attributes(method: str, url: str, model: str, provider: str) -> dict[str, Any]:
+    """The start attributes of an ``http.request`` span (shared: never modify the result)."""
     parts = urlsplit(url)
-    return {
+    attrs = {
         n.HTTP_REQUEST_METHOD: method,
         n.URL_FULL: _safe_url(url),
         n.SERVER_ADDRESS: parts.hostname,
         n.SERVER_PORT: parts.port or (443 if parts.scheme == "https" else 80),
+        n.LLM_MODEL: model,
+        n.LLM_PROVIDER: provider,
     }
+    return {k: v for k, v in attrs.items() if v is not None}
 
 
 class HttpAttempt:
@@ -256,17 +260,12 @@ class HttpAttempt:
 
     def __init__(self, call: CallRecorder, request: Any) -> None:
         method = request.method
-        attrs = {
-            **_http_attributes(method, str(request.url)),
-            n.LLM_MODEL: call.model,
-            n.LLM_PROVIDER: call.provider,
-        }
+        attrs = _http_attributes(method, str(request.url), call.model, call.provider)
         if call.http_attempts:
-            attrs[n.HTTP_RESEND_COUNT] = call.http_attempts
+            attrs = {**attrs, n.HTTP_RESEND_COUNT: call.http_attempts}
         call.http_attempts += 1
         name = method if call.semconv else n.SPAN_HTTP
         assert call.tracer is not None and call.inference is not None
-        attrs = {k: v for k, v in attrs.items() if v is not None}
         self._handle = _start(call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context, _clock.time_ns())
         self._done = False
 
