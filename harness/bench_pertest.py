@@ -39,22 +39,35 @@ BASE_URL = "http://simulator.invalid/v1"
 PROMPT = "What's the capital of France?"
 
 _TIMER = '''
-import json, os, time
+import gc, json, os, time
 import pytest
 
 _times = []
+_gc = {"seconds": 0.0, "start": 0.0, "collections": [0, 0, 0]}
+
+
+def _gc_timer(phase, info):
+    if phase == "start":
+        _gc["start"] = time.perf_counter()
+    else:
+        _gc["seconds"] += time.perf_counter() - _gc["start"]
+        _gc["collections"][info["generation"]] += 1
+
+
+gc.callbacks.append(_gc_timer)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0, g0 = time.perf_counter(), time.process_time(), _gc["seconds"]
     yield
-    _times.append((time.perf_counter() - t0, time.process_time() - c0))
+    _times.append((time.perf_counter() - t0, time.process_time() - c0, _gc["seconds"] - g0))
 
 
 def pytest_sessionfinish(session, exitstatus):
     with open(os.environ["SIK_BENCH_OUT"], "w") as out:
-        json.dump({"times": _times, "exitstatus": int(exitstatus), "failed": session.testsfailed}, out)
+        json.dump({"times": _times, "exitstatus": int(exitstatus), "failed": session.testsfailed,
+                   "gc_collections": _gc["collections"]}, out)
 '''
 
 _OURS = '''
@@ -204,7 +217,7 @@ def _run_suite(path: Path, out: Path) -> dict[str, Any]:
 def run(tests: int = 200, rounds: int = 3, warmup: int = 10, suites: tuple[str, ...] = SUITES,
         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run the suites interleaved; ms/test (wall and CPU) per suite and each one's ratio to the floor."""
-    per: dict[str, list[tuple[float, float]]] = {kind: [] for kind in suites}
+    per: dict[str, list[tuple[float, float, float]]] = {kind: [] for kind in suites}
     with tempfile.TemporaryDirectory(prefix="sik-pertest-") as tmp:
         paths = {kind: write_suite(kind, Path(tmp) / kind, tests) for kind in suites}
         order = list(suites)
@@ -215,11 +228,13 @@ def run(tests: int = 200, rounds: int = 3, warmup: int = 10, suites: tuple[str, 
                     progress(f"round {r + 1}/{rounds}: {kind}")
                 data = _run_suite(paths[kind], Path(tmp) / f"{kind}.json")
                 times = data["times"][warmup:]
-                per[kind].append((statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)))
+                per[kind].append((statistics.median(t[0] for t in times), statistics.median(t[1] for t in times),
+                                  statistics.fmean(t[2] for t in times)))
     rows = {
         kind: {
             "wall_ms": round(statistics.median(s[0] for s in samples) * 1000, 3),
             "cpu_ms": round(statistics.median(s[1] for s in samples) * 1000, 3),
+            "gc_ms_mean": round(statistics.median(s[2] for s in samples) * 1000, 3),
         }
         for kind, samples in per.items()
     }
@@ -245,9 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2))
         return 0
     print(f"{result['tests']} tests per suite, {result['rounds']} rounds, medians per test")
-    print(f"{'suite':8} {'wall ms':>8} {'cpu ms':>8} {'wall/floor':>11} {'cpu/floor':>10}")
+    print(f"{'suite':8} {'wall ms':>8} {'cpu ms':>8} {'wall/floor':>11} {'cpu/floor':>10} {'gc ms (mean)':>13}")
     for kind, row in result["rows"].items():
-        print(f"{kind:8} {row['wall_ms']:8.3f} {row['cpu_ms']:8.3f} {row.get('wall_ratio', 0):11.2f} {row.get('cpu_ratio', 0):10.2f}")
+        print(f"{kind:8} {row['wall_ms']:8.3f} {row['cpu_ms']:8.3f} {row.get('wall_ratio', 0):11.2f} "
+              f"{row.get('cpu_ratio', 0):10.2f} {row['gc_ms_mean']:13.3f}")
     return 0
 
 

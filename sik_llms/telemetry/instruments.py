@@ -90,16 +90,18 @@ class Instruments:
             "GenAI operation duration",
             explicit_bucket_boundaries_advisory=list(n.DURATION_BUCKETS),
         )
-        self.reasoning_iterations = meter.create_counter(n.METRIC_REASONING_ITERATIONS, "{iteration}", "Agent reasoning iterations")
-        self.reasoning_tool_calls = meter.create_counter(n.METRIC_REASONING_TOOL_CALLS, "{call}", "Agent tool calls")
-        self.reasoning_requests = meter.create_counter(n.METRIC_REASONING_REQUESTS, requests, "Agent runs")
-        self.reasoning_success = meter.create_counter(n.METRIC_REASONING_SUCCESS, requests, "Agent runs that finished")
-        self.reasoning_iterations_per_request = meter.create_histogram(
-            n.METRIC_REASONING_ITERATIONS_PER_REQUEST,
-            "{iteration}",
-            "Reasoning iterations of each agent run",
-            explicit_bucket_boundaries_advisory=list(n.ITERATION_BUCKETS),
-        )
+        self._meter = meter
+        self._agent: _AgentInstruments | None = None
+        self._agent_lock = threading.Lock()
+
+    def agent(self) -> _AgentInstruments:
+        """The agent's instruments, created on the first agent run (most processes never
+        run one, and a test capture makes a meter per test: five instruments saved each)."""
+        if self._agent is None:
+            with self._agent_lock:
+                if self._agent is None:
+                    self._agent = _AgentInstruments(self._meter)
+        return self._agent
 
     def record_call(
         self,
@@ -155,9 +157,27 @@ class Instruments:
         self, attrs: dict[str, Any], iterations: int, tool_calls: int, success: bool
     ) -> None:
         """One agent run: its own counters only (inner calls were recorded by themselves)."""
-        self.reasoning_requests.add(1, attrs)
-        self.reasoning_iterations.add(iterations, attrs)
-        self.reasoning_tool_calls.add(tool_calls, attrs)
-        self.reasoning_iterations_per_request.record(iterations, attrs)
+        agent = self.agent()
+        agent.reasoning_requests.add(1, attrs)
+        agent.reasoning_iterations.add(iterations, attrs)
+        agent.reasoning_tool_calls.add(tool_calls, attrs)
+        agent.reasoning_iterations_per_request.record(iterations, attrs)
         if success:
-            self.reasoning_success.add(1, attrs)
+            agent.reasoning_success.add(1, attrs)
+
+
+class _AgentInstruments:
+    """The ReasoningAgent's instruments on one meter."""
+
+    def __init__(self, meter: Any) -> None:
+        requests = "{request}"
+        self.reasoning_iterations = meter.create_counter(n.METRIC_REASONING_ITERATIONS, "{iteration}", "Agent reasoning iterations")
+        self.reasoning_tool_calls = meter.create_counter(n.METRIC_REASONING_TOOL_CALLS, "{call}", "Agent tool calls")
+        self.reasoning_requests = meter.create_counter(n.METRIC_REASONING_REQUESTS, requests, "Agent runs")
+        self.reasoning_success = meter.create_counter(n.METRIC_REASONING_SUCCESS, requests, "Agent runs that finished")
+        self.reasoning_iterations_per_request = meter.create_histogram(
+            n.METRIC_REASONING_ITERATIONS_PER_REQUEST,
+            "{iteration}",
+            "Reasoning iterations of each agent run",
+            explicit_bucket_boundaries_advisory=list(n.ITERATION_BUCKETS),
+        )
