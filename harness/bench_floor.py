@@ -397,6 +397,62 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
     }
 
 
+def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> dict[str, Any]:
+    """The full client call, interleaved: telemetry off; on (``CallRecorder``); off followed by
+    the floor emitting the same telemetry (in the same loop, so it pays what ours pays for
+    sharing caches with the SDK and HTTP code). Instrumentation alone = on - off, its floor
+    = (off + floor) - off; also ``off + recorder`` to show that "on" costs no more than its
+    parts run back to back. Thread CPU µs/call, medians over rounds."""
+    import gc
+    import statistics
+    import time
+
+    from harness import bench
+    from sik_llms.telemetry import use_providers
+
+    shape = record_shape(bench.our_client(provider, workload), bench._messages(), bench.memory_transport(provider, workload))
+    off = bench.ours_call(provider, workload, None)
+    on_pipe, floor_pipe, rec_pipe = memory_providers(), memory_providers(), memory_providers()
+    on = bench.ours_call(provider, workload, (on_pipe.tracer_provider, on_pipe.meter_provider))
+    floor = floor_call(shape, floor_pipe.tracer_provider, floor_pipe.meter_provider)
+    recorder = recorder_call(shape)
+    providers = (rec_pipe.tracer_provider, rec_pipe.meter_provider)
+
+    def off_floor() -> None:
+        off()
+        floor()
+
+    def off_recorder() -> None:
+        off()
+        with use_providers(*providers):
+            recorder()
+
+    setups: dict[str, Callable[[], Any]] = {"off": off, "on": on, "off+floor": off_floor, "off+recorder": off_recorder}
+    samples: dict[str, list[float]] = {name: [] for name in setups}
+    order = list(setups)
+    cpu = time.thread_time_ns
+    for r in range(rounds + 1):
+        order = order[1:] + order[:1]
+        for name in order:
+            for pipe in (on_pipe, floor_pipe, rec_pipe):
+                pipe.span_exporter.clear()
+            gc.collect()
+            c0 = cpu()
+            for _ in range(calls):
+                setups[name]()
+            if r:
+                samples[name].append((cpu() - c0) / calls / 1000)
+    m = {name: statistics.median(v) for name, v in samples.items()}
+    ours, floor_cost = m["on"] - m["off"], m["off+floor"] - m["off"]
+    return {
+        "shape": f"{provider}/{workload}",
+        **{f"{name}_us": round(v, 1) for name, v in m.items()},
+        "instrumentation_us": round(ours, 1),
+        "floor_us": round(floor_cost, 1),
+        "ratio": round(ours / floor_cost, 3) if floor_cost > 0 else None,
+    }
+
+
 class _nothing:
     def __enter__(self) -> None:
         return None
@@ -412,7 +468,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--workload", action="append", help="answer, stream10, stream100, tool (repeatable)")
+    parser.add_argument("--in-situ", action="store_true",
+                        help="measure inside the full client call (off / on / off + floor) instead of alone")
     args = parser.parse_args(argv)
+    if args.in_situ:
+        from harness import bench
+
+        print(f"{'call':22} {'off µs':>8} {'on µs':>8} {'ours µs':>8} {'floor µs':>9} {'ratio':>6} {'off+recorder µs':>16}")
+        for provider in bench.PROVIDERS:
+            for workload in args.workload or ("answer", "stream10", "tool"):
+                row = in_situ(provider, workload, args.rounds, args.calls)
+                print(f"{row['shape']:22} {row['off_us']:8.1f} {row['on_us']:8.1f} {row['instrumentation_us']:8.1f} "
+                      f"{row['floor_us']:9.1f} {row['ratio']!s:>6} {row['off+recorder_us']:16.1f}")
+        return 0
     shapes = bench_shapes(tuple(args.workload or ("answer", "stream10", "tool")))
     print(f"{'shape':28} {'recorder µs':>12} {'floor µs':>9} {'ratio':>6} (min-max)   wall µs: recorder, floor")
     for shape in shapes.values():
