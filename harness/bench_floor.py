@@ -354,18 +354,22 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
     ratio recorder / floor, in this thread's CPU time (all the work is synchronous, and CPU
     time is what a shared, loaded machine disturbs least) and in wall time."""
     import gc
+    import os
     import statistics
     import time
 
     from sik_llms.telemetry import use_providers
+    from sik_llms.telemetry.state import PROFILE_VAR
 
     setups: dict[str, tuple[Callable[[], None], Any, Any]] = {}
-    floor, ours = memory_providers(), memory_providers()
+    floor, ours, lean = memory_providers(), memory_providers(), memory_providers()
     setups["floor"] = (floor_call(shape, floor.tracer_provider, floor.meter_provider), None, floor.span_exporter)
     setups["recorder"] = (recorder_call(shape), (ours.tracer_provider, ours.meter_provider), ours.span_exporter)
+    setups["lean"] = (recorder_call(shape), (lean.tracer_provider, lean.meter_provider), lean.span_exporter)
     samples: dict[str, list[float]] = {name: [] for name in setups}
     walls: dict[str, list[float]] = {name: [] for name in setups}
     ratios: list[float] = []
+    lean_ratios: list[float] = []
     cpu, wall = time.thread_time_ns, time.perf_counter_ns
     order = list(setups)
     for r in range(rounds + 1):  # round 0 warms up
@@ -375,11 +379,14 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
             call, providers, exporter = setups[name]
             exporter.clear()
             gc.collect()
+            if name == "lean":
+                os.environ[PROFILE_VAR] = "lean"
             with use_providers(*providers) if providers else _nothing():
                 w0, c0 = wall(), cpu()
                 for _ in range(calls):
                     call()
                 c1, w1 = cpu(), wall()
+            os.environ.pop(PROFILE_VAR, None)
             this[name] = (c1 - c0) / calls / 1000
             if r:
                 walls[name].append((w1 - w0) / calls / 1000)
@@ -387,6 +394,7 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
             for name, value in this.items():
                 samples[name].append(value)
             ratios.append(this["recorder"] / this["floor"])
+            lean_ratios.append(this["lean"] / this["floor"])
     return {
         "shape": shape.label,
         **{f"{name}_us": round(statistics.median(v), 1) for name, v in samples.items()},
@@ -394,6 +402,7 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
         "ratio": round(statistics.median(ratios), 3),
         "ratio_min": round(min(ratios), 3),
         "ratio_max": round(max(ratios), 3),
+        "lean_ratio": round(statistics.median(lean_ratios), 3),
     }
 
 
@@ -482,11 +491,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"{row['floor_us']:9.1f} {row['ratio']!s:>6} {row['off+recorder_us']:16.1f}")
         return 0
     shapes = bench_shapes(tuple(args.workload or ("answer", "stream10", "tool")))
-    print(f"{'shape':28} {'recorder µs':>12} {'floor µs':>9} {'ratio':>6} (min-max)   wall µs: recorder, floor")
+    print(f"{'shape':28} {'recorder µs':>12} {'floor µs':>9} {'ratio':>6} (min-max)   {'lean µs':>8} {'lean/floor':>10}")
     for shape in shapes.values():
         row = micro(shape, args.rounds, args.calls)
         print(f"{row['shape']:28} {row['recorder_us']:12.1f} {row['floor_us']:9.1f} {row['ratio']:6.3f} "
-              f"({row['ratio_min']:.2f}-{row['ratio_max']:.2f})   {row['recorder_wall_us']:.1f}, {row['floor_wall_us']:.1f}")
+              f"({row['ratio_min']:.2f}-{row['ratio_max']:.2f})   {row['lean_us']:8.1f} {row['lean_ratio']:10.3f}")
     return 0
 
 

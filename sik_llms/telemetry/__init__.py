@@ -57,7 +57,7 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
         return None
     try:
         recorder_cls = _recorder_class()
-        semconv, capture = call_settings()
+        semconv, capture, lean = call_settings()
         return recorder_cls(
             tracer_for(tp) if tp is not None else None,
             instruments_for(mp) if mp is not None else None,
@@ -65,6 +65,7 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
             messages,
             semconv=semconv,
             capture=capture,
+            lean=lean,
         )
     except Exception as exc:
         config.warn_once(f"start-call-{type(exc).__name__}", f"sik_llms telemetry disabled for a call: {exc!r}")

@@ -166,6 +166,7 @@ class ClientAttributes:
         "inference",
         "inference_name",
         "key",
+        "lean",
         "metric",
         "model",
         "provider",
@@ -173,10 +174,10 @@ class ClientAttributes:
         "semconv",
     )
 
-    def __init__(self, client: Any, req: dict[str, Any], semconv: bool) -> None:
+    def __init__(self, client: Any, req: dict[str, Any], semconv: bool, lean: bool = False) -> None:
         model, provider, mode = client.model, client.provider, client.mode
-        self.key = (model, provider, mode, semconv, dict(req))
-        self.model, self.provider, self.semconv = model, provider, semconv
+        self.key = (model, provider, mode, semconv, lean, dict(req))
+        self.model, self.provider, self.semconv, self.lean = model, provider, semconv, lean
         common = {
             n.LLM_MODEL: model,
             n.LLM_PROVIDER: provider,
@@ -200,6 +201,10 @@ class ClientAttributes:
                 inference[seed_key] = value
             if genai_key:
                 inference[genai_key] = value
+        if lean:  # one vocabulary per span: GenAI on the inference span, the seed's on llm.request
+            keep = {n.LLM_MODEL, n.LLM_PROVIDER, n.OPENAI_API_TYPE}
+            inference = {k: v for k, v in inference.items() if k in keep or not k.startswith("llm.")}
+            self.request = {k: v for k, v in self.request.items() if not k.startswith("gen_ai.")}
         self.inference = {k: v for k, v in inference.items() if v is not None}
         self.inference_name = (
             n.semconv_span_inference(n.OP_CHAT, model) if semconv else n.span_inference(provider, mode)
@@ -215,7 +220,7 @@ class ClientAttributes:
 _CLIENT_ATTRIBUTES: WeakKeyDictionary[Any, ClientAttributes] = WeakKeyDictionary()
 
 
-def client_attributes(client: Any, semconv: bool) -> ClientAttributes:
+def client_attributes(client: Any, semconv: bool, lean: bool = False) -> ClientAttributes:
     """``client``'s constant attributes, from the per-client cache when still current."""
     req = client.request_attributes()
     try:
@@ -223,16 +228,17 @@ def client_attributes(client: Any, semconv: bool) -> ClientAttributes:
     except TypeError:  # an unhashable client: build every time
         cached = None
     if cached is not None:
-        model, provider, mode, was_semconv, was_req = cached.key
+        model, provider, mode, was_semconv, was_lean, was_req = cached.key
         if (
             was_semconv is semconv
+            and was_lean is lean
             and model == client.model
             and provider == client.provider
             and mode == client.mode
             and was_req == req
         ):
             return cached
-    built = ClientAttributes(client, req, semconv)
+    built = ClientAttributes(client, req, semconv, lean)
     with suppress(TypeError):
         _CLIENT_ATTRIBUTES[client] = built
     return built
@@ -316,12 +322,13 @@ class CallRecorder:
         messages: list[dict[str, Any]],
         semconv: bool,
         capture: str,
+        lean: bool = False,
     ) -> None:
         self.tracer = tracer
         self.instruments = instruments
         self.semconv = semconv
         self.capture = capture
-        self.attrs = attrs = client_attributes(client, semconv)
+        self.attrs = attrs = client_attributes(client, semconv, lean)
         self.model: str = attrs.model
         self.provider: str = attrs.provider
         self.mode: str = client.mode
@@ -455,6 +462,9 @@ class CallRecorder:
             inference[n.LLM_TIME_TO_FIRST_CHUNK] = self._first_chunk
         if isinstance(r, ToolPredictionResponse):
             inference[n.LLM_TOOL_CALLS] = len(r.tool_predictions)
+        if self.attrs.lean:
+            summary.pop(n.GEN_AI_RESPONSE_MODEL, None)
+            inference = {k: v for k, v in inference.items() if not k.startswith("llm.")}
         self.request.span.set_attributes(summary)
         self.inference.span.set_attributes(inference)
         if self.capture != "NO_CONTENT":
@@ -471,7 +481,10 @@ class CallRecorder:
             return
         self._outcome_recorded = True
         try:
-            self.instruments.record_call(self._metric_attrs, self.attrs.genai_metric, duration, response, exc, cost)
+            self.instruments.record_call(
+                self._metric_attrs, self.attrs.genai_metric, duration, response, exc, cost,
+                genai_duration=not self.attrs.lean,
+            )
         except Exception:  # metrics must never break the call
             logger.debug("recording sik_llms metrics failed", exc_info=True)
 
