@@ -353,6 +353,7 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
     (order alternating), spans cleared between batches. Medians of µs/call and of the per-round
     ratio recorder / floor, in this thread's CPU time (all the work is synchronous, and CPU
     time is what a shared, loaded machine disturbs least) and in wall time."""
+    import contextlib
     import gc
     import os
     import statistics
@@ -381,7 +382,7 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
             gc.collect()
             if name == "lean":
                 os.environ[PROFILE_VAR] = "lean"
-            with use_providers(*providers) if providers else _nothing():
+            with use_providers(*providers) if providers else contextlib.nullcontext():
                 w0, c0 = wall(), cpu()
                 for _ in range(calls):
                     call()
@@ -460,14 +461,6 @@ def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> 
         "floor_us": round(floor_cost, 1),
         "ratio": round(ours / floor_cost, 3) if floor_cost > 0 else None,
     }
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: Any) -> None:
-        return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,18 +11,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from weakref import WeakKeyDictionary
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from sik_llms import _clock
+from sik_llms import clock as _clock
 from sik_llms.telemetry import names as n
+from sik_llms.telemetry.attributes import client_attributes
 from sik_llms.telemetry.errors import error_type
 from sik_llms.telemetry.instruments import Instruments
 from sik_llms.telemetry.state import CURRENT_CALL
@@ -38,18 +38,6 @@ from sik_llms.types import (
 logger = logging.getLogger("sik_llms")
 
 _SECRET_QUERY_KEYS = {"key", "api-key", "api_key", "apikey", "access_token", "token", "sig"}
-_REQUEST_ATTRS = {
-    # request_attributes() key -> (seed attribute or None, GenAI attribute or None)
-    "temperature": (n.LLM_REQUEST_TEMPERATURE, n.GEN_AI_REQUEST_TEMPERATURE),
-    "max_tokens": (n.LLM_REQUEST_MAX_TOKENS, n.GEN_AI_REQUEST_MAX_TOKENS),
-    "top_p": (None, n.GEN_AI_REQUEST_TOP_P),
-    "top_k": (None, n.GEN_AI_REQUEST_TOP_K),
-    "reasoning_effort": (None, n.GEN_AI_REQUEST_REASONING_LEVEL),
-    "output_type": (None, n.GEN_AI_OUTPUT_TYPE),
-    "tools_count": (n.LLM_TOOLS_COUNT, None),
-    "server_address": (None, n.SERVER_ADDRESS),
-    "server_port": (None, n.SERVER_PORT),
-}
 
 
 def safe_url(url: Any) -> str:
@@ -152,96 +140,6 @@ def _start(
     if kept is not None and len(kept) < len(attrs):
         span.set_attributes(attrs)
     return SpanHandle(span, parent)
-
-
-class ClientAttributes:
-    """What a client's calls record that does not change from call to call, built once.
-
-    Kept per client (weakly) and rebuilt when the client's model, provider, mode or request
-    attributes change, or the span-name convention does.
-    """
-
-    __slots__ = (
-        "genai_metric",
-        "inference",
-        "inference_name",
-        "key",
-        "lean",
-        "metric",
-        "model",
-        "provider",
-        "request",
-        "semconv",
-    )
-
-    def __init__(self, client: Any, req: dict[str, Any], semconv: bool, lean: bool = False) -> None:
-        model, provider, mode = client.model, client.provider, client.mode
-        self.key = (model, provider, mode, semconv, lean, dict(req))
-        self.model, self.provider, self.semconv, self.lean = model, provider, semconv, lean
-        common = {
-            n.LLM_MODEL: model,
-            n.LLM_PROVIDER: provider,
-            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
-            n.GEN_AI_PROVIDER_NAME: provider,
-            n.GEN_AI_REQUEST_MODEL: model,
-        }
-        self.request = {k: v for k, v in {**common, n.LLM_OPERATION: mode}.items() if v is not None}
-        streaming = bool(req.get("stream", True))
-        inference = {
-            **common,
-            n.LLM_STREAMING: streaming,
-            n.LLM_API_VENDOR: provider,
-            n.GEN_AI_REQUEST_STREAM: streaming or None,
-        }
-        if provider == "openai" and req.get("api"):
-            inference[n.OPENAI_API_TYPE] = req["api"]
-        for key, value in req.items():
-            seed_key, genai_key = _REQUEST_ATTRS.get(key, (None, None))
-            if seed_key:
-                inference[seed_key] = value
-            if genai_key:
-                inference[genai_key] = value
-        if lean:  # one vocabulary per span: GenAI on the inference span, the seed's on llm.request
-            keep = {n.LLM_MODEL, n.LLM_PROVIDER, n.OPENAI_API_TYPE}
-            inference = {k: v for k, v in inference.items() if k in keep or not k.startswith("llm.")}
-            self.request = {k: v for k, v in self.request.items() if not k.startswith("gen_ai.")}
-        self.inference = {k: v for k, v in inference.items() if v is not None}
-        self.inference_name = (
-            n.semconv_span_inference(n.OP_CHAT, model) if semconv else n.span_inference(provider, mode)
-        )
-        self.metric = {n.LABEL_MODEL: model, n.LABEL_PROVIDER: provider}
-        self.genai_metric = {
-            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
-            n.GEN_AI_PROVIDER_NAME: provider,
-            n.GEN_AI_REQUEST_MODEL: model,
-        }
-
-
-_CLIENT_ATTRIBUTES: WeakKeyDictionary[Any, ClientAttributes] = WeakKeyDictionary()
-
-
-def client_attributes(client: Any, semconv: bool, lean: bool = False) -> ClientAttributes:
-    """``client``'s constant attributes, from the per-client cache when still current."""
-    req = client.request_attributes()
-    try:
-        cached = _CLIENT_ATTRIBUTES.get(client)
-    except TypeError:  # an unhashable client: build every time
-        cached = None
-    if cached is not None:
-        model, provider, mode, was_semconv, was_lean, was_req = cached.key
-        if (
-            was_semconv is semconv
-            and was_lean is lean
-            and model == client.model
-            and provider == client.provider
-            and mode == client.mode
-            and was_req == req
-        ):
-            return cached
-    built = ClientAttributes(client, req, semconv, lean)
-    with suppress(TypeError):
-        _CLIENT_ATTRIBUTES[client] = built
-    return built
 
 
 @lru_cache(maxsize=256)  # a client calls the same few URLs over and over
