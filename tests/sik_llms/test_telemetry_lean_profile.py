@@ -56,6 +56,6 @@ def test_the_default_profile_keeps_both_vocabularies_and_every_metric(monkeypatc
 
 def test_an_unknown_profile_warns_once_and_keeps_the_full_profile(monkeypatch, caplog):
     with caplog.at_level("WARNING", logger="sik_llms"):
-        spans, metrics = _run(monkeypatch, "tiny")
+        _spans, metrics = _run(monkeypatch, "tiny")
     assert n.METRIC_GEN_AI_OPERATION_DURATION in metrics
     assert f"{PROFILE_VAR}='tiny' is not one of full, lean" in caplog.text
