@@ -7,10 +7,9 @@ code on the same SDK: attribute dicts that never change for a client are built o
 per-call ones are one dict literal each, nothing is cleaned or copied twice. What it costs is
 the price of the telemetry contract itself; whatever ``CallRecorder`` costs above it is ours.
 
-``CallShape`` is one recorded call (client, messages, HTTP request, chunk events, response)
-replayed into either emitter with no SDK client and no HTTP, so the two are compared alone.
-``tests/harness/bench/test_bench_floor.py`` proves the two emit the same telemetry.
-``python -m harness.bench_floor`` measures both, interleaved, and prints the ratios.
+``CallShape`` is one recorded call replayed into either emitter with no SDK client and no HTTP
+(tests/harness/bench/test_bench_floor.py proves both emit the same telemetry).
+``python -m harness.bench_floor [--in-situ]`` measures both, interleaved, with ratios.
 """
 
 from __future__ import annotations
@@ -172,7 +171,7 @@ class FloorEmitter:
         req_end = {
             n.LLM_TOKENS_INPUT: r.input_tokens,
             n.LLM_TOKENS_OUTPUT: r.output_tokens,
-            n.LLM_TOKENS_TOTAL: input_total + r.output_tokens,
+            n.LLM_TOKENS_TOTAL: r.total_tokens,
             n.LLM_TOKENS_CACHE_READ: r.cache_read_tokens,
             n.LLM_TOKENS_CACHE_WRITE: r.cache_write_tokens,
             n.LLM_DURATION_SECONDS: duration,
@@ -200,8 +199,9 @@ class FloorEmitter:
         predictions = getattr(r, "tool_predictions", None)
         if predictions is not None:
             inf_end[n.LLM_TOOL_CALLS] = len(predictions)
-        req_span.set_attributes(req_end)
-        inference.set_attributes(inf_end)
+        # usage a provider did not report is None: left out, as the contract says
+        req_span.set_attributes({k: v for k, v in req_end.items() if v is not None})
+        inference.set_attributes({k: v for k, v in inf_end.items() if v is not None})
         inference.end()
         req_span.end()
         self.duration.record(duration, self.metric_attrs)
@@ -209,13 +209,17 @@ class FloorEmitter:
         if r.model:
             genai = {**genai, n.GEN_AI_RESPONSE_MODEL: r.model}
         self.genai_duration.record(duration, genai)
-        self.genai_tokens.record(input_total, {**genai, n.GEN_AI_TOKEN_TYPE: "input"})
-        self.genai_tokens.record(r.output_tokens, {**genai, n.GEN_AI_TOKEN_TYPE: "output"})
+        if input_total is not None:
+            self.genai_tokens.record(input_total, {**genai, n.GEN_AI_TOKEN_TYPE: "input"})
+        if r.output_tokens is not None:
+            self.genai_tokens.record(r.output_tokens, {**genai, n.GEN_AI_TOKEN_TYPE: "output"})
         sums = self._sums
         with self._lock:
             sums[n.METRIC_REQUESTS] = sums.get(n.METRIC_REQUESTS, 0) + 1
-            sums[n.METRIC_TOKENS_INPUT] = sums.get(n.METRIC_TOKENS_INPUT, 0) + r.input_tokens
-            sums[n.METRIC_TOKENS_OUTPUT] = sums.get(n.METRIC_TOKENS_OUTPUT, 0) + r.output_tokens
+            if r.input_tokens is not None:
+                sums[n.METRIC_TOKENS_INPUT] = sums.get(n.METRIC_TOKENS_INPUT, 0) + r.input_tokens
+            if r.output_tokens is not None:
+                sums[n.METRIC_TOKENS_OUTPUT] = sums.get(n.METRIC_TOKENS_OUTPUT, 0) + r.output_tokens
             if r.cache_read_tokens:
                 sums[n.METRIC_CACHE_READ_TOKENS] = sums.get(n.METRIC_CACHE_READ_TOKENS, 0) + r.cache_read_tokens
             if r.cache_write_tokens:
