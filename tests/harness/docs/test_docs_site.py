@@ -150,3 +150,31 @@ def test_manual_setup_example_is_used_by_the_next_call():
     assert result.returncode == 0, result.stderr
     for name in ("llm.request", "llm.openai.stream", "http.request"):
         assert f'"name": "{name}"' in result.stdout
+
+
+def expand_braces(name: str) -> list[str]:
+    """``llm.tokens.{input,output}`` -> ``llm.tokens.input``, ``llm.tokens.output``."""
+    match = re.search(r"\{([^{}]*)\}", name)
+    if match is None:
+        return [name]
+    head, tail = name[: match.start()], name[match.end() :]
+    return [x for part in match.group(1).split(",") for x in expand_braces(head + part + tail)]
+
+
+def test_every_attribute_the_telemetry_reference_lists_is_one_sik_llms_emits():
+    from sik_llms.telemetry import names
+
+    known = {value for value in vars(names).values() if isinstance(value, str)}
+    page = (DOCS / "telemetry.md").read_text(encoding="utf-8")
+    table = page.split("## Attributes", 1)[1].split("\n\n", 2)[1]
+    listed = [
+        name
+        for cell in re.findall(r"`([a-z_][a-z0-9_.{},]*)(?:=[a-z_]+)?`", table)
+        for name in expand_braces(cell)
+        if "." in name
+    ]
+    assert len(listed) > 40
+    unknown = sorted({name for name in listed if name not in known})
+    assert not unknown, (
+        f"docs/telemetry.md lists attributes sik_llms.telemetry.names lacks: {unknown}"
+    )
