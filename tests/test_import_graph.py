@@ -31,8 +31,6 @@ KNOWN_BIG: dict[str, str] = {
     "harness.load": "split into harness/load/ (#13, product part)",
     "loadtests.locustfile": "split (#13, product part)",
     "sik_llms.agent_loop": "#18",
-    "sik_llms.providers.anthropic": "#15",
-    "sik_llms.providers.openai": "#15",
 }
 
 

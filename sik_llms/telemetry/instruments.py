@@ -121,11 +121,13 @@ class Instruments:
             self.totals.add(attrs, {n.METRIC_REQUESTS: 1})
             self.genai_duration.record(duration, genai)
             return
-        amounts: dict[str, float] = {
-            n.METRIC_REQUESTS: 1,
-            n.METRIC_TOKENS_INPUT: response.input_tokens,
-            n.METRIC_TOKENS_OUTPUT: response.output_tokens,
-        }
+        # Unknown is not zero: a count the provider did not report adds nothing and records
+        # no gen_ai.client.token.usage point (see TokenSummary).
+        amounts: dict[str, float] = {n.METRIC_REQUESTS: 1}
+        if response.input_tokens is not None:
+            amounts[n.METRIC_TOKENS_INPUT] = response.input_tokens
+        if response.output_tokens is not None:
+            amounts[n.METRIC_TOKENS_OUTPUT] = response.output_tokens
         if response.cache_read_tokens:
             amounts[n.METRIC_CACHE_READ_TOKENS] = response.cache_read_tokens
         if response.cache_write_tokens:
@@ -137,8 +139,10 @@ class Instruments:
         if response.model:
             genai[n.GEN_AI_RESPONSE_MODEL] = response.model
         self.genai_duration.record(duration, genai)
-        self.genai_tokens.record(response.input_tokens_total, {**genai, n.GEN_AI_TOKEN_TYPE: "input"})
-        self.genai_tokens.record(response.output_tokens, {**genai, n.GEN_AI_TOKEN_TYPE: "output"})
+        if response.input_tokens is not None:
+            self.genai_tokens.record(response.input_tokens_total, {**genai, n.GEN_AI_TOKEN_TYPE: "input"})
+        if response.output_tokens is not None:
+            self.genai_tokens.record(response.output_tokens, {**genai, n.GEN_AI_TOKEN_TYPE: "output"})
 
     def record_agent(
         self, attrs: dict[str, Any], iterations: int, tool_calls: int, success: bool

@@ -30,6 +30,7 @@ from sik_llms.types import (
     TextResponse,
     ThinkingChunkEvent,
     TokenSummary,
+    ToolCallChunkEvent,
     ToolPredictionResponse,
     TraceContext,
 )
@@ -250,7 +251,7 @@ class CallRecorder:
 
     def observe(self, item: Any) -> None:
         """Per event: count chunks and note the first one. Nothing else, by design."""
-        if type(item) is TextChunkEvent or type(item) is ThinkingChunkEvent:
+        if type(item) is TextChunkEvent or type(item) is ThinkingChunkEvent or type(item) is ToolCallChunkEvent:
             self.chunks += 1
             if self._first_chunk is None:
                 self._first_chunk = _clock.perf_counter() - self._perf_start
@@ -338,6 +339,9 @@ class CallRecorder:
             inference[n.LLM_TIME_TO_FIRST_CHUNK] = self._first_chunk
         if isinstance(r, ToolPredictionResponse):
             inference[n.LLM_TOOL_CALLS] = len(r.tool_predictions)
+        if r.server_tool_calls:  # tools the provider ran itself (web search, ...)
+            inference[n.LLM_SERVER_TOOL_CALLS] = len(r.server_tool_calls)
+            inference[n.LLM_SERVER_TOOL_NAMES] = [c.name or c.type for c in r.server_tool_calls]
         self.inference.set_attributes(inference)
         if self.capture != "NO_CONTENT":
             self._capture_output(r)
