@@ -9,9 +9,13 @@ command that needs it.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
+
+from harness.user_input import OneLineParser, UserError, check_args, debug_tracebacks, one_line
 
 COMMANDS: dict[str, str] = {
     "demo": "an offline, deterministic tour of the guide's X-ray view (the main job)",
@@ -42,23 +46,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         if argv and argv[0] not in ("-h", "--help"):
-            parser.print_usage(sys.stderr)
             print(f"sik-llms: unknown command {argv[0]!r} (choose from {', '.join(COMMANDS)})", file=sys.stderr)
             return 2
         parser.print_help()
         return 0
     name, rest = argv[0], argv[1:]
     module = importlib.import_module(f"harness.commands.{name}")
-    sub = argparse.ArgumentParser(prog=f"sik-llms {name}", description=module.HELP)
+    sub = OneLineParser(prog=f"sik-llms {name}", description=module.HELP)
     module.add_arguments(sub)
     args = sub.parse_args(rest)
+    # Bad input is one line and a non-zero exit, whichever command and wherever it is found:
+    # shared options are checked before the command starts, and what a command raises is
+    # rendered here (UserError / ValueError: 2; OSError and anything unexpected: 1).
     try:
+        check_args(name, args)
         return int(module.run(args) or 0)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return 0
+    except (UserError, ValueError) as exc:
+        _fail(name, one_line(exc), exc)
+        return 2
+    except OSError as exc:
+        _fail(name, _os_error(args, exc), exc)
+        return 1
+    except Exception as exc:
+        _fail(name, f"unexpected error: {one_line(exc)} (set SIK_LLMS_TRACEBACK=1 to see where)", exc)
+        return 1
+
+
+def _os_error(args: argparse.Namespace, exc: OSError) -> str:
+    port = getattr(args, "port", None)
+    if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL) and port is not None:
+        host = getattr(args, "host", None) or "127.0.0.1"
+        return f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port (0 picks a free one)"
+    return one_line(exc)
+
+
+def _fail(name: str, message: str, exc: BaseException) -> None:
+    if debug_tracebacks():
+        traceback.print_exception(exc)
+    print(f"sik-llms {name}: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

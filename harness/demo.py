@@ -156,13 +156,16 @@ def run_tour(*, live: bool = False, cassettes: Path | None = None, otlp: str | N
             targets, _sim = stack.enter_context(_live_targets())
         runner = Runner(live=live, cassettes=cassettes, clock=clock, targets=targets, progress=progress)
         cap = stack.enter_context(capture(clock=clock if clock is not None else None))
-        batch = None
+        batch = checked = None
         if otlp:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
             from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-            batch = BatchSpanProcessor(OTLPSpanExporter(endpoint=_otlp_endpoint(otlp), timeout=2),
-                                       schedule_delay_millis=200, export_timeout_millis=2000)
+            from harness.otlp_check import CheckedExporter
+
+            checked = CheckedExporter(OTLPSpanExporter(endpoint=_otlp_endpoint(otlp), timeout=2))
+            stack.enter_context(checked.quiet_exporter_logs())
+            batch = BatchSpanProcessor(checked, schedule_delay_millis=200, export_timeout_millis=2000)
             cap.tracer_provider.add_span_processor(batch)
         with telemetry.use_providers(cap.tracer_provider, meter_provider):
             trip_answer = _trip(runner, cap)
@@ -178,10 +181,10 @@ def run_tour(*, live: bool = False, cassettes: Path | None = None, otlp: str | N
             _retry_section(tree, retry_node),
             _sampler_section(runner, progress),
         ]
-        if batch is not None:
-            flushed = batch.force_flush(timeout_millis=3000)
-            batch.shutdown()
-            report["otlp"] = {"endpoint": _otlp_endpoint(otlp or ""), "spans": len(spans), "flushed": bool(flushed)}
+        if batch is not None and checked is not None:
+            batch.force_flush(timeout_millis=3000)
+            batch.shutdown()  # "flushed" is not "delivered": the checked exporter says what was
+            report["otlp"] = {"endpoint": _otlp_endpoint(otlp or ""), **checked.outcome(len(spans))}
     report["next"] = NEXT_STEPS
     return report
 
@@ -594,7 +597,11 @@ def report_lines(report: dict[str, Any]) -> list[Line]:
     if "otlp" in report:
         o = report["otlp"]
         out += _header("OTLP export")
-        out.append([(f"{o['spans']} spans sent to {o['endpoint']} (flushed: {o['flushed']})"[:WIDTH], "")])
+        if o["ok"]:
+            out.append([(f"{o['sent']} spans sent to {o['endpoint']}: all accepted"[:WIDTH], "")])
+        else:
+            out.append([(f"export FAILED: {o['sent']} of {o['spans']} spans accepted by {o['endpoint']}"[:WIDTH],
+                         "red")])
 
     out += _header("4. Where to look next")
     for step in report["next"]:

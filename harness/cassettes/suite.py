@@ -30,6 +30,7 @@ from harness.demo_tools import TRIP_QUESTION, trip_tools, weather_tool
 from sik_llms import ReasoningAgent
 from sik_llms.client import Client
 from sik_llms.providers import create_client
+from sik_llms.redact import redact_url
 from sik_llms.transport import use_transport
 
 #: Where the project's cassettes live (``cassettes/<provider>/<scenario>.yaml``).
@@ -317,7 +318,7 @@ def record_suite(
         real = httpx2.HTTPTransport()
         source = {"target": "real provider", "recorded_against": base_url}
         for provider, call in selected:
-            progress(f"recording {provider}/{call.name} against {base_url}")
+            progress(f"recording {provider}/{call.name} against {redact_url(base_url)}")
             results.append(record_one(call, target, cassette_path(root, provider, call.name), real, source))
         return results
     with simulator_targets(seed) as (targets, sim):

@@ -50,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         color = {"auto": None, "always": True, "never": False}[args.color]
         print_report(report, color=color)
+    otlp_outcome = report.get("otlp")
+    if otlp_outcome and not otlp_outcome["ok"]:
+        print(f"sik-llms demo: OTLP export to {otlp_outcome['endpoint']} FAILED: {otlp_outcome['sent']} of "
+              f"{otlp_outcome['spans']} spans accepted ({otlp_outcome['error']})", file=sys.stderr)
+        return 1
     return 0
 
 

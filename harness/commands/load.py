@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 HELP = (
@@ -37,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
         names = [p.strip() for p in args.phases.split(",") if p.strip()]
         unknown = set(names) - {p.name for p in PHASES}
         if unknown:
-            print(f"sik-llms load: unknown phase(s) {sorted(unknown)}; choose from {[p.name for p in PHASES]}")
+            print(f"sik-llms load: unknown phase(s) {sorted(unknown)}; choose from {[p.name for p in PHASES]}",
+                  file=sys.stderr)
             return 2
         cfg.phases = names
     if args.workers:

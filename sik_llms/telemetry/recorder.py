@@ -12,15 +12,14 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import clock as _clock
+from sik_llms.redact import exception_stacktrace, exception_text, redact_url, redact_value
 from sik_llms.telemetry import CURRENT_CALL
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.errors import error_type
@@ -37,7 +36,6 @@ from sik_llms.types import (
 
 logger = logging.getLogger("sik_llms")
 
-_SECRET_QUERY_KEYS = {"key", "api-key", "api_key", "apikey", "access_token", "token", "sig"}
 _REQUEST_ATTRS = {
     # request_attributes() key -> (seed attribute or None, GenAI attribute or None)
     "temperature": (n.LLM_REQUEST_TEMPERATURE, n.GEN_AI_REQUEST_TEMPERATURE),
@@ -53,20 +51,8 @@ _REQUEST_ATTRS = {
 
 
 def safe_url(url: Any) -> str:
-    """The request URL without credentials in userinfo or the query string."""
-    return _safe_url(str(url))
-
-
-@lru_cache(maxsize=256)  # a client calls the same few URLs over and over
-def _safe_url(url: str) -> str:
-    parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
-    query = urlencode(
-        [(k, "REDACTED" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    """The request URL as ``url.full`` may show it: secrets redacted (``sik_llms.redact.redact_url``)."""
+    return redact_url(url)
 
 
 class SpanHandle:
@@ -80,10 +66,10 @@ class SpanHandle:
 
     def set(self, key: str, value: Any) -> None:
         if value is not None:
-            self.span.set_attribute(key, value)
+            self.span.set_attribute(key, redact_value(value))
 
     def set_attributes(self, attributes: dict[str, Any]) -> None:
-        self.span.set_attributes({k: v for k, v in attributes.items() if v is not None})
+        self.span.set_attributes({k: redact_value(v) for k, v in attributes.items() if v is not None})
 
     @contextmanager
     def active(self) -> Iterator[SpanHandle]:
@@ -97,8 +83,13 @@ class SpanHandle:
     def fail(self, exc: BaseException) -> None:
         kind = error_type(exc)
         self.span.set_attribute(n.ERROR_TYPE, kind)
-        self.span.record_exception(exc, timestamp=_clock.time_ns())
-        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+        message = exception_text(exc)  # secrets redacted from the event, the status and the trace
+        self.span.record_exception(
+            exc,
+            attributes={n.EXCEPTION_MESSAGE: message, n.EXCEPTION_STACKTRACE: exception_stacktrace(exc)},
+            timestamp=_clock.time_ns(),
+        )
+        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {message}"))
 
     def end(self) -> None:
         self.span.end(end_time=_clock.time_ns())
@@ -118,7 +109,7 @@ def start_span(
     parent: otel_context.Context | None = None,
 ) -> SpanHandle:
     """Start a span with its sampler-relevant attributes already set, timed by our clock."""
-    attrs = {k: v for k, v in attributes.items() if v is not None}
+    attrs = {k: redact_value(v) for k, v in attributes.items() if v is not None}  # no key in any span
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Creating span: %s with attributes: %s", name, attrs)
     span = tracer.start_span(name, context=parent, kind=kind, attributes=attrs, start_time=_clock.time_ns())
@@ -276,7 +267,7 @@ class CallRecorder:
         if self.request is not None and self.inference is not None:
             self.inference.fail(exc)
             self.request.fail(exc)
-            self.request.span.set_attribute(n.LLM_ERROR, str(exc)[:500])
+            self.request.span.set_attribute(n.LLM_ERROR, exception_text(exc)[:500])
             self.request.set(n.LLM_DURATION_SECONDS, duration)
             self.inference.end()
             self.request.end()
@@ -399,6 +390,7 @@ class CallRecorder:
             event = {**getattr(self, "_content", {}), n.GEN_AI_OUTPUT_MESSAGES: output}
             event[n.GEN_AI_OPERATION_NAME] = n.OP_CHAT
             event[n.GEN_AI_REQUEST_MODEL] = self.model
+            event = {k: redact_value(v) for k, v in event.items()}
             self.inference.span.add_event(n.EVENT_INFERENCE_DETAILS, event, timestamp=_clock.time_ns())
 
 
