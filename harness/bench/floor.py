@@ -9,7 +9,7 @@ the price of the telemetry contract itself; whatever ``CallRecorder`` costs abov
 
 ``CallShape`` is one recorded call replayed into either emitter with no SDK client and no HTTP
 (tests/harness/bench/test_bench_floor.py proves both emit the same telemetry).
-``python -m harness.bench_floor [--in-situ]`` measures both, interleaved, with ratios.
+``python -m harness.bench.floor [--in-situ]`` measures both, interleaved, with ratios.
 """
 
 from __future__ import annotations
@@ -316,13 +316,15 @@ def record_shape(client: Any, messages: list[dict[str, Any]], transport: Any) ->
 
 def bench_shapes(workloads: Iterable[str] = ("answer", "stream10", "tool")) -> dict[tuple[str, str], CallShape]:
     """The bench's clients and canned responses, recorded as shapes (provider, workload) -> shape."""
-    from harness import bench
+    from harness.bench.calls import our_client, prompt_messages
+    from harness.bench.model import PROVIDERS
+    from harness.bench.wire import memory_transport
 
     return {
         (provider, workload): record_shape(
-            bench.our_client(provider, workload), bench._messages(), bench.memory_transport(provider, workload)
+            our_client(provider, workload), prompt_messages(), memory_transport(provider, workload)
         )
-        for provider in bench.PROVIDERS
+        for provider in PROVIDERS
         for workload in workloads
     }
 
@@ -421,13 +423,14 @@ def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> 
     import statistics
     import time
 
-    from harness import bench
+    from harness.bench.calls import our_client, ours_call, prompt_messages
+    from harness.bench.wire import memory_transport
     from sik_llms.telemetry import use_providers
 
-    shape = record_shape(bench.our_client(provider, workload), bench._messages(), bench.memory_transport(provider, workload))
-    off = bench.ours_call(provider, workload, None)
+    shape = record_shape(our_client(provider, workload), prompt_messages(), memory_transport(provider, workload))
+    off = ours_call(provider, workload, None)
     on_pipe, floor_pipe, rec_pipe = memory_providers(), memory_providers(), memory_providers()
-    on = bench.ours_call(provider, workload, (on_pipe.tracer_provider, on_pipe.meter_provider))
+    on = ours_call(provider, workload, (on_pipe.tracer_provider, on_pipe.meter_provider))
     floor = floor_call(shape, floor_pipe.tracer_provider, floor_pipe.meter_provider)
     recorder = recorder_call(shape)
     providers = (rec_pipe.tracer_provider, rec_pipe.meter_provider)
@@ -470,7 +473,7 @@ def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> 
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m harness.bench_floor", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m harness.bench.floor", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--workload", action="append", help="answer, stream10, stream100, tool (repeatable)")
@@ -478,10 +481,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure inside the full client call (off / on / off + floor) instead of alone")
     args = parser.parse_args(argv)
     if args.in_situ:
-        from harness import bench
+        from harness.bench.model import PROVIDERS
 
         print(f"{'call':22} {'off µs':>8} {'on µs':>8} {'ours µs':>8} {'floor µs':>9} {'ratio':>6} {'off+recorder µs':>16}")
-        for provider in bench.PROVIDERS:
+        for provider in PROVIDERS:
             for workload in args.workload or ("answer", "stream10", "tool"):
                 row = in_situ(provider, workload, args.rounds, args.calls)
                 print(f"{row['shape']:22} {row['off_us']:8.1f} {row['on_us']:8.1f} {row['instrumentation_us']:8.1f} "
