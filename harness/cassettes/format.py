@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from harness.cassettes.cache import forget
 from harness.cassettes.limits import YamlLimitError, check_yaml
 from harness.cassettes.sse import looks_like_sse, split_events
 from sik_llms.redact import redact_url
@@ -479,4 +480,5 @@ def save_cassette(cassette: Cassette, path: str | Path | None = None) -> Path:
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
+    forget(target)  # the parsed copy of the old file must not be replayed
     return target

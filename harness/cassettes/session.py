@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import httpx2
 
+from harness.cassettes.cache import cached_cassette
 from harness.cassettes.format import Cassette, Interaction, load_cassette, save_cassette
 from harness.cassettes.intercept import Route, route
 from harness.cassettes.match import MatchConfig
@@ -122,7 +123,7 @@ def use_cassette(
     if scrub is not None:  # one set of scrub rules for what is written and what is compared
         match = dataclasses.replace(match or MatchConfig(), scrub=scrub)
     if replays and (exists or mode == "none"):
-        cassette = load_cassette(path, name=name)
+        cassette = cached_cassette(path, load_cassette, name=name)
     else:
         cassette = Cassette(interactions=[], path=path, name=name)
 

@@ -12,7 +12,9 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
@@ -20,10 +22,11 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import clock as _clock
 from sik_llms.redact import exception_stacktrace, exception_text, redact_url, redact_value
-from sik_llms.telemetry import CURRENT_CALL
 from sik_llms.telemetry import names as n
+from sik_llms.telemetry.attributes import client_attributes
 from sik_llms.telemetry.errors import error_type
 from sik_llms.telemetry.instruments import Instruments
+from sik_llms.telemetry.state import CURRENT_CALL
 from sik_llms.types import (
     TextChunkEvent,
     TextResponse,
@@ -36,18 +39,6 @@ from sik_llms.types import (
 
 logger = logging.getLogger("sik_llms")
 
-_REQUEST_ATTRS = {
-    # request_attributes() key -> (seed attribute or None, GenAI attribute or None)
-    "temperature": (n.LLM_REQUEST_TEMPERATURE, n.GEN_AI_REQUEST_TEMPERATURE),
-    "max_tokens": (n.LLM_REQUEST_MAX_TOKENS, n.GEN_AI_REQUEST_MAX_TOKENS),
-    "top_p": (None, n.GEN_AI_REQUEST_TOP_P),
-    "top_k": (None, n.GEN_AI_REQUEST_TOP_K),
-    "reasoning_effort": (None, n.GEN_AI_REQUEST_REASONING_LEVEL),
-    "output_type": (None, n.GEN_AI_OUTPUT_TYPE),
-    "tools_count": (n.LLM_TOOLS_COUNT, None),
-    "server_address": (None, n.SERVER_ADDRESS),
-    "server_port": (None, n.SERVER_PORT),
-}
 
 
 def safe_url(url: Any) -> str:
@@ -56,13 +47,25 @@ def safe_url(url: Any) -> str:
 
 
 class SpanHandle:
-    """A started span plus the context in which its children should start."""
+    """A started span plus the context in which its children should start.
 
-    __slots__ = ("context", "span")
+    The context is made on first use: most spans (``http.request``, ``llm.request`` once its
+    child started) never need one, and making one copies the current context.
+    """
+
+    __slots__ = ("_context", "_parent", "span")
 
     def __init__(self, span: trace_api.Span, parent: otel_context.Context | None) -> None:
         self.span = span
-        self.context = trace_api.set_span_in_context(span, parent)
+        self._parent = otel_context.get_current() if parent is None else parent
+        self._context: otel_context.Context | None = None
+
+    @property
+    def context(self) -> otel_context.Context:
+        ctx = self._context
+        if ctx is None:
+            ctx = self._context = trace_api.set_span_in_context(self.span, self._parent)
+        return ctx
 
     def set(self, key: str, value: Any) -> None:
         if value is not None:
@@ -91,14 +94,14 @@ class SpanHandle:
         )
         self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {message}"))
 
-    def end(self) -> None:
-        self.span.end(end_time=_clock.time_ns())
+    def end(self, end_time: int | None = None) -> None:
+        self.span.end(end_time=_clock.time_ns() if end_time is None else end_time)
 
     def trace_context(self) -> TraceContext | None:
         ctx = self.span.get_span_context()
         if not ctx.is_valid:
             return None
-        return TraceContext(trace_id=format(ctx.trace_id, "032x"), span_id=format(ctx.span_id, "016x"))
+        return TraceContext(trace_id=f"{ctx.trace_id:032x}", span_id=f"{ctx.span_id:016x}")
 
 
 def start_span(
@@ -110,9 +113,22 @@ def start_span(
 ) -> SpanHandle:
     """Start a span with its sampler-relevant attributes already set, timed by our clock."""
     attrs = {k: redact_value(v) for k, v in attributes.items() if v is not None}  # no key in any span
+    return _start(tracer, name, attrs, kind, parent, _clock.time_ns())
+
+
+def _start(
+    tracer: trace_api.Tracer,
+    name: str,
+    attrs: dict[str, Any],
+    kind: SpanKind,
+    parent: otel_context.Context | None,
+    start_time: int,
+) -> SpanHandle:
+    """``start_span`` for attributes already free of None and redacted (prepared once per
+    client in ``attributes.py``, or cached per URL here)."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Creating span: %s with attributes: %s", name, attrs)
-    span = tracer.start_span(name, context=parent, kind=kind, attributes=attrs, start_time=_clock.time_ns())
+    span = tracer.start_span(name, context=parent, kind=kind, attributes=attrs, start_time=start_time)
     # A sampler's SamplingResult replaces the start attributes; the guide's CostBasedSampler
     # returns none, which would strip llm.model from every span. Put them back.
     kept = getattr(span, "attributes", None)
@@ -121,26 +137,35 @@ def start_span(
     return SpanHandle(span, parent)
 
 
+@lru_cache(maxsize=256)  # a client calls the same few URLs over and over
+def _http_attributes(method: str, url: str, model: str, provider: str) -> dict[str, Any]:
+    """The start attributes of an ``http.request`` span (shared: never modify the result)."""
+    parts = urlsplit(url)
+    attrs = {
+        n.HTTP_REQUEST_METHOD: method,
+        n.URL_FULL: redact_url(url),
+        n.SERVER_ADDRESS: parts.hostname,
+        n.SERVER_PORT: parts.port or (443 if parts.scheme == "https" else 80),
+        n.LLM_MODEL: model,
+        n.LLM_PROVIDER: provider,
+    }
+    return {k: redact_value(v) for k, v in attrs.items() if v is not None}  # no key in any span
+
+
 class HttpAttempt:
     """One HTTP request (an SDK retry is another attempt): an ``http.request`` CLIENT span."""
 
     __slots__ = ("_done", "_handle")
 
     def __init__(self, call: CallRecorder, request: Any) -> None:
-        url = request.url
-        attrs = {
-            n.HTTP_REQUEST_METHOD: request.method,
-            n.URL_FULL: safe_url(url),
-            n.SERVER_ADDRESS: url.host,
-            n.SERVER_PORT: url.port or (443 if url.scheme == "https" else 80),
-            n.LLM_MODEL: call.model,
-            n.LLM_PROVIDER: call.provider,
-        }
+        method = request.method
+        attrs = _http_attributes(method, str(request.url), call.model, call.provider)
         if call.http_attempts:
-            attrs[n.HTTP_RESEND_COUNT] = call.http_attempts
+            attrs = {**attrs, n.HTTP_RESEND_COUNT: call.http_attempts}
         call.http_attempts += 1
-        name = request.method if call.semconv else n.SPAN_HTTP
-        self._handle = start_span(call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context)
+        name = method if call.semconv else n.SPAN_HTTP
+        assert call.tracer is not None and call.inference is not None
+        self._handle = _start(call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context, _clock.time_ns())
         self._done = False
 
     def got_response(self, response: Any) -> None:
@@ -160,6 +185,25 @@ class HttpAttempt:
             self._handle.end()
 
 
+class _Active:
+    """``CallRecorder.active()``: this call in ``CURRENT_CALL``, its inference span current."""
+
+    __slots__ = ("_call", "_otel_token", "_token")
+
+    def __init__(self, call: CallRecorder) -> None:
+        self._call = call
+
+    def __enter__(self) -> None:
+        call = self._call
+        self._token = CURRENT_CALL.set(call)
+        self._otel_token = otel_context.attach(call.inference.context) if call.inference is not None else None
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._otel_token is not None:
+            otel_context.detach(self._otel_token)
+        CURRENT_CALL.reset(self._token)
+
+
 class CallRecorder:
     """Telemetry of one client call: ``llm.request`` > inference span > ``http.request``."""
 
@@ -171,74 +215,48 @@ class CallRecorder:
         messages: list[dict[str, Any]],
         semconv: bool,
         capture: str,
+        lean: bool = False,
     ) -> None:
         self.tracer = tracer
         self.instruments = instruments
         self.semconv = semconv
         self.capture = capture
-        self.model: str = client.model
-        self.provider: str = client.provider
+        self.attrs = attrs = client_attributes(client, semconv, lean)
+        self.model: str = attrs.model
+        self.provider: str = attrs.provider
         self.mode: str = client.mode
         self.http_attempts = 0
         self.chunks = 0
-        self._perf_start = _clock.perf_counter()
+        clock = _clock.current_clock()
+        self._perf_start = clock.perf_counter()
         self._first_chunk: float | None = None
         self._closed = False
         self._outcome_recorded = False
-        self._req = req = client.request_attributes()
-        self._metric_attrs = {n.LABEL_MODEL: self.model, n.LABEL_PROVIDER: self.provider}
+        self._metric_attrs = attrs.metric
         if tracer is None:
             self.request = self.inference = None
             return
-        common = {
-            n.LLM_MODEL: self.model,
-            n.LLM_PROVIDER: self.provider,
-            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
-            n.GEN_AI_PROVIDER_NAME: self.provider,
-            n.GEN_AI_REQUEST_MODEL: self.model,
-        }
-        self.request = start_span(
+        now = clock.time_ns()
+        self.request = _start(
             tracer,
             n.SPAN_REQUEST,
-            {**common, n.LLM_OPERATION: self.mode, n.LLM_MESSAGES_COUNT: len(messages)},
+            {**attrs.request, n.LLM_MESSAGES_COUNT: len(messages)},
+            SpanKind.INTERNAL,
+            None,
+            now,
         )
-        streaming = bool(req.get("stream", True))
-        inference_attrs = {
-            **common,
-            n.LLM_STREAMING: streaming,
-            n.LLM_API_VENDOR: self.provider,
-            n.GEN_AI_REQUEST_STREAM: streaming or None,
-        }
-        if self.provider == "openai" and req.get("api"):
-            inference_attrs[n.OPENAI_API_TYPE] = req["api"]
-        for key, value in req.items():
-            seed_key, genai_key = _REQUEST_ATTRS.get(key, (None, None))
-            if seed_key:
-                inference_attrs[seed_key] = value
-            if genai_key:
-                inference_attrs[genai_key] = value
-        name = (
-            n.semconv_span_inference(n.OP_CHAT, self.model)
-            if semconv
-            else n.span_inference(self.provider, self.mode)
-        )
-        self.inference = start_span(tracer, name, inference_attrs, SpanKind.CLIENT, self.request.context)
+        self.inference = _start(tracer, attrs.inference_name, attrs.inference, SpanKind.CLIENT, self.request.context, now)
         if capture != "NO_CONTENT":
             self._capture_input(messages)
 
     # -------------------------------------------------------------- used by Client
 
-    @contextmanager
-    def active(self) -> Iterator[None]:
-        """Run provider code with the inference span current and this call findable."""
-        token = CURRENT_CALL.set(self)
-        otel_token = otel_context.attach(self.inference.context) if self.inference else None
-        try:
-            yield
-        finally:
-            if otel_token is not None:
-                otel_context.detach(otel_token)
-            CURRENT_CALL.reset(token)
+    def active(self) -> _Active:
+        """Run provider code with the inference span current and this call findable.
+
+        A context manager; a plain class, not ``@contextmanager``'s generator (a third of the
+        cost, and it runs on every call)."""
+        return _Active(self)
 
     def observe(self, item: Any) -> None:
         """Per event: count chunks and note the first one. Nothing else, by design."""
@@ -252,12 +270,14 @@ class CallRecorder:
 
     def succeed(self, response: TokenSummary) -> None:
         duration = response.duration_seconds
+        cost = response.total_cost
         if self.request is not None and self.inference is not None:
             response.trace_context = self.request.trace_context()
-            self._set_response_attributes(response, duration)
-            self.inference.end()
-            self.request.end()
-        self._record_metrics(duration, response=response)
+            self._set_response_attributes(response, duration, cost)
+            now = _clock.time_ns()
+            self.inference.end(now)
+            self.request.end(now)
+        self._record_metrics(duration, response=response, cost=cost)
         self._closed = True
 
     def fail(self, exc: BaseException) -> None:
@@ -295,36 +315,42 @@ class CallRecorder:
 
     # -------------------------------------------------------------- internals
 
-    def _set_response_attributes(self, r: TokenSummary, duration: float) -> None:
+    def _set_response_attributes(self, r: TokenSummary, duration: float, total_cost: float | None) -> None:
         assert self.request is not None and self.inference is not None
-        total_cost = r.total_cost
+        # Unknown is not zero: a count the provider did not report (None) is left out.
+        input_total = r.input_tokens_total
+        output = r.output_tokens
+        cache_read, cache_write = r.cache_read_tokens, r.cache_write_tokens
+        total = None if r.input_tokens is None and output is None else (input_total or 0) + (output or 0)
         summary = {
             n.LLM_TOKENS_INPUT: r.input_tokens,
-            n.LLM_TOKENS_OUTPUT: r.output_tokens,
-            n.LLM_TOKENS_TOTAL: r.total_tokens,
-            n.LLM_TOKENS_CACHE_READ: r.cache_read_tokens,
-            n.LLM_TOKENS_CACHE_WRITE: r.cache_write_tokens,
+            n.LLM_TOKENS_OUTPUT: output,
+            n.LLM_TOKENS_TOTAL: total,
+            n.LLM_TOKENS_CACHE_READ: cache_read,
+            n.LLM_TOKENS_CACHE_WRITE: cache_write,
             n.LLM_COST_TOTAL: total_cost,
             n.LLM_DURATION_SECONDS: duration,
-            n.GEN_AI_RESPONSE_MODEL: r.model,
         }
-        self.request.set_attributes(summary)
-        finish = [r.finish_reason] if r.finish_reason else None
         # llm.tokens.* and llm.cost.total live on llm.request only, so the guide's
         # SUM(llm.cost.total) queries never count a call twice.
         inference = {
-            n.GEN_AI_RESPONSE_MODEL: r.model,
             n.LLM_DURATION_SECONDS: duration,
-            n.LLM_TOKENS_REASONING: r.reasoning_tokens or None,
-            n.LLM_RESPONSE_FINISH_REASON: r.finish_reason,
-            n.GEN_AI_RESPONSE_ID: r.response_id,
-            n.GEN_AI_RESPONSE_FINISH_REASONS: finish,
-            n.GEN_AI_USAGE_INPUT_TOKENS: r.input_tokens_total,
-            n.GEN_AI_USAGE_OUTPUT_TOKENS: r.output_tokens,
-            n.GEN_AI_USAGE_CACHE_READ: r.cache_read_tokens,
-            n.GEN_AI_USAGE_CACHE_WRITE: r.cache_write_tokens,
-            n.GEN_AI_USAGE_REASONING: r.reasoning_tokens or None,
+            n.GEN_AI_USAGE_INPUT_TOKENS: input_total,
+            n.GEN_AI_USAGE_OUTPUT_TOKENS: output,
+            n.GEN_AI_USAGE_CACHE_READ: cache_read,
+            n.GEN_AI_USAGE_CACHE_WRITE: cache_write,
         }
+        if r.model is not None:
+            summary[n.GEN_AI_RESPONSE_MODEL] = inference[n.GEN_AI_RESPONSE_MODEL] = r.model
+        finish = r.finish_reason
+        if finish is not None:
+            inference[n.LLM_RESPONSE_FINISH_REASON] = finish
+            if finish:
+                inference[n.GEN_AI_RESPONSE_FINISH_REASONS] = (finish,)
+        if r.response_id is not None:
+            inference[n.GEN_AI_RESPONSE_ID] = r.response_id
+        if r.reasoning_tokens:
+            inference[n.LLM_TOKENS_REASONING] = inference[n.GEN_AI_USAGE_REASONING] = r.reasoning_tokens
         if self._first_chunk is not None:
             inference[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first_chunk
             inference[n.LLM_TIME_TO_FIRST_CHUNK] = self._first_chunk
@@ -333,19 +359,29 @@ class CallRecorder:
         if r.server_tool_calls:  # tools the provider ran itself (web search, ...)
             inference[n.LLM_SERVER_TOOL_CALLS] = len(r.server_tool_calls)
             inference[n.LLM_SERVER_TOOL_NAMES] = [c.name or c.type for c in r.server_tool_calls]
-        self.inference.set_attributes(inference)
+        if self.attrs.lean:
+            summary.pop(n.GEN_AI_RESPONSE_MODEL, None)
+            inference = {k: v for k, v in inference.items() if not k.startswith("llm.")}
+        # no key in any span: string values redacted, as SpanHandle.set_attributes does
+        self.request.span.set_attributes({k: redact_value(v) for k, v in summary.items() if v is not None})
+        self.inference.span.set_attributes({k: redact_value(v) for k, v in inference.items() if v is not None})
         if self.capture != "NO_CONTENT":
             self._capture_output(r)
 
     def _record_metrics(
-        self, duration: float, response: TokenSummary | None = None, exc: BaseException | None = None
+        self,
+        duration: float,
+        response: TokenSummary | None = None,
+        exc: BaseException | None = None,
+        cost: float | None = None,
     ) -> None:
         if self.instruments is None or self._outcome_recorded:
             return
         self._outcome_recorded = True
         try:
             self.instruments.record_call(
-                self._metric_attrs, self.provider, self.model, duration, response, exc
+                self._metric_attrs, self.attrs.genai_metric, duration, response, exc, cost,
+                genai_duration=not self.attrs.lean,
             )
         except Exception:  # metrics must never break the call
             logger.debug("recording sik_llms metrics failed", exc_info=True)
