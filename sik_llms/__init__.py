@@ -1,7 +1,6 @@
 """sik_llms: a small LLM client for OpenAI and Anthropic with honest OpenTelemetry."""
 
-__version__ = "0.5.0"
-
+from sik_llms._version import __version__
 from sik_llms.agent import ReasoningAgent
 from sik_llms.client import Client, RegisteredClients
 from sik_llms.errors import (
@@ -25,7 +24,7 @@ from sik_llms.messages import (
 )
 from sik_llms.models import SUPPORTED_MODELS, ModelInfo, ModelProvider, get_model_info
 from sik_llms.providers import Anthropic, AnthropicTools, OpenAI, OpenAITools, create_client
-from sik_llms.telemetry import create_span_link
+from sik_llms.telemetry.links import create_span_link
 from sik_llms.tools import Parameter, Tool, ToolChoice
 from sik_llms.types import (
     AgentEvent,

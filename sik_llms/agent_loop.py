@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, ValidationError
 
 from sik_llms import _clock, telemetry
+from sik_llms.agent_spans import AgentSpan, owned_span, start_agent_span
 from sik_llms.telemetry import names as n
 from sik_llms.types import (
     ErrorEvent,
@@ -38,7 +38,6 @@ from sik_llms.types import (
 if TYPE_CHECKING:  # pragma: no cover
     from sik_llms.agent import ReasoningAgent
     from sik_llms.client import Client
-    from sik_llms.telemetry.recorder import SpanHandle
 
 logger = logging.getLogger("sik_llms")
 
@@ -123,61 +122,6 @@ class RunTool:
     span: AgentSpan
 
 
-class AgentSpan:
-    """A span the agent owns, or a no-op when tracing is off (so the loop has no branches)."""
-
-    __slots__ = ("handle",)
-
-    def __init__(self, handle: SpanHandle | None) -> None:
-        self.handle = handle
-
-    def set(self, key: str, value: Any) -> None:
-        if self.handle is not None:
-            self.handle.set(key, value)
-
-    def set_attributes(self, attributes: dict[str, Any]) -> None:
-        if self.handle is not None:
-            self.handle.set_attributes(attributes)
-
-    def active(self) -> Any:
-        return self.handle.active() if self.handle is not None else nullcontext()
-
-    def fail(self, exc: BaseException) -> None:
-        if self.handle is not None:
-            self.handle.fail(exc)
-
-    def end(self) -> None:
-        if self.handle is not None:
-            self.handle.end()
-
-    def trace_context(self) -> Any:
-        return self.handle.trace_context() if self.handle is not None else None
-
-
-def _start_span(name: str, attributes: dict[str, Any]) -> AgentSpan:
-    """A span under the current context; a telemetry failure (a broken sampler) means no span."""
-    try:
-        return AgentSpan(telemetry.start_span(name, attributes))
-    except Exception:
-        logger.debug("starting span %s failed; the agent runs untraced there", name, exc_info=True)
-        return AgentSpan(None)
-
-
-@contextmanager
-def _owned(span: AgentSpan) -> Iterator[AgentSpan]:
-    """End ``span`` however the block ends: failure marks it ERROR, an early close is noted."""
-    try:
-        yield span
-    except GeneratorExit:
-        span.set(n.LLM_CANCELLED, True)
-        raise
-    except BaseException as exc:
-        span.fail(exc)
-        raise
-    finally:
-        span.end()
-
-
 # --------------------------------------------------------------------------- one run
 
 
@@ -209,7 +153,7 @@ class AgentRun:
         agent = self.agent
         self._start = _clock.perf_counter()
         name = n.semconv_span_agent(agent.name) if telemetry.semconv_names() else n.SPAN_AGENT
-        self.root = _start_span(
+        self.root = start_agent_span(
             name,
             {
                 n.GEN_AI_OPERATION_NAME: n.OP_INVOKE_AGENT,
@@ -222,7 +166,7 @@ class AgentRun:
             },
         )
         try:
-            with _owned(self.root):
+            with owned_span(self.root):
                 try:
                     answer = yield from self._run()
                 finally:
@@ -279,7 +223,7 @@ class AgentRun:
             n.span_thinking_iteration(iteration),
             {n.REASONING_ITERATION: iteration, n.LLM_MODEL: agent.model},
         )
-        with _owned(span):
+        with owned_span(span):
             messages = [
                 {"role": "system", "content": REASONING_PROMPT.format(tools=self._tool_list())},
                 {"role": "user", "content": self._render()},
@@ -344,7 +288,7 @@ class AgentRun:
                 n.REASONING_ITERATION: iteration,
             },
         )
-        with _owned(span):
+        with owned_span(span):
             messages = [
                 {"role": "system", "content": TOOL_ARGUMENTS_PROMPT.format(tool=name)},
                 {"role": "user", "content": self._render(note=f"Now call `{name}` for the latest thought.")},
@@ -383,7 +327,7 @@ class AgentRun:
     def _final_answer(self) -> _Steps:
         agent = self.agent
         span = self._child(n.SPAN_FINAL_ANSWER, {n.LLM_MODEL: agent.model})
-        with _owned(span):
+        with owned_span(span):
             messages = [
                 {"role": "system", "content": FINAL_ANSWER_PROMPT},
                 {"role": "user", "content": self._render()},
@@ -398,7 +342,7 @@ class AgentRun:
 
     def _child(self, name: str, attributes: dict[str, Any]) -> AgentSpan:
         with self.root.active():
-            return _start_span(name, attributes)
+            return start_agent_span(name, attributes)
 
     def _add(self, response: TokenSummary) -> None:
         t = self.totals

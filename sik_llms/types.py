@@ -32,7 +32,7 @@ class TraceContext(BaseModel):
 
     def create_link(self, attributes: dict[str, Any] | None = None) -> Link | None:
         """An OpenTelemetry ``Link`` to the producing span (None without the OpenTelemetry API)."""
-        from sik_llms.telemetry import create_span_link
+        from sik_llms.telemetry.links import create_span_link
 
         return create_span_link(self.trace_id, self.span_id, attributes)
 

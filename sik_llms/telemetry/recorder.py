@@ -21,10 +21,10 @@ from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import _clock
-from sik_llms.telemetry import CURRENT_CALL
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.errors import error_type
 from sik_llms.telemetry.instruments import Instruments
+from sik_llms.telemetry.state import CURRENT_CALL
 from sik_llms.types import (
     TextChunkEvent,
     TextResponse,

@@ -19,11 +19,11 @@ EXIT_FLUSH_SECONDS = 1.0
 def build_resource(cfg: ZeroConfig) -> Any:
     from opentelemetry.sdk.resources import Resource
 
-    import sik_llms
+    from sik_llms._version import __version__
 
     attrs: dict[str, Any] = dict(cfg.resource_attributes)
     attrs["service.name"] = cfg.service_name  # OTEL_SERVICE_NAME beats OTEL_RESOURCE_ATTRIBUTES
-    attrs.setdefault("service.version", getattr(sik_llms, "__version__", "0"))
+    attrs.setdefault("service.version", __version__)
     return Resource.create(attrs)
 
 

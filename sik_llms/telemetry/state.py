@@ -1,0 +1,175 @@
+"""Who records a call, decided per call, and the process-wide state that decision keeps.
+
+Order of resolution:
+
+1. a context-local override (``use_providers``), which the harness uses to capture one test;
+2. ``OTEL_SDK_DISABLED=true``: nothing;
+3. providers the application installed globally (manual setup), honoured per signal and never
+   supplemented uninvited;
+4. zero-config, only with ``OTEL_SDK_DISABLED=false``: sik_llms builds providers from the
+   ``OTEL_*`` variables for the signals that have none (``telemetry/setup.py``);
+5. otherwise nothing is recorded or exported, and a call costs one cheap check.
+
+The state lives here, not in the package ``__init__``: the context variables, the zero-config
+flag, and the tracer / instruments made once per provider. The OpenTelemetry SDK is imported
+only in step 4 (and by the application itself in step 3); the API only once a call may record.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sik_llms._version import __version__
+from sik_llms.telemetry import config
+from sik_llms.telemetry.names import INSTRUMENTATION_NAME
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sik_llms.telemetry.instruments import Instruments
+    from sik_llms.telemetry.recorder import CallRecorder
+
+__all__ = [
+    "CURRENT_CALL",
+    "call_settings",
+    "instruments_for",
+    "resolve_providers",
+    "tracer_for",
+    "use_providers",
+]
+
+_OVERRIDE: ContextVar[tuple[Any, Any] | None] = ContextVar("sik_llms_providers", default=None)
+#: The traced call whose provider code is running (set by ``CallRecorder.active``), so the
+#: transport can open an ``http.request`` span under it. Here, not in recorder.py: with telemetry
+#: off the transport's check is this one lookup, without importing the SDK-dependent recorder.
+CURRENT_CALL: ContextVar[CallRecorder | None] = ContextVar("sik_llms_current_call", default=None)
+_zero_config_lock = threading.Lock()
+_zero_config_done = False
+_tracers: dict[int, tuple[Any, Any]] = {}
+_instruments: dict[int, tuple[Any, Any]] = {}
+
+_SEMCONV_VAR = "OTEL_SEMCONV_STABILITY_OPT_IN"
+_CAPTURE_VAR = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+
+
+@contextmanager
+def use_providers(tracer_provider: Any = None, meter_provider: Any = None) -> Iterator[None]:
+    """Record sik_llms calls made in this context with these providers (None: that signal off).
+
+    Context-local: other threads, tasks and tests keep their own providers, and nothing global
+    is touched, so the harness can capture one test's spans in parallel with others.
+    """
+    token = _OVERRIDE.set((tracer_provider, meter_provider))
+    try:
+        yield
+    finally:
+        _OVERRIDE.reset(token)
+
+
+def _is_real_tracer_provider(provider: Any) -> bool:
+    name = type(provider).__name__
+    return name not in ("ProxyTracerProvider", "NoOpTracerProvider")
+
+
+def _is_real_meter_provider(provider: Any) -> bool:
+    name = type(provider).__name__
+    return name not in ("_ProxyMeterProvider", "NoOpMeterProvider")
+
+
+def _global_providers() -> tuple[Any, Any]:
+    from opentelemetry import metrics, trace
+
+    tp = trace.get_tracer_provider()
+    mp = metrics.get_meter_provider()
+    return (tp if _is_real_tracer_provider(tp) else None, mp if _is_real_meter_provider(mp) else None)
+
+
+def _ensure_zero_config(tp: Any, mp: Any) -> tuple[Any, Any]:
+    """Install providers for the signals that have none (once per process)."""
+    global _zero_config_done
+    if _zero_config_done or (tp is not None and mp is not None):
+        return tp, mp
+    with _zero_config_lock:
+        if _zero_config_done:
+            return _global_providers()
+        _zero_config_done = True
+        from sik_llms.telemetry import setup
+
+        try:
+            import opentelemetry.sdk  # noqa: F401
+        except ImportError:
+            config.warn_once(
+                "sdk-missing",
+                "OTEL_SDK_DISABLED=false asks sik_llms to set up OpenTelemetry, but the SDK is "
+                "not installed: pip install 'sik-llms[telemetry]'. Calls work, untraced.",
+            )
+            return tp, mp
+        try:
+            new_tp, new_mp = setup.install(config.read_zero_config(), traces=tp is None, metrics=mp is None)
+        except Exception as exc:  # a bad environment must never break the user's call
+            config.warn_once("zero-config-failed", f"sik_llms zero-config telemetry failed: {exc}")
+            return tp, mp
+        return tp or new_tp, mp or new_mp
+
+
+def resolve_providers() -> tuple[Any, Any]:
+    """(tracer provider, meter provider) recording calls in this context; None for an off signal."""
+    override = _OVERRIDE.get()
+    if override is not None:
+        return override
+    disabled = config.sdk_disabled()
+    if disabled is True:
+        return None, None
+    try:
+        tp, mp = _global_providers()
+    except ImportError:
+        if disabled is False:
+            config.warn_once(
+                "api-missing",
+                "OTEL_SDK_DISABLED=false but OpenTelemetry is not installed: "
+                "pip install 'sik-llms[telemetry]'. Calls work, untraced.",
+            )
+        return None, None
+    if disabled is False:
+        tp, mp = _ensure_zero_config(tp, mp)
+    return tp, mp
+
+
+def tracer_for(provider: Any) -> Any:
+    """sik_llms's tracer on ``provider``, made once per provider."""
+    cached = _tracers.get(id(provider))
+    if cached is None or cached[0] is not provider:
+        tracer = provider.get_tracer(INSTRUMENTATION_NAME, __version__)
+        cached = _tracers[id(provider)] = (provider, tracer)
+    return cached[1]
+
+
+def instruments_for(provider: Any) -> Instruments:
+    """sik_llms's instruments on ``provider``'s meter, made once per provider."""
+    cached = _instruments.get(id(provider))
+    if cached is None or cached[0] is not provider:
+        from sik_llms.telemetry.instruments import Instruments
+
+        meter = provider.get_meter(INSTRUMENTATION_NAME, __version__)
+        cached = _instruments[id(provider)] = (provider, Instruments(meter))
+    return cached[1]
+
+
+@lru_cache(maxsize=16)
+def _settings(semconv_raw: str | None, capture_raw: str | None) -> tuple[bool, str]:
+    env = {k: v for k, v in ((_SEMCONV_VAR, semconv_raw), (_CAPTURE_VAR, capture_raw)) if v is not None}
+    return config.semconv_opt_in(env), config.capture_mode(env)
+
+
+def call_settings() -> tuple[bool, str]:
+    """(GenAI span names opted in, message-content capture mode) as the environment says now.
+
+    Read per call (changing the variables at run time still works); parsed once per distinct
+    value, so a call pays two dictionary lookups, not two parses.
+    """
+    environ = os.environ
+    return _settings(environ.get(_SEMCONV_VAR), environ.get(_CAPTURE_VAR))
