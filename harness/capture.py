@@ -25,6 +25,8 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import metrics as metrics_api
 from opentelemetry import trace as trace_api
+from opentelemetry.sdk._logs import LoggerProvider, ReadableLogRecord
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.resources import Resource
@@ -118,6 +120,9 @@ class Capture:
         self.meter_provider = MeterProvider(
             metric_readers=[self.metric_reader], resource=CAPTURE_RESOURCE, shutdown_on_exit=False
         )
+        self.log_exporter = InMemoryLogRecordExporter()
+        self.logger_provider = LoggerProvider(resource=CAPTURE_RESOURCE, shutdown_on_exit=False)
+        self.logger_provider.add_log_record_processor(SimpleLogRecordProcessor(self.log_exporter))
         self.clock: VirtualClock | None = None
 
     # ------------------------------------------------------------------ spans
@@ -160,6 +165,10 @@ class Capture:
     def find_all(self, name: str = "*", **attributes: Any) -> list[Any]:
         return self.tree(metrics=False).find_all(name, **attributes)
 
+    def logs(self) -> list[ReadableLogRecord]:
+        """Log records emitted so far (events such as gen_ai.client.inference.operation.details)."""
+        return list(self.log_exporter.get_finished_logs())
+
     # ------------------------------------------------------------------ metrics
 
     def metrics(self) -> list[MetricPoint]:
@@ -176,8 +185,9 @@ class Capture:
         return metric_value(self.metrics(), name, default, attributes)
 
     def clear(self) -> None:
-        """Forget captured spans (metrics are cumulative and stay)."""
+        """Forget captured spans and log records (metrics are cumulative and stay)."""
         self.exporter.clear()
+        self.log_exporter.clear()
 
 
 @contextmanager
@@ -201,7 +211,7 @@ def capture(*, global_: bool = False, clock: Any = "auto", fresh_context: bool =
             cap.clock = chosen if isinstance(chosen, VirtualClock) else None
         elif isinstance(_clock.current_clock(), VirtualClock):
             cap.clock = _clock.current_clock()  # type: ignore[assignment]
-        stack.enter_context(telemetry.use_providers(cap.tracer_provider, cap.meter_provider))
+        stack.enter_context(telemetry.use_providers(cap.tracer_provider, cap.meter_provider, cap.logger_provider))
         if global_:
             stack.enter_context(_global_providers(cap.tracer_provider, cap.meter_provider))
         try:

@@ -87,6 +87,20 @@ class Instruments:
             "GenAI operation duration",
             explicit_bucket_boundaries_advisory=list(n.DURATION_BUCKETS),
         )
+        # streamed calls only (GenAI conventions): time to the first chunk, and the gap before
+        # each later chunk
+        self.genai_first_chunk = meter.create_histogram(
+            n.METRIC_GEN_AI_TIME_TO_FIRST_CHUNK,
+            "s",
+            "Time to receive the first chunk of a streamed GenAI response",
+            explicit_bucket_boundaries_advisory=list(n.DURATION_BUCKETS),
+        )
+        self.genai_per_chunk = meter.create_histogram(
+            n.METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK,
+            "s",
+            "Time between consecutive chunks of a streamed GenAI response",
+            explicit_bucket_boundaries_advisory=list(n.DURATION_BUCKETS),
+        )
         self.reasoning_iterations = meter.create_counter(n.METRIC_REASONING_ITERATIONS, "{iteration}", "Agent reasoning iterations")
         self.reasoning_tool_calls = meter.create_counter(n.METRIC_REASONING_TOOL_CALLS, "{call}", "Agent tool calls")
         self.reasoning_requests = meter.create_counter(n.METRIC_REASONING_REQUESTS, requests, "Agent runs")
@@ -106,12 +120,14 @@ class Instruments:
         duration: float,
         response: TokenSummary | None,
         exc: BaseException | None,
+        server: dict[str, Any] | None = None,
     ) -> None:
         self.duration.record(duration, attrs)
         genai = {
             n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
             n.GEN_AI_PROVIDER_NAME: provider,
             n.GEN_AI_REQUEST_MODEL: model,
+            **(server or {}),  # server.address / server.port
         }
         if exc is not None:
             self.totals.add(attrs, {n.METRIC_REQUESTS: 1, n.METRIC_REQUESTS_FAILED: 1})
@@ -139,6 +155,20 @@ class Instruments:
         self.genai_duration.record(duration, genai)
         self.genai_tokens.record(response.input_tokens_total, {**genai, n.GEN_AI_TOKEN_TYPE: "input"})
         self.genai_tokens.record(response.output_tokens, {**genai, n.GEN_AI_TOKEN_TYPE: "output"})
+
+    def record_chunks(
+        self, provider: str, model: str, server: dict[str, Any], first: float, gaps: list[float]
+    ) -> None:
+        """A streamed call's chunk timing: time to first chunk, then one point per later chunk."""
+        genai = {
+            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
+            n.GEN_AI_PROVIDER_NAME: provider,
+            n.GEN_AI_REQUEST_MODEL: model,
+            **server,
+        }
+        self.genai_first_chunk.record(first, genai)
+        for gap in gaps:
+            self.genai_per_chunk.record(gap, genai)
 
     def record_agent(
         self, attrs: dict[str, Any], iterations: int, tool_calls: int, success: bool

@@ -8,7 +8,6 @@ consumer cannot leak its span into the caller's context.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import _clock
+from sik_llms.telemetry import content as contents
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.errors import error_type
 from sik_llms.telemetry.instruments import Instruments
@@ -93,10 +93,13 @@ class SpanHandle:
         finally:
             otel_context.detach(token)
 
-    def fail(self, exc: BaseException) -> None:
+    def fail(self, exc: BaseException, record: bool = True) -> None:
+        """Status ERROR and ``error.type``; the exception event only with ``record`` (once per
+        failure: the span where it happened records it, its wrappers only mark the error)."""
         kind = error_type(exc)
         self.span.set_attribute(n.ERROR_TYPE, kind)
-        self.span.record_exception(exc, timestamp=_clock.time_ns())
+        if record:
+            self.span.record_exception(exc, timestamp=_clock.time_ns())
         self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
 
     def end(self) -> None:
@@ -129,6 +132,17 @@ def start_span(
     return SpanHandle(span, parent)
 
 
+def inject_trace_context(request: Any, context: otel_context.Context) -> None:
+    """Put ``traceparent`` (and whatever else the configured propagator carries) on the
+    outgoing provider request, so a server that traces can join the caller's trace."""
+    try:
+        from opentelemetry import propagate
+
+        propagate.inject(request.headers, context=context)
+    except Exception:  # a broken propagator must never break the call
+        logger.debug("trace context injection failed", exc_info=True)
+
+
 class HttpAttempt:
     """One HTTP request (an SDK retry is another attempt): an ``http.request`` CLIENT span."""
 
@@ -150,6 +164,7 @@ class HttpAttempt:
         name = request.method if call.semconv else n.SPAN_HTTP
         self._handle = start_span(call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context)
         self._done = False
+        inject_trace_context(request, self._handle.context)
 
     def got_response(self, response: Any) -> None:
         status = response.status_code
@@ -179,8 +194,10 @@ class CallRecorder:
         messages: list[dict[str, Any]],
         semconv: bool,
         capture: str,
+        events: Any = None,
     ) -> None:
         self.tracer = tracer
+        self.events = events  # an OpenTelemetry Logger for content events, or None
         self.instruments = instruments
         self.semconv = semconv
         self.capture = capture
@@ -195,24 +212,27 @@ class CallRecorder:
         self._outcome_recorded = False
         self._req = req = client.request_attributes()
         self._metric_attrs = {n.LABEL_MODEL: self.model, n.LABEL_PROVIDER: self.provider}
+        self.streaming = bool(req.get("stream", True))
+        self._chunk_times: list[float] | None = [] if instruments is not None and self.streaming else None
+        server = {n.SERVER_ADDRESS: req.get("server_address"), n.SERVER_PORT: req.get("server_port")}
+        self._server = {k: v for k, v in server.items() if v is not None}
         if tracer is None:
             self.request = self.inference = None
             return
-        common = {
-            n.LLM_MODEL: self.model,
-            n.LLM_PROVIDER: self.provider,
-            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
-            n.GEN_AI_PROVIDER_NAME: self.provider,
-            n.GEN_AI_REQUEST_MODEL: self.model,
-        }
+        common = {n.LLM_MODEL: self.model, n.LLM_PROVIDER: self.provider}
+        # the llm.request wrapper carries no gen_ai.operation.name / model: one chat operation
+        # per call, the inference span's, or GenAI backends count every call twice
         self.request = start_span(
             tracer,
             n.SPAN_REQUEST,
             {**common, n.LLM_OPERATION: self.mode, n.LLM_MESSAGES_COUNT: len(messages)},
         )
-        streaming = bool(req.get("stream", True))
+        streaming = self.streaming
         inference_attrs = {
             **common,
+            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
+            n.GEN_AI_PROVIDER_NAME: self.provider,
+            n.GEN_AI_REQUEST_MODEL: self.model,
             n.LLM_STREAMING: streaming,
             n.LLM_API_VENDOR: self.provider,
             n.GEN_AI_REQUEST_STREAM: streaming or None,
@@ -252,6 +272,8 @@ class CallRecorder:
         """Per event: count chunks and note the first one. Nothing else, by design."""
         if type(item) is TextChunkEvent or type(item) is ThinkingChunkEvent:
             self.chunks += 1
+            if self._chunk_times is not None:  # streamed, with metrics: per-chunk timing metric
+                self._chunk_times.append(_clock.perf_counter())
             if self._first_chunk is None:
                 self._first_chunk = _clock.perf_counter() - self._perf_start
 
@@ -274,7 +296,7 @@ class CallRecorder:
         duration = _clock.perf_counter() - self._perf_start
         if self.request is not None and self.inference is not None:
             self.inference.fail(exc)
-            self.request.fail(exc)
+            self.request.fail(exc, record=False)
             self.request.span.set_attribute(n.LLM_ERROR, str(exc)[:500])
             self.request.set(n.LLM_DURATION_SECONDS, duration)
             self.inference.end()
@@ -314,10 +336,11 @@ class CallRecorder:
             n.LLM_TOKENS_CACHE_WRITE: r.cache_write_tokens,
             n.LLM_COST_TOTAL: total_cost,
             n.LLM_DURATION_SECONDS: duration,
-            n.GEN_AI_RESPONSE_MODEL: r.model,
         }
         self.request.set_attributes(summary)
-        finish = [r.finish_reason] if r.finish_reason else None
+        # the conventions' values (stop, length, tool_call...); the raw one stays in llm.*
+        mapped = contents.finish_reason(r.finish_reason)
+        finish = [mapped] if mapped else None
         # llm.tokens.* and llm.cost.total live on llm.request only, so the guide's
         # SUM(llm.cost.total) queries never count a call twice.
         inference = {
@@ -334,8 +357,9 @@ class CallRecorder:
             n.GEN_AI_USAGE_REASONING: r.reasoning_tokens or None,
         }
         if self._first_chunk is not None:
-            inference[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first_chunk
             inference[n.LLM_TIME_TO_FIRST_CHUNK] = self._first_chunk
+            if self.streaming:  # the GenAI attribute is defined for streamed responses only
+                inference[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first_chunk
         if isinstance(r, ToolPredictionResponse):
             inference[n.LLM_TOOL_CALLS] = len(r.tool_predictions)
         self.inference.set_attributes(inference)
@@ -350,74 +374,33 @@ class CallRecorder:
         self._outcome_recorded = True
         try:
             self.instruments.record_call(
-                self._metric_attrs, self.provider, self.model, duration, response, exc
+                self._metric_attrs, self.provider, self.model, duration, response, exc, server=self._server
             )
+            if self._chunk_times and exc is None and self._first_chunk is not None:
+                times = self._chunk_times
+                gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+                self.instruments.record_chunks(
+                    self.provider, self.model, self._server, self._first_chunk, gaps
+                )
         except Exception:  # metrics must never break the call
             logger.debug("recording sik_llms metrics failed", exc_info=True)
 
     def _capture_input(self, messages: list[dict[str, Any]]) -> None:
         assert self.inference is not None
-        system = [m for m in messages if m.get("role") == "system"]
-        others = [m for m in messages if m.get("role") != "system"]
-        attrs = {
-            n.GEN_AI_INPUT_MESSAGES: json.dumps([_semconv_message(m) for m in others], default=str),
-        }
+        inputs, system = contents.split_input(messages)
+        self._content: dict[str, Any] = {n.GEN_AI_INPUT_MESSAGES: inputs}
         if system:
-            attrs[n.GEN_AI_SYSTEM_INSTRUCTIONS] = json.dumps(
-                [{"type": "text", "content": _text_of(m.get("content"))} for m in system]
-            )
-        self._content = attrs
+            self._content[n.GEN_AI_SYSTEM_INSTRUCTIONS] = system
         if self.capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
-            self.inference.set_attributes(attrs)
+            self.inference.set_attributes({k: contents.to_json(v) for k, v in self._content.items()})
 
     def _capture_output(self, r: TokenSummary) -> None:
         assert self.inference is not None
-        parts: list[dict[str, Any]] = []
-        if isinstance(r, TextResponse) and r.response:
-            parts.append({"type": "text", "content": r.response})
-        if isinstance(r, ToolPredictionResponse):
-            parts.extend(
-                {"type": "tool_call", "id": p.call_id, "name": p.name, "arguments": p.arguments}
-                for p in r.tool_predictions
-            )
-            if r.message:
-                parts.append({"type": "text", "content": r.message})
-        parsed = getattr(r, "parsed", None)
-        if parsed is not None:
-            dumped = parsed.model_dump() if hasattr(parsed, "model_dump") else parsed
-            parts.append({"type": "text", "content": json.dumps(dumped, default=str)})
-        output = json.dumps(
-            [{"role": "assistant", "parts": parts, "finish_reason": r.finish_reason or ""}], default=str
-        )
+        output = [contents.output_message(r)]
         if self.capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
-            self.inference.set(n.GEN_AI_OUTPUT_MESSAGES, output)
-        if self.capture in ("EVENT_ONLY", "SPAN_AND_EVENT"):
-            event = {**getattr(self, "_content", {}), n.GEN_AI_OUTPUT_MESSAGES: output}
-            event[n.GEN_AI_OPERATION_NAME] = n.OP_CHAT
-            event[n.GEN_AI_REQUEST_MODEL] = self.model
-            self.inference.span.add_event(n.EVENT_INFERENCE_DETAILS, event, timestamp=_clock.time_ns())
+            self.inference.set(n.GEN_AI_OUTPUT_MESSAGES, contents.to_json(output))
+        if self.capture in ("EVENT_ONLY", "SPAN_AND_EVENT") and self.events is not None:
+            from sik_llms.telemetry.events import emit_inference_details
 
-
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            part.get("text", "") if isinstance(part, dict) else str(part) for part in content
-        )
-    return "" if content is None else str(content)
-
-
-def _semconv_message(message: dict[str, Any]) -> dict[str, Any]:
-    """A message in the GenAI conventions' shape: ``{role, parts: [{type, content}]}``."""
-    content = message.get("content")
-    parts: list[dict[str, Any]] = []
-    if isinstance(content, list):
-        for part in content:
-            if isinstance(part, dict) and part.get("type") in ("image_url", "image"):
-                parts.append({"type": "uri" if part.get("type") == "image_url" else "blob", "modality": "image"})
-            else:
-                parts.append({"type": "text", "content": _text_of([part])})
-    else:
-        parts.append({"type": "text", "content": _text_of(content)})
-    return {"role": message.get("role", "user"), "parts": parts}
+            content = {**getattr(self, "_content", {}), n.GEN_AI_OUTPUT_MESSAGES: output}
+            emit_inference_details(self.events, self.inference.span, self.inference.context, content)
