@@ -13,7 +13,15 @@ The rules table is ``harness.semconv.rules`` (built on ``opentelemetry-semantic-
 """
 
 from harness.semconv.check import SemconvError, assert_semconv, check, check_capture, reconcile
-from harness.semconv.model import Expected, LogRecordData, MetricRecord, Report, SpanEvent, SpanRecord, Violation
+from harness.semconv.model import (
+    Expected,
+    LogRecordData,
+    MetricRecord,
+    Report,
+    SpanEvent,
+    SpanRecord,
+    Violation,
+)
 from harness.semconv.rules import SPEC_VERSION
 
 __all__ = [

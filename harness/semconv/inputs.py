@@ -15,8 +15,8 @@ from harness.semconv.model import LogRecordData, MetricRecord, SpanEvent, SpanRe
 def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return list(value) if not all(isinstance(v, (str, int, float, bool)) for v in value) else value
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
     return value
 
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -27,7 +28,6 @@ from sik_llms.telemetry.instruments import Instruments
 from sik_llms.telemetry.state import CURRENT_CALL
 from sik_llms.types import (
     TextChunkEvent,
-    TextResponse,
     ThinkingChunkEvent,
     TokenSummary,
     ToolPredictionResponse,
@@ -378,7 +378,7 @@ class CallRecorder:
             )
             if self._chunk_times and exc is None and self._first_chunk is not None:
                 times = self._chunk_times
-                gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+                gaps = [b - a for a, b in pairwise(times)]
                 self.instruments.record_chunks(
                     self.provider, self.model, self._server, self._first_chunk, gaps
                 )

@@ -99,7 +99,11 @@ def otlp_exporter(signal: str, sc: SignalConfig) -> Any:
 
 def _tracer_provider(cfg: ZeroConfig, resource: Any) -> Any:
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        ConsoleSpanExporter,
+        SimpleSpanProcessor,
+    )
 
     sc = cfg.signals["traces"]
     provider = TracerProvider(resource=resource, sampler=build_sampler(cfg), shutdown_on_exit=False)
@@ -112,7 +116,10 @@ def _tracer_provider(cfg: ZeroConfig, resource: Any) -> Any:
 
 
 def _metric_readers(cfg: ZeroConfig) -> list[Any]:
-    from opentelemetry.sdk.metrics.export import ConsoleMetricExporter, PeriodicExportingMetricReader
+    from opentelemetry.sdk.metrics.export import (
+        ConsoleMetricExporter,
+        PeriodicExportingMetricReader,
+    )
 
     sc = cfg.signals["metrics"]
     readers: list[Any] = []
