@@ -63,7 +63,10 @@ def grpc_collector() -> Iterator[dict[str, Any]]:
     """An OTLP/gRPC receiver on 127.0.0.1: what arrived per signal, with the request metadata."""
     grpc = pytest.importorskip("grpc")
     from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
-    from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
+    from opentelemetry.proto.collector.metrics.v1 import (
+        metrics_service_pb2,
+        metrics_service_pb2_grpc,
+    )
     from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
     got: dict[str, Any] = {"spans": [], "metrics": [], "logs": [], "metadata": []}

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from wire import Script, ok, openai_sse, scripted  # noqa: E402
+from wire import Script, ok, openai_sse, scripted
 
-from harness.capture import capture  # noqa: E402
-from sik_llms import create_client  # noqa: E402
+from harness.capture import capture
+from sik_llms import create_client
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 
