@@ -24,6 +24,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="keep the seed's span names (the default without OTEL_SEMCONV_STABILITY_OPT_IN); the span-name rule is then skipped",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per run instead of text")
+    parser.add_argument(
+        "--compare", metavar="CASSETTE",
+        help="replay one recording through sik_llms and each installed peer instrumentation and print their "
+        "span trees side by side with their conformance counts (interaction --index, default 0)",
+    )  # fmt: skip
+    parser.add_argument("--index", type=int, default=0, help="which interaction of --compare's cassette")
+    parser.add_argument(
+        "--docs-table", metavar="FILE",
+        help="with --real: replay every recording under every peer and write the comparison table (Markdown)",
+    )  # fmt: skip
+    parser.add_argument("--peer-path", help="extra import path for peer workers (e.g. where httpx lives, for openai-v2)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
         replay_recording,
     )
 
+    if args.compare:
+        return _compare(args)
+    if args.docs_table:
+        return _docs_table(args)
     names = not args.seed_names
     runs = []
     try:
@@ -85,3 +100,41 @@ def run(args: argparse.Namespace) -> int:
             f"{spans} spans, {points} metric points, {logs} log records checked"
         )
     return 1 if total else 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from harness.semconv.peers import compare, side_by_side
+
+    path = Path(args.compare)
+    if not path.is_file():
+        print(f"sik-llms semconv: {path} not found (--compare wants a vcrpy cassette)", file=sys.stderr)
+        return 2
+    runs = compare(path, args.index, extra_path=args.peer_path)
+    print(side_by_side(runs))
+    for run in runs:
+        if run.status == "ok" and run.violations:
+            print(f"\n{run.peer}: " + ", ".join(f"{rule} {n}" for rule, n in sorted(run.violations.items())))
+            for example in run.examples:
+                print(f"  {example}")
+    return 0
+
+
+def _docs_table(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from harness.semconv.corpus import real_recordings
+    from harness.semconv.table import build_table, render_markdown
+
+    if not args.real or not (Path(args.real) / "MANIFEST.jsonl").is_file():
+        print("sik-llms semconv: --docs-table needs --real DIR (a directory with MANIFEST.jsonl)", file=sys.stderr)
+        return 2
+    targets = real_recordings(Path(args.real))
+    print(f"replaying {len(targets)} recordings under each instrumentation ...", file=sys.stderr)
+    summaries = build_table(targets, extra_path=args.peer_path)
+    out = Path(args.docs_table)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_markdown(summaries, f"{len(targets)} real recordings ({Path(args.real).name}/MANIFEST.jsonl)"), encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+    return 0

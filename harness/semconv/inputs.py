@@ -45,6 +45,8 @@ def metric_records(metrics: Any) -> list[MetricRecord]:
         return []
     if hasattr(metrics, "get_metrics_data"):
         metrics = metrics.get_metrics_data()
+        if metrics is None:  # nothing recorded (or nothing new, with delta temporality)
+            return []
     if hasattr(metrics, "resource_metrics"):
         return list(_from_metrics_data(metrics))
     out = []
