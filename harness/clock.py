@@ -1,6 +1,6 @@
 """A virtual clock for replays: time moves only when the replay says so.
 
-Installed with ``sik_llms._clock.use_clock``, it makes durations and time to first chunk
+Installed with ``sik_llms.clock.use_clock``, it makes durations and time to first chunk
 non-zero (the replay advances it by recorded or synthetic gaps) and byte-identical across
 runs (it starts at a fixed epoch and counts integer nanoseconds, so no float drift).
 """
@@ -16,7 +16,7 @@ DEFAULT_PERF_START_NS = 1_000_000_000_000
 
 
 class VirtualClock:
-    """Implements ``sik_llms._clock.Clock``; thread-safe; never reads the real clock."""
+    """Implements ``sik_llms.clock.Clock``; thread-safe; never reads the real clock."""
 
     def __init__(self, epoch_ns: int = DEFAULT_EPOCH_NS, perf_start_ns: int = DEFAULT_PERF_START_NS) -> None:
         self._epoch_ns = epoch_ns

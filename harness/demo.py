@@ -36,9 +36,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
 
-from harness import record_suite as suite
+from harness.cassettes import suite
 from harness.demo_tools import TRIP_QUESTION
-from harness.tree import SpanNode, build_tree
+from harness.spans.tree import SpanNode, build_tree
 from sik_llms import telemetry
 from sik_llms.telemetry import names as n
 
@@ -140,7 +140,7 @@ def run_tour(*, live: bool = False, cassettes: Path | None = None, otlp: str | N
     from opentelemetry.exporter.prometheus import PrometheusMetricReader
     from prometheus_client import CollectorRegistry
 
-    from harness.capture import capture
+    from harness.spans.capture import capture
     from harness.clock import VirtualClock
 
     cassettes = Path(cassettes or suite.CASSETTE_ROOT)
@@ -169,7 +169,7 @@ def run_tour(*, live: bool = False, cassettes: Path | None = None, otlp: str | N
             error_node = _error_401(runner, cap)
             retry_node = _retry_429(runner, cap)
         spans = cap.spans()
-        tree = build_tree(spans, order=dict(cap._stamps.order))
+        tree = build_tree(spans, order=cap.start_order())
         trip_root = next(r for r in tree.roots if r.name == "trip_planning.request")
         report["trip"] = _trip_section(trip_root, trip_answer)
         report["metrics"] = _metrics_section(registry)
@@ -375,7 +375,7 @@ def _retry_section(tree: Any, answer: str) -> dict[str, Any]:
 
 def _sampler_section(runner: Runner, progress: Progress) -> dict[str, Any]:
     """Expensive and cheap calls through the guide's sampler (as printed, and fixed)."""
-    from harness.capture import IncrementalIdGenerator
+    from harness.spans.capture import IncrementalIdGenerator
 
     calls = [("expensive", "gpt-4o", suite.expensive), ("text", "gpt-4o-mini", suite.text)]
     rows = []

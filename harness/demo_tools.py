@@ -12,7 +12,7 @@ import hashlib
 import time
 from typing import Any
 
-from sik_llms import _clock
+from sik_llms import clock as _clock
 from sik_llms.tools import Parameter, Tool
 
 TRIP_QUESTION = "Plan a weekend trip to Lisbon"

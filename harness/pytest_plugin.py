@@ -1,7 +1,7 @@
 """The sik-llms pytest plugin (entry point ``pytest11``): capture spans, replay cassettes.
 
 Fixtures:
-- ``llm_spans``: a ``harness.capture.Capture`` for the test (its own providers, ids and
+- ``llm_spans``: a ``harness.spans.capture.Capture`` for the test (its own providers, ids and
   clock). ``@pytest.mark.llm_spans(global_=True, clock=None)`` passes options to ``capture()``.
 - ``llm_cassette``: the ``CassetteSession`` replaying ``<llm_cassette_dir>/<name>.yaml``;
   active automatically for tests marked ``@pytest.mark.llm_cassette(name, mode=, timing=)``
@@ -135,8 +135,8 @@ def _sik_llms_test_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def llm_spans(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """This test's spans and metrics, captured in memory (see ``harness.capture``)."""
-    from harness.capture import capture
+    """This test's spans and metrics, captured in memory (see ``harness.spans.capture``)."""
+    from harness.spans.capture import capture
 
     marker = request.node.get_closest_marker("llm_spans")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}

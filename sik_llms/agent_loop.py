@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from sik_llms import _clock, telemetry
+from sik_llms import clock as _clock
+from sik_llms import telemetry
 from sik_llms.agent_spans import AgentSpan, owned_span, start_agent_span
 from sik_llms.telemetry import names as n
 from sik_llms.types import (

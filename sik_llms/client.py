@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sik_llms import _clock, telemetry
+from sik_llms import clock as _clock
+from sik_llms import telemetry
 from sik_llms.messages import normalize_messages
 from sik_llms.types import RESPONSE_TYPES, Event, Response, TokenSummary
 

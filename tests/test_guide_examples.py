@@ -9,7 +9,7 @@ Where the calls go: the guide writes ``create_client("gpt-4o-mini")`` with no UR
 tests set ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY`` (read by the OpenAI SDK) and the guide's line
 runs unchanged. They point at the provider simulator on 127.0.0.1, scripted with the guide's
 prompts (``GUIDE_SCENARIO``), or at ``http://simulator.invalid/v1`` while a project cassette
-replays (the sampler examples). Telemetry goes to in-memory exporters (``harness.capture``) or to
+replays (the sampler examples). Telemetry goes to in-memory exporters (``harness.spans.capture``) or to
 the loopback OTLP collector (``harness.collector``). Examples that configure OpenTelemetry
 globally (zero-config, the manual setup, the detection snippets) run in a fresh interpreter,
 because global providers can be set only once per process; in-process tests use
@@ -46,8 +46,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult, TraceIdRatioBased
 
-from harness import record_suite as suite
-from harness.capture import capture
+from harness.cassettes import suite
+from harness.spans.capture import capture
 from harness.cassettes import use_cassette
 from harness.collector import Collector
 from harness.simulator import Simulator, simulator_fixture

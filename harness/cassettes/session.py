@@ -1,7 +1,7 @@
 """``use_cassette``: one context manager that puts a cassette between sik_llms and the network.
 
 It installs the replay (or recording) transport through ``sik_llms.transport.use_transport``
-and, for virtual timing, a ``VirtualClock`` through ``sik_llms._clock.use_clock`` (both
+and, for virtual timing, a ``VirtualClock`` through ``sik_llms.clock.use_clock`` (both
 context-local: parallel tests do not see each other's cassette). On a clean exit it checks
 for unused interactions and writes what was recorded; when the block raised, it writes
 nothing (a cassette is only kept for code that worked) and lets the error through.
@@ -19,10 +19,11 @@ from typing import Any, Literal
 import httpx2
 
 from harness.cassettes.format import Cassette, Interaction, load_cassette, save_cassette
+from harness.cassettes.match import MatchConfig
+from harness.cassettes.record import RecordingTransport, refuse_recording_in_ci
+from harness.cassettes.transport import TIMINGS, CassetteTransport, Timing
 from harness.clock import VirtualClock
-from harness.matching import MatchConfig
-from harness.replay_transport import TIMINGS, CassetteTransport, Timing
-from sik_llms._clock import use_clock
+from sik_llms.clock import use_clock
 from sik_llms.transport import use_transport
 
 Mode = Literal["none", "once", "new_episodes", "all"]
@@ -49,7 +50,7 @@ class CassetteSession:
     transport: httpx2.BaseTransport | httpx2.AsyncBaseTransport
     clock: VirtualClock | None
     replay: CassetteTransport | None = None
-    recorder: Any = None  # harness.recording.RecordingTransport when recording
+    recorder: RecordingTransport | None = None  # when recording
     notes: list[str] = field(default_factory=list)
 
     def unused(self) -> list[Interaction]:
@@ -97,8 +98,6 @@ def use_cassette(
 
     recorder = None
     if records:
-        from harness.recording import RecordingTransport, refuse_recording_in_ci
-
         refuse_recording_in_ci(path)
         recorder = RecordingTransport(real_transport, real_async_transport)
     if replays and (exists or mode == "none"):

@@ -1,24 +1,20 @@
 """Server-sent events: split a recorded stream body into its events, byte for byte.
 
 Replay serves one chunk per event (so time to first chunk, early close and cancellation are
-real), and recording timestamps each event as it completes, so both need the same splitter.
-Joining the chunks always gives back the original body exactly.
+real), recording timestamps each event as it completes, and the simulator serves a cassette's
+stream event by event, so all three use this splitter. Joining the chunks always gives back
+the original body exactly. Decoding an event's fields is the client's job: ``parse_event`` /
+``decode_events`` use ``sik_llms.sse`` (the one decoder, the one ``SseEvent``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from sik_llms.sse import SseDecoder, SseEvent
 
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$")
 _FIELDS = (b"data", b"event", b"id", b"retry")
-
-
-@dataclass(frozen=True)
-class SseEvent:
-    event: str | None
-    data: str
-    id: str | None
 
 
 class SseSplitter:
@@ -77,20 +73,17 @@ def looks_like_sse(body: bytes) -> bool:
     return False
 
 
+def decode_events(body: bytes) -> list[SseEvent]:
+    """Every event of a whole SSE body, decoded (``event`` name and ``data`` bytes)."""
+    decoder = SseDecoder()
+    return decoder.feed(body) + decoder.flush()
+
+
 def parse_event(chunk: bytes) -> SseEvent:
-    """Decode one raw event chunk into its ``event``, joined ``data`` and ``id`` fields."""
-    event: str | None = None
-    event_id: str | None = None
-    data: list[str] = []
-    for raw in chunk.decode("utf-8", "replace").splitlines():
-        if not raw or raw.startswith(":"):
-            continue
-        name, _, value = raw.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if name == "event":
-            event = value
-        elif name == "data":
-            data.append(value)
-        elif name == "id":
-            event_id = value
-    return SseEvent(event=event, data="\n".join(data), id=event_id)
+    """Decode one raw event chunk (as ``split_events`` gives) into its ``event`` and ``data``;
+    an empty event when the chunk holds only comments or blank lines."""
+    events = decode_events(chunk)
+    return events[0] if events else SseEvent(None, b"")
+
+
+__all__ = ["SseEvent", "SseSplitter", "decode_events", "looks_like_sse", "parse_event", "split_events"]

@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.record_suite import CASSETTE_ROOT, SUITE, record_suite
+    from harness.cassettes.suite import CASSETTE_ROOT, SUITE, record_suite
 
     if args.list:
         for call in SUITE:

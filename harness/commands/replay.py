@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.cassettes import CassetteError
-    from harness.replay import UnsupportedInteraction, replay_cassette
+    from harness.cassettes.report import UnsupportedInteraction, replay_cassette
 
     status = 0
     for path in args.cassette:
@@ -29,22 +29,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"sik-llms replay: {path}: {exc}".replace(f"{path}: {path}:", f"{path}:"), file=sys.stderr)
             status = 1
             continue
-        trees = [i.pop("_tree") for i in result["interactions"]]
         if args.json:
-            print(json.dumps(result, default=str))
+            print(json.dumps(result.to_json(), default=str))
             continue
         print(f"{path}")
-        for interaction, tree in zip(result["interactions"], trees, strict=True):
+        for call in result.interactions:
             outcome = (
-                f"error {interaction['error']['status']} {interaction['error']['type']}"
-                if interaction["error"]
-                else f"{interaction['status']} {interaction['finish_reason']}"
+                f"error {call.error['status']} {call.error['type']}"
+                if call.error
+                else f"{call.status} {call.finish_reason}"
             )
-            print(
-                f"\n#{interaction['index']} {interaction['provider']} {interaction['api']} "
-                f"{interaction['request_model']} stream={interaction['stream']} -> {outcome}"
-            )
-            print(tree)
-        for skipped in result["skipped"]:
-            print(f"\n#{skipped['index']} skipped: {skipped['reason']}")
+            print(f"\n#{call.index} {call.provider} {call.api} {call.request_model} stream={call.stream} -> {outcome}")
+            print(call.tree)
+        for skipped in result.skipped:
+            print(f"\n#{skipped.index} skipped: {skipped.reason}")
     return status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.scan import scan_paths
+from harness.cassettes.scan import scan_paths
 
 HELP = (
     "Scan cassettes (or any files/directories) for key-shaped secrets: OpenAI sk-/sk-proj-, "

@@ -83,8 +83,8 @@ def _recorded_route(uri: str) -> str:
 
 def replay_recording(path: Path, index: int, entry: str, *, semconv_names: bool = True) -> Checked:
     """Replay interaction ``index`` of the cassette at ``path`` through ``entry``; check it."""
-    from harness.capture import capture
     from harness.cassettes import load_cassette
+    from harness.spans.capture import capture
     from sik_llms.errors import LLMError
     from sik_llms.providers import anthropic, openai
     from sik_llms.transport import use_transport
@@ -122,10 +122,9 @@ def real_recordings(root: Path) -> list[tuple[Path, int]]:
 
 def replay_project_cassettes(root: Path | None = None, *, semconv_names: bool = True) -> list[Checked]:
     """Every call of the project's cassette suite (the agent included), replayed and checked."""
-    from harness import record_suite as suite
-    from harness.capture import capture
-    from harness.cassettes import load_cassette, use_cassette
+    from harness.cassettes import load_cassette, suite, use_cassette
     from harness.clock import VirtualClock
+    from harness.spans.capture import capture
     from sik_llms.errors import LLMError
 
     root = suite.CASSETTE_ROOT if root is None else Path(root)

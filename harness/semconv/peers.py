@@ -179,7 +179,7 @@ def _replay(peer: str, cassette: Path, index: int, tp: Any, mp: Any, lp: Any, sp
 
     from harness.cassettes import load_cassette
     from harness.semconv.check import check
-    from harness.tree import build_tree
+    from harness.spans.tree import build_tree
 
     recorded = load_cassette(cassette).interactions[index]
     provider, api, base = _route(recorded.request.uri)

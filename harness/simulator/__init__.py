@@ -19,8 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from harness.simulator.app import RecordedRequest, SimulatorApp
-from harness.simulator.cassette import CassetteError, load_cassette
+from harness.simulator.app import ReceivedRequest, SimulatorApp
+from harness.simulator.cassette import CassetteError, serve_cassette
 from harness.simulator.faults import (
     Fault,
     FaultInjector,
@@ -39,7 +39,7 @@ __all__ = [
     "FaultKind",
     "FaultRule",
     "Latency",
-    "RecordedRequest",
+    "ReceivedRequest",
     "Scenario",
     "ScenarioError",
     "Simulator",
@@ -77,7 +77,7 @@ def build_app(scenario: Scenario | str | Path | dict[str, Any] | None = None, ca
         scenario = Scenario.from_dict(scenario)
     elif isinstance(scenario, str | Path):
         scenario = Scenario.load(scenario)
-    served = load_cassette(cassette, repeat=cassette_repeat) if cassette is not None else None
+    served = serve_cassette(cassette, repeat=cassette_repeat) if cassette is not None else None
     return SimulatorApp(scenario=scenario, cassette=served, latency=latency,
                         faults=FaultInjector(_rules(faults), seed=seed), seed=seed)
 
@@ -133,7 +133,7 @@ class Simulator:
 
     # -- runtime control and inspection ---------------------------------------------------------
     @property
-    def requests(self) -> list[RecordedRequest]:
+    def requests(self) -> list[ReceivedRequest]:
         """Requests received so far (a snapshot, oldest first)."""
         return list(self.app.requests)
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harness.simulator import anthropic_wire, openai_wire
-from harness.simulator.cassette import CassetteError, CassetteServer
+from harness.simulator.cassette import CassetteError, CassetteMiss, CassetteServer
 from harness.simulator.default_answer import default_answer
 from harness.simulator.errors import anthropic_error, openai_error
 from harness.simulator.faults import Fault, FaultInjector, FaultKind
@@ -36,8 +36,8 @@ _SSE_TYPE = "text/event-stream; charset=utf-8"
 
 
 @dataclass
-class RecordedRequest:
-    """A request the simulator received, for assertions in tests."""
+class ReceivedRequest:
+    """A request the simulator received (``Simulator.requests``), for assertions in tests."""
 
     ordinal: int
     method: str
@@ -109,7 +109,7 @@ class SimulatorApp:
         self.faults = faults or FaultInjector(seed=seed)
         self.seed = seed
         #: the most recent requests (bounded, so a long load run cannot grow memory without end)
-        self.requests: deque[RecordedRequest] = deque(maxlen=keep_requests)
+        self.requests: deque[ReceivedRequest] = deque(maxlen=keep_requests)
         self.cache = PromptCache()
         self._rate = _RateWindow()
         self._counter = 0
@@ -121,7 +121,7 @@ class SimulatorApp:
             self._counter += 1
             ordinal = self._counter
         provider, api = self._route(request)
-        record = RecordedRequest(ordinal, request.method, request.path, request.query, request.headers,
+        record = ReceivedRequest(ordinal, request.method, request.path, request.query, request.headers,
                                  request.body, provider, api)
         self.requests.append(record)
         ids = IdMaker(self.seed, ordinal)
@@ -129,7 +129,7 @@ class SimulatorApp:
             reply = self._plan(request, record, ids)
         except WireError as err:
             reply = self.error_reply(provider, ErrorSpec(err.status, err.message, err.type, err.code, err.param), ids)
-        except CassetteError as err:
+        except (CassetteError, CassetteMiss) as err:
             reply = self.error_reply(provider, ErrorSpec(404, str(err), "cassette_miss"), ids)
         except Exception as err:  # a bug must surface as an answer, not a dead connection
             reply = self.error_reply(provider, ErrorSpec(500, f"simulator bug: {type(err).__name__}: {err}"), ids)
@@ -151,7 +151,7 @@ class SimulatorApp:
             return ("anthropic" if anthropic else "openai"), "models"
         return ("anthropic" if anthropic else "openai"), "unknown"
 
-    def _plan(self, request: HttpRequest, record: RecordedRequest, ids: IdMaker) -> Reply:
+    def _plan(self, request: HttpRequest, record: ReceivedRequest, ids: IdMaker) -> Reply:
         provider, api = record.provider, record.api
         if request.path in ("/", "/health", "/healthz") and request.method == "GET":
             body = DUMPS({"status": "ok", "simulator": "sik-llms", "routes": ROUTES}).encode()
@@ -240,17 +240,17 @@ class SimulatorApp:
         delays = [latency.total(usage.output_tokens, ordinal)] if latency and not latency.is_zero else None
         return Reply(200, headers, DUMPS(obj).encode(), delays=delays)
 
-    def _from_cassette(self, request: HttpRequest, record: RecordedRequest, ids: IdMaker) -> Reply:
+    def _from_cassette(self, request: HttpRequest, record: ReceivedRequest, ids: IdMaker) -> Reply:
         assert self.cassette is not None
         found = self.cassette.find(request.method, request.path, request.query, request.body)
-        record.rule = f"cassette:{self.cassette.interactions.index(found)}"
+        record.rule = f"cassette:{found.interaction.index}"
         headers = list(found.headers)
         names = {k.lower() for k, _ in headers}
         if "x-request-id" not in names and "request-id" not in names:
             headers.append(("x-request-id" if record.provider == "openai" else "request-id",
                             ids.openai_request() if record.provider == "openai" else ids.anthropic_request()))
         latency = self.latency or self.scenario.latency
-        if found.is_sse and found.status < 400:
+        if found.streamed and found.status < 400:
             events = found.events()
             delays = latency.schedule([1] * len(events), record.ordinal) if latency and not latency.is_zero else None
             return Reply(found.status, headers, events=events, delays=delays)
@@ -350,7 +350,7 @@ class SimulatorApp:
 
     # -- faults -----------------------------------------------------------------------------------
     def _apply_fault(self, reply: Reply, fault: Fault, provider: str, ids: IdMaker,
-                     record: RecordedRequest) -> Reply:
+                     record: ReceivedRequest) -> Reply:
         record.fault = fault.kind.value
         if fault.is_status:
             return self.error_reply(provider, ErrorSpec(fault.status, fault.message, retry_after=fault.retry_after),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness.cassettes.sse import decode_events
+
 #: fields that come and go between API versions; their presence on one side only is not a defect
 VERSION_FIELDS = frozenset({
     "obfuscation", "service_tier", "system_fingerprint", "billing", "moderation", "caller", "inference_geo",
@@ -76,24 +78,16 @@ def _kind(value: Any) -> str:
 
 
 def parse_sse(body: bytes | str) -> list[tuple[str | None, Any]]:
-    """(event name, parsed data) per SSE event; ``[DONE]`` and non-JSON data stay strings."""
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    """(event name, parsed data) per SSE event with data; ``[DONE]`` and non-JSON data stay strings."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
     out: list[tuple[str | None, Any]] = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        name: str | None = None
-        data: list[str] = []
-        for line in block.split("\n"):
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].lstrip())
-        if not data:
+    for event in decode_events(raw):
+        if not event.data:
             continue
-        raw = "\n".join(data)
         try:
-            out.append((name, json.loads(raw)))
+            out.append((event.event, json.loads(event.data)))
         except ValueError:
-            out.append((name, raw))
+            out.append((event.event, event.data.decode("utf-8", "replace")))
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry._logs import LogRecord
 
-from sik_llms import _clock
+from sik_llms import clock as _clock
 from sik_llms.telemetry import names as n
 
 logger = logging.getLogger("sik_llms")

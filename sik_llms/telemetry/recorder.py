@@ -20,7 +20,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from sik_llms import _clock
+from sik_llms import clock as _clock
 from sik_llms.telemetry import content as contents
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.errors import error_type

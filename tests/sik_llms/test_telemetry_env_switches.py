@@ -23,14 +23,13 @@ from typing import Any
 import pytest
 
 from harness.collector import Collector
-
-TESTS = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
 
 PRELUDE = """
 import sys, json
-sys.path.insert(0, {tests!r})
+sys.path.insert(0, {root!r})
 from sik_llms import create_client
-from wire import Script, ok, openai_sse, scripted
+from tests.conftest import Script, ok, openai_sse, scripted
 def call():
     script = Script(ok(openai_sse("hi")))
     with scripted(script):
@@ -42,7 +41,7 @@ FAST = {"OTEL_SDK_DISABLED": "false", "OTEL_BSP_SCHEDULE_DELAY": "20", "OTEL_MET
 
 
 def run_py(body: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    code = PRELUDE.format(tests=str(TESTS)) + textwrap.dedent(body)
+    code = PRELUDE.format(root=str(ROOT)) + textwrap.dedent(body)
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     full_env.update(FAST)
     full_env.update(env)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from wire import Script, ok, openai_sse, scripted
-
-from harness.capture import capture
+from harness.spans.capture import capture
 from sik_llms import create_client
+from tests.conftest import Script, ok, openai_sse, scripted
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 

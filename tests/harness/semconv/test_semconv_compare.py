@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from harness.cli import main
 from harness.semconv.peers import PeerRun, compare, side_by_side
 from harness.semconv.table import PeerSummary, render_markdown, summarise
+from tests.conftest import REAL, ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
-REAL = ROOT.parent / "shared" / "cassettes-real"
 OPENAI_REC = REAL / "otel-contrib" / "test_chat_completion_with_content.yaml"
 
 

@@ -20,8 +20,7 @@ from harness.semconv.corpus import (
     replay_recording,
 )
 from harness.semconv.inputs import log_record
-
-REAL = Path(__file__).resolve().parents[4] / "shared" / "cassettes-real"
+from tests.conftest import REAL, Script, ok, openai_sse, scripted
 
 
 @pytest.mark.parametrize("semconv_names", [True, False], ids=["genai-names", "seed-names"])
@@ -51,11 +50,6 @@ def test_every_real_recording_through_every_entry_point_keeps_the_conventions(pa
 
 @pytest.mark.llm_spans(global_=False)
 def test_the_llm_spans_fixture_is_checked_with_one_call(llm_spans, monkeypatch) -> None:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from wire import Script, ok, openai_sse, scripted
-
     from sik_llms import create_client
 
     monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "EVENT_ONLY")

@@ -1,0 +1,268 @@
+"""Which recorded interaction answers a live request, and a useful error when none does.
+
+Rules (each one fixes a pain users of plain vcrpy report):
+- the key is method + scheme/host/path + query (sorted, secret-shaped params ignored) + body;
+- JSON bodies compare as data: key order and pretty-printing do not matter, volatile fields
+  (``DEFAULT_VOLATILE_FIELDS`` plus any ``ignore_fields`` paths) are dropped;
+- headers are not part of the key, and trace-context headers (traceparent, tracestate,
+  baggage, ...) can never be made part of it;
+- identical requests are answered in recorded order (a FIFO per key), whatever the
+  interleaving of other requests;
+- a miss raises ``CassetteMiss`` naming the cassette and showing the closest recorded
+  request with a field-by-field diff.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from harness.cassettes.format import Cassette, Interaction
+from harness.cassettes.scan import redact, redact_data
+
+#: Request fields that legitimately change between runs; dotted paths, ``*`` = any key/index.
+DEFAULT_VOLATILE_FIELDS: tuple[str, ...] = (
+    "metadata.user_id",
+    "user",
+    "safety_identifier",
+    "prompt_cache_key",
+)
+#: Never matched on, even if a caller asks: they carry per-run ids.
+TRACE_HEADERS = frozenset({"traceparent", "tracestate", "baggage", "x-b3-traceid", "x-b3-spanid",
+                           "x-b3-parentspanid", "x-b3-sampled", "b3", "x-request-id",
+                           "x-stainless-retry-count", "x-amzn-trace-id", "sentry-trace"})
+#: Query parameters that carry credentials: scrubbed on record, so never compared.
+SECRET_QUERY_PARAMS = frozenset({"key", "api-key", "api_key", "apikey", "token", "access_token", "sig"})
+
+_MISSING = object()
+
+
+class CassetteMiss(AssertionError):
+    """No unused recorded interaction matches a live request (an AssertionError so pytest
+    shows it as a test failure, not an internal error)."""
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """The normalised parts of a request that matching compares."""
+
+    method: str
+    url: str  # scheme://host/path, no query
+    query: tuple[tuple[str, str], ...]
+    body: Any  # canonical JSON data, or raw bytes when not JSON
+    headers: tuple[tuple[str, str], ...]  # only the opted-in, non-trace headers
+
+    def key(self) -> str:
+        body = self.body if isinstance(self.body, bytes) else json.dumps(self.body, sort_keys=True)
+        return repr((self.method, self.url, self.query, body, self.headers))
+
+
+def _drop_path(data: Any, parts: Sequence[str]) -> Any:
+    if not parts:
+        return data
+    head, rest = parts[0], parts[1:]
+    if isinstance(data, dict):
+        if head == "*":
+            return {k: _drop_path(v, rest) for k, v in data.items()}
+        if head not in data:
+            return data
+        if not rest:
+            return {k: v for k, v in data.items() if k != head}
+        return {**data, head: _drop_path(data[head], rest)}
+    if isinstance(data, list) and (head == "*" or head.isdigit()):
+        hits = {i for i in range(len(data)) if head == "*" or int(head) == i}
+        if not rest:
+            return [v for i, v in enumerate(data) if i not in hits]
+        return [_drop_path(v, rest) if i in hits else v for i, v in enumerate(data)]
+    return data
+
+
+def canonical_body(body: bytes, ignore_fields: Iterable[str] = ()) -> Any:
+    """JSON bodies as data minus ignored paths; other bodies as bytes (whitespace-trimmed)."""
+    if not body:
+        return b""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return redact(body.decode("utf-8", "replace")).encode("utf-8").strip()
+    for path in ignore_fields:
+        data = _drop_path(data, path.split("."))
+    return redact_data(data)  # recordings are scrubbed: compare live requests scrubbed too
+
+
+@dataclass
+class MatchConfig:
+    """What matching ignores or adds; the defaults suit LLM provider APIs.
+
+    ``ignore_query`` names query parameters to leave out (``"*"``: the whole query);
+    ``ignore_host``: compare the path only (a server answering for a recorded host, as the
+    simulator does); ``allow_repeats``: once every match was played, play one again: the last
+    (``repeats="last"``) or the least played, in recorded order (``repeats="cycle"``).
+    """
+
+    ignore_fields: tuple[str, ...] = DEFAULT_VOLATILE_FIELDS
+    match_headers: tuple[str, ...] = ()
+    ignore_query: tuple[str, ...] = ()
+    allow_repeats: bool = False
+    repeats: Literal["last", "cycle"] = "last"
+    ignore_host: bool = False
+
+    def view(self, method: str, uri: str, headers: Any, body: bytes) -> RequestView:
+        parts = urlsplit(uri)
+        path = parts.path or "/"
+        skip = SECRET_QUERY_PARAMS | {q.lower() for q in self.ignore_query}
+        query = () if "*" in skip else tuple(sorted(
+            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in skip
+        ))
+        wanted = [h.lower() for h in self.match_headers if h.lower() not in TRACE_HEADERS]
+        hdrs = tuple((h, _get_header(headers, h) or "") for h in wanted)
+        return RequestView(
+            method=method.upper(),
+            url=path if self.ignore_host else f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}",
+            query=query,
+            body=canonical_body(body, self.ignore_fields),
+            headers=hdrs,
+        )
+
+
+def _get_header(headers: Any, name: str) -> str | None:
+    if isinstance(headers, dict):
+        for key, values in headers.items():
+            if key.lower() == name:
+                return values[0] if isinstance(values, list) and values else str(values)
+        return None
+    return headers.get(name)
+
+
+# --- diffs -------------------------------------------------------------------------------
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = repr(value) if not isinstance(value, bytes) else repr(value[:limit])
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def diff_data(recorded: Any, live: Any, path: str = "body") -> list[tuple[str, Any, Any]]:
+    """Field-by-field differences as (path, recorded, live); ``_MISSING`` marks absence."""
+    if isinstance(recorded, dict) and isinstance(live, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for key in sorted(set(recorded) | set(live), key=str):
+            out += diff_data(recorded.get(key, _MISSING), live.get(key, _MISSING), f"{path}.{key}")
+        return out
+    if isinstance(recorded, list) and isinstance(live, list):
+        out = []
+        for i in range(max(len(recorded), len(live))):
+            r = recorded[i] if i < len(recorded) else _MISSING
+            v = live[i] if i < len(live) else _MISSING
+            out += diff_data(r, v, f"{path}[{i}]")
+        return out
+    return [] if recorded == live else [(path, recorded, live)]
+
+
+def diff_views(recorded: RequestView, live: RequestView) -> list[tuple[str, Any, Any]]:
+    out: list[tuple[str, Any, Any]] = []
+    if recorded.method != live.method:
+        out.append(("method", recorded.method, live.method))
+    if recorded.url != live.url:
+        out.append(("url", recorded.url, live.url))
+    if recorded.query != live.query:
+        out += diff_data(dict(recorded.query), dict(live.query), "query")
+    if recorded.headers != live.headers:
+        out += diff_data(dict(recorded.headers), dict(live.headers), "headers")
+    out += diff_data(recorded.body, live.body)
+    return out
+
+
+def format_diff(diff: list[tuple[str, Any, Any]], limit: int = 20) -> str:
+    lines = []
+    for path, rec, live in diff[:limit]:
+        rec_s = "<absent>" if rec is _MISSING else _short(rec)
+        live_s = "<absent>" if live is _MISSING else _short(live)
+        lines.append(f"    {path}: recorded {rec_s} | live {live_s}")
+    if len(diff) > limit:
+        lines.append(f"    ... and {len(diff) - limit} more differences")
+    return "\n".join(lines)
+
+
+def _distance(diff: list[tuple[str, Any, Any]]) -> int:
+    # a different endpoint is much further away than a different body field
+    return sum(100 if path in ("method", "url") else 1 for path, _, _ in diff)
+
+
+class Matcher:
+    """Hands out recorded interactions to live requests; thread-safe."""
+
+    def __init__(self, cassette: Cassette, config: MatchConfig | None = None) -> None:
+        self.cassette = cassette
+        self.config = config or MatchConfig()
+        self._views = [self._recorded_view(i) for i in cassette.interactions]
+        self._queues: dict[str, list[int]] = {}
+        for i, view in enumerate(self._views):
+            self._queues.setdefault(view.key(), []).append(i)
+        self.play_counts = [0] * len(cassette.interactions)
+        self._lock = threading.Lock()
+
+    def _recorded_view(self, interaction: Interaction) -> RequestView:
+        req = interaction.request
+        return self.config.view(req.method, req.uri, req.headers, req.body)
+
+    def match(self, method: str, uri: str, headers: Any, body: bytes) -> Interaction:
+        """The next unused interaction for this request, in recorded order; ``CassetteMiss``
+        if there is none."""
+        live = self.config.view(method, uri, headers, body)
+        with self._lock:
+            candidates = self._queues.get(live.key(), [])
+            for i in candidates:
+                if self.play_counts[i] == 0:
+                    self.play_counts[i] += 1
+                    return self.cassette.interactions[i]
+            if candidates and self.config.allow_repeats:
+                again = candidates[-1]
+                if self.config.repeats == "cycle":
+                    again = min(candidates, key=lambda i: self.play_counts[i])
+                self.play_counts[again] += 1
+                return self.cassette.interactions[again]
+        raise CassetteMiss(self._miss_message(live, bool(candidates)))
+
+    def unused(self) -> list[Interaction]:
+        with self._lock:
+            return [self.cassette.interactions[i] for i, n in enumerate(self.play_counts) if n == 0]
+
+    def _miss_message(self, live: RequestView, exhausted: bool) -> str:
+        head = f"cassette {self.cassette.label}: no unused recorded request matches {live.method} {live.url}"
+        if exhausted:
+            n = len(self._queues[live.key()])
+            return (f"{head}\n  all {n} recorded interaction(s) with this exact request were already "
+                    "played; the code now sends it more often than when recorded. Re-record, or pass "
+                    "allow_repeats=True if repeats are expected.")
+        if not self._views:
+            return f"{head}\n  the cassette has no interactions; record it (mode='once', outside CI)."
+        scored = []
+        for i, view in enumerate(self._views):
+            diff = diff_views(view, live)
+            scored.append((_distance(diff), self.play_counts[i] > 0, i, diff))
+        _, used, idx, diff = min(scored, key=lambda s: (s[0], s[1], s[2]))
+        note = " (already played)" if used else ""
+        return (
+            f"{head}\n  closest recorded request: {self.cassette.interactions[idx].describe()}{note}; "
+            f"differences (recorded | live):\n{format_diff(diff)}\n"
+            "  If the change is intended, re-record the cassette; if a field is volatile, add it to "
+            "ignore_fields."
+        )
+
+
+__all__ = [
+    "DEFAULT_VOLATILE_FIELDS",
+    "SECRET_QUERY_PARAMS",
+    "TRACE_HEADERS",
+    "CassetteMiss",
+    "MatchConfig",
+    "Matcher",
+    "RequestView",
+    "canonical_body",
+    "diff_data",
+    "format_diff",
+]

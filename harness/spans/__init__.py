@@ -1,0 +1,29 @@
+"""Spans: capture one block's telemetry in memory, then read it as a tree.
+
+Modules, each importing only those listed before it: ``values`` (how span values read as
+text: durations, costs, masks), ``metrics`` (metric points as plain dicts), ``render`` (the
+tree as deterministic text: plain and X-ray), ``pattern`` (partial-tree assertions),
+``tree`` (``SpanTree`` / ``SpanNode``: data and queries; renders and asserts through the two
+before it), ``snapshot`` (the syrupy extension), ``capture`` (the context manager).
+
+Public API: ``capture`` / ``Capture``, ``build_tree`` / ``SpanTree`` / ``SpanNode``,
+``render``, ``assert_tree``, ``SpanTreeSnapshot``.
+"""
+
+from harness.spans.capture import Capture, IncrementalIdGenerator, capture
+from harness.spans.pattern import assert_tree
+from harness.spans.render import render
+from harness.spans.snapshot import SpanTreeSnapshot
+from harness.spans.tree import SpanNode, SpanTree, build_tree
+
+__all__ = [
+    "Capture",
+    "IncrementalIdGenerator",
+    "SpanNode",
+    "SpanTree",
+    "SpanTreeSnapshot",
+    "assert_tree",
+    "build_tree",
+    "capture",
+    "render",
+]

@@ -1,0 +1,274 @@
+"""Capture one block's telemetry in memory: its own tracer and meter providers, nothing global.
+
+``with capture() as cap:`` gives the block fresh providers (in-memory span exporter, in-memory
+metric reader, incremental trace/span ids) installed through ``sik_llms.telemetry.use_providers``,
+which is context-local: parallel tests and xdist workers never see each other's spans.
+
+Time is deterministic by default: if no virtual clock is active, the block gets a frozen
+``harness.clock.VirtualClock`` (a cassette replay installs its own, which then moves time).
+sik_llms stamps its spans from that clock; spans from other code (your own ``get_tracer``
+spans, an SDK's spans) are re-stamped from it too, so one clock orders the whole tree.
+
+``global_=True`` additionally installs the providers as OpenTelemetry's *global* providers for
+the block (for code that calls ``opentelemetry.trace.get_tracer``), restoring the previous
+globals afterwards, bypassing the set-once guard that otherwise makes such tests vacuous.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import metrics as metrics_api
+from opentelemetry import trace as trace_api
+from opentelemetry.sdk._logs import LoggerProvider, ReadableLogRecord
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+
+from harness.clock import VirtualClock
+from harness.spans.metrics import MetricPoint, metric_value, read_metrics
+from harness.spans.tree import SpanTree, build_tree
+from sik_llms import clock as _clock
+from sik_llms import telemetry
+from sik_llms.telemetry.names import INSTRUMENTATION_NAME
+
+#: Resource of captured spans: fixed, so nothing about the host or SDK version leaks into trees.
+CAPTURE_RESOURCE = Resource({"service.name": "sik-llms-test"})
+
+_GLOBAL_LOCK = threading.Lock()
+
+
+class IncrementalIdGenerator(IdGenerator):
+    """Trace and span ids 1, 2, 3, ... per capture, so ids (and their order) repeat every run."""
+
+    def __init__(self) -> None:
+        self._trace_ids = itertools.count(1)
+        self._span_ids = itertools.count(1)
+
+    def generate_span_id(self) -> int:
+        return next(self._span_ids)
+
+    def generate_trace_id(self) -> int:
+        return next(self._trace_ids)
+
+
+class _DeterministicStamps(SpanProcessor):
+    """Re-stamps foreign spans from the sik_llms clock when it is virtual; numbers span starts.
+
+    sik_llms already stamps its own spans from ``sik_llms.clock``; other spans would carry
+    wall-clock times. The start sequence breaks ties between spans started at the same
+    virtual instant, so sequential code renders in the order it ran.
+    """
+
+    def __init__(self) -> None:
+        self._sequence = itertools.count()
+        self.order: dict[int, int] = {}
+        self.open: dict[int, Span] = {}
+
+    def on_start(self, span: Span, parent_context: Any = None) -> None:
+        span_id = span.get_span_context().span_id
+        self.order[span_id] = next(self._sequence)
+        self.open[span_id] = span
+        stamp = _virtual_now(span)
+        if stamp is not None:
+            span._start_time = stamp  # the SDK offers no hook to choose a span's clock
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.open.pop(span.context.span_id, None)
+        stamp = _virtual_now(span)
+        if stamp is not None:
+            span._end_time = stamp  # this ReadableSpan is the object the exporter receives next
+
+
+def _virtual_now(span: ReadableSpan) -> int | None:
+    """The virtual clock's time for a span sik_llms did not stamp itself, else None."""
+    scope = span.instrumentation_scope
+    if scope is not None and scope.name == INSTRUMENTATION_NAME:
+        return None
+    clock = _clock.current_clock()
+    if clock is _clock.SYSTEM_CLOCK:
+        return None
+    return clock.time_ns()
+
+
+class Capture:
+    """What ``capture()`` yields: the providers, the captured spans and metrics, and views."""
+
+    def __init__(self) -> None:
+        self.exporter = InMemorySpanExporter()
+        self.metric_reader = InMemoryMetricReader()
+        self._stamps = _DeterministicStamps()
+        self.tracer_provider = TracerProvider(
+            sampler=ALWAYS_ON,
+            resource=CAPTURE_RESOURCE,
+            id_generator=IncrementalIdGenerator(),
+            shutdown_on_exit=False,
+        )
+        # order matters: re-stamp before the exporter copies the span
+        self.tracer_provider.add_span_processor(self._stamps)
+        self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        self.meter_provider = MeterProvider(
+            metric_readers=[self.metric_reader], resource=CAPTURE_RESOURCE, shutdown_on_exit=False
+        )
+        self.log_exporter = InMemoryLogRecordExporter()
+        self.logger_provider = LoggerProvider(resource=CAPTURE_RESOURCE, shutdown_on_exit=False)
+        self.logger_provider.add_log_record_processor(SimpleLogRecordProcessor(self.log_exporter))
+        self.clock: VirtualClock | None = None
+
+    # ------------------------------------------------------------------ spans
+
+    def tracer(self, name: str = "test") -> trace_api.Tracer:
+        """A tracer on this capture's provider, for spans your test creates itself."""
+        return self.tracer_provider.get_tracer(name)
+
+    def spans(self) -> list[ReadableSpan]:
+        """Finished spans, in the order they started."""
+        spans = list(self.exporter.get_finished_spans())
+        return sorted(spans, key=lambda s: (s.start_time or 0, self._stamps.order.get(s.context.span_id, 0)))
+
+    def start_order(self) -> dict[int, int]:
+        """Span id -> start sequence (0, 1, 2, ...) of every span started so far: the tie-break
+        ``build_tree(spans, order=...)`` needs for spans started at the same (virtual) instant."""
+        return dict(self._stamps.order)
+
+    def unfinished(self) -> list[str]:
+        """Names of spans that started but never ended (a leak the tree cannot show)."""
+        return sorted(s.name for s in self._stamps.open.values())
+
+    def tree(self, *, metrics: bool = True, **render_options: Any) -> SpanTree:
+        """The captured spans as a queryable, renderable tree (plus the metrics section).
+
+        ``render_options`` (``style``, ``verbose``, ``attributes``, ``masks``, ``durations``)
+        set how the tree renders, in ``str(tree)`` and snapshots.
+        """
+        return build_tree(
+            self.exporter.get_finished_spans(),
+            order=self.start_order(),
+            metrics=self.metrics() if metrics else None,
+            unfinished=self.unfinished(),
+            **render_options,
+        )
+
+    def assert_tree(self, pattern: str, *, exact: bool = False) -> None:
+        """Assert the partial tree ``pattern`` (see ``harness.spans.tree.SpanTree.assert_tree``)."""
+        self.tree(metrics=False).assert_tree(pattern, exact=exact)
+
+    def find(self, name: str, **attributes: Any) -> Any:
+        """The single span node called ``name`` (a glob) with these attributes."""
+        return self.tree(metrics=False).find(name, **attributes)
+
+    def find_all(self, name: str = "*", **attributes: Any) -> list[Any]:
+        return self.tree(metrics=False).find_all(name, **attributes)
+
+    def logs(self) -> list[ReadableLogRecord]:
+        """Log records emitted so far (events such as gen_ai.client.inference.operation.details)."""
+        return list(self.log_exporter.get_finished_logs())
+
+    # ------------------------------------------------------------------ metrics
+
+    def metrics(self) -> list[MetricPoint]:
+        """Every metric point recorded so far, as plain dicts, sorted by name then attributes."""
+        return read_metrics(self.metric_reader)
+
+    def metric_value(self, name: str, default: Any = ..., **attributes: Any) -> Any:
+        """Value of metric ``name`` summed over the points matching ``attributes``.
+
+        Attribute keys may use ``_`` for ``.`` (``llm_model="gpt-4o-mini"``). Counters and
+        gauges give a number; histograms a dict with count, sum, min, max and buckets.
+        Without ``default`` a missing metric raises ``LookupError`` naming what exists.
+        """
+        return metric_value(self.metrics(), name, default, attributes)
+
+    def clear(self) -> None:
+        """Forget captured spans and log records (metrics are cumulative and stay)."""
+        self.exporter.clear()
+        self.log_exporter.clear()
+
+
+@contextmanager
+def capture(*, global_: bool = False, clock: Any = "auto", fresh_context: bool = True) -> Iterator[Capture]:
+    """Capture the block's telemetry in memory, context-locally (see the module docstring).
+
+    ``clock``: ``"auto"`` installs a frozen VirtualClock unless a virtual clock is already
+    active (``cap.clock``; advance it to give your own spans durations); ``None`` keeps real
+    time (durations then vary between runs); or pass a ``sik_llms.clock.Clock`` to install.
+    ``fresh_context``: start the block with an empty OpenTelemetry context, so a span leaked
+    by earlier code cannot parent (or, unsampled, silently drop) the block's spans.
+    """
+    cap = Capture()
+    with ExitStack() as stack:
+        if fresh_context:
+            token = otel_context.attach(otel_context.Context())
+            stack.callback(otel_context.detach, token)
+        chosen = _choose_clock(clock)
+        if chosen is not None:
+            stack.enter_context(_clock.use_clock(chosen))
+            cap.clock = chosen if isinstance(chosen, VirtualClock) else None
+        elif isinstance(_clock.current_clock(), VirtualClock):
+            cap.clock = _clock.current_clock()  # type: ignore[assignment]
+        stack.enter_context(telemetry.use_providers(cap.tracer_provider, cap.meter_provider, cap.logger_provider))
+        if global_:
+            stack.enter_context(_global_providers(cap.tracer_provider, cap.meter_provider))
+        try:
+            yield cap
+        finally:
+            cap.tracer_provider.force_flush()
+
+
+def _choose_clock(clock: Any) -> Any:
+    if clock is None:
+        return None
+    if clock == "auto":
+        return VirtualClock() if _clock.current_clock() is _clock.SYSTEM_CLOCK else None
+    if not (hasattr(clock, "time_ns") and hasattr(clock, "perf_counter")):
+        raise TypeError(f"clock must be 'auto', None or a Clock (time_ns, perf_counter), not {clock!r}")
+    return clock
+
+
+@contextmanager
+def _global_providers(tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Iterator[None]:
+    """Install both providers globally for the block, then restore exactly what was there.
+
+    Writes the module globals directly (as opentelemetry-python-contrib's test mocker does) so
+    an earlier ``set_tracer_provider`` cannot make the install a silent no-op, and so proxy
+    meters created before the block are not re-pointed at this capture for good. Tracers a
+    proxy resolves during the block stay bound to it: get tracers inside the block.
+    """
+    if not _GLOBAL_LOCK.acquire(blocking=False):
+        raise RuntimeError("another capture(global_=True) is active in this process; they cannot nest")
+    trace_mod: Any = trace_api
+    metrics_mod: Any = metrics_api._internal
+    saved = (
+        trace_mod._TRACER_PROVIDER,
+        trace_mod._TRACER_PROVIDER_SET_ONCE._done,
+        metrics_mod._METER_PROVIDER,
+        metrics_mod._METER_PROVIDER_SET_ONCE._done,
+    )
+    try:
+        trace_mod._TRACER_PROVIDER = tracer_provider
+        trace_mod._TRACER_PROVIDER_SET_ONCE._done = True
+        metrics_mod._METER_PROVIDER = meter_provider
+        metrics_mod._METER_PROVIDER_SET_ONCE._done = True
+        yield
+    finally:
+        (
+            trace_mod._TRACER_PROVIDER,
+            trace_mod._TRACER_PROVIDER_SET_ONCE._done,
+            metrics_mod._METER_PROVIDER,
+            metrics_mod._METER_PROVIDER_SET_ONCE._done,
+        ) = saved
+        _GLOBAL_LOCK.release()
+
+
+__all__ = ["CAPTURE_RESOURCE", "Capture", "IncrementalIdGenerator", "capture"]

@@ -1,0 +1,275 @@
+"""Partial span-tree assertions from an indented text pattern.
+
+Each line names a span and, optionally, what else must hold::
+
+    llm.request llm.model=gpt-4o-mini llm.tokens.input=12
+      llm.openai.* [CLIENT] llm.streaming=true
+        http.request http.response.status_code=200
+      · exception exception.type=ValueError
+
+- the first word is the span name or a glob (``llm.*``);
+- ``key=value`` pairs must equal the span's attributes; values parse as int, float,
+  true/false, a JSON list (``["stop"]``) or a string (quote it if it has spaces: ``k="a b"``);
+  a string value with ``*`` or ``?`` is a glob; a masked value (``<id>``) matches any value;
+- ``[KIND]``, ``status=ERROR``, ``status.description=...`` and a duration (``1.20s``, ``350ms``)
+  match those span fields, so lines pasted from a rendered plain tree work as patterns;
+- a line starting with ``·`` requires an event on the enclosing span;
+- an indented line is a child; siblings must appear in the given order, others may sit between
+  them (only what is named must match);
+- a ``...`` line: the lines indented under it may match at any depth below its parent
+  (at the top: anywhere in the tree). Top-level lines otherwise match root spans.
+
+Tree-drawing characters (``├── └── │``) count as indentation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+from harness.spans.render import DEFAULT_ATTRIBUTES, render
+from harness.spans.values import format_duration, parse_scalar, render_value
+
+if TYPE_CHECKING:  # the tree module imports this one for SpanTree.assert_tree
+    from harness.spans.tree import SpanNode, SpanTree
+
+_TOKEN = re.compile(r'[^\s"\[]*"(?:[^"\\]|\\.)*"|[^\s"\[]*\[[^\]]*\]|\S+')
+_DURATION = re.compile(r"\d+(\.\d+)?(s|ms|us)")
+_DRAWING = " │├└─\t"
+_GLOB = re.compile(r"[*?\[]")
+
+
+@dataclass
+class _Line:
+    number: int
+    text: str
+    name: str = "*"
+    kind: str | None = None
+    duration: str | None = None
+    fields: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    events: list[_Line] = field(default_factory=list)
+    children: list[_Line] = field(default_factory=list)
+    anywhere: bool = False  # a "..." line
+
+
+def parse_pattern(pattern: str) -> list[_Line]:
+    """Parse an indented pattern into top-level lines with nested children."""
+    root = _Line(0, "<root>")
+    stack: list[tuple[int, _Line]] = [(-1, root)]
+    for number, raw in enumerate(pattern.splitlines(), start=1):
+        stripped = raw.lstrip(_DRAWING)
+        if not stripped.strip() or stripped.lstrip().startswith("#"):
+            continue
+        indent = len(raw) - len(stripped)
+        while stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1]
+        line = _parse_line(number, stripped.strip())
+        if line.name == "·":
+            parent.events.append(line)
+            continue
+        parent.children.append(line)
+        stack.append((indent, line))
+    return root.children
+
+
+def _parse_line(number: int, text: str) -> _Line:
+    tokens = _TOKEN.findall(text)
+    if tokens[0] == "...":
+        if len(tokens) > 1:
+            raise ValueError(f"pattern line {number}: `...` stands alone on its line: {text!r}")
+        return _Line(number, text, anywhere=True)
+    line = _Line(number, text, name=tokens[0])
+    for token in tokens[1:]:
+        if token in ("◀", "slowest"):
+            continue
+        if token.startswith("[") and token.endswith("]") and "=" not in token:
+            line.kind = token[1:-1].upper()
+        elif _DURATION.fullmatch(token):
+            line.duration = token
+        elif "=" in token:
+            key, raw_value = token.split("=", 1)
+            line.fields[key] = (raw_value, parse_scalar(raw_value))
+        elif line.name == "·":
+            line.kind = token  # event name
+        else:
+            raise ValueError(
+                f"pattern line {number}: cannot read {token!r} in {text!r} "
+                "(expected key=value, [KIND] or a duration)"
+            )
+    return line
+
+
+# ---------------------------------------------------------------------- matching
+
+
+class _Matcher:
+    def __init__(self, exact: bool) -> None:
+        self.exact = exact
+
+    def node(self, line: _Line, node: SpanNode) -> bool:
+        return not self.mismatches(line, node, deep=True)
+
+    def mismatches(self, line: _Line, node: SpanNode, *, deep: bool) -> list[str]:
+        """Why ``node`` does not match ``line`` (empty when it does)."""
+        problems: list[str] = []
+        if not fnmatchcase(node.name, line.name):
+            return [f"name is {node.name!r}"]
+        if line.kind and node.kind != line.kind:
+            problems.append(f"kind is {node.kind}, expected {line.kind}")
+        if line.duration and format_duration(node.duration_ns) != line.duration:
+            problems.append(f"duration is {format_duration(node.duration_ns)}, expected {line.duration}")
+        for key, (raw, value) in line.fields.items():
+            actual = _field(node, key)
+            if actual is _ABSENT:
+                problems.append(f"{key} is missing")
+            elif not _value_matches(actual, raw, value) and render_value(key, actual) != raw:
+                problems.append(f"{key} is {actual!r}, expected {value!r}")
+        for event in line.events:
+            if not any(_event_matches(event, e) for e in node.events):
+                problems.append(f"no event like `{event.text}` (line {event.number})")
+        if deep and not problems:
+            missing = self.children(line, node)
+            if missing is not None:
+                problems.append(f"child line {missing.number} `{missing.text}` not found under it")
+        return problems
+
+    def children(self, line: _Line, node: SpanNode) -> _Line | None:
+        """The first child pattern line that finds no match under ``node`` (None: all match)."""
+        return self.sequence(line.children, node.children, list(node.descendants()), exact=self.exact)
+
+    def sequence(
+        self, lines: list[_Line], candidates: list[SpanNode], everywhere: list[SpanNode], *, exact: bool
+    ) -> _Line | None:
+        plain = [line for line in lines if not line.anywhere]
+        if exact and len(plain) != len(candidates):
+            found = ", ".join(c.name for c in candidates) or "none"
+            number = plain[0].number if plain else 0
+            return _Line(number, f"exactly {len(plain)} span(s) here, found {len(candidates)}: {found}",
+                         name="\0")
+        cursor = 0
+        for line in lines:
+            if line.anywhere:
+                missing = self.sequence(line.children, everywhere, everywhere, exact=False)
+                if missing is not None:
+                    return missing
+                continue
+            while cursor < len(candidates) and not self.node(line, candidates[cursor]):
+                if exact:
+                    return line
+                cursor += 1
+            if cursor == len(candidates):
+                return line
+            cursor += 1
+        return None
+
+
+_ABSENT = object()
+
+
+def _field(node: SpanNode, key: str) -> Any:
+    if key == "status":
+        return node.status
+    if key == "status.description":
+        return node.status_description if node.status_description is not None else _ABSENT
+    return node.attributes.get(key, _ABSENT)
+
+
+def _value_matches(actual: Any, raw: str, expected: Any) -> bool:
+    if raw.startswith("<") and raw.endswith(">"):
+        return True  # a masked value from a rendered tree: present is enough
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return isinstance(actual, bool) and isinstance(expected, bool) and actual == expected
+    if isinstance(expected, list):
+        return isinstance(actual, list | tuple) and list(actual) == expected
+    if isinstance(expected, int | float) and isinstance(actual, int | float):
+        return actual == expected
+    if isinstance(expected, str) and not raw.startswith('"') and _GLOB.search(expected):
+        return fnmatchcase(str(actual), expected)
+    return str(actual) == str(expected) if isinstance(actual, str) else actual == expected
+
+
+def _event_matches(line: _Line, event: Any) -> bool:
+    if line.kind and not fnmatchcase(event.name, line.kind):
+        return False
+    attributes = event.attributes or {}
+    return all(
+        key in attributes and _value_matches(attributes[key], raw, value)
+        for key, (raw, value) in line.fields.items()
+    )
+
+
+# ---------------------------------------------------------------------- assertion
+
+
+def assert_tree(tree: SpanTree, pattern: str, *, exact: bool = False) -> None:
+    """Raise AssertionError, showing the failing pattern line and the actual tree, on mismatch."""
+    lines = parse_pattern(pattern)
+    if not lines:
+        raise ValueError("empty span-tree pattern")
+    matcher = _Matcher(exact)
+    everywhere = list(tree.nodes())
+    missing = matcher.sequence(lines, tree.roots, everywhere, exact=exact)
+    if missing is None:
+        return
+    raise AssertionError(_report(tree, pattern, lines, missing, matcher))
+
+
+def _report(tree: SpanTree, pattern: str, lines: list[_Line], missing: _Line, matcher: _Matcher) -> str:
+    missing, scope, where = _drill(matcher, missing, list(tree.nodes()), "the tree")
+    near = [n for n in scope if fnmatchcase(n.name, missing.name)]
+    if missing.name == "\0":
+        why = "(exact=True: every child must be listed, in order)"
+    elif near:
+        reasons = [
+            f"    {n.name} (under {n.parent.name if n.parent else 'no parent'}): "
+            + "; ".join(matcher.mismatches(missing, n, deep=True) or ["matches, but out of order (siblings must appear in the order the pattern lists them)"])
+            for n in near[:5]
+        ]
+        why = f"spans with that name in {where}, and why they do not match:\n" + "\n".join(reasons)
+    else:
+        names = sorted({n.name for n in scope})
+        why = f"no span in {where} is named like {missing.name!r}; spans there: {', '.join(names) or 'none'}"
+    keys = sorted({k for line in _all_lines(lines) for k in line.fields if not k.startswith("status")})
+    actual = render(tree, attributes=[*DEFAULT_ATTRIBUTES, *keys])
+    numbered = []
+    for number, text in enumerate(pattern.splitlines(), start=1):
+        if text.strip():
+            marker = "  <-- not found" if number == missing.number else ""
+            numbered.append(f"  {number:>3} | {text.rstrip()}{marker}")
+    mode = " (exact children)" if matcher.exact else ""
+    return (
+        f"span tree does not match the pattern{mode}\n"
+        f"pattern line {missing.number}: `{missing.text}`\n"
+        f"  {why}\n\n"
+        "expected (pattern):\n" + "\n".join(numbered) + "\n\n"
+        "actual tree:\n" + _indent(actual)
+    )
+
+
+def _drill(matcher: _Matcher, line: _Line, scope: list[SpanNode], where: str) -> tuple[_Line, list[SpanNode], str]:
+    """Follow a failing line into the first span that matches it itself but not its children."""
+    if line.anywhere or line.name == "\0":
+        return line, scope, where
+    for node in scope:
+        if not matcher.mismatches(line, node, deep=False):
+            child = matcher.children(line, node)
+            if child is not None:
+                return _drill(matcher, child, list(node.descendants()), f"`{node.name}`")
+    return line, scope, where
+
+
+def _all_lines(lines: list[_Line]) -> list[_Line]:
+    out: list[_Line] = []
+    for line in lines:
+        out += [line, *line.events, *_all_lines(line.children)]
+    return out
+
+
+def _indent(text: str) -> str:
+    return "".join(f"  {line}\n" if line else "\n" for line in text.rstrip("\n").split("\n"))
+
+
+__all__ = ["assert_tree", "parse_pattern"]

@@ -1,0 +1,171 @@
+"""capture(): per-block providers, deterministic ids and times, metrics readout, global mode."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.trace import TracerProvider
+
+from harness.clock import VirtualClock
+from harness.spans.capture import IncrementalIdGenerator, capture
+from sik_llms import clock as _clock
+from sik_llms import telemetry
+
+
+def test_ids_are_incremental_per_capture() -> None:
+    for _ in range(2):  # a second capture starts again at 1
+        with capture() as cap:
+            tracer = cap.tracer()
+            with tracer.start_as_current_span("a"), tracer.start_as_current_span("b"):
+                pass
+            with tracer.start_as_current_span("c"):
+                pass
+        spans = {s.name: s.context for s in cap.spans()}
+        assert (spans["a"].trace_id, spans["a"].span_id) == (1, 1)
+        assert (spans["b"].trace_id, spans["b"].span_id) == (1, 2)
+        assert (spans["c"].trace_id, spans["c"].span_id) == (2, 3)
+
+
+def test_incremental_id_generator_counts_separately() -> None:
+    ids = IncrementalIdGenerator()
+    assert [ids.generate_span_id(), ids.generate_span_id(), ids.generate_trace_id()] == [1, 2, 1]
+
+
+def test_sik_llms_sees_the_capture_providers_only_inside_the_block() -> None:
+    before = trace.get_tracer_provider()
+    with capture() as cap:
+        assert telemetry.get_tracer() is not None
+        tracer = telemetry.get_tracer()
+        tracer.start_span("inside").end()
+    assert [s.name for s in cap.spans()] == ["inside"]
+    assert trace.get_tracer_provider() is before  # nothing global was touched
+
+
+def test_auto_clock_is_virtual_and_restamps_foreign_spans() -> None:
+    with capture() as cap:
+        assert isinstance(cap.clock, VirtualClock)
+        assert _clock.current_clock() is cap.clock
+        tracer = cap.tracer()
+        with tracer.start_as_current_span("outer"):
+            cap.clock.advance(0.25)
+            with tracer.start_as_current_span("inner"):
+                cap.clock.advance(1.5)
+    outer, inner = cap.spans()
+    assert outer.start_time == cap.clock.time_ns() - 1_750_000_000
+    assert outer.end_time - outer.start_time == 1_750_000_000
+    assert inner.end_time - inner.start_time == 1_500_000_000
+    assert _clock.current_clock() is _clock.SYSTEM_CLOCK
+
+
+def test_an_active_virtual_clock_is_reused_not_replaced() -> None:
+    outer = VirtualClock()
+    with _clock.use_clock(outer), capture() as cap:
+        assert cap.clock is outer
+        assert _clock.current_clock() is outer
+
+
+def test_clock_none_keeps_explicit_and_real_times() -> None:
+    with capture(clock=None) as cap:
+        assert cap.clock is None
+        cap.tracer().start_span("explicit", start_time=10).end(end_time=30)
+    (span,) = cap.spans()
+    assert (span.start_time, span.end_time) == (10, 30)
+
+
+def test_bad_clock_is_refused_with_a_clear_error() -> None:
+    with pytest.raises(TypeError, match="clock must be"), capture(clock="fast"):
+        pass
+
+
+def test_fresh_context_detaches_a_leaked_span() -> None:
+    leaked_provider = TracerProvider()
+    with leaked_provider.get_tracer("leak").start_as_current_span("leaked"):
+        with capture() as cap:
+            cap.tracer().start_span("mine").end()
+        (span,) = cap.spans()
+        assert span.parent is None  # not adopted by the leaked span
+        with capture(fresh_context=False) as cap2:
+            cap2.tracer().start_span("adopted").end()
+        assert cap2.spans()[0].parent is not None
+
+
+def test_unfinished_spans_are_reported() -> None:
+    with capture() as cap:
+        cap.tracer().start_span("dangling")
+        cap.tracer().start_span("done").end()
+    assert cap.unfinished() == ["dangling"]
+    assert "unfinished spans (started, never ended): dangling" in cap.tree().render()
+
+
+def test_metrics_readout_is_plain_and_sorted() -> None:
+    with capture() as cap:
+        meter = cap.meter_provider.get_meter("test")
+        counter = meter.create_counter("llm.tokens.input", unit="{token}")
+        counter.add(5, {"llm.model": "b", "llm.provider": "openai"})
+        counter.add(7, {"llm.model": "a", "llm.provider": "openai"})
+        counter.add(1, {"llm.model": "a", "llm.provider": "openai"})
+        meter.create_histogram("llm.request.duration", unit="s").record(0.3, {"llm.model": "a"})
+    points = cap.metrics()
+    assert [(p["name"], p["attributes"].get("llm.model")) for p in points] == [
+        ("llm.request.duration", "a"),
+        ("llm.tokens.input", "a"),
+        ("llm.tokens.input", "b"),
+    ]
+    assert points[1] == {
+        "name": "llm.tokens.input",
+        "unit": "{token}",
+        "type": "counter",
+        "attributes": {"llm.model": "a", "llm.provider": "openai"},
+        "value": 8,
+    }
+    assert points[0]["buckets"] == {5.0: 1}  # SDK default bounds: (0, 5] and points[0]["count"] == 1
+    assert cap.metric_value("llm.tokens.input") == 13
+    assert cap.metric_value("llm.tokens.input", llm_model="a") == 8
+    assert cap.metric_value("llm.tokens.input", **{"llm.model": "b"}) == 5
+    assert cap.metric_value("llm.request.duration", llm_model="a")["sum"] == 0.3
+    assert cap.metric_value("llm.requests.failed", default=0) == 0
+    with pytest.raises(LookupError, match=r"recorded metrics: \['llm.request.duration', 'llm.tokens.input'\]"):
+        cap.metric_value("llm.requests.failed")
+    with pytest.raises(LookupError, match="its series"):
+        cap.metric_value("llm.tokens.input", llm_model="zzz")
+
+
+def test_global_mode_installs_and_restores_even_after_set_once() -> None:
+    from opentelemetry.metrics._internal import _METER_PROVIDER_SET_ONCE
+    from opentelemetry.trace import _TRACER_PROVIDER_SET_ONCE
+
+    before_tp = trace.get_tracer_provider()
+    before_mp = metrics.get_meter_provider()
+    before_once = (_TRACER_PROVIDER_SET_ONCE._done, _METER_PROVIDER_SET_ONCE._done)
+    with capture(global_=True) as cap:
+        assert trace.get_tracer_provider() is cap.tracer_provider
+        assert metrics.get_meter_provider() is cap.meter_provider
+        trace.get_tracer("guide.example").start_span("user.span").end()
+        metrics.get_meter("guide").create_counter("user.count").add(2)
+        with pytest.raises(RuntimeError, match="cannot nest"), capture(global_=True):
+            pass
+    assert trace.get_tracer_provider() is before_tp
+    assert metrics.get_meter_provider() is before_mp
+    assert [s.name for s in cap.spans()] == ["user.span"]
+    assert cap.metric_value("user.count") == 2
+    # the set-once guards are as before: an application that never installed one still can
+    assert (_TRACER_PROVIDER_SET_ONCE._done, _METER_PROVIDER_SET_ONCE._done) == before_once
+
+
+def test_captures_in_parallel_threads_do_not_mix() -> None:
+    results: dict[str, list[str]] = {}
+
+    def work(name: str) -> None:
+        with capture() as cap:
+            for i in range(20):
+                telemetry.get_tracer().start_span(f"{name}.{i}").end()
+        results[name] = sorted({s.name.split(".")[0] for s in cap.spans()})
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in ("a", "b", "c")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {"a": ["a"], "b": ["b"], "c": ["c"]}
