@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from harness.cassettes.cache import forget
 from harness.cassettes.sse import looks_like_sse, split_events
 
 try:  # libyaml is much faster on the large (200 KB) real cassettes
@@ -406,4 +407,5 @@ def save_cassette(cassette: Cassette, path: str | Path | None = None) -> Path:
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
+    forget(target)  # the parsed copy of the old file must not be replayed
     return target

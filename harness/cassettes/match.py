@@ -192,6 +192,12 @@ def _distance(diff: list[tuple[str, Any, Any]]) -> int:
     return sum(100 if path in ("method", "url") else 1 for path, _, _ in diff)
 
 
+#: id(recorded request) -> (that request, the config's matching settings, its view). The
+#: request is kept, so an id is never reused while its entry lives; bounded.
+_RECORDED_VIEWS: dict[int, tuple[Any, tuple[Any, ...], RequestView]] = {}
+_MAX_RECORDED_VIEWS = 4096
+
+
 class Matcher:
     """Hands out recorded interactions to live requests; thread-safe."""
 
@@ -206,8 +212,20 @@ class Matcher:
         self._lock = threading.Lock()
 
     def _recorded_view(self, interaction: Interaction) -> RequestView:
+        """The recorded request's view, computed once per request and config: cassettes are
+        parsed once per process (``harness.cassettes.cache``), so every test replaying the
+        same file reuses the same recorded requests."""
         req = interaction.request
-        return self.config.view(req.method, req.uri, req.headers, req.body)
+        config = self.config
+        settings = (config.ignore_fields, config.match_headers, config.ignore_query)
+        cached = _RECORDED_VIEWS.get(id(req))
+        if cached is not None and cached[0] is req and cached[1] == settings:
+            return cached[2]
+        view = config.view(req.method, req.uri, req.headers, req.body)
+        if len(_RECORDED_VIEWS) >= _MAX_RECORDED_VIEWS:
+            _RECORDED_VIEWS.clear()
+        _RECORDED_VIEWS[id(req)] = (req, settings, view)
+        return view
 
     def match(self, method: str, uri: str, headers: Any, body: bytes) -> Interaction:
         """The next unused interaction for this request, in recorded order; ``CassetteMiss``

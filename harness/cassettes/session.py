@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import httpx2
 
+from harness.cassettes.cache import cached_cassette
 from harness.cassettes.format import Cassette, Interaction, load_cassette, save_cassette
 from harness.cassettes.match import MatchConfig
 from harness.cassettes.record import RecordingTransport, refuse_recording_in_ci
@@ -101,7 +102,7 @@ def use_cassette(
         refuse_recording_in_ci(path)
         recorder = RecordingTransport(real_transport, real_async_transport)
     if replays and (exists or mode == "none"):
-        cassette = load_cassette(path, name=name)
+        cassette = cached_cassette(path, load_cassette, name=name)
     else:
         cassette = Cassette(interactions=[], path=path, name=name)
 

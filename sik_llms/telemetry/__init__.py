@@ -58,14 +58,13 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
     if tp is None and mp is None:
         return None
     try:
-        from sik_llms.telemetry.recorder import CallRecorder
-
+        recorder_cls = _recorder_class()
         semconv, capture = call_settings()
         events = None
         if capture in ("EVENT_ONLY", "SPAN_AND_EVENT"):
             lp = resolve_logger_provider()
             events = logger_for(lp) if lp is not None else None
-        return CallRecorder(
+        return recorder_cls(
             tracer_for(tp) if tp is not None else None,
             instruments_for(mp) if mp is not None else None,
             client,
@@ -77,6 +76,19 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
     except Exception as exc:
         config.warn_once(f"start-call-{type(exc).__name__}", f"sik_llms telemetry disabled for a call: {exc!r}")
         return None
+
+
+def _recorder_class() -> type[CallRecorder]:
+    """``CallRecorder``, imported on the first traced call (it needs the OpenTelemetry API)."""
+    global _CallRecorder
+    if _CallRecorder is None:
+        from sik_llms.telemetry.recorder import CallRecorder
+
+        _CallRecorder = CallRecorder
+    return _CallRecorder
+
+
+_CallRecorder: type[CallRecorder] | None = None
 
 
 def http_attempt(request: Any) -> HttpAttempt | None:

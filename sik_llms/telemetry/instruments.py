@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.errors import error_type
-from sik_llms.types import TokenSummary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sik_llms.types import TokenSummary
 
 
 class CallTotals:
@@ -59,6 +61,7 @@ class Instruments:
     def __init__(self, meter: Any) -> None:
         tokens, requests = "{token}", "{request}"
         self.totals = totals = CallTotals()
+        self._genai_cache: dict[tuple[Any, ...], tuple[dict[str, Any], ...]] = {}
         for name, unit, description in (
             (n.METRIC_TOKENS_INPUT, tokens, "Input tokens as the provider reported them"),
             (n.METRIC_TOKENS_OUTPUT, tokens, "Output tokens"),
@@ -101,34 +104,32 @@ class Instruments:
             "Time between consecutive chunks of a streamed GenAI response",
             explicit_bucket_boundaries_advisory=list(n.DURATION_BUCKETS),
         )
-        self.reasoning_iterations = meter.create_counter(n.METRIC_REASONING_ITERATIONS, "{iteration}", "Agent reasoning iterations")
-        self.reasoning_tool_calls = meter.create_counter(n.METRIC_REASONING_TOOL_CALLS, "{call}", "Agent tool calls")
-        self.reasoning_requests = meter.create_counter(n.METRIC_REASONING_REQUESTS, requests, "Agent runs")
-        self.reasoning_success = meter.create_counter(n.METRIC_REASONING_SUCCESS, requests, "Agent runs that finished")
-        self.reasoning_iterations_per_request = meter.create_histogram(
-            n.METRIC_REASONING_ITERATIONS_PER_REQUEST,
-            "{iteration}",
-            "Reasoning iterations of each agent run",
-            explicit_bucket_boundaries_advisory=list(n.ITERATION_BUCKETS),
-        )
+        self._meter = meter
+        self._agent: _AgentInstruments | None = None
+        self._agent_lock = threading.Lock()
+
+    def agent(self) -> _AgentInstruments:
+        """The agent's instruments, created on the first agent run (most processes never
+        run one, and a test capture makes a meter per test: five instruments saved each)."""
+        if self._agent is None:
+            with self._agent_lock:
+                if self._agent is None:
+                    self._agent = _AgentInstruments(self._meter)
+        return self._agent
 
     def record_call(
         self,
         attrs: dict[str, Any],
-        provider: str,
-        model: str,
+        genai: dict[str, Any],
         duration: float,
         response: TokenSummary | None,
         exc: BaseException | None,
-        server: dict[str, Any] | None = None,
+        cost: float | None = None,
     ) -> None:
+        """One call's points: ``attrs`` label ours (model, provider), ``genai`` the GenAI
+        histograms (operation, provider, request model); neither is modified. ``cost`` is the
+        response's ``total_cost`` (passed in: the caller computed it already)."""
         self.duration.record(duration, attrs)
-        genai = {
-            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
-            n.GEN_AI_PROVIDER_NAME: provider,
-            n.GEN_AI_REQUEST_MODEL: model,
-            **(server or {}),  # server.address / server.port
-        }
         if exc is not None:
             self.totals.add(attrs, {n.METRIC_REQUESTS: 1, n.METRIC_REQUESTS_FAILED: 1})
             self.genai_duration.record(duration, {**genai, n.ERROR_TYPE: error_type(exc)})
@@ -146,37 +147,58 @@ class Instruments:
             amounts[n.METRIC_CACHE_READ_TOKENS] = response.cache_read_tokens
         if response.cache_write_tokens:
             amounts[n.METRIC_CACHE_WRITE_TOKENS] = response.cache_write_tokens
-        cost = response.total_cost
         if cost is not None:
             amounts[n.METRIC_COST] = cost
         self.totals.add(attrs, amounts)
-        if response.model:
-            genai[n.GEN_AI_RESPONSE_MODEL] = response.model
-        self.genai_duration.record(duration, genai)
-        self.genai_tokens.record(response.input_tokens_total, {**genai, n.GEN_AI_TOKEN_TYPE: "input"})
-        self.genai_tokens.record(response.output_tokens, {**genai, n.GEN_AI_TOKEN_TYPE: "output"})
+        on_duration, on_input, on_output = self._genai_sets(genai, response.model)
+        self.genai_duration.record(duration, on_duration)
+        self.genai_tokens.record(response.input_tokens_total, on_input)
+        self.genai_tokens.record(response.output_tokens, on_output)
 
-    def record_chunks(
-        self, provider: str, model: str, server: dict[str, Any], first: float, gaps: list[float]
-    ) -> None:
-        """A streamed call's chunk timing: time to first chunk, then one point per later chunk."""
-        genai = {
-            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
-            n.GEN_AI_PROVIDER_NAME: provider,
-            n.GEN_AI_REQUEST_MODEL: model,
-            **server,
-        }
+    def record_chunks(self, genai: dict[str, Any], first: float, gaps: list[float]) -> None:
+        """A streamed call's chunk timing: time to the first chunk, then one point per later
+        chunk (the gap since the one before), on the call's GenAI attribute set."""
         self.genai_first_chunk.record(first, genai)
         for gap in gaps:
             self.genai_per_chunk.record(gap, genai)
+
+    def _genai_sets(self, genai: dict[str, Any], response_model: str | None) -> tuple[dict[str, Any], ...]:
+        """The GenAI histograms' attribute sets for a response, built once per distinct set."""
+        key = (*genai.values(), response_model)
+        sets = self._genai_cache.get(key)
+        if sets is None:
+            base = {**genai, n.GEN_AI_RESPONSE_MODEL: response_model} if response_model else dict(genai)
+            sets = (base, {**base, n.GEN_AI_TOKEN_TYPE: "input"}, {**base, n.GEN_AI_TOKEN_TYPE: "output"})
+            if len(self._genai_cache) >= 1024:  # bounded, whatever models a process sees
+                self._genai_cache.clear()
+            self._genai_cache[key] = sets
+        return sets
 
     def record_agent(
         self, attrs: dict[str, Any], iterations: int, tool_calls: int, success: bool
     ) -> None:
         """One agent run: its own counters only (inner calls were recorded by themselves)."""
-        self.reasoning_requests.add(1, attrs)
-        self.reasoning_iterations.add(iterations, attrs)
-        self.reasoning_tool_calls.add(tool_calls, attrs)
-        self.reasoning_iterations_per_request.record(iterations, attrs)
+        agent = self.agent()
+        agent.reasoning_requests.add(1, attrs)
+        agent.reasoning_iterations.add(iterations, attrs)
+        agent.reasoning_tool_calls.add(tool_calls, attrs)
+        agent.reasoning_iterations_per_request.record(iterations, attrs)
         if success:
-            self.reasoning_success.add(1, attrs)
+            agent.reasoning_success.add(1, attrs)
+
+
+class _AgentInstruments:
+    """The ReasoningAgent's instruments on one meter."""
+
+    def __init__(self, meter: Any) -> None:
+        requests = "{request}"
+        self.reasoning_iterations = meter.create_counter(n.METRIC_REASONING_ITERATIONS, "{iteration}", "Agent reasoning iterations")
+        self.reasoning_tool_calls = meter.create_counter(n.METRIC_REASONING_TOOL_CALLS, "{call}", "Agent tool calls")
+        self.reasoning_requests = meter.create_counter(n.METRIC_REASONING_REQUESTS, requests, "Agent runs")
+        self.reasoning_success = meter.create_counter(n.METRIC_REASONING_SUCCESS, requests, "Agent runs that finished")
+        self.reasoning_iterations_per_request = meter.create_histogram(
+            n.METRIC_REASONING_ITERATIONS_PER_REQUEST,
+            "{iteration}",
+            "Reasoning iterations of each agent run",
+            explicit_bucket_boundaries_advisory=list(n.ITERATION_BUCKETS),
+        )

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from weakref import WeakKeyDictionary
 
 from opentelemetry import context as otel_context
+from opentelemetry import propagate
 from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -69,13 +71,25 @@ def _safe_url(url: str) -> str:
 
 
 class SpanHandle:
-    """A started span plus the context in which its children should start."""
+    """A started span plus the context in which its children should start.
 
-    __slots__ = ("context", "span")
+    The context is made on first use: most spans (``http.request``, ``llm.request`` once its
+    child started) never need one, and making one copies the current context.
+    """
+
+    __slots__ = ("_context", "_parent", "span")
 
     def __init__(self, span: trace_api.Span, parent: otel_context.Context | None) -> None:
         self.span = span
-        self.context = trace_api.set_span_in_context(span, parent)
+        self._parent = otel_context.get_current() if parent is None else parent
+        self._context: otel_context.Context | None = None
+
+    @property
+    def context(self) -> otel_context.Context:
+        ctx = self._context
+        if ctx is None:
+            ctx = self._context = trace_api.set_span_in_context(self.span, self._parent)
+        return ctx
 
     def set(self, key: str, value: Any) -> None:
         if value is not None:
@@ -102,14 +116,14 @@ class SpanHandle:
             self.span.record_exception(exc, timestamp=_clock.time_ns())
         self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
 
-    def end(self) -> None:
-        self.span.end(end_time=_clock.time_ns())
+    def end(self, end_time: int | None = None) -> None:
+        self.span.end(end_time=_clock.time_ns() if end_time is None else end_time)
 
     def trace_context(self) -> TraceContext | None:
         ctx = self.span.get_span_context()
         if not ctx.is_valid:
             return None
-        return TraceContext(trace_id=format(ctx.trace_id, "032x"), span_id=format(ctx.span_id, "016x"))
+        return TraceContext(trace_id=f"{ctx.trace_id:032x}", span_id=f"{ctx.span_id:016x}")
 
 
 def start_span(
@@ -121,9 +135,21 @@ def start_span(
 ) -> SpanHandle:
     """Start a span with its sampler-relevant attributes already set, timed by our clock."""
     attrs = {k: v for k, v in attributes.items() if v is not None}
+    return _start(tracer, name, attrs, kind, parent, _clock.time_ns())
+
+
+def _start(
+    tracer: trace_api.Tracer,
+    name: str,
+    attrs: dict[str, Any],
+    kind: SpanKind,
+    parent: otel_context.Context | None,
+    start_time: int,
+) -> SpanHandle:
+    """``start_span`` for attributes known to hold no None (ours, prepared once per client)."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Creating span: %s with attributes: %s", name, attrs)
-    span = tracer.start_span(name, context=parent, kind=kind, attributes=attrs, start_time=_clock.time_ns())
+    span = tracer.start_span(name, context=parent, kind=kind, attributes=attrs, start_time=start_time)
     # A sampler's SamplingResult replaces the start attributes; the guide's CostBasedSampler
     # returns none, which would strip llm.model from every span. Put them back.
     kept = getattr(span, "attributes", None)
@@ -136,11 +162,111 @@ def inject_trace_context(request: Any, context: otel_context.Context) -> None:
     """Put ``traceparent`` (and whatever else the configured propagator carries) on the
     outgoing provider request, so a server that traces can join the caller's trace."""
     try:
-        from opentelemetry import propagate
-
         propagate.inject(request.headers, context=context)
     except Exception:  # a broken propagator must never break the call
         logger.debug("trace context injection failed", exc_info=True)
+
+
+class ClientAttributes:
+    """What a client's calls record that does not change from call to call, built once.
+
+    Kept per client (weakly) and rebuilt when the client's model, provider, mode or request
+    attributes change, or the span-name convention does.
+    """
+
+    __slots__ = (
+        "genai_metric",
+        "inference",
+        "inference_name",
+        "key",
+        "metric",
+        "model",
+        "provider",
+        "request",
+        "semconv",
+        "streaming",
+    )
+
+    def __init__(self, client: Any, req: dict[str, Any], semconv: bool) -> None:
+        model, provider, mode = client.model, client.provider, client.mode
+        self.key = (model, provider, mode, semconv, dict(req))
+        self.model, self.provider, self.semconv = model, provider, semconv
+        common = {n.LLM_MODEL: model, n.LLM_PROVIDER: provider}
+        # the llm.request wrapper carries no gen_ai.operation.name / model: one chat operation
+        # per call, the inference span's, or GenAI backends count every call twice
+        self.request = {k: v for k, v in {**common, n.LLM_OPERATION: mode}.items() if v is not None}
+        self.streaming = streaming = bool(req.get("stream", True))
+        inference = {
+            **common,
+            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
+            n.GEN_AI_PROVIDER_NAME: provider,
+            n.GEN_AI_REQUEST_MODEL: model,
+            n.LLM_STREAMING: streaming,
+            n.LLM_API_VENDOR: provider,
+            n.GEN_AI_REQUEST_STREAM: streaming or None,
+        }
+        if provider == "openai" and req.get("api"):
+            inference[n.OPENAI_API_TYPE] = req["api"]
+        for key, value in req.items():
+            seed_key, genai_key = _REQUEST_ATTRS.get(key, (None, None))
+            if seed_key:
+                inference[seed_key] = value
+            if genai_key:
+                inference[genai_key] = value
+        self.inference = {k: v for k, v in inference.items() if v is not None}
+        self.inference_name = (
+            n.semconv_span_inference(n.OP_CHAT, model) if semconv else n.span_inference(provider, mode)
+        )
+        self.metric = {n.LABEL_MODEL: model, n.LABEL_PROVIDER: provider}
+        genai_metric = {
+            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
+            n.GEN_AI_PROVIDER_NAME: provider,
+            n.GEN_AI_REQUEST_MODEL: model,
+            n.SERVER_ADDRESS: req.get("server_address"),
+            n.SERVER_PORT: req.get("server_port"),
+        }
+        self.genai_metric = {k: v for k, v in genai_metric.items() if v is not None}
+
+
+_CLIENT_ATTRIBUTES: WeakKeyDictionary[Any, ClientAttributes] = WeakKeyDictionary()
+
+
+def client_attributes(client: Any, semconv: bool) -> ClientAttributes:
+    """``client``'s constant attributes, from the per-client cache when still current."""
+    req = client.request_attributes()
+    try:
+        cached = _CLIENT_ATTRIBUTES.get(client)
+    except TypeError:  # an unhashable client: build every time
+        cached = None
+    if cached is not None:
+        model, provider, mode, was_semconv, was_req = cached.key
+        if (
+            was_semconv is semconv
+            and model == client.model
+            and provider == client.provider
+            and mode == client.mode
+            and was_req == req
+        ):
+            return cached
+    built = ClientAttributes(client, req, semconv)
+    with suppress(TypeError):
+        _CLIENT_ATTRIBUTES[client] = built
+    return built
+
+
+@lru_cache(maxsize=256)  # a client calls the same few URLs over and over
+def _http_attributes(method: str, url: str, model: str, provider: str) -> dict[str, Any]:
+    """The start attributes of an ``http.request`` span (shared: never modify the result)."""
+    parts = urlsplit(url)
+    attrs = {
+        n.HTTP_REQUEST_METHOD: method,
+        n.URL_FULL: _safe_url(url),
+        n.SERVER_ADDRESS: parts.hostname,
+        n.SERVER_PORT: parts.port or (443 if parts.scheme == "https" else 80),
+        n.LLM_MODEL: model,
+        n.LLM_PROVIDER: provider,
+    }
+    return {k: v for k, v in attrs.items() if v is not None}
 
 
 class HttpAttempt:
@@ -149,20 +275,14 @@ class HttpAttempt:
     __slots__ = ("_done", "_handle")
 
     def __init__(self, call: CallRecorder, request: Any) -> None:
-        url = request.url
-        attrs = {
-            n.HTTP_REQUEST_METHOD: request.method,
-            n.URL_FULL: safe_url(url),
-            n.SERVER_ADDRESS: url.host,
-            n.SERVER_PORT: url.port or (443 if url.scheme == "https" else 80),
-            n.LLM_MODEL: call.model,
-            n.LLM_PROVIDER: call.provider,
-        }
+        method = request.method
+        attrs = _http_attributes(method, str(request.url), call.model, call.provider)
         if call.http_attempts:
-            attrs[n.HTTP_RESEND_COUNT] = call.http_attempts
+            attrs = {**attrs, n.HTTP_RESEND_COUNT: call.http_attempts}
         call.http_attempts += 1
-        name = request.method if call.semconv else n.SPAN_HTTP
-        self._handle = start_span(call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context)
+        name = method if call.semconv else n.SPAN_HTTP
+        assert call.tracer is not None and call.inference is not None
+        self._handle = _start(call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context, _clock.time_ns())
         self._done = False
         inject_trace_context(request, self._handle.context)
 
@@ -183,6 +303,25 @@ class HttpAttempt:
             self._handle.end()
 
 
+class _Active:
+    """``CallRecorder.active()``: this call in ``CURRENT_CALL``, its inference span current."""
+
+    __slots__ = ("_call", "_otel_token", "_token")
+
+    def __init__(self, call: CallRecorder) -> None:
+        self._call = call
+
+    def __enter__(self) -> None:
+        call = self._call
+        self._token = CURRENT_CALL.set(call)
+        self._otel_token = otel_context.attach(call.inference.context) if call.inference is not None else None
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._otel_token is not None:
+            otel_context.detach(self._otel_token)
+        CURRENT_CALL.reset(self._token)
+
+
 class CallRecorder:
     """Telemetry of one client call: ``llm.request`` > inference span > ``http.request``."""
 
@@ -201,72 +340,45 @@ class CallRecorder:
         self.instruments = instruments
         self.semconv = semconv
         self.capture = capture
-        self.model: str = client.model
-        self.provider: str = client.provider
+        self.attrs = attrs = client_attributes(client, semconv)
+        self.model: str = attrs.model
+        self.provider: str = attrs.provider
         self.mode: str = client.mode
         self.http_attempts = 0
         self.chunks = 0
-        self._perf_start = _clock.perf_counter()
+        clock = _clock.current_clock()
+        self._perf_start = clock.perf_counter()
         self._first_chunk: float | None = None
         self._closed = False
         self._outcome_recorded = False
-        self._req = req = client.request_attributes()
-        self._metric_attrs = {n.LABEL_MODEL: self.model, n.LABEL_PROVIDER: self.provider}
-        self.streaming = bool(req.get("stream", True))
-        self._chunk_times: list[float] | None = [] if instruments is not None and self.streaming else None
-        server = {n.SERVER_ADDRESS: req.get("server_address"), n.SERVER_PORT: req.get("server_port")}
-        self._server = {k: v for k, v in server.items() if v is not None}
+        self._metric_attrs = attrs.metric
+        self.streaming = attrs.streaming
+        # streamed, with metrics: chunk times for gen_ai.client.operation.time_per_output_chunk
+        self._chunk_times: list[float] | None = [] if instruments is not None and attrs.streaming else None
         if tracer is None:
             self.request = self.inference = None
             return
-        common = {n.LLM_MODEL: self.model, n.LLM_PROVIDER: self.provider}
-        # the llm.request wrapper carries no gen_ai.operation.name / model: one chat operation
-        # per call, the inference span's, or GenAI backends count every call twice
-        self.request = start_span(
+        now = clock.time_ns()
+        self.request = _start(
             tracer,
             n.SPAN_REQUEST,
-            {**common, n.LLM_OPERATION: self.mode, n.LLM_MESSAGES_COUNT: len(messages)},
+            {**attrs.request, n.LLM_MESSAGES_COUNT: len(messages)},
+            SpanKind.INTERNAL,
+            None,
+            now,
         )
-        streaming = self.streaming
-        inference_attrs = {
-            **common,
-            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
-            n.GEN_AI_PROVIDER_NAME: self.provider,
-            n.GEN_AI_REQUEST_MODEL: self.model,
-            n.LLM_STREAMING: streaming,
-            n.LLM_API_VENDOR: self.provider,
-            n.GEN_AI_REQUEST_STREAM: streaming or None,
-        }
-        if self.provider == "openai" and req.get("api"):
-            inference_attrs[n.OPENAI_API_TYPE] = req["api"]
-        for key, value in req.items():
-            seed_key, genai_key = _REQUEST_ATTRS.get(key, (None, None))
-            if seed_key:
-                inference_attrs[seed_key] = value
-            if genai_key:
-                inference_attrs[genai_key] = value
-        name = (
-            n.semconv_span_inference(n.OP_CHAT, self.model)
-            if semconv
-            else n.span_inference(self.provider, self.mode)
-        )
-        self.inference = start_span(tracer, name, inference_attrs, SpanKind.CLIENT, self.request.context)
+        self.inference = _start(tracer, attrs.inference_name, attrs.inference, SpanKind.CLIENT, self.request.context, now)
         if capture != "NO_CONTENT":
             self._capture_input(messages)
 
     # -------------------------------------------------------------- used by Client
 
-    @contextmanager
-    def active(self) -> Iterator[None]:
-        """Run provider code with the inference span current and this call findable."""
-        token = CURRENT_CALL.set(self)
-        otel_token = otel_context.attach(self.inference.context) if self.inference else None
-        try:
-            yield
-        finally:
-            if otel_token is not None:
-                otel_context.detach(otel_token)
-            CURRENT_CALL.reset(token)
+    def active(self) -> _Active:
+        """Run provider code with the inference span current and this call findable.
+
+        A context manager; a plain class, not ``@contextmanager``'s generator (a third of the
+        cost, and it runs on every call)."""
+        return _Active(self)
 
     def observe(self, item: Any) -> None:
         """Per event: count chunks and note the first one. Nothing else, by design."""
@@ -282,12 +394,14 @@ class CallRecorder:
 
     def succeed(self, response: TokenSummary) -> None:
         duration = response.duration_seconds
+        cost = response.total_cost
         if self.request is not None and self.inference is not None:
             response.trace_context = self.request.trace_context()
-            self._set_response_attributes(response, duration)
-            self.inference.end()
-            self.request.end()
-        self._record_metrics(duration, response=response)
+            self._set_response_attributes(response, duration, cost)
+            now = _clock.time_ns()
+            self.inference.end(now)
+            self.request.end(now)
+        self._record_metrics(duration, response=response, cost=cost)
         self._closed = True
 
     def fail(self, exc: BaseException) -> None:
@@ -325,63 +439,68 @@ class CallRecorder:
 
     # -------------------------------------------------------------- internals
 
-    def _set_response_attributes(self, r: TokenSummary, duration: float) -> None:
+    def _set_response_attributes(self, r: TokenSummary, duration: float, total_cost: float | None) -> None:
         assert self.request is not None and self.inference is not None
-        total_cost = r.total_cost
+        input_total = r.input_tokens_total
+        output = r.output_tokens
+        cache_read, cache_write = r.cache_read_tokens, r.cache_write_tokens
         summary = {
             n.LLM_TOKENS_INPUT: r.input_tokens,
-            n.LLM_TOKENS_OUTPUT: r.output_tokens,
-            n.LLM_TOKENS_TOTAL: r.total_tokens,
-            n.LLM_TOKENS_CACHE_READ: r.cache_read_tokens,
-            n.LLM_TOKENS_CACHE_WRITE: r.cache_write_tokens,
-            n.LLM_COST_TOTAL: total_cost,
+            n.LLM_TOKENS_OUTPUT: output,
+            n.LLM_TOKENS_TOTAL: input_total + output,
+            n.LLM_TOKENS_CACHE_READ: cache_read,
+            n.LLM_TOKENS_CACHE_WRITE: cache_write,
             n.LLM_DURATION_SECONDS: duration,
         }
-        self.request.set_attributes(summary)
-        # the conventions' values (stop, length, tool_call...); the raw one stays in llm.*
-        mapped = contents.finish_reason(r.finish_reason)
-        finish = [mapped] if mapped else None
+        if total_cost is not None:
+            summary[n.LLM_COST_TOTAL] = total_cost
         # llm.tokens.* and llm.cost.total live on llm.request only, so the guide's
         # SUM(llm.cost.total) queries never count a call twice.
         inference = {
-            n.GEN_AI_RESPONSE_MODEL: r.model,
             n.LLM_DURATION_SECONDS: duration,
-            n.LLM_TOKENS_REASONING: r.reasoning_tokens or None,
-            n.LLM_RESPONSE_FINISH_REASON: r.finish_reason,
-            n.GEN_AI_RESPONSE_ID: r.response_id,
-            n.GEN_AI_RESPONSE_FINISH_REASONS: finish,
-            n.GEN_AI_USAGE_INPUT_TOKENS: r.input_tokens_total,
-            n.GEN_AI_USAGE_OUTPUT_TOKENS: r.output_tokens,
-            n.GEN_AI_USAGE_CACHE_READ: r.cache_read_tokens,
-            n.GEN_AI_USAGE_CACHE_WRITE: r.cache_write_tokens,
-            n.GEN_AI_USAGE_REASONING: r.reasoning_tokens or None,
+            n.GEN_AI_USAGE_INPUT_TOKENS: input_total,
+            n.GEN_AI_USAGE_OUTPUT_TOKENS: output,
+            n.GEN_AI_USAGE_CACHE_READ: cache_read,
+            n.GEN_AI_USAGE_CACHE_WRITE: cache_write,
         }
+        if r.model is not None:
+            inference[n.GEN_AI_RESPONSE_MODEL] = r.model
+        finish = r.finish_reason
+        if finish is not None:
+            inference[n.LLM_RESPONSE_FINISH_REASON] = finish  # the provider's own value
+            mapped = contents.finish_reason(finish)  # the conventions' (stop, length, tool_call...)
+            if mapped:
+                inference[n.GEN_AI_RESPONSE_FINISH_REASONS] = (mapped,)
+        if r.response_id is not None:
+            inference[n.GEN_AI_RESPONSE_ID] = r.response_id
+        if r.reasoning_tokens:
+            inference[n.LLM_TOKENS_REASONING] = inference[n.GEN_AI_USAGE_REASONING] = r.reasoning_tokens
         if self._first_chunk is not None:
             inference[n.LLM_TIME_TO_FIRST_CHUNK] = self._first_chunk
             if self.streaming:  # the GenAI attribute is defined for streamed responses only
                 inference[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first_chunk
         if isinstance(r, ToolPredictionResponse):
             inference[n.LLM_TOOL_CALLS] = len(r.tool_predictions)
-        self.inference.set_attributes(inference)
+        self.request.span.set_attributes(summary)
+        self.inference.span.set_attributes(inference)
         if self.capture != "NO_CONTENT":
             self._capture_output(r)
 
     def _record_metrics(
-        self, duration: float, response: TokenSummary | None = None, exc: BaseException | None = None
+        self,
+        duration: float,
+        response: TokenSummary | None = None,
+        exc: BaseException | None = None,
+        cost: float | None = None,
     ) -> None:
         if self.instruments is None or self._outcome_recorded:
             return
         self._outcome_recorded = True
         try:
-            self.instruments.record_call(
-                self._metric_attrs, self.provider, self.model, duration, response, exc, server=self._server
-            )
+            self.instruments.record_call(self._metric_attrs, self.attrs.genai_metric, duration, response, exc, cost)
             if self._chunk_times and exc is None and self._first_chunk is not None:
-                times = self._chunk_times
-                gaps = [b - a for a, b in pairwise(times)]
-                self.instruments.record_chunks(
-                    self.provider, self.model, self._server, self._first_chunk, gaps
-                )
+                gaps = [b - a for a, b in pairwise(self._chunk_times)]
+                self.instruments.record_chunks(self.attrs.genai_metric, self._first_chunk, gaps)
         except Exception:  # metrics must never break the call
             logger.debug("recording sik_llms metrics failed", exc_info=True)
 

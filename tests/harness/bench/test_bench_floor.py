@@ -1,0 +1,62 @@
+"""The floor emits the same telemetry as CallRecorder, so the bench's floor ratio is honest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.bench_floor import bench_shapes, floor_call, memory_providers, micro, recorder_call
+from sik_llms.telemetry import names as n
+from sik_llms.telemetry import use_providers
+
+TIMED = {n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, n.LLM_TIME_TO_FIRST_CHUNK}
+SHAPES = bench_shapes()
+
+
+def _spans(exporter: Any) -> list[tuple[Any, ...]]:
+    spans = exporter.get_finished_spans()
+    by_id = {s.context.span_id: s.name for s in spans}
+    out = []
+    for s in spans:
+        attrs = {k: v for k, v in s.attributes.items() if k not in TIMED}
+        timed = sorted(k for k in s.attributes if k in TIMED)
+        parent = by_id.get(s.parent.span_id) if s.parent else None
+        out.append((s.name, s.kind, parent, attrs, timed, s.status.status_code))
+    return sorted(out, key=lambda row: row[0])
+
+
+def _points(reader: Any) -> dict[tuple[str, tuple[Any, ...]], Any]:
+    points = {}
+    for rm in reader.get_metrics_data().resource_metrics:
+        for sm in rm.scope_metrics:
+            for metric in sm.metrics:
+                for p in metric.data.data_points:
+                    key = (metric.name, tuple(sorted(p.attributes.items())))
+                    points[key] = (p.count, p.sum, tuple(p.bucket_counts)) if hasattr(p, "bucket_counts") else p.value
+    return points
+
+
+@pytest.mark.parametrize("key", sorted(SHAPES), ids=lambda k: "-".join(k))
+def test_the_floor_emits_the_same_spans_attributes_and_points_as_call_recorder(key: tuple[str, str]) -> None:
+    shape = SHAPES[key]
+    ours_pipe, floor_pipe = memory_providers(), memory_providers()
+    with use_providers(ours_pipe.tracer_provider, ours_pipe.meter_provider):
+        for _ in range(2):
+            recorder_call(shape)()
+    call = floor_call(shape, floor_pipe.tracer_provider, floor_pipe.meter_provider)
+    for _ in range(2):
+        call()
+    ours = _spans(ours_pipe.span_exporter)
+    assert len(ours) == 6
+    assert [row[0] for row in ours[::2]] == sorted(
+        [n.SPAN_HTTP, n.SPAN_REQUEST, n.span_inference(shape.client.provider, shape.client.mode)]
+    )
+    assert _spans(floor_pipe.span_exporter) == ours
+    assert _points(floor_pipe.metric_reader) == _points(ours_pipe.metric_reader)
+
+
+def test_micro_benchmark_reports_both_setups_and_their_ratio() -> None:
+    row = micro(SHAPES[("openai", "answer")], rounds=1, calls=3)
+    assert row["recorder_us"] > 0 and row["floor_us"] > 0
+    assert row["ratio"] == pytest.approx(row["recorder_us"] / row["floor_us"], rel=1.0)
