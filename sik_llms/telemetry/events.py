@@ -1,4 +1,6 @@
-"""The content event: ``gen_ai.client.inference.operation.details`` as an OpenTelemetry log record.
+"""Content capture, the content event, and trace context on outgoing requests.
+
+The content event: ``gen_ai.client.inference.operation.details`` as an OpenTelemetry log record.
 
 The conventions (v1.37+) define it as an event, i.e. a log record with ``event_name``, sent
 through a ``LoggerProvider`` (so ``OTEL_LOGS_EXPORTER`` and ``/v1/logs`` receive it), not a
@@ -13,9 +15,11 @@ import logging
 from typing import Any
 
 from opentelemetry import context as otel_context
+from opentelemetry import propagate
 from opentelemetry._logs import LogRecord
 
 from sik_llms import clock as _clock
+from sik_llms.telemetry import content as contents
 from sik_llms.telemetry import names as n
 
 logger = logging.getLogger("sik_llms")
@@ -44,3 +48,33 @@ def emit_inference_details(
         )
     except Exception:
         logger.debug("emitting %s failed", n.EVENT_INFERENCE_DETAILS, exc_info=True)
+
+
+def record_input(handle: Any, capture: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sent messages in the conventions' shape; on the span (as JSON) when capture says so.
+    Returns them structured, for the event the call emits when it ends."""
+    inputs, system = contents.split_input(messages)
+    content: dict[str, Any] = {n.GEN_AI_INPUT_MESSAGES: inputs}
+    if system:
+        content[n.GEN_AI_SYSTEM_INSTRUCTIONS] = system
+    if capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
+        handle.set_attributes({k: contents.to_json(v) for k, v in content.items()})
+    return content
+
+
+def record_output(handle: Any, capture: str, events: Any, content: dict[str, Any], response: Any) -> None:
+    """The answer on the span (as JSON) and/or, with the inputs, as the details event."""
+    output = [contents.output_message(response)]
+    if capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
+        handle.set(n.GEN_AI_OUTPUT_MESSAGES, contents.to_json(output))
+    if capture in ("EVENT_ONLY", "SPAN_AND_EVENT") and events is not None:
+        emit_inference_details(events, handle.span, handle.context, {**content, n.GEN_AI_OUTPUT_MESSAGES: output})
+
+
+def inject_trace_context(request: Any, context: otel_context.Context) -> None:
+    """Put ``traceparent`` (and whatever else the configured propagator carries) on the
+    outgoing provider request, so a server that traces can join the caller's trace."""
+    try:
+        propagate.inject(request.headers, context=context)
+    except Exception:  # a broken propagator must never break the call
+        logger.debug("trace context injection failed", exc_info=True)

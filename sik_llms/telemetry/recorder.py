@@ -18,12 +18,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from weakref import WeakKeyDictionary
 
 from opentelemetry import context as otel_context
-from opentelemetry import propagate
 from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import clock as _clock
 from sik_llms.telemetry import content as contents
+from sik_llms.telemetry import events as content_events
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.errors import error_type
 from sik_llms.telemetry.instruments import Instruments
@@ -158,15 +158,6 @@ def _start(
     return SpanHandle(span, parent)
 
 
-def inject_trace_context(request: Any, context: otel_context.Context) -> None:
-    """Put ``traceparent`` (and whatever else the configured propagator carries) on the
-    outgoing provider request, so a server that traces can join the caller's trace."""
-    try:
-        propagate.inject(request.headers, context=context)
-    except Exception:  # a broken propagator must never break the call
-        logger.debug("trace context injection failed", exc_info=True)
-
-
 class ClientAttributes:
     """What a client's calls record that does not change from call to call, built once.
 
@@ -284,7 +275,7 @@ class HttpAttempt:
         assert call.tracer is not None and call.inference is not None
         self._handle = _start(call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context, _clock.time_ns())
         self._done = False
-        inject_trace_context(request, self._handle.context)
+        content_events.inject_trace_context(request, self._handle.context)
 
     def got_response(self, response: Any) -> None:
         status = response.status_code
@@ -369,7 +360,7 @@ class CallRecorder:
         )
         self.inference = _start(tracer, attrs.inference_name, attrs.inference, SpanKind.CLIENT, self.request.context, now)
         if capture != "NO_CONTENT":
-            self._capture_input(messages)
+            self._content = content_events.record_input(self.inference, capture, messages)
 
     # -------------------------------------------------------------- used by Client
 
@@ -484,7 +475,7 @@ class CallRecorder:
         self.request.span.set_attributes(summary)
         self.inference.span.set_attributes(inference)
         if self.capture != "NO_CONTENT":
-            self._capture_output(r)
+            content_events.record_output(self.inference, self.capture, self.events, getattr(self, "_content", {}), r)
 
     def _record_metrics(
         self,
@@ -503,23 +494,3 @@ class CallRecorder:
                 self.instruments.record_chunks(self.attrs.genai_metric, self._first_chunk, gaps)
         except Exception:  # metrics must never break the call
             logger.debug("recording sik_llms metrics failed", exc_info=True)
-
-    def _capture_input(self, messages: list[dict[str, Any]]) -> None:
-        assert self.inference is not None
-        inputs, system = contents.split_input(messages)
-        self._content: dict[str, Any] = {n.GEN_AI_INPUT_MESSAGES: inputs}
-        if system:
-            self._content[n.GEN_AI_SYSTEM_INSTRUCTIONS] = system
-        if self.capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
-            self.inference.set_attributes({k: contents.to_json(v) for k, v in self._content.items()})
-
-    def _capture_output(self, r: TokenSummary) -> None:
-        assert self.inference is not None
-        output = [contents.output_message(r)]
-        if self.capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
-            self.inference.set(n.GEN_AI_OUTPUT_MESSAGES, contents.to_json(output))
-        if self.capture in ("EVENT_ONLY", "SPAN_AND_EVENT") and self.events is not None:
-            from sik_llms.telemetry.events import emit_inference_details
-
-            content = {**getattr(self, "_content", {}), n.GEN_AI_OUTPUT_MESSAGES: output}
-            emit_inference_details(self.events, self.inference.span, self.inference.context, content)

@@ -126,9 +126,7 @@ def _ensure_zero_config(tp: Any, mp: Any) -> tuple[Any, Any]:
             )
             return tp, mp
         try:
-            new_tp, new_mp, _ = setup.install(
-                config.read_zero_config(), traces=tp is None, metrics=mp is None, logs=_global_logger_provider() is None
-            )
+            new_tp, new_mp, _ = setup.install(config.read_zero_config(), traces=tp is None, metrics=mp is None)
         except Exception as exc:  # a bad environment must never break the user's call
             config.warn_once("zero-config-failed", f"sik_llms zero-config telemetry failed: {exc}")
             return tp, mp
@@ -174,9 +172,31 @@ def resolve_logger_provider() -> Any:
     except ImportError:
         return None
     if lp is None and disabled is False:
-        resolve_providers()  # runs zero-config once, which installs the logger provider
-        lp = _global_logger_provider()
+        lp = _ensure_zero_config_logs()
     return lp
+
+
+_zero_config_logs_done = False
+
+
+def _ensure_zero_config_logs() -> Any:
+    """Zero-config's logger provider, built the first time a call emits content events.
+
+    Not with the other signals: a batch log processor (a thread, and an exit flush) is paid
+    only by processes that opted in to events (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``
+    with ``EVENT_ONLY`` / ``SPAN_AND_EVENT``); ``OTEL_LOGS_EXPORTER=none`` leaves it off.
+    """
+    global _zero_config_logs_done
+    with _zero_config_lock:
+        if not _zero_config_logs_done:
+            _zero_config_logs_done = True
+            from sik_llms.telemetry import setup
+
+            try:
+                setup.install(config.read_zero_config(), traces=False, metrics=False, logs=True)
+            except Exception as exc:  # a bad environment must never break the user's call
+                config.warn_once("zero-config-logs-failed", f"sik_llms zero-config logs failed: {exc}")
+    return _global_logger_provider()
 
 
 def logger_for(provider: Any) -> Any:
