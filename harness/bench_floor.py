@@ -66,15 +66,13 @@ class FloorEmitter:
         meter = meter_provider.get_meter(n.INSTRUMENTATION_NAME, __version__)
         model, provider, mode = client.model, client.provider, client.mode
         req = client.request_attributes()
-        streaming = bool(req.get("stream", True))
+        self.streaming = streaming = bool(req.get("stream", True))
         common = {n.LLM_MODEL: model, n.LLM_PROVIDER: provider}
         genai = {n.GEN_AI_OPERATION_NAME: n.OP_CHAT, n.GEN_AI_PROVIDER_NAME: provider, n.GEN_AI_REQUEST_MODEL: model}
         self.request_name = n.SPAN_REQUEST
         self.request_attrs = {**common, n.LLM_OPERATION: mode}  # no gen_ai.*: one chat operation per call
-        self.streaming = streaming
         inference = {**common, **genai, n.LLM_STREAMING: streaming, n.LLM_API_VENDOR: provider}
-        if streaming:
-            inference[n.GEN_AI_REQUEST_STREAM] = True
+        inference.update({n.GEN_AI_REQUEST_STREAM: True} if streaming else {})
         if provider == "openai" and req.get("api"):
             inference[n.OPENAI_API_TYPE] = req["api"]
         pairs = {
@@ -127,22 +125,15 @@ class FloorEmitter:
             meter.create_observable_counter(name, [observer(name)], unit)
         buckets = list(n.DURATION_BUCKETS)
         self.duration = meter.create_histogram(n.METRIC_REQUEST_DURATION, "s", explicit_bucket_boundaries_advisory=buckets)
-        self.genai_duration = meter.create_histogram(
-            n.METRIC_GEN_AI_OPERATION_DURATION, "s", explicit_bucket_boundaries_advisory=buckets
-        )
         self.genai_tokens = meter.create_histogram(
             n.METRIC_GEN_AI_TOKEN_USAGE, "{token}", explicit_bucket_boundaries_advisory=list(n.TOKEN_BUCKETS)
         )
-        self.first_chunk = meter.create_histogram(
-            n.METRIC_GEN_AI_TIME_TO_FIRST_CHUNK, "s", explicit_bucket_boundaries_advisory=buckets
-        )
-        self.per_chunk = meter.create_histogram(
-            n.METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK, "s", explicit_bucket_boundaries_advisory=buckets
+        self.genai_duration, self.first_chunk, self.per_chunk = (
+            meter.create_histogram(name, "s", explicit_bucket_boundaries_advisory=buckets)
+            for name in (n.METRIC_GEN_AI_OPERATION_DURATION, n.METRIC_GEN_AI_TIME_TO_FIRST_CHUNK, n.METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK)
         )
 
-    def emit(
-        self, messages: list[Any], request: Any, status: int, first_chunk: float | None, r: Any, gaps: tuple[float, ...] = ()
-    ) -> None:
+    def emit(self, messages: list[Any], request: Any, status: int, first_chunk: float | None, r: Any, gaps: tuple[float, ...] = ()) -> None:
         """One successful call: three spans, four histogram points, the counter totals."""
         from opentelemetry import context
         from opentelemetry.trace import set_span_in_context
@@ -196,17 +187,14 @@ class FloorEmitter:
             inf_end[n.GEN_AI_RESPONSE_MODEL] = r.model
         if r.finish_reason:
             inf_end[n.LLM_RESPONSE_FINISH_REASON] = r.finish_reason
-            mapped = finish_reason(r.finish_reason)
-            if mapped:
+            if mapped := finish_reason(r.finish_reason):
                 inf_end[n.GEN_AI_RESPONSE_FINISH_REASONS] = (mapped,)
         if r.response_id:
             inf_end[n.GEN_AI_RESPONSE_ID] = r.response_id
         if r.reasoning_tokens:
             inf_end[n.LLM_TOKENS_REASONING] = inf_end[n.GEN_AI_USAGE_REASONING] = r.reasoning_tokens
-        if first_chunk is not None:
-            inf_end[n.LLM_TIME_TO_FIRST_CHUNK] = first_chunk
-            if self.streaming:
-                inf_end[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = first_chunk
+        if first_chunk is not None:  # the GenAI attribute on streams only
+            inf_end.update({n.LLM_TIME_TO_FIRST_CHUNK: first_chunk} | ({n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: first_chunk} if self.streaming else {}))
         predictions = getattr(r, "tool_predictions", None)
         if predictions is not None:
             inf_end[n.LLM_TOOL_CALLS] = len(predictions)
@@ -250,8 +238,8 @@ def floor_call(shape: CallShape, tracer_provider: Any, meter_provider: Any, semc
 
     emitter = FloorEmitter(tracer_provider, meter_provider, shape.client, semconv)
     chunk_types = _chunk_types()
-    has_chunk = any(type(e) in chunk_types for e in shape.events)
     chunks = sum(type(e) in chunk_types for e in shape.events)
+    has_chunk = chunks > 0
     messages, request, status, response = shape.messages, shape.request, shape.status, shape.response
     perf = time.perf_counter
 
@@ -369,19 +357,24 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
     (order alternating), spans cleared between batches. Medians of µs/call and of the per-round
     ratio recorder / floor, in this thread's CPU time (all the work is synchronous, and CPU
     time is what a shared, loaded machine disturbs least) and in wall time."""
+    import contextlib
     import gc
+    import os
     import statistics
     import time
 
     from sik_llms.telemetry import use_providers
+    from sik_llms.telemetry.state import PROFILE_VAR
 
     setups: dict[str, tuple[Callable[[], None], Any, Any]] = {}
-    floor, ours = memory_providers(), memory_providers()
+    floor, ours, lean = memory_providers(), memory_providers(), memory_providers()
     setups["floor"] = (floor_call(shape, floor.tracer_provider, floor.meter_provider), None, floor.span_exporter)
     setups["recorder"] = (recorder_call(shape), (ours.tracer_provider, ours.meter_provider), ours.span_exporter)
+    setups["lean"] = (recorder_call(shape), (lean.tracer_provider, lean.meter_provider), lean.span_exporter)
     samples: dict[str, list[float]] = {name: [] for name in setups}
     walls: dict[str, list[float]] = {name: [] for name in setups}
     ratios: list[float] = []
+    lean_ratios: list[float] = []
     cpu, wall = time.thread_time_ns, time.perf_counter_ns
     order = list(setups)
     for r in range(rounds + 1):  # round 0 warms up
@@ -391,11 +384,14 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
             call, providers, exporter = setups[name]
             exporter.clear()
             gc.collect()
-            with use_providers(*providers) if providers else _nothing():
+            if name == "lean":
+                os.environ[PROFILE_VAR] = "lean"
+            with use_providers(*providers) if providers else contextlib.nullcontext():
                 w0, c0 = wall(), cpu()
                 for _ in range(calls):
                     call()
                 c1, w1 = cpu(), wall()
+            os.environ.pop(PROFILE_VAR, None)
             this[name] = (c1 - c0) / calls / 1000
             if r:
                 walls[name].append((w1 - w0) / calls / 1000)
@@ -403,6 +399,7 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
             for name, value in this.items():
                 samples[name].append(value)
             ratios.append(this["recorder"] / this["floor"])
+            lean_ratios.append(this["lean"] / this["floor"])
     return {
         "shape": shape.label,
         **{f"{name}_us": round(statistics.median(v), 1) for name, v in samples.items()},
@@ -410,15 +407,64 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
         "ratio": round(statistics.median(ratios), 3),
         "ratio_min": round(min(ratios), 3),
         "ratio_max": round(max(ratios), 3),
+        "lean_ratio": round(statistics.median(lean_ratios), 3),
     }
 
 
-class _nothing:
-    def __enter__(self) -> None:
-        return None
+def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> dict[str, Any]:
+    """The full client call, interleaved: telemetry off; on (``CallRecorder``); off followed by
+    the floor emitting the same telemetry (in the same loop, so it pays what ours pays for
+    sharing caches with the SDK and HTTP code). Instrumentation alone = on - off, its floor
+    = (off + floor) - off; also ``off + recorder`` to show that "on" costs no more than its
+    parts run back to back. Thread CPU µs/call, medians over rounds."""
+    import gc
+    import statistics
+    import time
 
-    def __exit__(self, *_: Any) -> None:
-        return None
+    from harness import bench
+    from sik_llms.telemetry import use_providers
+
+    shape = record_shape(bench.our_client(provider, workload), bench._messages(), bench.memory_transport(provider, workload))
+    off = bench.ours_call(provider, workload, None)
+    on_pipe, floor_pipe, rec_pipe = memory_providers(), memory_providers(), memory_providers()
+    on = bench.ours_call(provider, workload, (on_pipe.tracer_provider, on_pipe.meter_provider))
+    floor = floor_call(shape, floor_pipe.tracer_provider, floor_pipe.meter_provider)
+    recorder = recorder_call(shape)
+    providers = (rec_pipe.tracer_provider, rec_pipe.meter_provider)
+
+    def off_floor() -> None:
+        off()
+        floor()
+
+    def off_recorder() -> None:
+        off()
+        with use_providers(*providers):
+            recorder()
+
+    setups: dict[str, Callable[[], Any]] = {"off": off, "on": on, "off+floor": off_floor, "off+recorder": off_recorder}
+    samples: dict[str, list[float]] = {name: [] for name in setups}
+    order = list(setups)
+    cpu = time.thread_time_ns
+    for r in range(rounds + 1):
+        order = order[1:] + order[:1]
+        for name in order:
+            for pipe in (on_pipe, floor_pipe, rec_pipe):
+                pipe.span_exporter.clear()
+            gc.collect()
+            c0 = cpu()
+            for _ in range(calls):
+                setups[name]()
+            if r:
+                samples[name].append((cpu() - c0) / calls / 1000)
+    m = {name: statistics.median(v) for name, v in samples.items()}
+    ours, floor_cost = m["on"] - m["off"], m["off+floor"] - m["off"]
+    return {
+        "shape": f"{provider}/{workload}",
+        **{f"{name}_us": round(v, 1) for name, v in m.items()},
+        "instrumentation_us": round(ours, 1),
+        "floor_us": round(floor_cost, 1),
+        "ratio": round(ours / floor_cost, 3) if floor_cost > 0 else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -428,13 +474,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--workload", action="append", help="answer, stream10, stream100, tool (repeatable)")
+    parser.add_argument("--in-situ", action="store_true",
+                        help="measure inside the full client call (off / on / off + floor) instead of alone")
     args = parser.parse_args(argv)
+    if args.in_situ:
+        from harness import bench
+
+        print(f"{'call':22} {'off µs':>8} {'on µs':>8} {'ours µs':>8} {'floor µs':>9} {'ratio':>6} {'off+recorder µs':>16}")
+        for provider in bench.PROVIDERS:
+            for workload in args.workload or ("answer", "stream10", "tool"):
+                row = in_situ(provider, workload, args.rounds, args.calls)
+                print(f"{row['shape']:22} {row['off_us']:8.1f} {row['on_us']:8.1f} {row['instrumentation_us']:8.1f} "
+                      f"{row['floor_us']:9.1f} {row['ratio']!s:>6} {row['off+recorder_us']:16.1f}")
+        return 0
     shapes = bench_shapes(tuple(args.workload or ("answer", "stream10", "tool")))
-    print(f"{'shape':28} {'recorder µs':>12} {'floor µs':>9} {'ratio':>6} (min-max)   wall µs: recorder, floor")
+    print(f"{'shape':28} {'recorder µs':>12} {'floor µs':>9} {'ratio':>6} (min-max)   {'lean µs':>8} {'lean/floor':>10}")
     for shape in shapes.values():
         row = micro(shape, args.rounds, args.calls)
         print(f"{row['shape']:28} {row['recorder_us']:12.1f} {row['floor_us']:9.1f} {row['ratio']:6.3f} "
-              f"({row['ratio_min']:.2f}-{row['ratio_max']:.2f})   {row['recorder_wall_us']:.1f}, {row['floor_wall_us']:.1f}")
+              f"({row['ratio_min']:.2f}-{row['ratio_max']:.2f})   {row['lean_us']:8.1f} {row['lean_ratio']:10.3f}")
     return 0
 
 

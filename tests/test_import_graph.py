@@ -21,7 +21,7 @@ PACKAGES = ("sik_llms", "harness", "loadtests")
 UPWARD = (("sik_llms", "harness"), ("sik_llms", "loadtests"), ("harness", "loadtests"))
 MAX_LINES = 500
 #: Cycles not fixed yet, by package (each must still exist: remove the entry when it is fixed).
-KNOWN_CYCLES: dict[str, str] = {}  # sik_llms's went with branch perf (#18), merged here
+KNOWN_CYCLES: dict[str, str] = {}
 #: Modules over MAX_LINES being split (each must still be over: remove the entry when split).
 KNOWN_BIG: dict[str, str] = {
     "harness.bench": "split into harness/bench/ (#13, product part)",

@@ -59,7 +59,7 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
         return None
     try:
         recorder_cls = _recorder_class()
-        semconv, capture = call_settings()
+        semconv, capture, lean = call_settings()
         events = None
         if capture in ("EVENT_ONLY", "SPAN_AND_EVENT"):
             lp = resolve_logger_provider()
@@ -71,6 +71,7 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
             messages,
             semconv=semconv,
             capture=capture,
+            lean=lean,
             events=events,
         )
     except Exception as exc:

@@ -125,18 +125,23 @@ class Instruments:
         response: TokenSummary | None,
         exc: BaseException | None,
         cost: float | None = None,
+        genai_duration: bool = True,
     ) -> None:
         """One call's points: ``attrs`` label ours (model, provider), ``genai`` the GenAI
         histograms (operation, provider, request model); neither is modified. ``cost`` is the
-        response's ``total_cost`` (passed in: the caller computed it already)."""
+        response's ``total_cost`` (passed in: the caller computed it already). Without
+        ``genai_duration`` (the lean profile) ``gen_ai.client.operation.duration``, the same
+        value as ``llm.request.duration``, is not recorded."""
         self.duration.record(duration, attrs)
         if exc is not None:
             self.totals.add(attrs, {n.METRIC_REQUESTS: 1, n.METRIC_REQUESTS_FAILED: 1})
-            self.genai_duration.record(duration, {**genai, n.ERROR_TYPE: error_type(exc)})
+            if genai_duration:
+                self.genai_duration.record(duration, {**genai, n.ERROR_TYPE: error_type(exc)})
             return
         if response is None:  # cancelled by the consumer: no usage to report
             self.totals.add(attrs, {n.METRIC_REQUESTS: 1})
-            self.genai_duration.record(duration, genai)
+            if genai_duration:
+                self.genai_duration.record(duration, genai)
             return
         amounts: dict[str, float] = {
             n.METRIC_REQUESTS: 1,
@@ -151,7 +156,8 @@ class Instruments:
             amounts[n.METRIC_COST] = cost
         self.totals.add(attrs, amounts)
         on_duration, on_input, on_output = self._genai_sets(genai, response.model)
-        self.genai_duration.record(duration, on_duration)
+        if genai_duration:
+            self.genai_duration.record(duration, on_duration)
         self.genai_tokens.record(response.input_tokens_total, on_input)
         self.genai_tokens.record(response.output_tokens, on_output)
 

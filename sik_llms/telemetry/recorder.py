@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from weakref import WeakKeyDictionary
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
@@ -25,6 +24,7 @@ from sik_llms import clock as _clock
 from sik_llms.telemetry import content as contents
 from sik_llms.telemetry import events as content_events
 from sik_llms.telemetry import names as n
+from sik_llms.telemetry.attributes import client_attributes
 from sik_llms.telemetry.errors import error_type
 from sik_llms.telemetry.instruments import Instruments
 from sik_llms.telemetry.state import CURRENT_CALL
@@ -39,18 +39,6 @@ from sik_llms.types import (
 logger = logging.getLogger("sik_llms")
 
 _SECRET_QUERY_KEYS = {"key", "api-key", "api_key", "apikey", "access_token", "token", "sig"}
-_REQUEST_ATTRS = {
-    # request_attributes() key -> (seed attribute or None, GenAI attribute or None)
-    "temperature": (n.LLM_REQUEST_TEMPERATURE, n.GEN_AI_REQUEST_TEMPERATURE),
-    "max_tokens": (n.LLM_REQUEST_MAX_TOKENS, n.GEN_AI_REQUEST_MAX_TOKENS),
-    "top_p": (None, n.GEN_AI_REQUEST_TOP_P),
-    "top_k": (None, n.GEN_AI_REQUEST_TOP_K),
-    "reasoning_effort": (None, n.GEN_AI_REQUEST_REASONING_LEVEL),
-    "output_type": (None, n.GEN_AI_OUTPUT_TYPE),
-    "tools_count": (n.LLM_TOOLS_COUNT, None),
-    "server_address": (None, n.SERVER_ADDRESS),
-    "server_port": (None, n.SERVER_PORT),
-}
 
 
 def safe_url(url: Any) -> str:
@@ -158,93 +146,6 @@ def _start(
     return SpanHandle(span, parent)
 
 
-class ClientAttributes:
-    """What a client's calls record that does not change from call to call, built once.
-
-    Kept per client (weakly) and rebuilt when the client's model, provider, mode or request
-    attributes change, or the span-name convention does.
-    """
-
-    __slots__ = (
-        "genai_metric",
-        "inference",
-        "inference_name",
-        "key",
-        "metric",
-        "model",
-        "provider",
-        "request",
-        "semconv",
-        "streaming",
-    )
-
-    def __init__(self, client: Any, req: dict[str, Any], semconv: bool) -> None:
-        model, provider, mode = client.model, client.provider, client.mode
-        self.key = (model, provider, mode, semconv, dict(req))
-        self.model, self.provider, self.semconv = model, provider, semconv
-        common = {n.LLM_MODEL: model, n.LLM_PROVIDER: provider}
-        # the llm.request wrapper carries no gen_ai.operation.name / model: one chat operation
-        # per call, the inference span's, or GenAI backends count every call twice
-        self.request = {k: v for k, v in {**common, n.LLM_OPERATION: mode}.items() if v is not None}
-        self.streaming = streaming = bool(req.get("stream", True))
-        inference = {
-            **common,
-            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
-            n.GEN_AI_PROVIDER_NAME: provider,
-            n.GEN_AI_REQUEST_MODEL: model,
-            n.LLM_STREAMING: streaming,
-            n.LLM_API_VENDOR: provider,
-            n.GEN_AI_REQUEST_STREAM: streaming or None,
-        }
-        if provider == "openai" and req.get("api"):
-            inference[n.OPENAI_API_TYPE] = req["api"]
-        for key, value in req.items():
-            seed_key, genai_key = _REQUEST_ATTRS.get(key, (None, None))
-            if seed_key:
-                inference[seed_key] = value
-            if genai_key:
-                inference[genai_key] = value
-        self.inference = {k: v for k, v in inference.items() if v is not None}
-        self.inference_name = (
-            n.semconv_span_inference(n.OP_CHAT, model) if semconv else n.span_inference(provider, mode)
-        )
-        self.metric = {n.LABEL_MODEL: model, n.LABEL_PROVIDER: provider}
-        genai_metric = {
-            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
-            n.GEN_AI_PROVIDER_NAME: provider,
-            n.GEN_AI_REQUEST_MODEL: model,
-            n.SERVER_ADDRESS: req.get("server_address"),
-            n.SERVER_PORT: req.get("server_port"),
-        }
-        self.genai_metric = {k: v for k, v in genai_metric.items() if v is not None}
-
-
-_CLIENT_ATTRIBUTES: WeakKeyDictionary[Any, ClientAttributes] = WeakKeyDictionary()
-
-
-def client_attributes(client: Any, semconv: bool) -> ClientAttributes:
-    """``client``'s constant attributes, from the per-client cache when still current."""
-    req = client.request_attributes()
-    try:
-        cached = _CLIENT_ATTRIBUTES.get(client)
-    except TypeError:  # an unhashable client: build every time
-        cached = None
-    if cached is not None:
-        model, provider, mode, was_semconv, was_req = cached.key
-        if (
-            was_semconv is semconv
-            and model == client.model
-            and provider == client.provider
-            and mode == client.mode
-            and was_req == req
-        ):
-            return cached
-    built = ClientAttributes(client, req, semconv)
-    with suppress(TypeError):
-        _CLIENT_ATTRIBUTES[client] = built
-    return built
-
-
 @lru_cache(maxsize=256)  # a client calls the same few URLs over and over
 def _http_attributes(method: str, url: str, model: str, provider: str) -> dict[str, Any]:
     """The start attributes of an ``http.request`` span (shared: never modify the result)."""
@@ -324,6 +225,7 @@ class CallRecorder:
         messages: list[dict[str, Any]],
         semconv: bool,
         capture: str,
+        lean: bool = False,
         events: Any = None,
     ) -> None:
         self.tracer = tracer
@@ -331,7 +233,7 @@ class CallRecorder:
         self.instruments = instruments
         self.semconv = semconv
         self.capture = capture
-        self.attrs = attrs = client_attributes(client, semconv)
+        self.attrs = attrs = client_attributes(client, semconv, lean)
         self.model: str = attrs.model
         self.provider: str = attrs.provider
         self.mode: str = client.mode
@@ -472,6 +374,9 @@ class CallRecorder:
                 inference[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first_chunk
         if isinstance(r, ToolPredictionResponse):
             inference[n.LLM_TOOL_CALLS] = len(r.tool_predictions)
+        if self.attrs.lean:
+            summary.pop(n.GEN_AI_RESPONSE_MODEL, None)
+            inference = {k: v for k, v in inference.items() if not k.startswith("llm.")}
         self.request.span.set_attributes(summary)
         self.inference.span.set_attributes(inference)
         if self.capture != "NO_CONTENT":
@@ -488,7 +393,10 @@ class CallRecorder:
             return
         self._outcome_recorded = True
         try:
-            self.instruments.record_call(self._metric_attrs, self.attrs.genai_metric, duration, response, exc, cost)
+            self.instruments.record_call(
+                self._metric_attrs, self.attrs.genai_metric, duration, response, exc, cost,
+                genai_duration=not self.attrs.lean,
+            )
             if self._chunk_times and exc is None and self._first_chunk is not None:
                 gaps = [b - a for a, b in pairwise(self._chunk_times)]
                 self.instruments.record_chunks(self.attrs.genai_metric, self._first_chunk, gaps)

@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CURRENT_CALL",
+    "PROFILES",
+    "PROFILE_VAR",
     "call_settings",
     "env_value",
     "instruments_for",
@@ -61,6 +63,12 @@ _loggers: dict[int, tuple[Any, Any]] = {}
 _DISABLED_VAR = "OTEL_SDK_DISABLED"
 _SEMCONV_VAR = "OTEL_SEMCONV_STABILITY_OPT_IN"
 _CAPTURE_VAR = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+#: ``full`` (default): both attribute vocabularies on every span, every metric the contract
+#: names. ``lean``: the inference span carries the GenAI attributes only (plus ``llm.model`` /
+#: ``llm.provider`` for samplers), ``llm.request`` the seed's only, and the GenAI duration
+#: histogram (the same value as ``llm.request.duration``) is not recorded.
+PROFILE_VAR = "SIK_LLMS_TELEMETRY_PROFILE"
+PROFILES = ("full", "lean")
 
 
 @contextmanager
@@ -253,15 +261,23 @@ def _sdk_disabled(raw: str | None) -> bool | None:
 
 
 @lru_cache(maxsize=16)
-def _settings(semconv_raw: str | None, capture_raw: str | None) -> tuple[bool, str]:
+def _settings(semconv_raw: str | None, capture_raw: str | None, profile_raw: str | None) -> tuple[bool, str, bool]:
     env = {k: v for k, v in ((_SEMCONV_VAR, semconv_raw), (_CAPTURE_VAR, capture_raw)) if v is not None}
-    return config.semconv_opt_in(env), config.capture_mode(env)
+    profile = (profile_raw or "").strip().lower() or "full"
+    if profile not in PROFILES:
+        config.warn_once(
+            f"{PROFILE_VAR}={profile_raw}",
+            f"{PROFILE_VAR}={profile_raw!r} is not one of {', '.join(PROFILES)}; using 'full'.",
+        )
+        profile = "full"
+    return config.semconv_opt_in(env), config.capture_mode(env), profile == "lean"
 
 
-def call_settings() -> tuple[bool, str]:
-    """(GenAI span names opted in, message-content capture mode) as the environment says now.
+def call_settings() -> tuple[bool, str, bool]:
+    """(GenAI span names opted in, message-content capture mode, lean profile) as the
+    environment says now.
 
     Read per call (changing the variables at run time still works); parsed once per distinct
-    value, so a call pays two dictionary lookups, not two parses.
+    value, so a call pays three dictionary lookups, not three parses.
     """
-    return _settings(env_value(_SEMCONV_VAR), env_value(_CAPTURE_VAR))
+    return _settings(env_value(_SEMCONV_VAR), env_value(_CAPTURE_VAR), env_value(PROFILE_VAR))
