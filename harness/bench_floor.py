@@ -7,10 +7,9 @@ code on the same SDK: attribute dicts that never change for a client are built o
 per-call ones are one dict literal each, nothing is cleaned or copied twice. What it costs is
 the price of the telemetry contract itself; whatever ``CallRecorder`` costs above it is ours.
 
-``CallShape`` is one recorded call (client, messages, HTTP request, chunk events, response)
-replayed into either emitter with no SDK client and no HTTP, so the two are compared alone.
-``tests/harness/bench/test_bench_floor.py`` proves the two emit the same telemetry.
-``python -m harness.bench_floor`` measures both, interleaved, and prints the ratios.
+``CallShape`` is one recorded call replayed into either emitter with no SDK client and no HTTP
+(tests/harness/bench/test_bench_floor.py proves both emit the same telemetry).
+``python -m harness.bench_floor [--in-situ]`` measures both, interleaved, with ratios.
 """
 
 from __future__ import annotations
@@ -99,8 +98,7 @@ class FloorEmitter:
         self.http_attrs = {n.LLM_MODEL: model, n.LLM_PROVIDER: provider}
         self.semconv = semconv
         self.metric_attrs = {n.LABEL_MODEL: model, n.LABEL_PROVIDER: provider}
-        server = {n.SERVER_ADDRESS: req.get("server_address"), n.SERVER_PORT: req.get("server_port")}
-        self.genai_attrs = {**genai, **{k: v for k, v in server.items() if v is not None}}
+        self.genai_attrs = {**genai, **{k: v for k, v in ((n.SERVER_ADDRESS, req.get("server_address")), (n.SERVER_PORT, req.get("server_port"))) if v is not None}}
         # Running sums behind the observable counters, in the contract's order.
         self._lock = threading.Lock()
         self._sums: dict[str, float] = {}
@@ -128,10 +126,8 @@ class FloorEmitter:
         self.genai_tokens = meter.create_histogram(
             n.METRIC_GEN_AI_TOKEN_USAGE, "{token}", explicit_bucket_boundaries_advisory=list(n.TOKEN_BUCKETS)
         )
-        self.genai_duration, self.first_chunk, self.per_chunk = (
-            meter.create_histogram(name, "s", explicit_bucket_boundaries_advisory=buckets)
-            for name in (n.METRIC_GEN_AI_OPERATION_DURATION, n.METRIC_GEN_AI_TIME_TO_FIRST_CHUNK, n.METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK)
-        )
+        gen_ai_s = (n.METRIC_GEN_AI_OPERATION_DURATION, n.METRIC_GEN_AI_TIME_TO_FIRST_CHUNK, n.METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK)
+        self.genai_duration, self.first_chunk, self.per_chunk = (meter.create_histogram(m, "s", explicit_bucket_boundaries_advisory=buckets) for m in gen_ai_s)
 
     def emit(self, messages: list[Any], request: Any, status: int, first_chunk: float | None, r: Any, gaps: tuple[float, ...] = ()) -> None:
         """One successful call: three spans, four histogram points, the counter totals."""
@@ -169,7 +165,7 @@ class FloorEmitter:
         req_end = {
             n.LLM_TOKENS_INPUT: r.input_tokens,
             n.LLM_TOKENS_OUTPUT: r.output_tokens,
-            n.LLM_TOKENS_TOTAL: input_total + r.output_tokens,
+            n.LLM_TOKENS_TOTAL: r.total_tokens,
             n.LLM_TOKENS_CACHE_READ: r.cache_read_tokens,
             n.LLM_TOKENS_CACHE_WRITE: r.cache_write_tokens,
             n.LLM_DURATION_SECONDS: duration,
@@ -198,8 +194,9 @@ class FloorEmitter:
         predictions = getattr(r, "tool_predictions", None)
         if predictions is not None:
             inf_end[n.LLM_TOOL_CALLS] = len(predictions)
-        req_span.set_attributes(req_end)
-        inference.set_attributes(inf_end)
+        # usage a provider did not report is None: left out, as the contract says
+        req_span.set_attributes({k: v for k, v in req_end.items() if v is not None})
+        inference.set_attributes({k: v for k, v in inf_end.items() if v is not None})
         inference.end()
         req_span.end()
         self.duration.record(duration, self.metric_attrs)
@@ -207,8 +204,10 @@ class FloorEmitter:
         if r.model:
             genai = {**genai, n.GEN_AI_RESPONSE_MODEL: r.model}
         self.genai_duration.record(duration, genai)
-        self.genai_tokens.record(input_total, {**genai, n.GEN_AI_TOKEN_TYPE: "input"})
-        self.genai_tokens.record(r.output_tokens, {**genai, n.GEN_AI_TOKEN_TYPE: "output"})
+        if input_total is not None:
+            self.genai_tokens.record(input_total, {**genai, n.GEN_AI_TOKEN_TYPE: "input"})
+        if r.output_tokens is not None:
+            self.genai_tokens.record(r.output_tokens, {**genai, n.GEN_AI_TOKEN_TYPE: "output"})
         if self.streaming and first_chunk is not None:
             self.first_chunk.record(first_chunk, self.genai_attrs)
             for gap in gaps:
@@ -216,8 +215,10 @@ class FloorEmitter:
         sums = self._sums
         with self._lock:
             sums[n.METRIC_REQUESTS] = sums.get(n.METRIC_REQUESTS, 0) + 1
-            sums[n.METRIC_TOKENS_INPUT] = sums.get(n.METRIC_TOKENS_INPUT, 0) + r.input_tokens
-            sums[n.METRIC_TOKENS_OUTPUT] = sums.get(n.METRIC_TOKENS_OUTPUT, 0) + r.output_tokens
+            if r.input_tokens is not None:
+                sums[n.METRIC_TOKENS_INPUT] = sums.get(n.METRIC_TOKENS_INPUT, 0) + r.input_tokens
+            if r.output_tokens is not None:
+                sums[n.METRIC_TOKENS_OUTPUT] = sums.get(n.METRIC_TOKENS_OUTPUT, 0) + r.output_tokens
             if r.cache_read_tokens:
                 sums[n.METRIC_CACHE_READ_TOKENS] = sums.get(n.METRIC_CACHE_READ_TOKENS, 0) + r.cache_read_tokens
             if r.cache_write_tokens:
@@ -239,13 +240,12 @@ def floor_call(shape: CallShape, tracer_provider: Any, meter_provider: Any, semc
     emitter = FloorEmitter(tracer_provider, meter_provider, shape.client, semconv)
     chunk_types = _chunk_types()
     chunks = sum(type(e) in chunk_types for e in shape.events)
-    has_chunk = chunks > 0
     messages, request, status, response = shape.messages, shape.request, shape.status, shape.response
     perf = time.perf_counter
 
     def call() -> None:
         start = perf()
-        first = perf() - start if has_chunk else None
+        first = perf() - start if chunks else None
         gaps = tuple(-(perf() - perf()) for _ in range(chunks - 1))  # one point per later chunk, as ours
         emitter.emit(messages, request, status, first, response, gaps)
 

@@ -347,11 +347,11 @@ class AgentRun:
 
     def _add(self, response: TokenSummary) -> None:
         t = self.totals
-        t.input_tokens += response.input_tokens
-        t.output_tokens += response.output_tokens
-        t.cache_read_tokens += response.cache_read_tokens
-        t.cache_write_tokens += response.cache_write_tokens
-        t.reasoning_tokens += response.reasoning_tokens
+        t.input_tokens = _add_count(t.input_tokens, response.input_tokens)
+        t.output_tokens = _add_count(t.output_tokens, response.output_tokens)
+        t.cache_read_tokens = _add_count(t.cache_read_tokens, response.cache_read_tokens)
+        t.cache_write_tokens = _add_count(t.cache_write_tokens, response.cache_write_tokens)
+        t.reasoning_tokens = _add_count(t.reasoning_tokens, response.reasoning_tokens)
         t.input_cost = _add_cost(t.input_cost, response.input_cost)
         t.output_cost = _add_cost(t.output_cost, response.output_cost)
         t.cache_read_cost = _add_cost(t.cache_read_cost, response.cache_read_cost)
@@ -443,6 +443,13 @@ def _captures_content() -> bool:
     from sik_llms.telemetry import config
 
     return config.capture_mode() in ("SPAN_ONLY", "SPAN_AND_EVENT")
+
+
+def _add_count(total: int | None, count: int | None) -> int | None:
+    """Token totals over inner calls: unreported counts add nothing (None + None stays None)."""
+    if count is None:
+        return total
+    return (total or 0) + count
 
 
 def _add_cost(total: float | None, cost: float | None) -> float | None:

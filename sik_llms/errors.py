@@ -95,6 +95,29 @@ class MalformedStreamError(LLMError):
     default_error_type = "malformed_stream_error"
 
 
+class RedirectError(LLMError):
+    """3xx: the endpoint answered with a redirect, which API calls do not follow (a POST body
+    would be lost or resent to a host you did not choose). ``location`` is where it pointed
+    (without its query string); fix ``base_url`` to the final address."""
+
+    default_error_type = "redirect"
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
+class UnexpectedContentError(MalformedStreamError):
+    """A successful status with a body that is not the API's (an HTML login or proxy page, plain
+    text): usually a wrong ``base_url`` or a proxy in the way. ``content_type`` is what came."""
+
+    default_error_type = "unexpected_content_type"
+
+    def __init__(self, message: str, *, content_type: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.content_type = content_type
+
+
 class StructuredOutputError(LLMError):
     """The model's structured output did not validate against the requested schema."""
 

@@ -28,8 +28,6 @@ KNOWN_BIG: dict[str, str] = {
     "harness.demo": "split into harness/demo/ (#13, product part)",
     "harness.load": "split into harness/load/ (#13, product part)",
     "loadtests.locustfile": "split (#13, product part)",
-    "sik_llms.providers.anthropic": "#15",
-    "sik_llms.providers.openai": "#15",
 }
 
 

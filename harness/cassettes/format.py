@@ -325,21 +325,29 @@ def parse_cassette(text: str, *, path: Path | None = None, name: str | None = No
         if not isinstance(raw, Mapping) or "request" not in raw or "response" not in raw:
             raise CassetteError(f"{here}: needs both 'request' and 'response'")
         extra = {k: v for k, v in raw.items() if k not in ("request", "response")}
-        interactions.append(
-            Interaction(
+        try:
+            interaction = Interaction(
                 index=i,
                 request=_load_request(raw["request"], here),
                 response=_load_response(raw["response"], here),
                 extra=extra,
             )
-        )
+        except CassetteError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a value of the wrong type
+            raise CassetteError(f"{here}: unusable value ({type(exc).__name__}: {exc}); fix the file or re-record it") from None
+        interactions.append(interaction)
     metadata = data.get("metadata") or {}
     if not isinstance(metadata, Mapping):
         raise CassetteError(f"{where}: 'metadata' must be a mapping")
     version = data.get("version", CASSETTE_VERSION)
-    return Cassette(
-        interactions=interactions, path=path, name=name, metadata=dict(metadata), version=int(version)
-    )
+    if isinstance(version, bool) or not isinstance(version, int | str):
+        raise CassetteError(f"{where}: 'version' must be an integer, got {version!r}")
+    try:
+        number = int(version)
+    except ValueError:
+        raise CassetteError(f"{where}: 'version' must be an integer, got {version!r}") from None
+    return Cassette(interactions=interactions, path=path, name=name, metadata=dict(metadata), version=number)
 
 
 def load_cassette(path: str | Path, *, name: str | None = None) -> Cassette:

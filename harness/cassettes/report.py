@@ -118,10 +118,13 @@ def replay_interaction(interaction: Interaction) -> ReplayedCall:
         body = json.loads(interaction.request.body or b"{}")
     except ValueError as exc:
         raise UnsupportedInteraction(f"request body is not JSON ({exc})") from exc
-    path = urlsplit(interaction.request.uri).path
-    query = urlsplit(interaction.request.uri).query
+    if not isinstance(body, dict):
+        raise UnsupportedInteraction(f"request body is a JSON {type(body).__name__}, not an object")
     module = openai_provider if route.provider == "openai" else anthropic_provider
-    client, messages = module.client_from_recorded_request(f"{path}?{query}" if query else path, body)
+    try:  # the full URL: Azure's host and api-version are part of the call
+        client, messages = module.client_from_recorded_request(interaction.request.uri, body)
+    except (ValueError, TypeError) as exc:  # ConfigurationError is a ValueError
+        raise UnsupportedInteraction(f"the recorded request cannot be rebuilt into a sik_llms call: {exc}") from exc
 
     clock = VirtualClock()
     # the rebuilt request can legitimately differ from the recorded one (SDK versions add or
@@ -199,6 +202,8 @@ def replay_cassette(path: str | Path) -> CassetteReplay:
             calls.append(replay_interaction(interaction))
         except UnsupportedInteraction as exc:
             skipped.append(SkippedInteraction(interaction.index, str(exc)))
+        except Exception as exc:  # one bad recording never costs the others their report
+            skipped.append(SkippedInteraction(interaction.index, f"replay failed: {type(exc).__name__}: {exc}"))
     if not calls:
         reasons = "; ".join(sorted({s.reason for s in skipped})) or "it has no interactions"
         raise UnsupportedInteraction(f"{path}: nothing to replay: {reasons}")

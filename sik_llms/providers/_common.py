@@ -77,6 +77,8 @@ def error_from_body(
 
     In-stream errors arrive with HTTP 200 (or no status): the error type tells the real one.
     """
+    if isinstance(status, int) and 300 <= status < 400:
+        return redirect_error(provider, status, headers)
     etype, message = _body_error(body)
     if isinstance(status, int) and status >= 400:
         effective = status
@@ -93,6 +95,63 @@ def error_from_body(
         retry_after=errors.parse_retry_after(headers) if effective == 429 else None,
         partial_text=partial_text,
         body=body,
+    )
+
+
+def redirect_error(provider: str, status: int, headers: Any) -> errors.RedirectError:
+    """The typed error for a 3xx answer (the SDKs do not follow redirects on API calls)."""
+    location = None
+    try:
+        raw = headers.get("location") if headers is not None else None
+    except Exception:  # headers of an unexpected type: no location to report
+        raw = None
+    if isinstance(raw, str) and raw:
+        parts = urlsplit(raw)  # the query string can carry credentials: never repeated
+        location = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else parts.path
+    where = f" to {location}" if location else ""
+    return errors.RedirectError(
+        f"{provider} answered HTTP {status}, a redirect{where}; API calls are not redirected: "
+        "set base_url to the final address",
+        status=status,
+        provider=provider,
+        location=location,
+    )
+
+
+def body_kind(response: Any, provider: str, streaming: bool) -> str:
+    """``"sse"`` or ``"json"``: how to read a successful response, from its content type.
+
+    No content type: what was asked for. ``text/event-stream``: SSE. JSON on a streamed call:
+    the server ignored ``stream`` (or sent an error envelope) and the body is read whole.
+    Anything else (an HTML proxy or login page, plain text) is ``UnexpectedContentError``, never
+    an empty success.
+    """
+    raw = response.headers.get("content-type") or ""
+    ctype = raw.split(";", 1)[0].strip().lower()
+    if not ctype:
+        return "sse" if streaming else "json"
+    if ctype == "text/event-stream" and streaming:
+        return "sse"
+    if ctype == "application/json" or ctype.endswith("+json"):
+        return "json"
+    expected = "text/event-stream" if streaming else "application/json"
+    raise errors.UnexpectedContentError(
+        f"{provider} answered HTTP {response.status_code} with content-type {ctype!r} where {expected} "
+        f"was expected ({response.request.url.path}): check base_url, or a proxy in the way",
+        status=response.status_code,
+        provider=provider,
+        content_type=ctype,
+    )
+
+
+def no_events(provider: str, response: Any) -> errors.MalformedStreamError:
+    """A streamed answer that carried no server-sent event at all (an empty body, or a page
+    without a content type): never an empty success."""
+    return errors.MalformedStreamError(
+        f"{provider} answered HTTP {response.status_code} to a streamed call without a single "
+        f"server-sent event ({response.request.url.path}): check base_url, or a proxy in the way",
+        status=response.status_code,
+        provider=provider,
     )
 
 
@@ -273,13 +332,18 @@ class SdkClients:
                 path, cast_to=httpx2.Response, body=body, options=options, stream=self.streaming
             )
             try:
-                if self.streaming:
+                if body_kind(response, self.provider, self.streaming) == "sse":
                     decoder = SseDecoder()
+                    seen = 0
                     for chunk in response.iter_bytes():
                         for sse in decoder.feed(chunk):
+                            seen += 1
                             yield from parser.feed_sse(sse)
                     for sse in decoder.flush():
+                        seen += 1
                         yield from parser.feed_sse(sse)
+                    if not seen:
+                        raise no_events(self.provider, response)
                 else:
                     yield from parser.feed_body(response.read())
             finally:
@@ -300,15 +364,20 @@ class SdkClients:
                 path, cast_to=httpx2.Response, body=body, options=options, stream=self.streaming
             )
             try:
-                if self.streaming:
+                if body_kind(response, self.provider, self.streaming) == "sse":
                     decoder = SseDecoder()
+                    seen = 0
                     async for chunk in response.aiter_bytes():
                         for sse in decoder.feed(chunk):
+                            seen += 1
                             for event in parser.feed_sse(sse):
                                 yield event
                     for sse in decoder.flush():
+                        seen += 1
                         for event in parser.feed_sse(sse):
                             yield event
+                    if not seen:
+                        raise no_events(self.provider, response)
                 else:
                     for event in parser.feed_body(await response.aread()):
                         yield event

@@ -23,35 +23,26 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
 from sik_llms import errors
 from sik_llms.client import Client, RegisteredClients
-from sik_llms.models import ModelInfo, get_model_info
+from sik_llms.models import get_model_info, note_unpriced
+from sik_llms.providers._anthropic_parsers import AnthropicParser, fill_usage
 from sik_llms.providers._common import (
     SdkClients,
     drop_none,
-    error_from_body,
     resolve_api_key,
     server_address,
     split_sdk_options,
-    validate_structured,
 )
-from sik_llms.sse import SseEvent
+from sik_llms.sdk_catalog import warn_if_deprecated
 from sik_llms.tools import Tool, ToolChoice
-from sik_llms.types import (
-    Event,
-    ReasoningEffort,
-    Response,
-    StructuredOutputResponse,
-    TextChunkEvent,
-    TextResponse,
-    ThinkingChunkEvent,
-    TokenSummary,
-    ToolPrediction,
-    ToolPredictionResponse,
-)
+from sik_llms.types import ReasoningEffort
+
+__all__ = ["Anthropic", "AnthropicParser", "AnthropicTools", "client_from_recorded_request", "fill_usage", "to_anthropic"]
 
 PROVIDER = "anthropic"
 ENV_KEY = "ANTHROPIC_API_KEY"
@@ -59,222 +50,6 @@ THINKING_BUDGETS = {ReasoningEffort.LOW: 4_000, ReasoningEffort.MEDIUM: 16_000, 
 MIN_THINKING_BUDGET = 1_024
 DEFAULT_MAX_TOKENS = 4_096
 STRUCTURED_TOOL_DESCRIPTION = "Return the answer by calling this tool with arguments matching its schema."
-
-
-def fill_usage(
-    summary: TokenSummary,
-    info: ModelInfo | None,
-    *,
-    input_tokens: int,
-    output_tokens: int,
-    cache_read: int,
-    cache_write: int,
-    reasoning: int = 0,
-) -> None:
-    """Anthropic rules: input excludes cache; reads and writes have their own prices."""
-    summary.input_tokens = input_tokens
-    summary.output_tokens = output_tokens
-    summary.cache_read_tokens = cache_read
-    summary.cache_write_tokens = cache_write
-    summary.reasoning_tokens = reasoning
-    if info is None or not info.is_priced:
-        return
-    summary.input_cost = info.cost(input_tokens, info.input_price)
-    summary.output_cost = info.cost(output_tokens, info.output_price)
-    read_price = info.cache_read_price if info.cache_read_price is not None else (info.input_price or 0) * 0.1
-    write_price = info.cache_write_price if info.cache_write_price is not None else (info.input_price or 0) * 1.25
-    summary.cache_read_cost = info.cost(cache_read, read_price)
-    summary.cache_write_cost = info.cost(cache_write, write_price)
-
-
-class AnthropicParser:
-    """Messages stream events (or one full Message) -> events + one response. No I/O."""
-
-    def __init__(
-        self,
-        request_model: str,
-        kind: str = "text",
-        structured: type[BaseModel] | dict | None = None,
-        structured_tool: str | None = None,
-    ) -> None:
-        self.request_model = request_model
-        self.kind = kind
-        self.structured = structured
-        self.structured_tool = structured_tool
-        self._text: list[str] = []
-        self._thinking: list[str] = []
-        self._blocks: dict[int, dict[str, Any]] = {}
-        self.model: str | None = None
-        self.response_id: str | None = None
-        self.finish_reason: str | None = None
-        self.usage = {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0, "reasoning": 0}
-        self._saw_usage = False
-
-    @property
-    def text(self) -> str:
-        return "".join(self._text)
-
-    def _take_usage(self, usage: dict[str, Any] | None) -> None:
-        if usage is None:
-            return
-        self._saw_usage = True
-        for ours, theirs in (
-            ("input", "input_tokens"),
-            ("output", "output_tokens"),
-            ("cache_read", "cache_read_input_tokens"),
-            ("cache_write", "cache_creation_input_tokens"),
-        ):
-            value = usage.get(theirs)
-            if value is not None:  # later (message_delta) values win when present
-                self.usage[ours] = value
-        thinking = (usage.get("output_tokens_details") or {}).get("thinking_tokens")
-        if thinking is not None:
-            self.usage["reasoning"] = thinking
-
-    def feed_sse(self, sse: SseEvent) -> list[Event]:
-        """One SSE event of a Messages stream (the SDK's rules: pings and unnamed events are
-        skipped, an ``error`` event raises)."""
-        if sse.event is None or sse.event == "ping":
-            return []
-        if sse.event == "error":
-            try:
-                body: Any = json.loads(sse.data)
-            except ValueError:
-                body = sse.data.decode("utf-8", "replace")
-            raise error_from_body(body, PROVIDER, fallback="error event in the stream", partial_text=self.text)
-        if not sse.data:
-            return []
-        return self.feed(json.loads(sse.data))
-
-    def feed_body(self, body: bytes) -> list[Event]:
-        return self.feed_message(json.loads(body))
-
-    def feed(self, event: dict[str, Any]) -> list[Event]:
-        etype = event.get("type", "")
-        if etype == "content_block_delta":  # first: nearly every event of a stream is one
-            delta = event.get("delta") or {}
-            dtype = delta.get("type", "")
-            if dtype == "text_delta":
-                return self._add_text(delta.get("text") or "")
-            if dtype == "thinking_delta":
-                self._thinking.append(delta.get("thinking") or "")
-                return [ThinkingChunkEvent(content=delta.get("thinking") or "")]
-            if dtype == "signature_delta":
-                self._blocks.setdefault(event.get("index", 0), {"type": "thinking"})["signature"] = delta.get("signature")
-                return []
-            if dtype == "input_json_delta":
-                self._blocks.setdefault(event.get("index", 0), {"type": "tool_use", "json": ""})["json"] += delta.get("partial_json") or ""
-            return []
-        if etype == "message_start":
-            message = event.get("message") or {}
-            self.response_id, self.model = message.get("id"), message.get("model")
-            self._take_usage(message.get("usage"))
-            return []
-        if etype == "content_block_start":
-            block = event.get("content_block") or {}
-            btype = block.get("type")
-            self._blocks[event.get("index", 0)] = {
-                "type": btype,
-                "name": block.get("name"),
-                "id": block.get("id"),
-                "json": "",
-                "input": block.get("input"),
-            }
-            if btype == "redacted_thinking":
-                return [ThinkingChunkEvent(content=block.get("data") or "", is_redacted=True)]
-            if btype == "text" and block.get("text"):
-                return self._add_text(block["text"])
-            if btype == "thinking" and block.get("thinking"):
-                self._thinking.append(block["thinking"])
-                return [ThinkingChunkEvent(content=block["thinking"])]
-            return []
-        if etype == "message_delta":
-            self.finish_reason = (event.get("delta") or {}).get("stop_reason") or self.finish_reason
-            self._take_usage(event.get("usage"))
-            return []
-        return []  # content_block_stop, message_stop, ping and future event types
-
-    def feed_message(self, message: dict[str, Any]) -> list[Event]:
-        """A non-streamed Message: thinking chunks, then one text chunk with the whole text."""
-        self.response_id, self.model = message.get("id"), message.get("model")
-        self.finish_reason = message.get("stop_reason")
-        self._take_usage(message.get("usage"))
-        events: list[Event] = []
-        for index, block in enumerate(message.get("content") or ()):
-            btype = block.get("type")
-            if btype == "text":
-                self._text.append(block.get("text") or "")
-            elif btype == "thinking":
-                self._thinking.append(block.get("thinking") or "")
-                events.append(ThinkingChunkEvent(content=block.get("thinking") or ""))
-            elif btype == "redacted_thinking":
-                events.append(ThinkingChunkEvent(content=block.get("data") or "", is_redacted=True))
-            elif btype in ("tool_use", "server_tool_use"):
-                self._blocks[index] = {"type": btype, "name": block.get("name"), "id": block.get("id"), "json": "", "input": block.get("input")}
-        if self.text and self.kind != "structured":
-            events.append(TextChunkEvent(content=self.text))
-        return events
-
-    def _add_text(self, text: str) -> list[Event]:
-        self._text.append(text)
-        return [TextChunkEvent(content=text)] if self.kind != "structured" else []
-
-    def _tool_calls(self) -> list[ToolPrediction]:
-        calls = []
-        for _, block in sorted(self._blocks.items()):
-            if block.get("type") != "tool_use":
-                continue
-            if block.get("json"):
-                try:
-                    arguments = json.loads(block["json"])
-                except json.JSONDecodeError as exc:
-                    raise errors.MalformedStreamError(
-                        f"tool_use input is not valid JSON: {block['json'][:200]!r}", provider=PROVIDER, partial_text=self.text
-                    ) from exc
-            else:
-                arguments = block.get("input") or {}
-            calls.append(ToolPrediction(name=block.get("name") or "", arguments=arguments, call_id=block.get("id")))
-        return calls
-
-    def finish(self) -> Response:
-        calls = self._tool_calls()
-        if self.kind == "structured":
-            response: TokenSummary = self._structured(calls)
-        elif self.kind == "tools":
-            response = ToolPredictionResponse(tool_predictions=calls, message=self.text or None)
-        else:
-            response = TextResponse(response=self.text, thinking="".join(self._thinking) or None)
-        response.model = self.model or self.request_model
-        response.response_id = self.response_id
-        response.finish_reason = self.finish_reason
-        info = get_model_info(self.model or "") or get_model_info(self.request_model)
-        u = self.usage
-        fill_usage(
-            response,
-            info,
-            input_tokens=u["input"],
-            output_tokens=u["output"],
-            cache_read=u["cache_read"],
-            cache_write=u["cache_write"],
-            reasoning=u["reasoning"],
-        )
-        return response  # type: ignore[return-value]
-
-    def _structured(self, calls: list[ToolPrediction]) -> StructuredOutputResponse:
-        match = [c for c in calls if c.name == self.structured_tool] if self.structured_tool else calls
-        if not match:
-            if self.finish_reason == "refusal" or (self.text and not calls):
-                return StructuredOutputResponse(parsed=None, refusal=self.text or self.finish_reason)
-            raise errors.StructuredOutputError(
-                f"the model did not call the structured-output tool {self.structured_tool!r} "
-                f"(stop reason {self.finish_reason!r})",
-                provider=PROVIDER,
-                raw=self.text,
-            )
-        args = match[0].arguments
-        if isinstance(self.structured, type) and issubclass(self.structured, BaseModel):
-            return StructuredOutputResponse(parsed=validate_structured(self.structured, args, PROVIDER))
-        return StructuredOutputResponse(parsed=args)
 
 
 # ---------------------------------------------------------------------------- request building
@@ -361,6 +136,8 @@ class Anthropic(SdkClients, Client):
             raise errors.ConfigurationError(f"the Anthropic client cannot serve provider={provider!r}")
         self.model = model_name
         self.info = get_model_info(model_name)
+        note_unpriced(model_name, self.info)
+        warn_if_deprecated(model_name, *((self.info.name, *self.info.aliases) if self.info else ()))
         # The SDK would read ANTHROPIC_BASE_URL itself; we read it too so server.address is true.
         self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         self.streaming = stream
@@ -576,10 +353,10 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
 
     ``/v1/messages?beta=true`` selects the beta endpoint. Returns the client and the messages.
     """
-    data = json.loads(body) if isinstance(body, str | bytes) else dict(body)
-    if not isinstance(data, dict) or "model" not in data:
+    data = json.loads(body) if isinstance(body, str | bytes) else body
+    if not isinstance(data, dict) or not isinstance(data.get("model"), str):
         raise ValueError(f"not a recorded Anthropic request body (no 'model'): {str(body)[:120]!r}")
-    if "/messages" not in path:
+    if not urlsplit(path).path.rstrip("/").endswith("/messages"):
         raise ValueError(f"unsupported Anthropic endpoint {path!r}: expected /v1/messages")
     data = dict(data)
     model = data.pop("model")
@@ -592,15 +369,32 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
     for key in ("temperature", "top_p", "top_k", "thinking"):
         if key in data:
             kwargs[key] = data.pop(key)
+    as_recorded: dict[str, Any] = {}  # fields we cannot take apart travel exactly as recorded
     if "tools" in data:
-        kwargs["tools"] = data.pop("tools")
+        tools = data.pop("tools")
+        usable = isinstance(tools, list) and all(isinstance(t, dict) for t in tools)
+        target = kwargs if usable else as_recorded
+        target["tools"] = tools
         if "tool_choice" in data:
-            kwargs["tool_choice"] = data.pop("tool_choice")
+            target["tool_choice"] = data.pop("tool_choice")
     messages: list[dict[str, Any]] = []
     system = data.pop("system", None)
     if system and isinstance(system, str | list):
         messages.append({"role": "system", "content": system})
-    messages.extend(dict(m) for m in data.pop("messages", []))
+    elif system is not None:
+        as_recorded["system"] = system
+    if as_recorded:
+        kwargs["extra_body"] = {**kwargs.get("extra_body", {}), **as_recorded}
+    raw_messages = data.pop("messages", [])
+    if isinstance(raw_messages, list) and all(isinstance(m, dict) for m in raw_messages):
+        messages.extend(dict(m) for m in raw_messages)
+    else:
+        # Not messages we can take apart (a deliberately invalid request, e.g. ["Invalid
+        # content"]): sent exactly as recorded, so the call gets the recorded answer (a typed 400).
+        kwargs["extra_body"] = {**kwargs.get("extra_body", {}), "messages": raw_messages}
+        if system and isinstance(system, str | list):
+            kwargs["extra_body"]["system"] = system
+        messages = []
     kwargs.update(data)
     kwargs.update(overrides)
     return Anthropic(model, **kwargs), messages

@@ -1,51 +1,52 @@
 """OpenAI: Chat Completions and Responses API, streamed or not, text / tools / structured output.
 
 All wire knowledge for OpenAI lives here: request building (reasoning models, max tokens,
-strict tool schemas, response formats), pure parsers that turn the wire's JSON into our events
-and one response, usage and cost rules (``prompt_tokens`` include cached tokens, which are
-priced at the cached rate and never charged twice), and rebuilding a client call from a recorded
-request. The sync and async paths share the parsers; only the I/O differs.
+strict tool schemas, response formats, function and free-form custom tools), the pure parsers
+(in ``_openai_parsers``: the wire's JSON -> our events and one response, usage and cost rules),
+and rebuilding a client call from a recorded request (Azure OpenAI URLs included). The sync and
+async paths share the parsers; only the I/O differs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel
 
 from sik_llms import errors
 from sik_llms.client import Client, RegisteredClients
 from sik_llms.messages import text_of
-from sik_llms.models import ModelInfo, get_model_info
+from sik_llms.models import ModelInfo, get_model_info, note_unpriced
 from sik_llms.providers._common import (
     SdkClients,
     drop_none,
-    error_from_body,
-    loads_arguments,
-    parse_json_output,
     resolve_api_key,
     server_address,
     split_sdk_options,
-    validate_structured,
 )
-from sik_llms.sse import SseEvent
+from sik_llms.providers._openai_parsers import OpenAIChatParser, OpenAIResponsesParser, fill_usage
 from sik_llms.tools import Tool, ToolChoice
-from sik_llms.types import (
-    Event,
-    Response,
-    StructuredOutputResponse,
-    TextChunkEvent,
-    TextResponse,
-    ThinkingChunkEvent,
-    TokenSummary,
-    ToolPrediction,
-    ToolPredictionResponse,
-)
+
+__all__ = [
+    "OpenAI",
+    "OpenAIChatParser",
+    "OpenAIResponsesParser",
+    "OpenAITools",
+    "client_from_recorded_request",
+    "fill_usage",
+    "to_chat_messages",
+    "to_responses_input",
+]
 
 PROVIDER = "openai"
+# Azure OpenAI's deployment-scoped route: /openai/deployments/<deployment>/chat/completions
+_AZURE_DEPLOYMENT = re.compile(r"/openai/deployments/([^/]+)/")
 ENV_KEY = "OPENAI_API_KEY"
+AZURE_ENV_KEY = "AZURE_OPENAI_API_KEY"
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 _REASONING_REJECTS = ("temperature", "top_p", "logprobs", "top_logprobs", "presence_penalty", "frequency_penalty")
 
@@ -55,291 +56,6 @@ def is_reasoning_model(model: str, info: ModelInfo | None) -> bool:
     if info is not None and info.supports_reasoning:
         return True
     return model.startswith(_REASONING_PREFIXES)
-
-
-# ---------------------------------------------------------------------------- usage and cost
-
-
-def fill_usage(
-    summary: TokenSummary,
-    info: ModelInfo | None,
-    *,
-    input_tokens: int,
-    output_tokens: int,
-    cached: int,
-    reasoning: int,
-) -> None:
-    """OpenAI rules: input includes cached tokens; cached ones are priced at the cached rate."""
-    summary.input_tokens = input_tokens
-    summary.output_tokens = output_tokens
-    summary.cache_read_tokens = cached
-    summary.reasoning_tokens = reasoning
-    summary.input_includes_cache_reads = True
-    if info is None or not info.is_priced:
-        return
-    uncached = max(input_tokens - cached, 0)
-    summary.input_cost = info.cost(uncached, info.input_price)
-    summary.output_cost = info.cost(output_tokens, info.output_price)
-    summary.cache_read_cost = info.cost(cached, info.cache_read_price if info.cache_read_price is not None else info.input_price)
-    summary.cache_write_cost = 0.0
-
-
-def _price_info(request_model: str, response_model: str | None) -> ModelInfo | None:
-    return get_model_info(response_model or "") or get_model_info(request_model)
-
-
-class _Result:
-    """What a parser accumulates, then turns into the one response of the call."""
-
-    def __init__(self, request_model: str, kind: str, structured: type[BaseModel] | dict | None) -> None:
-        self.request_model = request_model
-        self.kind = kind  # "text" | "tools" | "structured"
-        self.structured = structured
-        self.text: list[str] = []
-        self.thinking: list[str] = []
-        self.refusal: list[str] = []
-        self.tools: dict[int, dict[str, Any]] = {}
-        self.model: str | None = None
-        self.response_id: str | None = None
-        self.finish_reason: str | None = None
-        self.usage: dict[str, int] | None = None
-
-    def build(self) -> Response:
-        text = "".join(self.text)
-        if self.kind == "structured":
-            response: TokenSummary = self._structured(text)
-        elif self.kind == "tools":
-            predictions = [
-                ToolPrediction(name=t["name"], arguments=loads_arguments(t["arguments"]), call_id=t.get("id"))
-                for _, t in sorted(self.tools.items())
-            ]
-            response = ToolPredictionResponse(tool_predictions=predictions, message=text or None)
-        else:
-            response = TextResponse(response=text, thinking="".join(self.thinking) or None)
-        response.model = self.model or self.request_model
-        response.response_id = self.response_id
-        response.finish_reason = self.finish_reason
-        usage = self.usage or {}
-        fill_usage(
-            response,
-            _price_info(self.request_model, self.model),
-            input_tokens=usage.get("input", 0),
-            output_tokens=usage.get("output", 0),
-            cached=usage.get("cached", 0),
-            reasoning=usage.get("reasoning", 0),
-        )
-        if self.usage is None:  # no usage reported (stream without include_usage): cost unknown
-            for name in ("input_cost", "output_cost", "cache_read_cost", "cache_write_cost"):
-                setattr(response, name, None)
-        return response  # type: ignore[return-value]
-
-    def _structured(self, text: str) -> StructuredOutputResponse:
-        refusal = "".join(self.refusal) or None
-        if refusal is not None:
-            return StructuredOutputResponse(parsed=None, refusal=refusal)
-        if isinstance(self.structured, type) and issubclass(self.structured, BaseModel):
-            return StructuredOutputResponse(parsed=validate_structured(self.structured, text, PROVIDER))
-        return StructuredOutputResponse(parsed=parse_json_output(text, PROVIDER))
-
-
-# (input, output, input details, output details): the same usage, spelled per API
-_CHAT_USAGE = ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
-_RESPONSES_USAGE = ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
-
-
-def _usage(usage: dict[str, Any], keys: tuple[str, str, str, str]) -> dict[str, int]:
-    input_key, output_key, input_details, output_details = keys
-    return {
-        "input": usage.get(input_key) or 0,
-        "output": usage.get(output_key) or 0,
-        "cached": (usage.get(input_details) or {}).get("cached_tokens") or 0,
-        "reasoning": (usage.get(output_details) or {}).get("reasoning_tokens") or 0,
-    }
-
-
-# ---------------------------------------------------------------------------- parsers
-
-
-class _OpenAIWire:
-    """How OpenAI frames a stream: JSON per event, ``[DONE]`` at the end, and errors as an
-    ``error`` member (the SDK's own rule). Subclasses parse the JSON in ``feed``."""
-
-    def __init__(self, request_model: str, kind: str = "text", structured: type[BaseModel] | dict | None = None) -> None:
-        self._r = _Result(request_model, kind, structured)
-        self._emit_text = kind != "structured"
-
-    @property
-    def text(self) -> str:
-        return "".join(self._r.text)
-
-    def feed(self, data: dict[str, Any]) -> list[Event]:
-        raise NotImplementedError
-
-    def feed_full(self, data: dict[str, Any]) -> list[Event]:
-        raise NotImplementedError
-
-    def feed_sse(self, sse: SseEvent) -> list[Event]:
-        if not sse.data or sse.data.startswith(b"[DONE]"):
-            return []
-        data = json.loads(sse.data)
-        if isinstance(data, dict) and data.get("error"):
-            raise error_from_body(data["error"], PROVIDER, fallback="An error occurred during streaming", partial_text=self.text)
-        return self.feed(data)
-
-    def feed_body(self, body: bytes) -> list[Event]:
-        return self.feed_full(json.loads(body))
-
-    def finish(self) -> Response:
-        return self._r.build()
-
-
-class OpenAIChatParser(_OpenAIWire):
-    """Chat Completions chunks (or one full completion), as JSON -> events + one response. No I/O.
-
-    Only choice 0 is the answer (``n > 1`` requests still parse). Usage comes from the final
-    chunk (``include_usage``), whose ``choices`` is empty.
-    """
-
-    def feed(self, data: dict[str, Any]) -> list[Event]:
-        r = self._r
-        r.response_id = r.response_id or data.get("id")
-        r.model = data.get("model") or r.model
-        usage = data.get("usage")
-        if usage is not None:
-            r.usage = _usage(usage, _CHAT_USAGE)
-        events: list[Event] = []
-        for choice in data.get("choices") or ():
-            if choice.get("index", 0) != 0:
-                continue
-            if choice.get("finish_reason"):
-                r.finish_reason = choice["finish_reason"]
-            delta = choice.get("delta")
-            if not delta:
-                continue
-            reasoning = delta.get("reasoning_content")  # OpenAI-compatible servers
-            if reasoning:
-                r.thinking.append(reasoning)
-                events.append(ThinkingChunkEvent(content=reasoning))
-            content = delta.get("content")
-            if content:
-                r.text.append(content)
-                if self._emit_text:
-                    events.append(TextChunkEvent(content=content, logprob=_first_logprob(choice)))
-            if delta.get("refusal"):
-                r.refusal.append(delta["refusal"])
-            for call in delta.get("tool_calls") or ():
-                slot = r.tools.setdefault(call.get("index", 0), {"name": "", "arguments": "", "id": None})
-                if call.get("id"):
-                    slot["id"] = call["id"]
-                fn = call.get("function")
-                if fn:
-                    if fn.get("name"):
-                        slot["name"] += fn["name"]
-                    if fn.get("arguments"):
-                        slot["arguments"] += fn["arguments"]
-        return events
-
-    def feed_full(self, data: dict[str, Any]) -> list[Event]:
-        """A non-streamed completion: one text chunk with the whole text (if any)."""
-        r = self._r
-        r.response_id = data.get("id")
-        r.model = data.get("model")
-        if data.get("usage") is not None:
-            r.usage = _usage(data["usage"], _CHAT_USAGE)
-        choices = data.get("choices") or []
-        if not choices:
-            return []
-        choice = choices[0]
-        r.finish_reason = choice.get("finish_reason")
-        message = choice.get("message") or {}
-        events: list[Event] = []
-        if message.get("content"):
-            r.text.append(message["content"])
-            if self._emit_text:
-                events.append(TextChunkEvent(content=message["content"]))
-        if message.get("refusal"):
-            r.refusal.append(message["refusal"])
-        for index, call in enumerate(message.get("tool_calls") or ()):
-            fn = call.get("function")
-            if fn:
-                r.tools[index] = {"name": fn.get("name") or "", "arguments": fn.get("arguments") or "", "id": call.get("id")}
-        return events
-
-
-def _first_logprob(choice: dict[str, Any]) -> float | None:
-    content = (choice.get("logprobs") or {}).get("content")
-    return content[0].get("logprob") if content else None
-
-
-class OpenAIResponsesParser(_OpenAIWire):
-    """Responses API stream events (or one full Response object), as JSON -> events + one response."""
-
-    def feed(self, data: dict[str, Any]) -> list[Event]:
-        kind = data.get("type", "")
-        r = self._r
-        if kind == "response.output_text.delta":
-            r.text.append(data["delta"])
-            return [TextChunkEvent(content=data["delta"])] if self._emit_text else []
-        if kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
-            r.thinking.append(data["delta"])
-            return [ThinkingChunkEvent(content=data["delta"])]
-        if kind == "response.refusal.delta":
-            r.refusal.append(data["delta"])
-            return []
-        if kind in ("response.created", "response.in_progress"):
-            resp = data.get("response") or {}
-            r.response_id, r.model = resp.get("id"), resp.get("model")
-            return []
-        if kind in ("response.completed", "response.incomplete"):
-            self._take_final(data.get("response") or {}, from_stream=True)
-            return []
-        if kind == "response.failed":
-            error = (data.get("response") or {}).get("error") or {}
-            raise self._failure(error.get("code"), error.get("message") or "the response failed")
-        if kind == "error":
-            raise self._failure(data.get("code"), data.get("message") or "stream error")
-        return []
-
-    def _failure(self, etype: str | None, message: str) -> errors.LLMError:
-        status = errors.status_for_error_type(etype) or 500
-        return errors.class_for_status(status)(
-            message, status=status, provider=PROVIDER, error_type=etype, partial_text=self.text
-        )
-
-    def feed_full(self, data: dict[str, Any]) -> list[Event]:
-        """A non-streamed Response: one text chunk with the whole text (if any)."""
-        self._take_final(data, from_stream=False)
-        text = self.text
-        if text and self._emit_text:
-            return [TextChunkEvent(content=text)]
-        return []
-
-    def _take_final(self, resp: dict[str, Any], *, from_stream: bool) -> None:
-        r = self._r
-        r.response_id, r.model = resp.get("id"), resp.get("model")
-        if resp.get("usage") is not None:
-            r.usage = _usage(resp["usage"], _RESPONSES_USAGE)
-        r.finish_reason = (resp.get("incomplete_details") or {}).get("reason") or resp.get("status")
-        texts: list[str] = []
-        refusals: list[str] = []
-        thinking: list[str] = []
-        r.tools = {}
-        for item in resp.get("output") or ():
-            itype = item.get("type", "")
-            if itype == "message":
-                for part in item.get("content") or ():
-                    if part.get("type") == "output_text":
-                        texts.append(part.get("text") or "")
-                    elif part.get("type") == "refusal":
-                        refusals.append(part.get("refusal") or "")
-            elif itype == "function_call":
-                r.tools[len(r.tools)] = {"name": item.get("name") or "", "arguments": item.get("arguments") or "", "id": item.get("call_id")}
-            elif itype == "reasoning":
-                thinking.extend(summary.get("text", "") for summary in item.get("summary") or ())
-        # The final object is authoritative; deltas already seen are replaced, not doubled.
-        r.text, r.refusal = texts, refusals
-        if not from_stream or not r.thinking:
-            r.thinking = thinking
 
 
 # ---------------------------------------------------------------------------- request building
@@ -396,6 +112,10 @@ def to_responses_input(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             item["content"] = content
             items.append(item)
         for call in m.get("tool_calls") or []:
+            if call.get("type") == "custom":  # a free-form custom tool call (Chat spelling)
+                custom = call.get("custom", {})
+                items.append({"type": "custom_tool_call", "call_id": call.get("id"), "name": custom.get("name"), "input": custom.get("input", "")})
+                continue
             fn = call.get("function", {})
             items.append({"type": "function_call", "call_id": call.get("id"), "name": fn.get("name"), "arguments": fn.get("arguments", "{}")})
     return items
@@ -413,22 +133,44 @@ def responses_input_and_instructions(messages: list[dict[str, Any]]) -> tuple[st
     return to_responses_input(rest), instructions
 
 
-def _tool_choice(choice: Any, api: str) -> Any:
+def _tool_choice(choice: Any, api: str, custom_names: frozenset[str] = frozenset()) -> Any:
+    """A tool choice in the API's spelling; a bare tool name forces that tool (a custom tool's
+    name forces it as ``{"type": "custom", ...}``)."""
     if choice is None:
         return None
     if isinstance(choice, ToolChoice):
         return choice.value
     if isinstance(choice, str) and choice not in ("auto", "required", "none"):
-        return {"type": "function", "function": {"name": choice}} if api == "chat_completions" else {"type": "function", "name": choice}
+        kind = "custom" if choice in custom_names else "function"
+        return {"type": kind, kind: {"name": choice}} if api == "chat_completions" else {"type": kind, "name": choice}
     return choice
 
 
 def _tool_name(tool: Any) -> str:
+    """A tool's name: ``Tool``, Chat (``function.name`` / ``custom.name``) or Responses (``name``) dicts."""
     if isinstance(tool, Tool):
         return tool.name
     if isinstance(tool, dict):
-        return tool.get("name") or tool.get("function", {}).get("name", "")
+        nested = tool.get("function") or tool.get("custom") or {}
+        return tool.get("name") or (nested.get("name", "") if isinstance(nested, dict) else "")
     raise TypeError(f"tools must be Tool objects or provider tool dicts, got {type(tool).__name__}")
+
+
+def _is_custom(tool: Any) -> bool:
+    return isinstance(tool, dict) and tool.get("type") == "custom"
+
+
+def _tool_for(tool: Any, api: str) -> dict[str, Any]:
+    """A tool in the API's spelling. Custom tools: Chat nests ``custom: {name, description,
+    format}``, Responses keeps them flat; either spelling is accepted and converted."""
+    if isinstance(tool, Tool):
+        return tool.to_openai() if api == "chat_completions" else tool.to_openai_responses()
+    if _is_custom(tool):
+        if api == "chat_completions" and "custom" not in tool:
+            return {"type": "custom", "custom": {k: v for k, v in tool.items() if k != "type"}}
+        if api == "responses" and isinstance(tool.get("custom"), dict):
+            return {"type": "custom", **tool["custom"]}
+    return tool
 
 
 # ---------------------------------------------------------------------------- the clients
@@ -470,16 +212,21 @@ class OpenAI(SdkClients, Client):
         max_retries: int | None = None,
         timeout: float | None = None,
         provider: str | None = None,
+        azure_endpoint: str | None = None,
+        azure_deployment: str | None = None,
+        api_version: str | None = None,
         **model_kwargs: Any,
     ) -> None:
         if provider not in (None, PROVIDER):
             raise errors.ConfigurationError(f"the OpenAI client cannot serve provider={provider!r}")
+        self._azure = self._azure_options(azure_endpoint, azure_deployment, api_version, base_url or server_url)
         if api not in ("chat_completions", "responses"):
             raise errors.ConfigurationError(f"api must be 'chat_completions' or 'responses', got {api!r}")
         self.model = model_name
         # The SDK would read OPENAI_BASE_URL itself; we read it too so server.address is true.
         self.base_url = base_url or server_url or os.environ.get("OPENAI_BASE_URL") or None
         self.info = get_model_info(model_name)
+        note_unpriced(model_name, self.info)
         self.api = api
         self.streaming = stream
         self.include_usage = include_usage
@@ -487,6 +234,7 @@ class OpenAI(SdkClients, Client):
         self.response_format = response_format
         self.tools = list(tools) if tools else []
         self.tool_names = [_tool_name(t) for t in self.tools]
+        self._custom_names = frozenset(_tool_name(t) for t in self.tools if _is_custom(t))
         self.tool_choice = tool_choice
         self.cache_content = [cache_content] if isinstance(cache_content, str) else list(cache_content or [])
         self._check_response_format(response_format)
@@ -499,10 +247,13 @@ class OpenAI(SdkClients, Client):
         self._sampling = sampling
         self.max_tokens = max_tokens
         self.n = n
-        self._api_key = resolve_api_key(api_key, ENV_KEY, PROVIDER, allow_dummy=self.base_url is not None)
+        if self._azure is not None:
+            self._api_key = resolve_api_key(api_key, AZURE_ENV_KEY, "Azure OpenAI", allow_dummy=False)
+        else:
+            self._api_key = resolve_api_key(api_key, ENV_KEY, PROVIDER, allow_dummy=self.base_url is not None)
         self._max_retries = max_retries
         self._timeout = timeout
-        host, port = server_address(self.base_url, "api.openai.com")
+        host, port = server_address(self._azure["azure_endpoint"] if self._azure else self.base_url, "api.openai.com")
         self._request_attributes = drop_none(
             {
                 "temperature": sampling.get("temperature"),
@@ -529,10 +280,46 @@ class OpenAI(SdkClients, Client):
 
     # ------------------------------------------------------------------ SDK clients
 
+    @staticmethod
+    def _azure_options(endpoint: str | None, deployment: str | None, version: str | None, base_url: str | None) -> dict[str, Any] | None:
+        """Azure OpenAI settings (the SDK's ``AzureOpenAI``), or None for OpenAI itself.
+
+        Azure is chosen by ``azure_endpoint`` (or ``AZURE_OPENAI_ENDPOINT`` when a deployment or
+        api-version is given). ``api_version`` falls back to ``OPENAI_API_VERSION``; the key to
+        ``AZURE_OPENAI_API_KEY``. The newer ``https://<resource>.openai.azure.com/openai/v1/``
+        endpoint needs none of this: pass it as ``base_url``.
+        """
+        if endpoint is None and (deployment or version):
+            endpoint = os.environ.get("AZURE_OPENAI_ENDPOINT")
+        if endpoint is None:
+            if deployment or version:
+                raise errors.ConfigurationError(
+                    "Azure OpenAI needs its endpoint: pass azure_endpoint='https://<resource>.openai.azure.com' "
+                    "or set AZURE_OPENAI_ENDPOINT"
+                )
+            return None
+        if base_url:
+            raise errors.ConfigurationError("pass base_url or azure_endpoint, not both")
+        version = version or os.environ.get("OPENAI_API_VERSION")
+        if not version:
+            raise errors.ConfigurationError(
+                "Azure OpenAI needs an api_version (e.g. api_version='2024-10-21') or OPENAI_API_VERSION"
+            )
+        return {"azure_endpoint": endpoint, "azure_deployment": deployment, "api_version": version}
+
     def _sdk_classes(self) -> tuple[type, type]:
         import openai
 
+        if self._azure is not None:
+            return openai.AzureOpenAI, openai.AsyncAzureOpenAI
         return openai.OpenAI, openai.AsyncOpenAI
+
+    def _sdk_kwargs(self) -> dict[str, Any]:
+        kwargs = super()._sdk_kwargs()
+        if self._azure is not None:
+            kwargs.pop("base_url", None)
+            kwargs.update(self._azure)
+        return kwargs
 
     def request_attributes(self) -> dict[str, Any]:
         return self._request_attributes
@@ -557,9 +344,9 @@ class OpenAI(SdkClients, Client):
         if self.reasoning_effort is not None:
             params["reasoning_effort"] = self.reasoning_effort
         if self.tools:
-            params["tools"] = [t.to_openai() if isinstance(t, Tool) else t for t in self.tools]
+            params["tools"] = [_tool_for(t, self.api) for t in self.tools]
             if self.tool_choice is not None:
-                params["tool_choice"] = _tool_choice(self.tool_choice, self.api)
+                params["tool_choice"] = _tool_choice(self.tool_choice, self.api, self._custom_names)
         if self.response_format is not None:
             params["response_format"] = self._chat_response_format()
         return params
@@ -584,9 +371,9 @@ class OpenAI(SdkClients, Client):
         if self.reasoning_effort is not None:
             params["reasoning"] = {"effort": self.reasoning_effort}
         if self.tools:
-            params["tools"] = [t.to_openai_responses() if isinstance(t, Tool) else t for t in self.tools]
+            params["tools"] = [_tool_for(t, self.api) for t in self.tools]
             if self.tool_choice is not None:
-                params["tool_choice"] = _tool_choice(self.tool_choice, self.api)
+                params["tool_choice"] = _tool_choice(self.tool_choice, self.api, self._custom_names)
         if self.response_format is not None:
             rf = self._chat_response_format()
             if rf.get("type") == "json_schema":
@@ -627,16 +414,27 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
     Returns the client and the messages to call it with, so ``client(messages)`` sends an
     equivalent request. ``overrides`` go to the client (e.g. ``api_key``, ``max_retries``).
     """
-    data = json.loads(body) if isinstance(body, str | bytes) else dict(body)
-    if not isinstance(data, dict) or "model" not in data:
+    data = json.loads(body) if isinstance(body, str | bytes) else body
+    url = urlsplit(path)  # the path test never includes the query string (Azure's api-version)
+    route = url.path.rstrip("/")
+    azure = _AZURE_DEPLOYMENT.search(route)
+    if not isinstance(data, dict) or ("model" not in data and azure is None):
         raise ValueError(f"not a recorded OpenAI request body (no 'model'): {str(body)[:120]!r}")
     data = dict(data)
-    model = data.pop("model")
+    model = data.pop("model", None) or (azure.group(1) if azure else "")
+    if not isinstance(model, str):
+        raise ValueError(f"not a recorded OpenAI request body ('model' is {type(model).__name__}, not text)")
     kwargs: dict[str, Any] = {"provider": PROVIDER, "api_key": "sk-replay", "max_retries": 0}
-    api = "responses" if path.rstrip("/").endswith("/responses") else "chat_completions"
-    if api == "chat_completions" and not path.rstrip("/").endswith("/chat/completions"):
-        raise ValueError(f"unsupported OpenAI endpoint {path!r}: expected /chat/completions or /responses")
+    api = "responses" if route.endswith("/responses") else "chat_completions"
+    if api == "chat_completions" and not route.endswith("/chat/completions"):
+        raise ValueError(f"unsupported OpenAI endpoint {url.path!r}: expected /chat/completions or /responses")
     kwargs["api"] = api
+    version = dict(parse_qsl(url.query)).get("api-version")
+    if azure is not None or (version and route.startswith("/openai/")):  # Azure OpenAI, deployment or not
+        host = f"{url.scheme}://{url.netloc}" if url.netloc else "https://replay.openai.azure.com"
+        kwargs.update(azure_endpoint=host, azure_deployment=azure.group(1) if azure else None, api_version=version or "2024-10-21")
+    elif route.startswith("/openai/v1/"):  # Azure's v1 endpoint: the OpenAI client at that base URL
+        kwargs["base_url"] = f"{url.scheme}://{url.netloc}/openai/v1" if url.netloc else "https://replay.openai.azure.com/openai/v1"
     passthrough: dict[str, Any] = {}  # recorded fields our options do not express, sent as-is
     if data.get("stream") is False:
         passthrough["stream"] = False
@@ -647,9 +445,12 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
         if key in data:
             kwargs[key] = data.pop(key)
     if "tools" in data:
-        kwargs["tools"] = data.pop("tools")
+        tools = data.pop("tools")
+        usable = isinstance(tools, list) and all(isinstance(t, dict) for t in tools)
+        target = kwargs if usable else passthrough  # unusable tools are sent as recorded
+        target["tools"] = tools
         if "tool_choice" in data:
-            kwargs["tool_choice"] = data.pop("tool_choice")
+            target["tool_choice"] = data.pop("tool_choice")
     if api == "chat_completions":
         messages = data.pop("messages", [])
         if "max_completion_tokens" in data:
@@ -664,10 +465,12 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
                 passthrough["response_format"] = rf
     else:
         raw_input = data.pop("input", [])
-        messages = [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else list(raw_input)
+        messages = [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else raw_input
         instructions = data.pop("instructions", None)
-        if instructions:
-            messages.insert(0, {"role": "system", "content": instructions})
+        if instructions and isinstance(messages, list):
+            messages = [{"role": "system", "content": instructions}, *messages]
+        elif instructions:
+            passthrough["instructions"] = instructions
         if "max_output_tokens" in data:
             kwargs["max_tokens"] = data.pop("max_output_tokens")
         reasoning = data.get("reasoning")
@@ -684,6 +487,11 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
                 passthrough["text"] = text  # verbosity etc.: the whole object, as recorded
         elif text is not None:
             passthrough["text"] = text
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        # Not messages we can take apart (a deliberately invalid request): send them exactly as
+        # recorded, so the call gets the recorded answer (usually a typed 400).
+        passthrough["messages" if api == "chat_completions" else "input"] = messages
+        messages = []
     if passthrough:
         kwargs["extra_body"] = passthrough
     kwargs.update(data)  # everything else travels as-is

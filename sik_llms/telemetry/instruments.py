@@ -143,11 +143,13 @@ class Instruments:
             if genai_duration:
                 self.genai_duration.record(duration, genai)
             return
-        amounts: dict[str, float] = {
-            n.METRIC_REQUESTS: 1,
-            n.METRIC_TOKENS_INPUT: response.input_tokens,
-            n.METRIC_TOKENS_OUTPUT: response.output_tokens,
-        }
+        # Unknown is not zero: a count the provider did not report adds nothing and records
+        # no gen_ai.client.token.usage point (see TokenSummary).
+        amounts: dict[str, float] = {n.METRIC_REQUESTS: 1}
+        if response.input_tokens is not None:
+            amounts[n.METRIC_TOKENS_INPUT] = response.input_tokens
+        if response.output_tokens is not None:
+            amounts[n.METRIC_TOKENS_OUTPUT] = response.output_tokens
         if response.cache_read_tokens:
             amounts[n.METRIC_CACHE_READ_TOKENS] = response.cache_read_tokens
         if response.cache_write_tokens:
@@ -158,8 +160,10 @@ class Instruments:
         on_duration, on_input, on_output = self._genai_sets(genai, response.model)
         if genai_duration:
             self.genai_duration.record(duration, on_duration)
-        self.genai_tokens.record(response.input_tokens_total, on_input)
-        self.genai_tokens.record(response.output_tokens, on_output)
+        if response.input_tokens is not None:
+            self.genai_tokens.record(response.input_tokens_total, on_input)
+        if response.output_tokens is not None:
+            self.genai_tokens.record(response.output_tokens, on_output)
 
     def record_chunks(self, genai: dict[str, Any], first: float, gaps: list[float]) -> None:
         """A streamed call's chunk timing: time to the first chunk, then one point per later

@@ -67,6 +67,9 @@ LLM_TIME_TO_FIRST_CHUNK = "llm.time_to_first_chunk_seconds"
 LLM_RESPONSE_FINISH_REASON = "llm.response.finish_reason"
 LLM_TOOLS_COUNT = "llm.tools.count"
 LLM_TOOL_CALLS = "llm.tool_calls.count"
+# Tools the provider ran itself during the call (OpenAI web_search_call, Anthropic server_tool_use)
+LLM_SERVER_TOOL_CALLS = "llm.server_tool_calls.count"
+LLM_SERVER_TOOL_NAMES = "llm.server_tool_calls.names"
 LLM_CANCELLED = "llm.cancelled"
 LLM_ERROR = "llm.request.error"
 

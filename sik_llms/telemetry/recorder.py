@@ -32,6 +32,7 @@ from sik_llms.types import (
     TextChunkEvent,
     ThinkingChunkEvent,
     TokenSummary,
+    ToolCallChunkEvent,
     ToolPredictionResponse,
     TraceContext,
 )
@@ -275,7 +276,7 @@ class CallRecorder:
 
     def observe(self, item: Any) -> None:
         """Per event: count chunks and note the first one. Nothing else, by design."""
-        if type(item) is TextChunkEvent or type(item) is ThinkingChunkEvent:
+        if type(item) is TextChunkEvent or type(item) is ThinkingChunkEvent or type(item) is ToolCallChunkEvent:
             self.chunks += 1
             if self._chunk_times is not None:  # streamed, with metrics: per-chunk timing metric
                 self._chunk_times.append(_clock.perf_counter())
@@ -334,19 +335,20 @@ class CallRecorder:
 
     def _set_response_attributes(self, r: TokenSummary, duration: float, total_cost: float | None) -> None:
         assert self.request is not None and self.inference is not None
+        # Unknown is not zero: a count the provider did not report (None) is left out.
         input_total = r.input_tokens_total
         output = r.output_tokens
         cache_read, cache_write = r.cache_read_tokens, r.cache_write_tokens
+        total = None if r.input_tokens is None and output is None else (input_total or 0) + (output or 0)
         summary = {
             n.LLM_TOKENS_INPUT: r.input_tokens,
             n.LLM_TOKENS_OUTPUT: output,
-            n.LLM_TOKENS_TOTAL: input_total + output,
+            n.LLM_TOKENS_TOTAL: total,
             n.LLM_TOKENS_CACHE_READ: cache_read,
             n.LLM_TOKENS_CACHE_WRITE: cache_write,
+            n.LLM_COST_TOTAL: total_cost,
             n.LLM_DURATION_SECONDS: duration,
         }
-        if total_cost is not None:
-            summary[n.LLM_COST_TOTAL] = total_cost
         # llm.tokens.* and llm.cost.total live on llm.request only, so the guide's
         # SUM(llm.cost.total) queries never count a call twice.
         inference = {
@@ -374,11 +376,14 @@ class CallRecorder:
                 inference[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first_chunk
         if isinstance(r, ToolPredictionResponse):
             inference[n.LLM_TOOL_CALLS] = len(r.tool_predictions)
+        if r.server_tool_calls:  # tools the provider ran itself (web search, ...)
+            inference[n.LLM_SERVER_TOOL_CALLS] = len(r.server_tool_calls)
+            inference[n.LLM_SERVER_TOOL_NAMES] = [c.name or c.type for c in r.server_tool_calls]
         if self.attrs.lean:
             summary.pop(n.GEN_AI_RESPONSE_MODEL, None)
             inference = {k: v for k, v in inference.items() if not k.startswith("llm.")}
-        self.request.span.set_attributes(summary)
-        self.inference.span.set_attributes(inference)
+        self.request.span.set_attributes({k: v for k, v in summary.items() if v is not None})
+        self.inference.span.set_attributes({k: v for k, v in inference.items() if v is not None})
         if self.capture != "NO_CONTENT":
             content_events.record_output(self.inference, self.capture, self.events, getattr(self, "_content", {}), r)
 
