@@ -71,6 +71,8 @@ class CollectorState:
     metric_requests: int = 0
     rejected: int = 0
     bad_requests: int = 0
+    #: every accepted export body as received (decompressed), when ``keep_bodies``
+    bodies: list[bytes] = field(default_factory=list)
 
 
 def _any_value(value: Any) -> Any:
@@ -178,8 +180,9 @@ class Collector:
     runtime with ``set_fault``. ``stop()`` (or leaving the block) makes it unreachable.
     """
 
-    def __init__(self, port: int = 0, fault: str = "none", delay: float = 2.0) -> None:
+    def __init__(self, port: int = 0, fault: str = "none", delay: float = 2.0, *, keep_bodies: bool = False) -> None:
         self.state = CollectorState()
+        self.keep_bodies = keep_bodies  # keep raw OTLP bytes (for tests that grep what left)
         self._lock = threading.Lock()
         self.set_fault(fault, delay)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
@@ -282,6 +285,9 @@ class Collector:
                         body = gzip.decompress(body)
                     elif encoding == "deflate":
                         body = zlib.decompress(body)
+                    if collector.keep_bodies:
+                        with collector._lock:
+                            collector.state.bodies.append(body)
                     if signal is None:
                         with collector._lock:
                             collector.state.exports.append(ExportRequest(self.path, headers))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sik_llms.redact import redact, redact_data
+
 
 class LLMError(Exception):
     """Base of every error sik_llms raises for a failed provider call."""
@@ -27,6 +29,7 @@ class LLMError(Exception):
         partial_text: str = "",
         body: Any = None,
     ) -> None:
+        message = redact(message)  # no key-shaped value in any error text we raise
         super().__init__(message)
         self.message = message
         self.status = status
@@ -34,7 +37,7 @@ class LLMError(Exception):
         self.error_type = error_type or self.default_error_type
         self.retry_after = retry_after
         self.partial_text = partial_text
-        self.body = body
+        self.body = redact_data(body)  # an error body may echo the key
 
     def __str__(self) -> str:
         prefix = f"[{self.provider} {self.status}] " if self.provider and self.status else ""
@@ -138,6 +141,13 @@ class MissingAPIKeyError(ConfigurationError):
     """No API key was given and the provider's environment variable is not set."""
 
     default_error_type = "missing_api_key"
+
+
+class InvalidAPIKeyError(ConfigurationError):
+    """The API key cannot be sent as an HTTP header value (a line break, a non-ASCII or control
+    character, surrounding whitespace). The message says which and where, never the key."""
+
+    default_error_type = "invalid_api_key"
 
 
 _STATUS_CLASSES: dict[int, type[LLMError]] = {

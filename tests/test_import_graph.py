@@ -24,10 +24,6 @@ MAX_LINES = 500
 KNOWN_CYCLES: dict[str, str] = {}
 #: Modules over MAX_LINES being split (each must still be over: remove the entry when split).
 KNOWN_BIG: dict[str, str] = {
-    "harness.bench": "split into harness/bench/ (#13, product part)",
-    "harness.demo": "split into harness/demo/ (#13, product part)",
-    "harness.load": "split into harness/load/ (#13, product part)",
-    "loadtests.locustfile": "split (#13, product part)",
 }
 
 

@@ -11,6 +11,7 @@ stream timing in ``response.sik_llms_timing`` and provenance in the top-level ``
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from typing import Any
 import yaml
 
 from harness.cassettes.cache import forget
+from harness.cassettes.limits import YamlLimitError, check_yaml
 from harness.cassettes.sse import looks_like_sse, split_events
+from sik_llms.redact import redact_url
 
 try:  # libyaml is much faster on the large (200 KB) real cassettes
     from yaml import CSafeDumper as _Dumper
@@ -105,6 +108,8 @@ class StreamTiming:
                 f"{where}: '{TIMING_KEY}' must be {{headers_s: number, events_s: [numbers]}} ({exc!r}); "
                 "fix it or delete the key to use synthetic timing"
             ) from None
+        if not all(map(math.isfinite, [headers, *events])):
+            raise CassetteError(f"{where}: '{TIMING_KEY}' offsets must be finite numbers")
         if headers < 0 or any(b < a for a, b in zip([headers, *events], events, strict=False)):
             raise CassetteError(f"{where}: '{TIMING_KEY}' offsets must be non-negative and increasing")
         return cls(headers=headers, events=events)
@@ -166,7 +171,8 @@ class Interaction:
         return split_events(self.response.body) if self.streamed else [self.response.body]
 
     def describe(self) -> str:
-        return f"#{self.index} {self.request.method} {self.request.uri} -> {self.response.status}"
+        """``#index METHOD url -> status``, the URL with secrets redacted (it goes into errors)."""
+        return f"#{self.index} {self.request.method} {redact_url(self.request.uri)} -> {self.response.status}"
 
 
 @dataclass
@@ -195,7 +201,7 @@ def _json_or_none(body: bytes) -> Any:
         return None
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
@@ -216,9 +222,35 @@ def _headers(raw: Any, where: str) -> Headers:
         raise CassetteError(f"{where}: 'headers' must be a mapping of name to values, got {type(raw).__name__}")
     out: Headers = {}
     for name, value in raw.items():
+        if not isinstance(name, str | int | float) or isinstance(name, bool):
+            raise CassetteError(f"{where}: header names must be strings, got {type(name).__name__}")
         values: Iterable[Any] = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            if v is not None and not isinstance(v, _SCALARS):
+                raise CassetteError(
+                    f"{where}: header {str(name)[:60]!r} must be a string or a list of strings, "
+                    f"got {type(v).__name__}"
+                )
         out[str(name)] = [str(v) for v in values if v is not None]
     return out
+
+
+_SCALARS = (str, int, float, bool)
+
+
+#: A decoded body larger than this is refused (a decompression bomb, not a recording).
+MAX_DECODED_BODY = 64 * 1024 * 1024
+
+
+def _inflate(body: bytes, wbits: int, where: str) -> bytes:
+    inflater = zlib.decompressobj(wbits=wbits)
+    out = inflater.decompress(body, MAX_DECODED_BODY)
+    if inflater.unconsumed_tail:
+        raise CassetteError(
+            f"{where}: compressed body expands past {MAX_DECODED_BODY // 2**20} MiB (a decompression bomb); "
+            "re-record the cassette"
+        )
+    return out + inflater.flush()
 
 
 def decode_body(body: bytes, encoding: str | None, where: str) -> bytes:
@@ -230,12 +262,12 @@ def decode_body(body: bytes, encoding: str | None, where: str) -> bytes:
         if enc in ("gzip", "x-gzip"):
             if body[:2] != b"\x1f\x8b":
                 return body  # recorder already decoded it but kept the header
-            return zlib.decompress(body, wbits=47)
+            return _inflate(body, 47, where)
         if enc == "deflate":
             try:
-                return zlib.decompress(body)
+                return _inflate(body, 15, where)
             except zlib.error:
-                return zlib.decompress(body, wbits=-15)
+                return _inflate(body, -15, where)
         if enc == "br":
             try:
                 import brotli  # type: ignore[import-not-found]
@@ -251,27 +283,42 @@ def decode_body(body: bytes, encoding: str | None, where: str) -> bytes:
     raise CassetteError(f"{where}: unsupported Content-Encoding {enc!r}; re-record with gzip or identity")
 
 
-def _parsed_body(value: Any) -> bytes:
+def _parsed_body(value: Any, where: str) -> bytes:
     """pydantic-ai's serializer stores JSON bodies parsed (``parsed_body``): turn them back."""
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise CassetteError(f"{where}: 'parsed_body' is not JSON data ({type(exc).__name__}); re-record") from None
+
+
+def _text_field(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = raw.get(key)
+    if value in (None, ""):
+        raise CassetteError(f"{where}: request is missing '{key}'; is this a vcrpy cassette?")
+    if not isinstance(value, str):
+        raise CassetteError(f"{where}: request '{key}' must be a string, got {type(value).__name__}")
+    return value
 
 
 def _load_request(raw: Any, where: str) -> RecordedRequest:
     if not isinstance(raw, Mapping):
         raise CassetteError(f"{where}: 'request' must be a mapping")
-    for key in ("method", "uri"):
-        if not raw.get(key):
-            raise CassetteError(f"{where}: request is missing '{key}'; is this a vcrpy cassette?")
+    method = _text_field(raw, "method", where)
+    uri = _text_field(raw, "uri", where)
+    if not method.isascii() or not method.replace("-", "").isalpha():
+        raise CassetteError(f"{where}: request 'method' must be an HTTP method such as POST, got {method[:40]!r}")
+    if "://" not in uri:
+        raise CassetteError(f"{where}: request 'uri' must be an absolute URL (scheme://host/path), got {uri[:80]!r}")
     headers = _headers(raw.get("headers"), f"{where} request")
     if "parsed_body" in raw and "body" not in raw:
-        body = _parsed_body(raw["parsed_body"])
+        body = _parsed_body(raw["parsed_body"], f"{where} request")
     else:
         body = raw.get("body")
         if isinstance(body, Mapping):  # very old vcrpy: {string: ...}
             body = body.get("string")
         body = _as_bytes(body, f"{where} request")
         body = decode_body(body, _header(headers, "content-encoding"), f"{where} request")
-    return RecordedRequest(method=str(raw["method"]).upper(), uri=str(raw["uri"]), headers=headers, body=body)
+    return RecordedRequest(method=method.upper(), uri=uri, headers=headers, body=body)
 
 
 def _load_response(raw: Any, where: str) -> RecordedResponse:
@@ -279,13 +326,16 @@ def _load_response(raw: Any, where: str) -> RecordedResponse:
         raise CassetteError(f"{where}: 'response' must be a mapping")
     status = raw.get("status")
     code = status.get("code") if isinstance(status, Mapping) else raw.get("status_code")
-    if not isinstance(code, int):
-        raise CassetteError(f"{where}: response is missing an integer 'status.code'")
-    reason = str(status.get("message") or "") if isinstance(status, Mapping) else ""
+    if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
+        raise CassetteError(f"{where}: response 'status.code' must be an HTTP status (100-599), got {code!r:.40}")
+    message = status.get("message") if isinstance(status, Mapping) else None
+    if message is not None and not isinstance(message, str | int | float):
+        raise CassetteError(f"{where}: response 'status.message' must be a string, got {type(message).__name__}")
+    reason = str(message or "")
     headers = _headers(raw.get("headers"), f"{where} response")
     encoded = bool(_header(headers, "content-encoding"))
     if "parsed_body" in raw and "body" not in raw:
-        body = _parsed_body(raw["parsed_body"])
+        body = _parsed_body(raw["parsed_body"], f"{where} response")
     else:
         body_raw = raw.get("body", raw.get("content"))
         if isinstance(body_raw, Mapping):
@@ -305,11 +355,17 @@ def parse_cassette(text: str, *, path: Path | None = None, name: str | None = No
     """Parse cassette text (vcrpy YAML) into a normalised ``Cassette``."""
     where = str(path) if path else (name or "cassette")
     try:
+        check_yaml(text)  # alias bombs and absurd nesting, refused in one linear pass
+    except YamlLimitError as exc:
+        raise CassetteError(f"{where}: refused: {exc}") from None
+    try:
         data = yaml.load(text, Loader=_SafeCassetteLoader)
     except yaml.constructor.ConstructorError as exc:
         raise CassetteError(
             f"{where}: refused unsafe or unknown YAML tag ({exc.problem}); cassettes may only hold plain data"
         ) from None
+    except RecursionError:
+        raise CassetteError(f"{where}: nested too deeply to load; the file is corrupt or hostile") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -341,12 +397,15 @@ def parse_cassette(text: str, *, path: Path | None = None, name: str | None = No
     if not isinstance(metadata, Mapping):
         raise CassetteError(f"{where}: 'metadata' must be a mapping")
     version = data.get("version", CASSETTE_VERSION)
-    if isinstance(version, bool) or not isinstance(version, int | str):
-        raise CassetteError(f"{where}: 'version' must be an integer, got {version!r}")
-    try:
+    number = None
+    if isinstance(version, int) and not isinstance(version, bool):
+        number = version
+    elif isinstance(version, str) and version.strip().isdigit():  # "1", as some serializers write it
         number = int(version)
-    except ValueError:
-        raise CassetteError(f"{where}: 'version' must be an integer, got {version!r}") from None
+    if number is None or number < 1:
+        raise CassetteError(
+            f"{where}: 'version' must be a positive integer (vcrpy writes 1), got {version!r:.40}; fix or re-record"
+        )
     return Cassette(interactions=interactions, path=path, name=name, metadata=dict(metadata), version=number)
 
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from harness.cassettes.format import Cassette, Interaction
-from harness.cassettes.scan import redact, redact_data
+from harness.cassettes.scrub import ScrubConfig, scrub_uri
+from sik_llms.redact import SECRET_PARAM_NAMES, redact, redact_data
 
 #: Request fields that legitimately change between runs; dotted paths, ``*`` = any key/index.
 DEFAULT_VOLATILE_FIELDS: tuple[str, ...] = (
@@ -35,8 +36,9 @@ DEFAULT_VOLATILE_FIELDS: tuple[str, ...] = (
 TRACE_HEADERS = frozenset({"traceparent", "tracestate", "baggage", "x-b3-traceid", "x-b3-spanid",
                            "x-b3-parentspanid", "x-b3-sampled", "b3", "x-request-id",
                            "x-stainless-retry-count", "x-amzn-trace-id", "sentry-trace"})
-#: Query parameters that carry credentials: scrubbed on record, so never compared.
-SECRET_QUERY_PARAMS = frozenset({"key", "api-key", "api_key", "apikey", "token", "access_token", "sig"})
+#: Query parameters that carry credentials (``sik_llms.redact.is_secret_param`` decides; this is
+#: its exact-name list): redacted on both sides before comparison, so never compared.
+SECRET_QUERY_PARAMS = SECRET_PARAM_NAMES
 
 _MISSING = object()
 
@@ -81,17 +83,18 @@ def _drop_path(data: Any, parts: Sequence[str]) -> Any:
     return data
 
 
-def canonical_body(body: bytes, ignore_fields: Iterable[str] = ()) -> Any:
-    """JSON bodies as data minus ignored paths; other bodies as bytes (whitespace-trimmed)."""
+def canonical_body(body: bytes, ignore_fields: Iterable[str] = (), extra_secret_fields: tuple[str, ...] = ()) -> Any:
+    """JSON bodies as data minus ignored paths, secrets redacted as the recorder redacts them
+    (``extra_secret_fields``: ``ScrubConfig.extra_body_fields``); other bodies as bytes."""
     if not body:
         return b""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return redact(body.decode("utf-8", "replace")).encode("utf-8").strip()
     for path in ignore_fields:
         data = _drop_path(data, path.split("."))
-    return redact_data(data)  # recordings are scrubbed: compare live requests scrubbed too
+    return redact_data(data, extra_secret_fields)  # recordings are scrubbed: compare live requests scrubbed too
 
 
 @dataclass
@@ -105,6 +108,8 @@ class MatchConfig:
     """
 
     ignore_fields: tuple[str, ...] = DEFAULT_VOLATILE_FIELDS
+    #: the recorder's scrub rules: the live request is scrubbed by them before comparison
+    scrub: ScrubConfig = field(default_factory=ScrubConfig)
     match_headers: tuple[str, ...] = ()
     ignore_query: tuple[str, ...] = ()
     allow_repeats: bool = False
@@ -112,19 +117,20 @@ class MatchConfig:
     ignore_host: bool = False
 
     def view(self, method: str, uri: str, headers: Any, body: bytes) -> RequestView:
-        parts = urlsplit(uri)
+        # the recording was scrubbed with this very function: scrub the live side the same way
+        parts = urlsplit(scrub_uri(uri, self.scrub.secret_query_params))
         path = parts.path or "/"
-        skip = SECRET_QUERY_PARAMS | {q.lower() for q in self.ignore_query}
+        skip = {q.lower() for q in self.ignore_query}
         query = () if "*" in skip else tuple(sorted(
             (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in skip
         ))
         wanted = [h.lower() for h in self.match_headers if h.lower() not in TRACE_HEADERS]
-        hdrs = tuple((h, _get_header(headers, h) or "") for h in wanted)
+        hdrs = tuple((h, redact(_get_header(headers, h) or "")) for h in wanted)
         return RequestView(
             method=method.upper(),
             url=path if self.ignore_host else f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}",
             query=query,
-            body=canonical_body(body, self.ignore_fields),
+            body=canonical_body(body, self.ignore_fields, self.scrub.extra_body_fields),
             headers=hdrs,
         )
 

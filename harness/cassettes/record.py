@@ -34,9 +34,10 @@ from harness.cassettes.format import (
     dump_cassette,
     save_cassette,
 )
-from harness.cassettes.scan import scan_text
+from harness.cassettes.scan import scan_document
 from harness.cassettes.scrub import ScrubConfig, scrub_interaction
 from harness.cassettes.sse import SseSplitter
+from sik_llms.redact import redact_url
 
 RecordMode = Literal["none", "once", "new_episodes", "all"]
 _FALSY = {"", "0", "false", "no", "off"}
@@ -157,7 +158,7 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         for k, v in request.headers.multi_items():
             req_headers.setdefault(k.lower(), []).append(v)
         with self._lock:
-            self.base_urls.append(f"{request.url.scheme}://{request.url.netloc.decode('ascii')}")
+            self.base_urls.append(redact_url(f"{request.url.scheme}://{request.url.netloc.decode('ascii')}"))
         ctype = response.headers.get("content-type", "").lower()
         return _Capture(
             request=RecordedRequest(method=request.method, uri=str(request.url), headers=req_headers, body=body),
@@ -181,7 +182,7 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         if cap.done:
             return
         cap.done = True
-        where = f"recording of {cap.request.method} {cap.request.uri}"
+        where = f"recording of {cap.request.method} {redact_url(cap.request.uri)}"
         tail = cap.decoder.flush(where)
         cap.body += tail
         end = self._now() - cap.started
@@ -255,7 +256,7 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         if not self.interactions:
             return None
         cassette = self.build(base)
-        findings = scan_text(dump_cassette(cassette), str(path))
+        findings = scan_document(dump_cassette(cassette), str(path))
         if findings:
             listed = "\n".join(f"  {f}" for f in findings)
             raise SecretLeakError(

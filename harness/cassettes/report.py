@@ -116,6 +116,8 @@ def replay_interaction(interaction: Interaction) -> ReplayedCall:
     route = route_of(interaction.request.uri)
     try:
         body = json.loads(interaction.request.body or b"{}")
+    except RecursionError:
+        raise UnsupportedInteraction("request body is JSON nested too deeply to replay") from None
     except ValueError as exc:
         raise UnsupportedInteraction(f"request body is not JSON ({exc})") from exc
     if not isinstance(body, dict):

@@ -1,15 +1,28 @@
 """Find key-shaped secrets in cassettes (or any text files), including inside encoded bodies.
 
-Reviewers cannot read a gzip ``!!binary`` body and plain grep cannot either, so the scanner
-decodes base64 (and gzip inside it) before looking. It reports ``file:line: kind: masked``;
-the recorder runs the same check and refuses to write a cassette that fails it.
+What is a secret comes from ``sik_llms.redact`` (the rules the library and the cassette
+scrubber redact by), so a file the scrubber wrote is clean here by construction and a value
+the scanner flags is one the scrubber would have removed. On top of those rules the scanner
+looks where a line-by-line grep cannot:
+
+- YAML files are read as YAML (bounded: ``harness.cassettes.limits``): every scalar is checked
+  as the loader sees it, so a key folded over two lines (a YAML line continuation) or written
+  with escapes in a double-quoted string is found; ``!!binary`` bodies are base64-decoded and
+  gunzipped; JSON bodies are decoded (``\\u0073k-...`` escapes); a credential-named mapping key
+  (``authorization``, ``x-api-key``...) flags its values whatever their shape;
+- any URL whose query carries a secret-named parameter that is not ``REDACTED``;
+- base64 runs, also when wrapped over several lines, are decoded (and gunzipped) and scanned.
+
+Findings read ``file:line: kind: masked``; the recorder runs the same check and refuses to
+write a cassette that fails it. A file the scanner cannot read fully (an alias bomb) is a
+finding too: a scan fails closed.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import math
+import json
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -19,24 +32,49 @@ from typing import Any
 
 import yaml
 
-#: (kind, pattern): specific key formats first, so a key is reported under its real name.
-KEY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("anthropic-key", re.compile(r"sk-ant-[A-Za-z0-9_\-]{20,}")),
-    ("openai-key", re.compile(r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")),
-    ("aws-access-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
-    ("github-token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}")),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")),
-    ("private-key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+from harness.cassettes.limits import YamlLimitError, check_yaml
+from sik_llms.redact import (
+    AUTH_NAMES,
+    REDACTED,
+    SECRET_FIELD,
+    entropy,
+    find_key_shaped,
+    is_placeholder,
+    looks_like_token,
+    redact,
+    redact_data,
+    redact_url,
 )
-_BEARER = re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/=\-]{16,})")
-#: header / field names whose values are credentials
-AUTH_NAMES = r"authorization|proxy-authorization|x-api-key|api[-_]?key|x-goog-api-key|api[-_]?token|access[-_]?token|secret[-_]?key|client[-_]?secret|password"
-_AUTH_INLINE = re.compile(rf"""(?i)["']?\b({AUTH_NAMES})["']?\s*[:=]\s*\[?\s*["']?([^\s"',\]]+)""")
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - pure-python fallback
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+__all__ = [
+    "REDACTED",
+    "Finding",
+    "decode_blob",
+    "entropy",
+    "find_key_shaped",
+    "iter_files",
+    "looks_like_token",
+    "mask",
+    "redact",
+    "redact_data",
+    "scan_document",
+    "scan_file",
+    "scan_paths",
+    "scan_text",
+]
+
 _AUTH_KEY_ONLY = re.compile(rf"""(?i)^\s*["']?({AUTH_NAMES})["']?\s*:\s*$""")
-_YAML_LIST_ITEM = re.compile(r"""^\s*-\s+["']?([^\s"']+)""")
+_YAML_LIST_ITEM = re.compile(r"""^\s*-\s+["']?([^"'\n]+?)["']?\s*$""")
+_AUTH_NAME = re.compile(rf"(?i)^(?:{AUTH_NAMES})$")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{48,}={0,2}")
-_PLACEHOLDER = re.compile(r"(?i)redacted|placeholder|dummy|fake|test|example|xxxx|\*\*\*|<[^>]*>|^\$\{?[A-Z_]+\}?$")
+_BASE64_LINE = re.compile(r"^\s*(?:-\s+)?([A-Za-z0-9+/]{16,}={0,2})\s*$")
+_URL = re.compile(r"""https?://[^\s"'<>\\]+""")
+_MAX_DECODE_DEPTH = 3  # base64 inside gzip inside base64...: enough for any real body
 
 
 @dataclass(frozen=True)
@@ -54,107 +92,68 @@ def mask(secret: str) -> str:
     return f"{secret[:8]}...({len(secret)} chars)"
 
 
-def entropy(text: str) -> float:
-    """Shannon entropy in bits per character."""
-    if not text:
-        return 0.0
-    counts = {c: text.count(c) for c in set(text)}
-    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
-
-
-def looks_like_token(value: str) -> bool:
-    """A credential-looking value: long, varied, not an obvious placeholder."""
+def _credential_value(value: str) -> str | None:
+    """The credential in a value under a credential name (a header, a field), else None."""
     value = value.strip()
-    if value.lower().startswith("bearer "):
-        value = value[7:].strip()
-    return (
-        len(value) >= 16
-        and not _PLACEHOLDER.search(value)
-        and entropy(value) >= 3.5
-        and sum(map(bool, (re.search(r"[a-z]", value), re.search(r"[A-Z]", value), re.search(r"\d", value)))) >= 2
-    )
+    parts = value.split(None, 1)
+    if len(parts) == 2 and parts[0].lower() in ("bearer", "basic", "token", "digest", "apikey"):
+        value = parts[1].strip()
+    classes = sum(map(bool, (re.search(r"[a-z]", value), re.search(r"[A-Z]", value), re.search(r"\d", value))))
+    ok = bool(value) and not is_placeholder(value) and (looks_like_token(value) or (
+        len(value) >= 8 and entropy(value) >= 2.5 and classes >= 2))
+    return value if ok else None
 
 
-def find_key_shaped(text: str) -> Iterator[tuple[str, str]]:
-    """Every (kind, secret) in ``text`` from the specific key patterns and bearer tokens."""
-    seen: set[str] = set()
-    for kind, pattern in KEY_PATTERNS:
-        for m in pattern.finditer(text):
-            if m.group(0) not in seen and not any(m.group(0) in s for s in seen):
-                seen.add(m.group(0))
-                yield kind, m.group(0)
-    for m in _BEARER.finditer(text):
-        if looks_like_token(m.group(1)) and not any(m.group(1) in s or s in m.group(1) for s in seen):
-            seen.add(m.group(1))
-            yield "bearer-token", m.group(1)
-
-
-REDACTED = "REDACTED"
-#: JSON field names whose string values are credentials, whatever they look like
-SECRET_FIELD = re.compile(
-    r"(?i)^(api[-_]?key|x-api-key|secret|client[-_]?secret|password|passwd|authorization|"
-    r"access[-_]?token|refresh[-_]?token|id[-_]?token|session[-_]?token|bearer|private[-_]?key|token)$"
-)
-
-
-def redact(text: str) -> str:
-    """Replace every key-shaped string (sk-..., AKIA..., bearer tokens, JWTs...) by REDACTED."""
-    for _kind, secret in sorted(find_key_shaped(text), key=lambda ks: -len(ks[1])):
-        text = text.replace(secret, REDACTED)
-    return text
-
-
-def redact_data(data: Any, extra_fields: tuple[str, ...] = ()) -> Any:
-    """JSON data with credential fields and key-shaped strings replaced by REDACTED.
-
-    Used at record time (scrubbing) and at match time (so a live request carrying a real
-    key still matches the scrubbed recording)."""
-    if isinstance(data, dict):
-        return {
-            k: REDACTED if isinstance(v, str) and (SECRET_FIELD.match(k) or k in extra_fields)
-            else redact_data(v, extra_fields)
-            for k, v in data.items()
-        }
-    if isinstance(data, list):
-        return [redact_data(v, extra_fields) for v in data]
-    if isinstance(data, str):
-        return redact(data)
-    return data
+def _url_findings(line: str) -> Iterator[tuple[str, str]]:
+    for m in _URL.finditer(line):
+        url = m.group(0)
+        clean = redact_url(url, keep_userinfo=False, drop_fragment=False)
+        if clean != url:
+            yield "secret in URL", url
 
 
 def scan_text(text: str, path: str = "<text>", *, line_offset: int = 0, via: str = "") -> list[Finding]:
-    """Scan text line by line (plus credential values on the line after a YAML ``key:``)."""
+    """Scan text line by line, plus credential values on the lines after a YAML ``key:`` and
+    base64 wrapped over several lines."""
     findings: list[Finding] = []
     lines = text.splitlines()
     suffix = f" (in {via})" if via else ""
     for i, line in enumerate(lines):
         lineno = line_offset + i + 1
-        reported: list[str] = []
-        for kind, secret in find_key_shaped(line):
-            reported.append(secret)
-            findings.append(Finding(path, lineno, kind + suffix, mask(secret)))
-        values: list[tuple[str, str, int]] = [(m.group(1), m.group(2), lineno) for m in _AUTH_INLINE.finditer(line)]
+        found = list(find_key_shaped(line))
+        reported = [secret for _kind, secret in found]
+        findings += [Finding(path, lineno, kind + suffix, mask(secret)) for kind, secret in found]
+        for kind, url in _url_findings(line):
+            if not any(r in url for r in reported):
+                findings.append(Finding(path, lineno, kind + suffix, mask(url)))
         key_only = _AUTH_KEY_ONLY.match(line)
         if key_only:
             for j in range(i + 1, min(i + 4, len(lines))):
                 item = _YAML_LIST_ITEM.match(lines[j])
                 if not item:
                     break
-                values.append((key_only.group(1), item.group(1), line_offset + j + 1))
-        for name, value, at in values:
-            if looks_like_token(value) and not any(value in r or r in value for r in reported):
-                findings.append(Finding(path, at, f"credential in {name.lower()}{suffix}", mask(value)))
-    return findings
+                value = _credential_value(item.group(1))
+                if value and not any(value in r or r in value for r in reported):
+                    findings.append(Finding(path, line_offset + j + 1,
+                                            f"credential in {key_only.group(1).lower()}{suffix}", mask(value)))
+    # one report per secret and line, under its most specific name (a key shape over a field name)
+    unique: dict[tuple[int, str], Finding] = {}
+    for f in sorted(findings, key=lambda f: f.kind.startswith("credential in")):
+        unique.setdefault((f.line, f.excerpt), f)
+    return sorted(unique.values(), key=lambda f: (f.line, f.kind))
 
 
 def decode_blob(data: bytes) -> str | None:
     """gzip/zlib-decompress when compressed; the text when it is mostly printable, else None."""
     for wbits in (47, -15):
         try:
-            data = zlib.decompress(data, wbits=wbits)
-            break
+            inflater = zlib.decompressobj(wbits=wbits)
+            out = inflater.decompress(data, 64 * 1024 * 1024)  # bounded: no decompression bomb
         except zlib.error:
             continue
+        if inflater.eof:  # a truncated stream (part of a wrapped blob) is not a body
+            data = out
+            break
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -164,47 +163,136 @@ def decode_blob(data: bytes) -> str | None:
 
 
 def _b64(text: str) -> bytes | None:
+    compact = "".join(text.split())
     try:
-        return base64.b64decode("".join(text.split()), validate=True)
+        return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
     except (binascii.Error, ValueError):
-        return None
+        try:
+            return base64.urlsafe_b64decode(compact + "=" * (-len(compact) % 4))
+        except (binascii.Error, ValueError):
+            return None
 
 
-def _scan_yaml_binaries(text: str, path: str) -> list[Finding] | None:
-    """Decode every ``!!binary`` scalar; None when the text is not YAML."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
+def _decoded_findings(text: str, path: str, line: int | None = None, depth: int = 0) -> list[Finding]:
+    """Findings in base64 runs of ``text``, single-line or wrapped over lines. Each is reported
+    at its own line, or at ``line`` when the text is itself a decoded value."""
+    if depth >= _MAX_DECODE_DEPTH:
+        return []
+    runs: list[tuple[int, str]] = []
+    block: list[str] = []
+    start = 0
+    for i, raw_line in enumerate([*text.splitlines(), ""]):
+        runs += [(i, m.group(0)) for m in _BASE64_RUN.finditer(raw_line)]
+        m = _BASE64_LINE.match(raw_line)
+        if m:
+            start = i if not block else start
+            block.append(m.group(1))
+            continue
+        if len(block) > 1:
+            runs.append((start, "".join(block)))
+        block = []
     findings: list[Finding] = []
-    stack = [root] if root is not None else []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            stack.extend(v for pair in node.value for v in pair)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:binary":
-            raw = _b64(node.value)
-            decoded = decode_blob(raw) if raw is not None else None
-            if decoded is not None:
-                findings += [
-                    Finding(path, node.start_mark.line + 1, f.kind, f.excerpt)
-                    for f in scan_text(decoded, path, via="!!binary body")
-                ]
+    for i, run in runs:
+        raw = _b64(run)
+        decoded = decode_blob(raw) if raw else None
+        if decoded:
+            at = line if line is not None else i + 1
+            inner = [*scan_text(decoded, path), *_decoded_findings(decoded, path, at, depth + 1)]
+            findings += [Finding(path, at, f.kind if "(in " in f.kind else f"{f.kind} (in base64)", f.excerpt)
+                         for f in inner]
     return findings
 
 
-def _scan_base64_runs(text: str, path: str) -> list[Finding]:
+def _json_strings(text: str) -> Iterator[tuple[str | None, str]]:
+    """(field name, string) for every string in a JSON document; nothing when not JSON."""
+    stripped = text.lstrip()
+    if not stripped or stripped[0] not in "[{":
+        return
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return
+    stack: list[tuple[str | None, Any]] = [(None, data)]
+    while stack:
+        name, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((str(k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((name, v) for v in value)
+        elif isinstance(value, str):
+            yield name, value
+
+
+def _scalar_findings(value: str, path: str, line: int, name: str | None) -> list[Finding]:
+    found = list(find_key_shaped(value))
+    out = [Finding(path, line, kind, mask(secret)) for kind, secret in found]
+    out += [Finding(path, line, kind, mask(url)) for kind, url in _url_findings(value)]
+    cred = _credential_value(value) if name is not None and (_AUTH_NAME.match(name) or SECRET_FIELD.match(name)) else None
+    if cred and not any(cred in s or s in cred for _, s in found):
+        out.append(Finding(path, line, f"credential in {name.lower()}", mask(cred)))
+    for field_name, text in _json_strings(value):
+        out += _scalar_findings(text, path, line, field_name)
+    return out
+
+
+def _scan_yaml(text: str, path: str) -> list[Finding]:
+    """Every scalar as YAML reads it (folded lines, escapes, ``!!binary``); node graph walked
+    once per node, so aliases cost nothing; an unreadable file is one finding."""
+    try:
+        check_yaml(text)
+    except YamlLimitError as exc:
+        return [Finding(path, 1, "unscannable YAML", str(exc).split(";")[0])]
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        return []
     findings: list[Finding] = []
-    for i, line in enumerate(text.splitlines()):
-        for m in _BASE64_RUN.finditer(line):
-            raw = _b64(m.group(0))
-            decoded = decode_blob(raw) if raw else None
-            if decoded:
-                findings += [
-                    Finding(path, i + 1, f.kind, f.excerpt) for f in scan_text(decoded, path, via="base64")
-                ]
+    seen: set[int] = set()
+    stack: list[tuple[Any, str | None]] = [(root, None)] if root is not None else []
+    while stack:
+        node, name = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, val in node.value:
+                key_name = key.value if isinstance(key, yaml.ScalarNode) else None
+                stack += [(key, None), (val, key_name)]
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, name) for child in node.value)
+        elif isinstance(node, yaml.ScalarNode):
+            line = node.start_mark.line + 1
+            if node.tag == "tag:yaml.org,2002:binary":
+                raw = _b64(node.value)
+                decoded = decode_blob(raw) if raw is not None else None
+                if decoded is not None:
+                    findings += [Finding(path, line, f.kind if "(in " in f.kind else f"{f.kind} (in !!binary body)",
+                                         f.excerpt)
+                                 for f in [*scan_text(decoded, path), *_decoded_findings(decoded, path, line, 1)]]
+                    findings += [Finding(path, line, f"{f.kind} (in !!binary body)", f.excerpt)
+                                 for f in _scalar_findings(decoded, path, line, name)]
+            elif isinstance(node.value, str):
+                findings += _scalar_findings(node.value, path, line, name)
+                findings += _decoded_findings(node.value, path, line, 1)
+    return findings
+
+
+def _continued_findings(text: str, path: str) -> list[Finding]:
+    """Secrets split by a backslash line continuation (shell, Python, ``.env``, YAML double
+    quotes read as plain text): the continued lines are joined and scanned again."""
+    findings: list[Finding] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        if not lines[i].rstrip().endswith("\\"):
+            i += 1
+            continue
+        start, joined = i, lines[i].rstrip()[:-1]
+        while i + 1 < len(lines) and lines[i].rstrip().endswith("\\"):
+            i += 1
+            joined += lines[i].strip().removesuffix("\\")
+        findings += [Finding(path, start + 1, f"{f.kind} (line-continued)", f.excerpt) for f in scan_text(joined, path)]
+        i += 1
     return findings
 
 
@@ -213,12 +301,25 @@ def scan_file(path: Path) -> list[Finding]:
     if b"\x00" in data[:8192]:
         return []  # binary file (image, archive): not ours to judge
     text = data.decode("utf-8", errors="replace")
-    findings = scan_text(text, str(path))
-    binaries = _scan_yaml_binaries(text, str(path)) if path.suffix in (".yaml", ".yml") else None
-    findings += binaries if binaries is not None else []
-    findings += _scan_base64_runs(text, str(path))
-    unique = {(f.line, f.kind, f.excerpt): f for f in findings}
-    return sorted(unique.values(), key=lambda f: (f.line, f.kind))
+    return scan_document(text, str(path), as_yaml=path.suffix in (".yaml", ".yml"))
+
+
+def scan_document(text: str, path: str = "<text>", *, as_yaml: bool = True) -> list[Finding]:
+    """Every finding in a whole document: the line scan, base64 runs, and (``as_yaml``) every
+    YAML scalar as the loader reads it. The recorder checks a cassette with this before writing."""
+    primary = {(f.line, f.kind, f.excerpt): f for f in scan_text(text, path)}
+    deeper = _scan_yaml(text, path) if as_yaml else []
+    deeper += _decoded_findings(text, path)
+    deeper += _continued_findings(text, path)
+    if not as_yaml:  # a JSON file: its strings unescaped (``\u0073k-...``)
+        deeper += [f for name, value in _json_strings(text) for f in _scalar_findings(value, path, 1, name)]
+    # what the line scan found keeps its exact line; deeper passes add only new secrets
+    known = {f.excerpt for f in primary.values()}
+    for f in deeper:
+        if f.excerpt not in known:
+            known.add(f.excerpt)
+            primary[(f.line, f.kind, f.excerpt)] = f
+    return sorted(primary.values(), key=lambda f: (f.line, f.kind))
 
 
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}

@@ -1,20 +1,19 @@
 """Make a recorded interaction safe to commit: allow-listed headers only, no credentials.
 
 Safe by default: a header survives only if it is on the allow-list (a new auth header a
-provider invents tomorrow is dropped, not leaked). Secret query parameters and credential
-fields in JSON bodies become ``REDACTED``, and anything key-shaped left in any body text is
-replaced too. The scanner then double-checks the written text.
+provider invents tomorrow is dropped, not leaked). URLs go through ``scrub_uri`` (secret-named
+and key-shaped query values, userinfo), credential fields in JSON bodies become ``REDACTED``,
+and anything key-shaped left in any body text is replaced too; every rule is
+``sik_llms.redact``'s. The scanner then double-checks the written text.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from harness.cassettes.format import Headers, Interaction, RecordedRequest, RecordedResponse
-from harness.cassettes.match import SECRET_QUERY_PARAMS
-from harness.cassettes.scan import REDACTED, redact, redact_data
+from sik_llms.redact import redact, redact_data, redact_url
 
 REQUEST_HEADER_ALLOW = frozenset({
     "accept", "content-type", "user-agent", "anthropic-version", "anthropic-beta", "openai-beta",
@@ -33,7 +32,8 @@ class ScrubConfig:
     request_headers: frozenset[str] = REQUEST_HEADER_ALLOW
     response_headers: frozenset[str] = RESPONSE_HEADER_ALLOW
     response_header_prefixes: tuple[str, ...] = RESPONSE_HEADER_PREFIXES
-    secret_query_params: frozenset[str] = SECRET_QUERY_PARAMS
+    #: query parameter names to redact beyond ``sik_llms.redact.SECRET_PARAM_NAMES``
+    secret_query_params: frozenset[str] = frozenset()
     extra_body_fields: tuple[str, ...] = field(default_factory=tuple)  # more field names to redact
 
 
@@ -52,22 +52,19 @@ def scrub_body(body: bytes, extra: tuple[str, ...] = ()) -> bytes:
         return body  # binary payloads are checked by the scanner, which decodes them
     try:
         data = json.loads(text)
-    except ValueError:
+        cleaned = redact_data(data, extra)
+        if cleaned == data:
+            return body
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to treat as data
         return scrub_text(text).encode("utf-8")
-    cleaned = redact_data(data, extra)
-    if cleaned == data:
-        return body
     return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":") if "\n" not in text else None,
                       indent=2 if "\n" in text.strip() else None).encode("utf-8")
 
 
-def scrub_uri(uri: str, secret_params: frozenset[str]) -> str:
-    parts = urlsplit(uri)
-    if not parts.query:
-        return uri
-    query = [(k, REDACTED if k.lower() in secret_params else scrub_text(v))
-             for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
+def scrub_uri(uri: str, secret_params: frozenset[str] = frozenset()) -> str:
+    """The URL as recorded and as matched: ``sik_llms.redact.redact_url`` (the same function
+    telemetry uses for ``url.full``), so recording, matching and spans never disagree."""
+    return redact_url(uri, extra_names=secret_params)
 
 
 def _keep(headers: Headers, allow: frozenset[str], prefixes: tuple[str, ...] = ()) -> Headers:

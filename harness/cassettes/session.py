@@ -9,6 +9,7 @@ nothing (a cassette is only kept for code that worked) and lets the error throug
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -22,6 +23,7 @@ from harness.cassettes.cache import cached_cassette
 from harness.cassettes.format import Cassette, Interaction, load_cassette, save_cassette
 from harness.cassettes.match import MatchConfig
 from harness.cassettes.record import RecordingTransport, refuse_recording_in_ci
+from harness.cassettes.scrub import ScrubConfig
 from harness.cassettes.transport import TIMINGS, CassetteTransport, Timing
 from harness.clock import VirtualClock
 from sik_llms.clock import use_clock
@@ -80,6 +82,7 @@ def use_cassette(
     real_transport: httpx2.BaseTransport | None = None,
     real_async_transport: httpx2.AsyncBaseTransport | None = None,
     speed: float = 1.0,
+    scrub: ScrubConfig | None = None,
 ) -> Iterator[CassetteSession]:
     """Replay (and, outside CI, record) the cassette at ``path`` for the code in the block.
 
@@ -87,7 +90,8 @@ def use_cassette(
     exist, else replay; ``new_episodes`` replay, record misses and append them; ``all``
     re-record everything. ``unused``: what to do when recorded interactions were never
     requested (``error`` | ``warn`` | ``ignore``). ``real_transport`` /
-    ``real_async_transport`` are what recording talks to (default: the real network).
+    ``real_async_transport`` are what recording talks to (default: the real network). ``scrub``:
+    the recorder's scrub rules (extra body fields, query names); matching applies the same ones.
     """
     _check(mode, MODES, "mode")
     _check(timing, TIMINGS, "timing")
@@ -100,7 +104,9 @@ def use_cassette(
     recorder = None
     if records:
         refuse_recording_in_ci(path)
-        recorder = RecordingTransport(real_transport, real_async_transport)
+        recorder = RecordingTransport(real_transport, real_async_transport, scrub=scrub)
+    if scrub is not None:  # one set of scrub rules for what is written and what is compared
+        match = dataclasses.replace(match or MatchConfig(), scrub=scrub)
     if replays and (exists or mode == "none"):
         cassette = cached_cassette(path, load_cassette, name=name)
     else:

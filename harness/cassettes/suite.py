@@ -24,16 +24,19 @@ from typing import Any
 import httpx2
 from pydantic import BaseModel
 
+from harness.bundled import cassette_dir
 from harness.cassettes.format import Cassette
 from harness.cassettes.record import RecordingTransport, refuse_recording_in_ci
-from harness.demo_tools import TRIP_QUESTION, trip_tools, weather_tool
+from harness.trip_tools import TRIP_QUESTION, trip_tools, weather_tool
 from sik_llms import ReasoningAgent
 from sik_llms.client import Client
 from sik_llms.providers import create_client
+from sik_llms.redact import redact_url
 from sik_llms.transport import use_transport
 
-#: Where the project's cassettes live (``cassettes/<provider>/<scenario>.yaml``).
-CASSETTE_ROOT = Path(__file__).resolve().parents[2] / "cassettes"
+#: Where the project's cassettes live (``cassettes/<provider>/<scenario>.yaml``; in the wheel,
+#: ``harness/bundled/cassettes``).
+CASSETTE_ROOT = cassette_dir()
 #: Host the simulator's cassettes are addressed to; ``.invalid`` never resolves (RFC 2606).
 SIMULATOR_HOST = "simulator.invalid"
 SIMULATOR_BASE_URLS = {"openai": f"http://{SIMULATOR_HOST}/v1", "anthropic": f"http://{SIMULATOR_HOST}"}
@@ -317,7 +320,7 @@ def record_suite(
         real = httpx2.HTTPTransport()
         source = {"target": "real provider", "recorded_against": base_url}
         for provider, call in selected:
-            progress(f"recording {provider}/{call.name} against {base_url}")
+            progress(f"recording {provider}/{call.name} against {redact_url(base_url)}")
             results.append(record_one(call, target, cassette_path(root, provider, call.name), real, source))
         return results
     with simulator_targets(seed) as (targets, sim):

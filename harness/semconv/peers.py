@@ -125,7 +125,7 @@ def _instrument(peer: str, tp: Any, mp: Any, lp: Any) -> None:
 def _sdk_call(provider: str, api: str, base: str, body: dict[str, Any], transport: Any, extra: dict[str, Any], beta: bool) -> None:
     import httpx2
 
-    from harness.bench import sdk_call_kwargs
+    from harness.bench.calls import sdk_call_kwargs
 
     http = httpx2.Client(transport=transport)
     if provider == "openai":

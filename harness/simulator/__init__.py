@@ -32,6 +32,7 @@ from harness.simulator.faults import (
 from harness.simulator.httpserver import BackgroundServer
 from harness.simulator.latency import Latency
 from harness.simulator.scenario import Scenario, ScenarioError
+from harness.simulator.validation import Validation
 
 __all__ = [
     "CassetteError",
@@ -71,12 +72,22 @@ def _rules(faults: FaultsArg) -> list[FaultRule]:
 
 def build_app(scenario: Scenario | str | Path | dict[str, Any] | None = None, cassette: str | Path | None = None,
               latency: Latency | None = None, faults: FaultsArg = None, seed: int = 0,
-              cassette_repeat: bool = True) -> SimulatorApp:
-    """The request planner, configured (shared by ``Simulator``, the CLI and the benchmark)."""
+              cassette_repeat: bool = True, validate: bool | dict[str, bool] | None = None) -> SimulatorApp:
+    """The request planner, configured (shared by ``Simulator``, the CLI and the benchmark).
+
+    ``validate`` overrides the scenario's request validation: ``False`` accepts any model name
+    and parameter, a mapping turns single groups off (``{"models": False}``); see ``validation``.
+    """
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)
     elif isinstance(scenario, str | Path):
         scenario = Scenario.load(scenario)
+    if validate is not None:
+        scenario = scenario or Scenario()
+        try:
+            scenario.validate = Validation.from_setting(validate, "validate")
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from exc
     served = serve_cassette(cassette, repeat=cassette_repeat) if cassette is not None else None
     return SimulatorApp(scenario=scenario, cassette=served, latency=latency,
                         faults=FaultInjector(_rules(faults), seed=seed), seed=seed)
@@ -87,13 +98,19 @@ class Simulator:
 
     ``scenario`` is a ``Scenario``, a YAML path, a bundled scenario name or a dict; ``cassette``
     serves a vcrpy cassette instead; ``faults`` are ``FaultRule``s, ``Fault``s, CLI-style strings
-    (``"429:first=2"``) or dicts. ``requests`` lists what the server received.
+    (``"429:first=2"``) or dicts; ``validate`` (``False`` or ``{"models": False}``...) relaxes the
+    real APIs' request checks. ``requests`` lists what the server received.
+
+    Endpoints: ``openai_base_url`` (``/v1``), ``anthropic_base_url``, ``azure_endpoint`` (for
+    ``openai.AzureOpenAI(azure_endpoint=..., azure_deployment=..., api_version=...)``) and
+    ``compatible_base_url(prefix)`` for OpenAI-compatible clients (``/api/v1``...).
     """
 
     def __init__(self, scenario: Scenario | str | Path | dict[str, Any] | None = None,
                  cassette: str | Path | None = None, latency: Latency | None = None, faults: FaultsArg = None,
-                 seed: int = 0, host: str = "127.0.0.1", port: int = 0, cassette_repeat: bool = True) -> None:
-        self.app = build_app(scenario, cassette, latency, faults, seed, cassette_repeat)
+                 seed: int = 0, host: str = "127.0.0.1", port: int = 0, cassette_repeat: bool = True,
+                 validate: bool | dict[str, bool] | None = None) -> None:
+        self.app = build_app(scenario, cassette, latency, faults, seed, cassette_repeat, validate)
         self._server = BackgroundServer(self.app.plan, host, port)
         self.host = host
 
@@ -130,6 +147,15 @@ class Simulator:
     def anthropic_base_url(self) -> str:
         """For ``anthropic.Anthropic(base_url=...)`` (the SDK appends /v1/messages)."""
         return self.base_url
+
+    @property
+    def azure_endpoint(self) -> str:
+        """For ``openai.AzureOpenAI(azure_endpoint=...)`` (the SDK adds /openai/deployments/<d>/...)."""
+        return self.base_url
+
+    def compatible_base_url(self, prefix: str = "/api/v1") -> str:
+        """For an OpenAI-compatible client whose server lives under ``prefix`` (any model name accepted)."""
+        return f"{self.base_url}{prefix}"
 
     # -- runtime control and inspection ---------------------------------------------------------
     @property

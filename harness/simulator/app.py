@@ -11,14 +11,15 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from harness.simulator import anthropic_wire, openai_wire
+from harness.simulator import anthropic_wire, openai_wire, validation
 from harness.simulator.cassette import CassetteError, CassetteMiss, CassetteServer
 from harness.simulator.default_answer import default_answer
 from harness.simulator.errors import anthropic_error, openai_error
+from harness.simulator.families import third_party_model
 from harness.simulator.faults import Fault, FaultInjector, FaultKind
 from harness.simulator.httpserver import HttpRequest
 from harness.simulator.ids import IdMaker
@@ -26,11 +27,13 @@ from harness.simulator.latency import Latency
 from harness.simulator.model import Answer, ErrorSpec, RequestView, WireError
 from harness.simulator.openai_wire import DUMPS, Sse
 from harness.simulator.reply import Reply
+from harness.simulator.routes import Route, describe_routes, route
 from harness.simulator.scenario import Rule, Scenario
 from harness.simulator.usage import PromptCache
 
-ROUTES = ("POST /v1/chat/completions, POST /v1/responses, POST /v1/messages, POST /v1/messages/count_tokens, "
-          "GET /v1/models")
+ROUTES = describe_routes()
+_VIEWS = {"chat.completions": openai_wire.view_chat, "responses": openai_wire.view_responses,
+          "messages": anthropic_wire.view_messages}
 _OPENAI_JSON = [("content-type", "application/json")]
 _SSE_TYPE = "text/event-stream; charset=utf-8"
 
@@ -120,13 +123,14 @@ class SimulatorApp:
         with self._lock:
             self._counter += 1
             ordinal = self._counter
-        provider, api = self._route(request)
+        where = route(request.method, request.path, request.headers)
+        provider, api = where.provider, where.api
         record = ReceivedRequest(ordinal, request.method, request.path, request.query, request.headers,
                                  request.body, provider, api)
         self.requests.append(record)
         ids = IdMaker(self.seed, ordinal)
         try:
-            reply = self._plan(request, record, ids)
+            reply = self._plan(request, record, ids, where)
         except WireError as err:
             reply = self.error_reply(provider, ErrorSpec(err.status, err.message, err.type, err.code, err.param), ids)
         except (CassetteError, CassetteMiss) as err:
@@ -136,24 +140,9 @@ class SimulatorApp:
         record.status = reply.status
         return reply
 
-    def _route(self, request: HttpRequest) -> tuple[str, str]:
-        path = request.path.rstrip("/")
-        anthropic = "anthropic-version" in request.headers or "x-api-key" in request.headers
-        if path == "/v1/messages":
-            return "anthropic", "messages"
-        if path == "/v1/messages/count_tokens":
-            return "anthropic", "count_tokens"
-        if path == "/v1/chat/completions":
-            return "openai", "chat.completions"
-        if path == "/v1/responses":
-            return "openai", "responses"
-        if path == "/v1/models" or path.startswith("/v1/models/"):
-            return ("anthropic" if anthropic else "openai"), "models"
-        return ("anthropic" if anthropic else "openai"), "unknown"
-
-    def _plan(self, request: HttpRequest, record: ReceivedRequest, ids: IdMaker) -> Reply:
+    def _plan(self, request: HttpRequest, record: ReceivedRequest, ids: IdMaker, where: Route) -> Reply:
         provider, api = record.provider, record.api
-        if request.path in ("/", "/health", "/healthz") and request.method == "GET":
+        if api == "health":
             body = DUMPS({"status": "ok", "simulator": "sik-llms", "routes": ROUTES}).encode()
             return Reply(200, list(_OPENAI_JSON), body)
         if api == "unknown" or (api == "models") != (request.method == "GET"):
@@ -165,7 +154,7 @@ class SimulatorApp:
         if not self.scenario.key_ok(key):
             return self.error_reply(provider, self._auth_error(provider, key), ids)
         if api == "models":
-            return self._models(request, provider, ids)
+            return self._models(where, provider, ids)
         if api == "count_tokens":
             view = anthropic_wire.view_messages({"max_tokens": 1, **self._json_body(request, provider)})
             return Reply(200, self._headers(provider, ids, False, 0),
@@ -174,11 +163,20 @@ class SimulatorApp:
         if self.cassette is not None:
             reply = self._from_cassette(request, record, ids)
             return self._apply_fault(reply, fault, provider, ids, record) if fault else reply
-        body = self._json_body(request, provider)
-        view = {"chat.completions": openai_wire.view_chat, "responses": openai_wire.view_responses,
-                "messages": anthropic_wire.view_messages}[api](body)
+        try:
+            body = self._json_body(request, provider)
+            if where.deployment and "model" not in body:  # Azure: the deployment names the model
+                body["model"] = where.deployment
+            view = _VIEWS[api](body)  # the required-field checks come first, as in the real APIs
+            if where.flavor == "official" and third_party_model(view.model):
+                where = replace(where, flavor="compatible")  # a vLLM / Ollama / Groq server on /v1
+            self._validate(api, body, where)
+        except WireError as err:  # an overloaded or hanging server fails before it validates anything
+            reply = self.error_reply(provider, ErrorSpec(err.status, err.message, err.type, err.code, err.param), ids)
+            return self._apply_fault(reply, fault, provider, ids, record) if fault else reply
+        view.flavor = where.flavor
         if self.scenario.models is not None and view.model not in self.scenario.models:
-            return self.error_reply(provider, self._model_not_found(provider, view.model), ids)
+            return self.error_reply(provider, self._model_not_found(provider, view.model, api), ids)
         rule = self.scenario.select(view)
         record.rule = rule.name if rule else None
         if fault is None and rule is not None and rule.fault is not None:
@@ -190,6 +188,23 @@ class SimulatorApp:
         else:
             reply = self._answer(view, rule, ids, record.ordinal)
         return self._apply_fault(reply, fault, provider, ids, record) if fault else reply
+
+    def _validate(self, api: str, body: dict[str, Any], where: Route) -> None:
+        """The real APIs' request checks (``validation``), as far as the scenario keeps them on."""
+        checks = self.scenario.validate
+        if where.flavor == "compatible":  # other servers, other model families: only the message shapes hold
+            checks = validation.Validation(messages=checks.messages, parameters=False, models=False)
+        model = body.get("model")
+        if api == "messages" and all(k in body for k in ("model", "max_tokens", "messages")):
+            validation.check_anthropic(body, checks)
+        if not isinstance(model, str) or not model:
+            return  # the view reports the missing model the way the API does
+        if checks.models and where.validates_models and self.scenario.models is None:
+            validation.check_model(where.provider, api, model)
+        if api == "chat.completions":
+            validation.check_openai_chat(body, model, checks)
+        elif api == "responses":
+            validation.check_openai_responses(body, model, checks)
 
     @staticmethod
     def _json_body(request: HttpRequest, provider: str) -> dict[str, Any]:
@@ -257,12 +272,11 @@ class SimulatorApp:
         delays = [latency.total(1, record.ordinal)] if latency and not latency.is_zero else None
         return Reply(found.status, headers, found.content, delays=delays)
 
-    def _models(self, request: HttpRequest, provider: str, ids: IdMaker) -> Reply:
+    def _models(self, where: Route, provider: str, ids: IdMaker) -> Reply:
         wire = openai_wire if provider == "openai" else anthropic_wire
         models = self.scenario.models or list(wire.DEFAULT_MODELS)
-        path = request.path.rstrip("/")
-        if path.startswith("/v1/models/"):
-            model = path.removeprefix("/v1/models/")
+        if where.model_id is not None:
+            model = where.model_id
             if model not in models and self.scenario.models is not None:
                 return self.error_reply(provider, self._model_not_found(provider, model), ids)
             obj = wire.model_object(model)
@@ -294,9 +308,12 @@ class SimulatorApp:
                          code="invalid_api_key")
 
     @staticmethod
-    def _model_not_found(provider: str, model: str) -> ErrorSpec:
+    def _model_not_found(provider: str, model: str, api: str = "chat.completions") -> ErrorSpec:
         if provider == "anthropic":
             return ErrorSpec(404, f"model: {model}", "not_found_error")
+        if api == "responses":  # the Responses API answers an unknown model with 400, naming the param
+            return ErrorSpec(400, f"The requested model '{model}' does not exist.", "invalid_request_error",
+                             code="model_not_found", param="model")
         return ErrorSpec(404, f"The model `{model}` does not exist or you do not have access to it.",
                          "invalid_request_error", code="model_not_found")
 
@@ -316,8 +333,8 @@ class SimulatorApp:
             headers.append(("retry-after", f"{spec.retry_after:g}"))
             if provider == "openai":
                 headers.append(("retry-after-ms", str(int(spec.retry_after * 1000))))
-        if provider == "anthropic" and status >= 500:
-            headers.append(("x-should-retry", "true"))
+        if provider == "anthropic":  # the API tells the SDK whether a retry can help
+            headers.append(("x-should-retry", "true" if status in (408, 409, 429) or status >= 500 else "false"))
         return Reply(status, headers, DUMPS(obj).encode())
 
     def _headers(self, provider: str, ids: IdMaker, stream: bool, tokens: int) -> list[tuple[str, str]]:

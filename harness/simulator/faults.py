@@ -8,6 +8,7 @@ decides per request, thread-safely, with its own seeded RNG so a run is reproduc
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from dataclasses import dataclass, field, replace
@@ -105,9 +106,33 @@ def fault_rule_from_dict(data: dict[str, Any] | str, where: str = "fault") -> Fa
         fault_args["retry_after"] = None
     rule_args = {k: _number(k, v, where) for k, v in data.items() if k in _RULE_KEYS}
     rule = FaultRule(fault=Fault(kind=kind, **fault_args), **rule_args)
+    _check_rule(rule, where)
+    return rule
+
+
+_PROVIDERS = ("openai", "anthropic")
+
+
+def _check_rule(rule: FaultRule, where: str) -> None:
+    """Every number finite and in range, the provider one we simulate: else one clear line."""
+    fault = rule.fault
+    numbers = {"probability": rule.probability, "after_events": fault.after_events, "chunk_delay": fault.chunk_delay,
+               "chunk_size": fault.chunk_size, "hang_max": fault.hang_max}
+    if fault.retry_after is not None:
+        numbers["retry_after"] = fault.retry_after
+    if rule.first is not None:
+        numbers["first"] = rule.first
+    for key, value in numbers.items():
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{where}: {key}={value} must be a finite number >= 0")
     if not 0 <= rule.probability <= 1:
         raise ValueError(f"{where}: probability must be within 0..1, got {rule.probability}")
-    return rule
+    if rule.first is not None and rule.first < 1:
+        raise ValueError(f"{where}: first={rule.first} would never inject the fault; use first=1 or more")
+    if fault.chunk_size < 1 or fault.hang_max <= 0:
+        raise ValueError(f"{where}: chunk_size must be >= 1 and hang_max > 0")
+    if rule.provider is not None and rule.provider not in _PROVIDERS:
+        raise ValueError(f"{where}: unknown provider {rule.provider!r}; choose {' or '.join(_PROVIDERS)}")
 
 
 def parse_fault_spec(spec: str) -> FaultRule:

@@ -26,8 +26,17 @@ class WireError(Exception):
 
 @dataclass
 class ToolSpec:
+    """An offered tool. ``kind`` is function | custom (OpenAI free-form input) | a built-in /
+    server tool type (``web_search``, ``web_search_preview``, Anthropic ``web_search_20250305``...)."""
+
     name: str
     schema: dict[str, Any]
+    kind: str = "function"
+    description: str = ""
+
+    @property
+    def builtin(self) -> bool:
+        return self.kind not in ("function", "custom")
 
 
 @dataclass
@@ -57,6 +66,21 @@ class RequestView:
     n: int = 1
     max_tokens: int | None = None
     body: dict[str, Any] = field(default_factory=dict)
+    #: the conversation ends with a user turn (not tool results): the model may call tools
+    last_is_user: bool = True
+    #: tool_choice "none" (tools offered but must not be called)
+    tools_disabled: bool = False
+    parallel_tool_calls: bool = True
+    #: reasoning effort the request names (None: the model's default applies)
+    effort: str | None = None
+    #: the system / developer text (instructions), for grounding structured answers
+    system_text: str = ""
+    #: endpoint flavour: official | azure | compatible (see ``routes``)
+    flavor: str = "official"
+    #: Anthropic: tokens of the cached prefix written with ``ttl: 1h`` (part of cache_prefix_tokens)
+    cache_prefix_1h_tokens: int = 0
+    #: OpenAI automatic caching: key of the whole prompt (a repeat reads it from cache)
+    cache_full_key: str = ""
 
     @property
     def tool_names(self) -> list[str]:
@@ -65,9 +89,31 @@ class RequestView:
 
 @dataclass
 class ToolCall:
+    """A call the model makes. ``kind`` custom: ``arguments`` is the free-form input string."""
+
     name: str
     arguments: dict[str, Any] | str
     id: str | None = None
+    kind: str = "function"
+
+
+@dataclass
+class Citation:
+    url: str
+    title: str
+    #: the cited span of the answer text (character offsets)
+    start: int = 0
+    end: int = 0
+
+
+@dataclass
+class ServerToolUse:
+    """A built-in / server tool the provider ran itself (web search, web fetch)."""
+
+    kind: str  # web_search | web_fetch
+    query: str
+    results: list[Citation] = field(default_factory=list)
+    name: str = "web_search"
 
 
 @dataclass
@@ -78,6 +124,10 @@ class Usage:
     reasoning_tokens: int = 0
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
+    #: Anthropic: the part of cache_creation_input_tokens written with ``ttl: 1h``
+    cache_creation_1h_input_tokens: int = 0
+    #: Anthropic usage.server_tool_use counts, e.g. {"web_search_requests": 1}
+    server_tool_use: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,3 +155,12 @@ class Answer:
     stop_reason: str | None = None  # provider-neutral: stop | length | tool_calls
     model: str | None = None  # model name to report (default: request model)
     truncated: bool = False
+    #: hidden reasoning tokens (OpenAI reasoning models: counted, an item with an empty summary)
+    reasoning_tokens: int = 0
+    #: reasoning effort to report (Responses ``reasoning.effort``); None for non-reasoning models
+    effort: str | None = None
+    #: built-in / server tools the provider ran before answering, and the answer's citations
+    server_tools: list[ServerToolUse] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    #: Anthropic context management: the summary that replaced the earlier context
+    compaction: str | None = None

@@ -17,8 +17,15 @@ A scenario file looks like::
         reply: {error: {status: 529}}
 
 Rules are tried in order; the first whose ``match`` holds (and whose ``nth`` / ``times`` allow
-it) answers. A reply with no text, tool calls, json or refusal gets the default answer, with
-the reply's other fields (usage, thinking, model, stop_reason) laid over it.
+it) answers. A reply with no text, tool calls, json, refusal or web_search gets the default
+answer (``default_answer``: what a model does: calls offered tools, reasons, fits the limit),
+with the reply's other fields (usage, thinking, model, stop_reason, effort) laid over it;
+``stop_reason: length`` forces a truncated answer. More reply keys: ``tool_calls[].type: custom``
+(an OpenAI custom-tool call whose ``arguments`` is the input string), ``web_search: "query"``
+(a built-in search with a cited answer), ``effort`` (the reported reasoning effort).
+
+``validate: false`` (or ``{messages: false, parameters: false, models: false}``) turns off the
+real APIs' request checks (``validation``); a ``models:`` list replaces the name check.
 """
 
 from __future__ import annotations
@@ -35,17 +42,26 @@ import yaml
 
 from harness.simulator.faults import FaultRule, fault_rule_from_dict
 from harness.simulator.latency import Latency
-from harness.simulator.model import Answer, ErrorSpec, RequestView, ToolCall
+from harness.simulator.model import (
+    Answer,
+    Citation,
+    ErrorSpec,
+    RequestView,
+    ServerToolUse,
+    ToolCall,
+)
+from harness.simulator.validation import Validation
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
-_TOP_KEYS = {"name", "description", "auth", "latency", "models", "seed", "rules"}
+_TOP_KEYS = {"name", "description", "auth", "latency", "models", "seed", "rules", "validate"}
 _RULE_KEYS = {"name", "match", "reply", "nth", "times", "fault", "latency"}
 _MATCH_KEYS = {"provider", "api", "model", "last_user", "last_user_regex", "has_tool_results", "tool_results",
                "tools_offered", "response_format", "stream", "thinking"}
-_REPLY_KEYS = {"text", "thinking", "tool_calls", "json", "refusal", "usage", "stop_reason", "model", "error"}
+_REPLY_KEYS = {"text", "thinking", "tool_calls", "json", "refusal", "usage", "stop_reason", "model", "error",
+               "web_search", "effort"}
 _USAGE_KEYS = {"input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens",
-               "cache_creation_input_tokens", "cache_read_input_tokens"}
+               "cache_creation_input_tokens", "cache_read_input_tokens", "cache_creation_1h_input_tokens"}
 _ERROR_KEYS = {"status", "message", "type", "code", "param", "retry_after"}
 
 
@@ -109,18 +125,27 @@ class Rule:
     def answer(self, view: RequestView) -> Answer | None:
         """The scripted answer, or None when the default answer should be generated."""
         r = self.reply
-        if not any(k in r for k in ("text", "tool_calls", "json", "refusal")):
+        if not any(k in r for k in ("text", "tool_calls", "json", "refusal", "web_search")):
             return None
         text = r.get("text")
         if isinstance(text, str):
             text = text.replace("{last_user}", view.last_user_text).replace("{model}", view.model)
         if "json" in r:
             text = json.dumps(r["json"], separators=(",", ":"), ensure_ascii=False)
-        return Answer(
+        answer = Answer(
             text=text, thinking=r.get("thinking"), refusal=r.get("refusal"),
-            tool_calls=[ToolCall(c["name"], c.get("arguments", {}), c.get("id")) for c in r.get("tool_calls") or []],
+            tool_calls=[ToolCall(c["name"], c.get("arguments", "" if c.get("type") == "custom" else {}), c.get("id"),
+                                 c.get("type", "function")) for c in r.get("tool_calls") or []],
             usage=dict(r.get("usage") or {}), stop_reason=r.get("stop_reason"), model=r.get("model"),
+            truncated=r.get("stop_reason") == "length", effort=r.get("effort"),
         )
+        if r.get("web_search"):
+            query = str(r["web_search"])
+            results = [Citation("https://www.example.com/search-result", f"About {query}")]
+            answer.server_tools = [ServerToolUse("web_search", query, results)]
+            answer.text = answer.text or f"According to {results[0].title}, here is the answer."
+            answer.citations = [Citation(results[0].url, results[0].title, 0, len(answer.text))]
+        return answer
 
     def overlay(self, answer: Answer) -> Answer:
         """Lay the reply's side fields over a generated answer."""
@@ -130,6 +155,9 @@ class Rule:
         answer.usage.update(r.get("usage") or {})
         answer.stop_reason = r.get("stop_reason", answer.stop_reason)
         answer.model = r.get("model", answer.model)
+        answer.effort = r.get("effort", answer.effort)
+        if answer.stop_reason == "length":
+            answer.truncated = True
         return answer
 
     def error(self) -> ErrorSpec | None:
@@ -150,6 +178,8 @@ class Scenario:
     models: list[str] | None = None
     seed: int = 0
     source: str = "<python>"
+    #: the real APIs' request checks (``validation``): all on unless the scenario turns them off
+    validate: Validation = field(default_factory=Validation)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -208,7 +238,12 @@ class Scenario:
         models = data.get("models")
         if models is not None and not (isinstance(models, list) and all(isinstance(m, str) for m in models)):
             raise ScenarioError(f"{source}: 'models' must be a list of model names")
+        try:
+            checks = Validation.from_setting(data.get("validate"), source)
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from exc
         return cls(name=str(data.get("name", Path(source).stem)), description=str(data.get("description", "")),
+                   validate=checks,
                    rules=rules, check_keys=bool(auth.get("check", False)),
                    keys=[str(k) for k in auth.get("keys") or []], latency=latency, models=models,
                    seed=int(data.get("seed", 0)), source=source)
@@ -237,7 +272,9 @@ def _rule(raw: Any, where: str) -> Rule:
     reply = _check_keys(raw.get("reply") or {}, _REPLY_KEYS, f"{where}: reply")
     _check_keys(reply.get("usage") or {}, _USAGE_KEYS, f"{where}: reply.usage")
     for i, call in enumerate(reply.get("tool_calls") or []):
-        _check_keys(call, {"name", "arguments", "id"}, f"{where}: reply.tool_calls[{i}]")
+        _check_keys(call, {"name", "arguments", "id", "type"}, f"{where}: reply.tool_calls[{i}]")
+        if call.get("type", "function") not in ("function", "custom"):
+            raise ScenarioError(f"{where}: reply.tool_calls[{i}].type must be function or custom")
         if "name" not in call:
             raise ScenarioError(f"{where}: reply.tool_calls[{i}] needs a 'name'")
         if not isinstance(call.get("arguments", {}), dict | str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 _WORDS = ("alpha", "bravo", "delta", "echo", "lima", "nova", "orbit", "quartz", "sierra", "tango")
@@ -21,9 +22,20 @@ class SchemaError(ValueError):
     """The schema uses something we cannot satisfy (e.g. a dangling $ref)."""
 
 
-def generate(schema: dict[str, Any], rng: random.Random, name: str = "value") -> Any:
-    """A value valid for ``schema``; ``name`` (the property name) flavours strings."""
-    return _gen(schema, schema, rng, name, 0)
+#: what a ``fill`` hook returns to let the generator decide
+SKIP: Any = object()
+Fill = Callable[[str, dict[str, Any]], Any]
+
+
+def generate(schema: dict[str, Any], rng: random.Random, name: str = "value", fill: Fill | None = None) -> Any:
+    """A value valid for ``schema``; ``name`` (the property name) flavours strings.
+
+    ``fill(property_name, subschema)`` may supply a value for an enum or a plain string (the
+    caller grounds it in the conversation: a city the user named, a tool the prompt listed);
+    it returns ``SKIP`` to leave the choice to the generator. Values it gives are kept only
+    when they fit the subschema's enum.
+    """
+    return _gen(schema, schema, rng, name, 0, fill)
 
 
 def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any]:
@@ -38,22 +50,27 @@ def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any]:
     return node
 
 
-def _gen(schema: Any, root: dict[str, Any], rng: random.Random, name: str, depth: int) -> Any:
+def _gen(schema: Any, root: dict[str, Any], rng: random.Random, name: str, depth: int,
+         fill: Fill | None = None) -> Any:
     if schema is True or schema == {} or not isinstance(schema, dict):
         return f"{name} {rng.choice(_WORDS)}"
     if depth > _MAX_DEPTH:
         return None
     if "$ref" in schema:
         merged = {**_resolve(root, schema["$ref"]), **{k: v for k, v in schema.items() if k != "$ref"}}
-        return _gen(merged, root, rng, name, depth + 1)
+        return _gen(merged, root, rng, name, depth + 1, fill)
     if "const" in schema:
         return schema["const"]
+    if fill is not None and ("enum" in schema or schema.get("type") == "string") and "format" not in schema:
+        value = fill(name, schema)
+        if value is not SKIP and ("enum" not in schema or value in schema["enum"]):
+            return value
     if "enum" in schema:
         return rng.choice(list(schema["enum"]))
     for key in ("anyOf", "oneOf"):
         if key in schema:
             options = [o for o in schema[key] if not (isinstance(o, dict) and o.get("type") == "null")]
-            return _gen((options or schema[key])[0], root, rng, name, depth + 1)
+            return _gen((options or schema[key])[0], root, rng, name, depth + 1, fill)
     if "allOf" in schema:
         merged: dict[str, Any] = {}
         for part in schema["allOf"]:
@@ -65,7 +82,7 @@ def _gen(schema: Any, root: dict[str, Any], rng: random.Random, name: str, depth
                     merged[k] = list(dict.fromkeys([*merged[k], *v]))
                 else:
                     merged[k] = v
-        return _gen(merged, root, rng, name, depth + 1)
+        return _gen(merged, root, rng, name, depth + 1, fill)
     kind = schema.get("type")
     if isinstance(kind, list):
         non_null = [k for k in kind if k != "null"]
@@ -75,27 +92,29 @@ def _gen(schema: Any, root: dict[str, Any], rng: random.Random, name: str, depth
     maker = _MAKERS.get(kind)
     if maker is None:
         raise SchemaError(f"unsupported JSON schema type {kind!r} at {name!r}")
-    return maker(schema, root, rng, name, depth)
+    return maker(schema, root, rng, name, depth, fill)
 
 
-def _object(schema: dict[str, Any], root: dict[str, Any], rng: random.Random, name: str, depth: int) -> Any:
+def _object(schema: dict[str, Any], root: dict[str, Any], rng: random.Random, name: str, depth: int,
+            fill: Fill | None) -> Any:
     props: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", props.keys()))
     out: dict[str, Any] = {}
     for key, sub in props.items():
         if key in required or depth < 3:
-            out[key] = _gen(sub, root, rng, key, depth + 1)
+            out[key] = _gen(sub, root, rng, key, depth + 1, fill)
     return out
 
 
-def _array(schema: dict[str, Any], root: dict[str, Any], rng: random.Random, name: str, depth: int) -> Any:
+def _array(schema: dict[str, Any], root: dict[str, Any], rng: random.Random, name: str, depth: int,
+           fill: Fill | None) -> Any:
     lo = int(schema.get("minItems", 1))
     hi = int(schema.get("maxItems", max(lo, 3)))
     count = max(lo, min(hi, 2))
     items = schema.get("items", {})
     if isinstance(schema.get("prefixItems"), list):
-        return [_gen(s, root, rng, name, depth + 1) for s in schema["prefixItems"]]
-    values = [_gen(items, root, rng, name, depth + 1) for _ in range(count)]
+        return [_gen(s, root, rng, name, depth + 1, fill) for s in schema["prefixItems"]]
+    values = [_gen(items, root, rng, name, depth + 1, fill) for _ in range(count)]
     if schema.get("uniqueItems"):
         seen: list[Any] = []
         for v in values:
@@ -149,9 +168,9 @@ def _string(schema: dict[str, Any], rng: random.Random, name: str) -> str:
 _MAKERS: dict[str, Any] = {
     "object": _object,
     "array": _array,
-    "integer": lambda s, r, g, n, d: _number(s, g, True),
-    "number": lambda s, r, g, n, d: _number(s, g, False),
-    "string": lambda s, r, g, n, d: _string(s, g, n),
-    "boolean": lambda s, r, g, n, d: g.random() < 0.5,
-    "null": lambda s, r, g, n, d: None,
+    "integer": lambda s, r, g, n, d, f: _number(s, g, True),
+    "number": lambda s, r, g, n, d, f: _number(s, g, False),
+    "string": lambda s, r, g, n, d, f: _string(s, g, n),
+    "boolean": lambda s, r, g, n, d, f: g.random() < 0.5,
+    "null": lambda s, r, g, n, d, f: None,
 }

@@ -18,6 +18,7 @@ import httpx2
 from pydantic import BaseModel, ValidationError
 
 from sik_llms import errors
+from sik_llms.redact import invalid_header_value_reason, redact, register_secret, scrub_chain
 from sik_llms.sse import SseDecoder, SseEvent
 from sik_llms.transport import async_http_client, sync_http_client
 from sik_llms.types import Event, Response
@@ -33,6 +34,7 @@ def resolve_api_key(api_key: str | None, env_var: str, provider: str, *, allow_d
     """The key from the argument or the environment; a clear error when neither has one."""
     key = api_key or os.environ.get(env_var)
     if key:
+        register_secret(key if isinstance(key, str) else None)  # whatever it looks like, it is redacted from every text we write
         return key
     if allow_dummy:  # OpenAI-compatible servers (vLLM, Ollama, simulators) usually ignore the key
         return "sk-no-key-required"
@@ -156,7 +158,10 @@ def no_events(provider: str, response: Any) -> errors.MalformedStreamError:
 
 
 def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> BaseException:
-    """The typed ``LLMError`` for an SDK/transport failure (other exceptions come back as is)."""
+    """The typed ``LLMError`` for an SDK/transport failure (other exceptions come back as is).
+
+    Secrets in ``exc`` and its chain are redacted in place first: it is chained to what we raise."""
+    scrub_chain(exc)
     if isinstance(exc, errors.LLMError):
         if partial_text and not exc.partial_text:
             exc.partial_text = partial_text
@@ -176,14 +181,14 @@ def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> 
         cause = exc.__cause__ or exc.__context__
         detail = f"{exc}" + (f" ({type(cause).__name__}: {cause})" if cause and str(cause) not in str(exc) else "")
         return errors.ConnectionError(
-            f"could not complete the request to {provider}: {detail}",
+            f"could not complete the request to {provider}: {redact(detail)}",
             provider=provider,
             error_type="timeout" if "Timeout" in name or isinstance(exc, httpx2.TimeoutException) else None,
             partial_text=partial_text,
         )
     if isinstance(exc, json.JSONDecodeError) or name == "APIResponseValidationError":
         return errors.MalformedStreamError(
-            f"{provider} sent data that could not be parsed: {exc}",
+            f"{provider} sent data that could not be parsed: {redact(str(exc))}",
             provider=provider,
             partial_text=partial_text,
         )
@@ -291,6 +296,13 @@ class SdkClients:
         raise NotImplementedError
 
     def _sdk_kwargs(self) -> dict[str, Any]:
+        problem = invalid_header_value_reason(self._api_key)
+        if problem:  # the HTTP layer would raise an error quoting the key; say it here, without it
+            raise errors.InvalidAPIKeyError(
+                f"the {self.provider} API key cannot be sent as an HTTP header: {problem} (the key is "
+                "not shown). A key read from a file usually ends in a newline: use .strip().",
+                provider=self.provider,
+            )
         kwargs: dict[str, Any] = {"api_key": self._api_key}
         if self.base_url:
             kwargs["base_url"] = self.base_url

@@ -214,7 +214,8 @@ def parse_key_values(raw: str | None, variable: str) -> dict[str, str] | None:
         if not sep or not key.strip():
             warn_once(
                 f"kv-{variable}",
-                f"{variable} has a malformed entry {item.strip()!r}; expected 'key=value' pairs "
+                f"{variable} has a malformed entry (starting {item.strip()[:4]!r}; the rest is not shown, "
+                "it may be a credential); expected 'key=value' pairs "
                 "separated by commas (percent-encode ',' and '=' inside values). Ignoring it.",
             )
             return None

@@ -19,6 +19,7 @@ from opentelemetry import propagate
 from opentelemetry._logs import LogRecord
 
 from sik_llms import clock as _clock
+from sik_llms.redact import redact_value
 from sik_llms.telemetry import content as contents
 from sik_llms.telemetry import names as n
 
@@ -37,7 +38,7 @@ def emit_inference_details(
             for k, v in (getattr(span, "attributes", None) or {}).items()
             if k.startswith(_REPEATED) and k not in content
         }
-        attributes.update(content)
+        attributes.update({k: _redacted(v) for k, v in content.items()})  # no key in any event
         events.emit(
             LogRecord(
                 timestamp=_clock.time_ns(),
@@ -78,3 +79,12 @@ def inject_trace_context(request: Any, context: otel_context.Context) -> None:
         propagate.inject(request.headers, context=context)
     except Exception:  # a broken propagator must never break the call
         logger.debug("trace context injection failed", exc_info=True)
+
+
+def _redacted(value: Any) -> Any:
+    """``value`` (structured message content) with secrets redacted from every string in it."""
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return redact_value(value)

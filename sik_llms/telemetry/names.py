@@ -138,6 +138,8 @@ HTTP_REQUEST_METHOD = "http.request.method"
 HTTP_RESPONSE_STATUS_CODE = "http.response.status_code"
 HTTP_RESEND_COUNT = "http.request.resend_count"
 URL_FULL = "url.full"
+EXCEPTION_MESSAGE = "exception.message"  # on the "exception" span event
+EXCEPTION_STACKTRACE = "exception.stacktrace"
 
 # ----------------------------------------------------------------------------- metrics
 # Prometheus exposes each as written in the comment (dots become underscores, counters get

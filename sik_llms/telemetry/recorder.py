@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import clock as _clock
+from sik_llms.redact import exception_stacktrace, exception_text, redact_url, redact_value
 from sik_llms.telemetry import content as contents
 from sik_llms.telemetry import events as content_events
 from sik_llms.telemetry import names as n
@@ -39,24 +40,11 @@ from sik_llms.types import (
 
 logger = logging.getLogger("sik_llms")
 
-_SECRET_QUERY_KEYS = {"key", "api-key", "api_key", "apikey", "access_token", "token", "sig"}
 
 
 def safe_url(url: Any) -> str:
-    """The request URL without credentials in userinfo or the query string."""
-    return _safe_url(str(url))
-
-
-@lru_cache(maxsize=256)  # a client calls the same few URLs over and over
-def _safe_url(url: str) -> str:
-    parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
-    query = urlencode(
-        [(k, "REDACTED" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    """The request URL as ``url.full`` may show it: secrets redacted (``sik_llms.redact.redact_url``)."""
+    return redact_url(url)
 
 
 class SpanHandle:
@@ -82,10 +70,10 @@ class SpanHandle:
 
     def set(self, key: str, value: Any) -> None:
         if value is not None:
-            self.span.set_attribute(key, value)
+            self.span.set_attribute(key, redact_value(value))
 
     def set_attributes(self, attributes: dict[str, Any]) -> None:
-        self.span.set_attributes({k: v for k, v in attributes.items() if v is not None})
+        self.span.set_attributes({k: redact_value(v) for k, v in attributes.items() if v is not None})
 
     @contextmanager
     def active(self) -> Iterator[SpanHandle]:
@@ -102,8 +90,13 @@ class SpanHandle:
         kind = error_type(exc)
         self.span.set_attribute(n.ERROR_TYPE, kind)
         if record:
-            self.span.record_exception(exc, timestamp=_clock.time_ns())
-        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+            message = exception_text(exc)  # secrets redacted from the event, the status and the trace
+            self.span.record_exception(
+                exc,
+                attributes={n.EXCEPTION_MESSAGE: message, n.EXCEPTION_STACKTRACE: exception_stacktrace(exc)},
+                timestamp=_clock.time_ns(),
+            )
+        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exception_text(exc)}"))
 
     def end(self, end_time: int | None = None) -> None:
         self.span.end(end_time=_clock.time_ns() if end_time is None else end_time)
@@ -123,7 +116,7 @@ def start_span(
     parent: otel_context.Context | None = None,
 ) -> SpanHandle:
     """Start a span with its sampler-relevant attributes already set, timed by our clock."""
-    attrs = {k: v for k, v in attributes.items() if v is not None}
+    attrs = {k: redact_value(v) for k, v in attributes.items() if v is not None}  # no key in any span
     return _start(tracer, name, attrs, kind, parent, _clock.time_ns())
 
 
@@ -153,7 +146,7 @@ def _http_attributes(method: str, url: str, model: str, provider: str) -> dict[s
     parts = urlsplit(url)
     attrs = {
         n.HTTP_REQUEST_METHOD: method,
-        n.URL_FULL: _safe_url(url),
+        n.URL_FULL: redact_url(url),
         n.SERVER_ADDRESS: parts.hostname,
         n.SERVER_PORT: parts.port or (443 if parts.scheme == "https" else 80),
         n.LLM_MODEL: model,
@@ -305,7 +298,7 @@ class CallRecorder:
         if self.request is not None and self.inference is not None:
             self.inference.fail(exc)
             self.request.fail(exc, record=False)
-            self.request.span.set_attribute(n.LLM_ERROR, str(exc)[:500])
+            self.request.span.set_attribute(n.LLM_ERROR, exception_text(exc)[:500])
             self.request.set(n.LLM_DURATION_SECONDS, duration)
             self.inference.end()
             self.request.end()

@@ -114,7 +114,7 @@ def test_hang_makes_the_client_time_out_and_is_bounded(sim: Simulator) -> None:
     with httpx2.Client(timeout=10) as http:
         sim.set_faults("hang:hang_max=0.2")
         with pytest.raises(httpx2.TransportError):
-            http.post(f"{sim.openai_base_url}/chat/completions", json={"model": "m", "messages": MSG})
+            http.post(f"{sim.openai_base_url}/chat/completions", json={"model": "gpt-4o-mini", "messages": MSG})
 
 
 def test_probability_faults_are_seeded() -> None:
@@ -143,7 +143,7 @@ def test_scenario_rule_fault_and_scripted_error() -> None:
         with pytest.raises((openai.APIConnectionError, httpx2.TransportError)):
             list(stream)
         assert sim.requests[-1].fault == "disconnect"
-        never = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "sometimes"}])
+        never = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "sometimes"}])
         assert never.choices[0].message.content == "ok"
 
 

@@ -13,8 +13,8 @@ import time
 import httpx2
 
 from harness.simulator import Latency, Simulator, simulator_fixture
-from harness.simulator.bench import run_bench
 from harness.simulator.httpserver import parse_request
+from harness.simulator.throughput import run_bench
 from tests.conftest import ROOT
 
 BODY = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}).encode()
@@ -60,7 +60,7 @@ def test_chunked_request_body_is_accepted() -> None:
 
 def test_stream_is_sent_one_chunk_per_sse_event() -> None:
     with Simulator(latency=Latency(ttft=0.01, tps=1000)) as sim:
-        body = json.dumps({"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}).encode()
+        body = json.dumps({"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "hi"}]}).encode()
         data = _raw(sim.port, _post(body, "connection: close\r\n"), b"\r\n0\r\n\r\n")
     head, _, rest = data.partition(b"\r\n\r\n")
     assert b"transfer-encoding: chunked" in head and b"content-type: text/event-stream" in head
@@ -110,8 +110,8 @@ def test_cli_prints_base_urls_and_stops_on_ctrl_c() -> None:
         assert f"base_url=http://127.0.0.1:{port}/v1" in proc.stdout.readline()  # type: ignore[union-attr]
         with httpx2.Client(timeout=5) as http:
             url = f"http://127.0.0.1:{port}/v1/chat/completions"
-            assert http.post(url, json={"model": "m", "messages": [{"role": "user", "content": "x"}]}).status_code == 429
-            assert http.post(url, json={"model": "m", "messages": [{"role": "user", "content": "x"}]}).status_code == 200
+            assert http.post(url, json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}).status_code == 429
+            assert http.post(url, json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}).status_code == 200
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=10)
         assert proc.returncode == 0 and "stopped after 2 request(s)" in out
@@ -155,8 +155,8 @@ def test_provider_headers_look_like_the_real_ones() -> None:
 
     with Simulator() as sim:
         oa = openai.OpenAI(base_url=sim.openai_base_url, api_key="k", max_retries=0)
-        first = oa.chat.completions.with_raw_response.create(model="m", messages=[{"role": "user", "content": "a"}])
-        second = oa.chat.completions.with_raw_response.create(model="m", messages=[{"role": "user", "content": "a"}])
+        first = oa.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "a"}])
+        second = oa.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "a"}])
         assert first.headers["x-request-id"].startswith("req_") and first.headers["openai-processing-ms"]
         assert first.headers["content-type"] == "application/json"
         assert int(second.headers["x-ratelimit-remaining-requests"]) == \

@@ -66,9 +66,9 @@ def test_rule_latency_overrides_default() -> None:
     with Simulator(scenario=scenario) as sim:
         client = openai.OpenAI(base_url=sim.openai_base_url, api_key="sk-sim", max_retries=0, timeout=10)
         started = time.monotonic()
-        client.chat.completions.create(model="m", messages=[{"role": "user", "content": "fast"}])
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "fast"}])
         fast = time.monotonic() - started
         started = time.monotonic()
-        client.chat.completions.create(model="m", messages=[{"role": "user", "content": "slow"}])
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "slow"}])
         slow = time.monotonic() - started
     assert slow >= 0.3 and fast < slow

@@ -89,7 +89,7 @@ def test_auth_checked_when_scenario_says_so() -> None:
             bad.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
         assert info.value.body["code"] == "invalid_api_key"  # type: ignore[index]
         good = openai.OpenAI(base_url=sim.openai_base_url, api_key="sk-good", max_retries=0)
-        assert good.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}]).choices
+        assert good.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]).choices
         with httpx2.Client() as http:
             resp = http.post(f"{sim.base_url}/v1/messages", json={"model": "c", "max_tokens": 5, "messages": []},
                              headers={"anthropic-version": "2023-06-01"})

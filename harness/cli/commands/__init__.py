@@ -1,0 +1,1 @@
+"""One module per sik-llms subcommand (see harness/cli/main.py)."""

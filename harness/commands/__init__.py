@@ -1,1 +1,0 @@
-"""One module per sik-llms subcommand (see harness/cli.py)."""
