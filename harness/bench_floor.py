@@ -316,13 +316,13 @@ def record_shape(client: Any, messages: list[dict[str, Any]], transport: Any) ->
 
 def bench_shapes(workloads: Iterable[str] = ("answer", "stream10", "tool")) -> dict[tuple[str, str], CallShape]:
     """The bench's clients and canned responses, recorded as shapes (provider, workload) -> shape."""
-    from harness import bench
+    from harness.bench import calls, model, wire
 
     return {
         (provider, workload): record_shape(
-            bench.our_client(provider, workload), bench._messages(), bench.memory_transport(provider, workload)
+            calls.our_client(provider, workload), calls._messages(), wire.memory_transport(provider, workload)
         )
-        for provider in bench.PROVIDERS
+        for provider in model.PROVIDERS
         for workload in workloads
     }
 
@@ -421,13 +421,13 @@ def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> 
     import statistics
     import time
 
-    from harness import bench
+    from harness.bench import calls, wire
     from sik_llms.telemetry import use_providers
 
-    shape = record_shape(bench.our_client(provider, workload), bench._messages(), bench.memory_transport(provider, workload))
-    off = bench.ours_call(provider, workload, None)
+    shape = record_shape(calls.our_client(provider, workload), calls._messages(), wire.memory_transport(provider, workload))
+    off = calls.ours_call(provider, workload, None)
     on_pipe, floor_pipe, rec_pipe = memory_providers(), memory_providers(), memory_providers()
-    on = bench.ours_call(provider, workload, (on_pipe.tracer_provider, on_pipe.meter_provider))
+    on = calls.ours_call(provider, workload, (on_pipe.tracer_provider, on_pipe.meter_provider))
     floor = floor_call(shape, floor_pipe.tracer_provider, floor_pipe.meter_provider)
     recorder = recorder_call(shape)
     providers = (rec_pipe.tracer_provider, rec_pipe.meter_provider)
@@ -478,10 +478,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure inside the full client call (off / on / off + floor) instead of alone")
     args = parser.parse_args(argv)
     if args.in_situ:
-        from harness import bench
+        from harness.bench import model
 
         print(f"{'call':22} {'off µs':>8} {'on µs':>8} {'ours µs':>8} {'floor µs':>9} {'ratio':>6} {'off+recorder µs':>16}")
-        for provider in bench.PROVIDERS:
+        for provider in model.PROVIDERS:
             for workload in args.workload or ("answer", "stream10", "tool"):
                 row = in_situ(provider, workload, args.rounds, args.calls)
                 print(f"{row['shape']:22} {row['off_us']:8.1f} {row['on_us']:8.1f} {row['instrumentation_us']:8.1f} "
