@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.demo_tools import TRIP_QUESTION, trip_tools
+from harness.trip_tools import TRIP_QUESTION, trip_tools
 from harness.simulator import Simulator
 from sik_llms import ReasoningAgent
 from sik_llms.types import ErrorEvent, TextResponse, ToolPredictionEvent, ToolResultEvent
