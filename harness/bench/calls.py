@@ -31,7 +31,7 @@ def our_client(provider: str, workload: str) -> Any:
     return create_client(MODELS[provider], **kwargs)
 
 
-def _messages() -> list[dict[str, Any]]:
+def prompt_messages() -> list[dict[str, Any]]:
     from sik_llms import user_message
 
     return [user_message(PROMPT)]
@@ -65,7 +65,7 @@ def bare_call(provider: str, workload: str, sdk_kwargs: dict[str, Any] | None = 
     from sik_llms.messages import normalize_messages
 
     ours = our_client(provider, workload)
-    params = ours.build_request(normalize_messages(_messages()))
+    params = ours.build_request(normalize_messages(prompt_messages()))
     http = httpx2.Client(transport=memory_transport(provider, workload))
     streamed = workload.startswith("stream")
     if provider == "openai":
@@ -106,7 +106,7 @@ def ours_call(provider: str, workload: str, providers: tuple[Any, Any] | None) -
 
     client = our_client(provider, workload)
     transport = memory_transport(provider, workload)
-    messages = _messages()
+    messages = prompt_messages()
     if providers is None:
         def call() -> Any:
             with use_transport(sync=transport):

@@ -223,7 +223,8 @@ class Matcher:
         same file reuses the same recorded requests."""
         req = interaction.request
         config = self.config
-        settings = (config.ignore_fields, config.match_headers, config.ignore_query)
+        settings = (config.ignore_fields, config.match_headers, config.ignore_query, config.ignore_host,
+                    config.scrub.secret_query_params, config.scrub.extra_body_fields)
         cached = _RECORDED_VIEWS.get(id(req))
         if cached is not None and cached[0] is req and cached[1] == settings:
             return cached[2]

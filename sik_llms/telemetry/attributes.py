@@ -11,6 +11,7 @@ from contextlib import suppress
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from sik_llms.redact import redact_value
 from sik_llms.telemetry import names as n
 
 __all__ = ["ClientAttributes", "client_attributes"]
@@ -80,7 +81,9 @@ class ClientAttributes:
             keep = {n.LLM_MODEL, n.LLM_PROVIDER, n.OPENAI_API_TYPE}
             inference = {k: v for k, v in inference.items() if k in keep or not k.startswith("llm.")}
             self.request = {k: v for k, v in self.request.items() if not k.startswith("gen_ai.")}
-        self.inference = {k: v for k, v in inference.items() if v is not None}
+        # no key in any span (sik_llms.redact): values redacted once here, not on every call
+        self.inference = {k: redact_value(v) for k, v in inference.items() if v is not None}
+        self.request = {k: redact_value(v) for k, v in self.request.items()}
         self.inference_name = (
             n.semconv_span_inference(n.OP_CHAT, model) if semconv else n.span_inference(provider, mode)
         )

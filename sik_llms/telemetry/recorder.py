@@ -128,7 +128,8 @@ def _start(
     parent: otel_context.Context | None,
     start_time: int,
 ) -> SpanHandle:
-    """``start_span`` for attributes known to hold no None (ours, prepared once per client)."""
+    """``start_span`` for attributes already free of None and redacted (prepared once per
+    client in ``attributes.py``, or cached per URL here)."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Creating span: %s with attributes: %s", name, attrs)
     span = tracer.start_span(name, context=parent, kind=kind, attributes=attrs, start_time=start_time)
@@ -152,7 +153,7 @@ def _http_attributes(method: str, url: str, model: str, provider: str) -> dict[s
         n.LLM_MODEL: model,
         n.LLM_PROVIDER: provider,
     }
-    return {k: v for k, v in attrs.items() if v is not None}
+    return {k: redact_value(v) for k, v in attrs.items() if v is not None}  # no key in any span
 
 
 class HttpAttempt:
@@ -375,8 +376,9 @@ class CallRecorder:
         if self.attrs.lean:
             summary.pop(n.GEN_AI_RESPONSE_MODEL, None)
             inference = {k: v for k, v in inference.items() if not k.startswith("llm.")}
-        self.request.span.set_attributes({k: v for k, v in summary.items() if v is not None})
-        self.inference.span.set_attributes({k: v for k, v in inference.items() if v is not None})
+        # no key in any span: string values redacted, as SpanHandle.set_attributes does
+        self.request.span.set_attributes({k: redact_value(v) for k, v in summary.items() if v is not None})
+        self.inference.span.set_attributes({k: redact_value(v) for k, v in inference.items() if v is not None})
         if self.capture != "NO_CONTENT":
             content_events.record_output(self.inference, self.capture, self.events, getattr(self, "_content", {}), r)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from harness.bench_floor import bench_shapes, memory_providers, recorder_call
+from harness.bench.floor import bench_shapes, memory_providers, recorder_call
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry import use_providers
 from sik_llms.telemetry.state import PROFILE_VAR

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.bench_floor import bench_shapes, floor_call, memory_providers, micro, recorder_call
+from harness.bench.floor import bench_shapes, floor_call, memory_providers, micro, recorder_call
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry import use_providers
 

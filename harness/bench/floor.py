@@ -9,7 +9,7 @@ the price of the telemetry contract itself; whatever ``CallRecorder`` costs abov
 
 ``CallShape`` is one recorded call replayed into either emitter with no SDK client and no HTTP
 (tests/harness/bench/test_bench_floor.py proves both emit the same telemetry).
-``python -m harness.bench_floor [--in-situ]`` measures both, interleaved, with ratios.
+``python -m harness.bench.floor [--in-situ]`` measures both, interleaved, with ratios.
 """
 
 from __future__ import annotations
@@ -320,7 +320,7 @@ def bench_shapes(workloads: Iterable[str] = ("answer", "stream10", "tool")) -> d
 
     return {
         (provider, workload): record_shape(
-            calls.our_client(provider, workload), calls._messages(), wire.memory_transport(provider, workload)
+            calls.our_client(provider, workload), calls.prompt_messages(), wire.memory_transport(provider, workload)
         )
         for provider in model.PROVIDERS
         for workload in workloads
@@ -424,7 +424,7 @@ def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> 
     from harness.bench import calls, wire
     from sik_llms.telemetry import use_providers
 
-    shape = record_shape(calls.our_client(provider, workload), calls._messages(), wire.memory_transport(provider, workload))
+    shape = record_shape(calls.our_client(provider, workload), calls.prompt_messages(), wire.memory_transport(provider, workload))
     off = calls.ours_call(provider, workload, None)
     on_pipe, floor_pipe, rec_pipe = memory_providers(), memory_providers(), memory_providers()
     on = calls.ours_call(provider, workload, (on_pipe.tracer_provider, on_pipe.meter_provider))
@@ -470,7 +470,7 @@ def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> 
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m harness.bench_floor", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m harness.bench.floor", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--workload", action="append", help="answer, stream10, stream100, tool (repeatable)")
@@ -478,10 +478,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure inside the full client call (off / on / off + floor) instead of alone")
     args = parser.parse_args(argv)
     if args.in_situ:
-        from harness.bench import model
+        from harness.bench.model import PROVIDERS
 
         print(f"{'call':22} {'off µs':>8} {'on µs':>8} {'ours µs':>8} {'floor µs':>9} {'ratio':>6} {'off+recorder µs':>16}")
-        for provider in model.PROVIDERS:
+        for provider in PROVIDERS:
             for workload in args.workload or ("answer", "stream10", "tool"):
                 row = in_situ(provider, workload, args.rounds, args.calls)
                 print(f"{row['shape']:22} {row['off_us']:8.1f} {row['on_us']:8.1f} {row['instrumentation_us']:8.1f} "

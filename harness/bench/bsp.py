@@ -8,7 +8,7 @@ After a final flush, spans made minus spans received is what the batch queue dro
 The processor is built with no arguments, so it reads the standard ``OTEL_BSP_*`` variables
 (``OTEL_BSP_MAX_QUEUE_SIZE``, ``OTEL_BSP_SCHEDULE_DELAY``, ``OTEL_BSP_MAX_EXPORT_BATCH_SIZE``,
 ``OTEL_BSP_EXPORT_TIMEOUT``), as zero-config does: run it once with the defaults and once with
-the settings you mean to deploy. ``python -m harness.bench_bsp --rates 500,1000,2000,0``
+the settings you mean to deploy. ``python -m harness.bench.bsp --rates 500,1000,2000,0``
 (0 = as fast as possible) prints one row per rate.
 """
 
@@ -77,10 +77,10 @@ def _pipeline(endpoint: str) -> tuple[Any, Any]:
 def measure_rate(rate: float, seconds: float, collector: _RemoteCollector,
                  provider: str = "openai", workload: str = "answer") -> dict[str, Any]:
     """Calls at ``rate`` per second (0: unpaced) for ``seconds``; spans made, received, dropped."""
-    from harness import bench
+    from harness.bench.calls import ours_call
 
     tp, _processor = _pipeline(collector.endpoint)
-    call = bench.ours_call(provider, workload, (tp, None))
+    call = ours_call(provider, workload, (tp, None))
     before = collector.count()
     calls = 0
     start = time.perf_counter()
@@ -126,12 +126,12 @@ def cpu_budget(collector: _RemoteCollector, calls: int = 600, provider: str = "o
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from harness import bench
+    from harness.bench.calls import ours_call
 
     memory = InMemorySpanExporter()
     tp = TracerProvider()
     tp.add_span_processor(SimpleSpanProcessor(memory))
-    call = bench.ours_call(provider, workload, (tp, None))
+    call = ours_call(provider, workload, (tp, None))
     for _ in range(50):
         call()
     memory.clear()
@@ -171,7 +171,7 @@ def run(rates: list[float], seconds: float = 4.0) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m harness.bench_bsp", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m harness.bench.bsp", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rates", default="250,500,1000,2000,0", help="calls/s, comma-separated (0 = unpaced)")
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--json", action="store_true")

@@ -15,7 +15,7 @@ process; the time of each test is taken around ``pytest_runtest_protocol`` (setu
 teardown, reporting), the first ``warmup`` tests are dropped (first-use imports), and a
 figure is the median over the remaining tests of the median over rounds. Suites run in
 rounds, in an order that changes every round, so a noisy machine hits them alike.
-``python -m harness.bench_pertest`` prints ms/test and the ratios to the floor.
+``python -m harness.bench.pertest`` prints ms/test and the ratios to the floor.
 """
 
 from __future__ import annotations
@@ -248,7 +248,7 @@ def run(tests: int = 200, rounds: int = 3, warmup: int = 10, suites: tuple[str, 
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m harness.bench_pertest", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m harness.bench.pertest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--suite", action="append", choices=SUITES, help="run only these (repeatable)")
