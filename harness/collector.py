@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
@@ -45,11 +46,27 @@ class ExportRequest:
     resources: tuple[dict[str, Any], ...] = ()
 
 
+@dataclass(frozen=True)
+class ReceivedLog:
+    """One log record as received: its event name (empty for a plain log), attributes and
+    body (decoded from OTLP ``AnyValue``: structured values stay structured), and the span it
+    belongs to (hex ids, empty when uncorrelated)."""
+
+    event_name: str
+    attributes: dict[str, Any]
+    body: Any
+    trace_id: str
+    span_id: str
+    service: str
+
+
 @dataclass
 class CollectorState:
     spans: list[ReceivedSpan] = field(default_factory=list)
     exports: list[ExportRequest] = field(default_factory=list)
     metric_points: dict[str, float] = field(default_factory=dict)
+    logs: list[ReceivedLog] = field(default_factory=list)
+    log_requests: int = 0
     trace_requests: int = 0
     metric_requests: int = 0
     rejected: int = 0
@@ -71,8 +88,8 @@ def _attrs(kvs: Any) -> dict[str, Any]:
     return {kv.key: _any_value(kv.value) for kv in kvs}
 
 
-# /v1/traces or /v1/metrics, optionally followed by one segment (Honeycomb-style datasets)
-_SIGNAL_PATH = re.compile(r"/v1/(traces|metrics)(?:/[^/]+)?$")
+# /v1/traces, /v1/metrics or /v1/logs, optionally followed by one segment (Honeycomb-style datasets)
+_SIGNAL_PATH = re.compile(r"/v1/(traces|metrics|logs)(?:/[^/]+)?$")
 
 
 def decode_spans(body: bytes) -> list[ReceivedSpan]:
@@ -98,6 +115,33 @@ def _decode_traces(body: bytes) -> tuple[list[ReceivedSpan], tuple[dict[str, Any
                         service=service,
                         attributes=_attrs(span.attributes),
                         status={0: "UNSET", 1: "OK", 2: "ERROR"}.get(span.status.code, "UNSET"),
+                    )
+                )
+    return out, resources
+
+
+def decode_logs(body: bytes) -> list[ReceivedLog]:
+    """Log records of an OTLP/HTTP protobuf ``ExportLogsServiceRequest``."""
+    return _decode_logs(body)[0]
+
+
+def _decode_logs(body: bytes) -> tuple[list[ReceivedLog], tuple[dict[str, Any], ...]]:
+    request = logs_service_pb2.ExportLogsServiceRequest()
+    request.ParseFromString(body)
+    resources = tuple(_attrs(rl.resource.attributes) for rl in request.resource_logs)
+    out = []
+    for resource_logs in request.resource_logs:
+        service = str(_attrs(resource_logs.resource.attributes).get("service.name", ""))
+        for scope_logs in resource_logs.scope_logs:
+            for record in scope_logs.log_records:
+                out.append(
+                    ReceivedLog(
+                        event_name=record.event_name,
+                        attributes=_attrs(record.attributes),
+                        body=_any_value(record.body) if record.HasField("body") else None,
+                        trace_id=record.trace_id.hex(),
+                        span_id=record.span_id.hex(),
+                        service=service,
                     )
                 )
     return out, resources
@@ -177,6 +221,10 @@ class Collector:
         with self._lock:
             return list(self.state.spans)
 
+    def logs(self) -> list[ReceivedLog]:
+        with self._lock:
+            return list(self.state.logs)
+
     def exports(self) -> list[ExportRequest]:
         with self._lock:
             return list(self.state.exports)
@@ -205,6 +253,7 @@ class Collector:
             "orphans": len(orphans),
             "trace_requests": self.state.trace_requests,
             "metric_requests": self.state.metric_requests,
+            "log_requests": self.state.log_requests,
             "rejected": self.state.rejected,
             "bad_requests": self.state.bad_requests,
         }
@@ -249,6 +298,12 @@ class Collector:
                         with collector._lock:
                             collector.state.trace_requests += 1
                             collector.state.spans.extend(spans)
+                            collector.state.exports.append(ExportRequest(self.path, headers, resources))
+                    elif signal.group(1) == "logs":
+                        logs, resources = _decode_logs(body)
+                        with collector._lock:
+                            collector.state.log_requests += 1
+                            collector.state.logs.extend(logs)
                             collector.state.exports.append(ExportRequest(self.path, headers, resources))
                     else:
                         sums, resources = _decode_metrics(body)

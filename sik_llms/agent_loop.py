@@ -373,8 +373,8 @@ class AgentRun:
                 n.LLM_REASONING_TOKENS_CACHE_WRITE: t.cache_write_tokens,
                 n.LLM_REASONING_COST_TOTAL: t.total_cost,
                 n.LLM_DURATION_SECONDS: t.duration_seconds,
-                n.GEN_AI_USAGE_INPUT_TOKENS: t.input_tokens_total,
-                n.GEN_AI_USAGE_OUTPUT_TOKENS: t.output_tokens,
+                # no gen_ai.usage.*: the run's calls carry theirs, and summing usage over a
+                # trace (what GenAI backends do) would count every agent token twice
             }
         )
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sik_llms.telemetry import names as n
+from sik_llms.telemetry.content import finish_reason
 
 __all__ = [
     "CallShape",
@@ -63,19 +64,13 @@ class FloorEmitter:
         meter = meter_provider.get_meter(n.INSTRUMENTATION_NAME, __version__)
         model, provider, mode = client.model, client.provider, client.mode
         req = client.request_attributes()
-        streaming = bool(req.get("stream", True))
-        common = {
-            n.LLM_MODEL: model,
-            n.LLM_PROVIDER: provider,
-            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
-            n.GEN_AI_PROVIDER_NAME: provider,
-            n.GEN_AI_REQUEST_MODEL: model,
-        }
+        self.streaming = streaming = bool(req.get("stream", True))
+        common = {n.LLM_MODEL: model, n.LLM_PROVIDER: provider}
+        genai = {n.GEN_AI_OPERATION_NAME: n.OP_CHAT, n.GEN_AI_PROVIDER_NAME: provider, n.GEN_AI_REQUEST_MODEL: model}
         self.request_name = n.SPAN_REQUEST
-        self.request_attrs = {**common, n.LLM_OPERATION: mode}
-        inference = {**common, n.LLM_STREAMING: streaming, n.LLM_API_VENDOR: provider}
-        if streaming:
-            inference[n.GEN_AI_REQUEST_STREAM] = True
+        self.request_attrs = {**common, n.LLM_OPERATION: mode}  # no gen_ai.*: one chat operation per call
+        inference = {**common, **genai, n.LLM_STREAMING: streaming, n.LLM_API_VENDOR: provider}
+        inference.update({n.GEN_AI_REQUEST_STREAM: True} if streaming else {})
         if provider == "openai" and req.get("api"):
             inference[n.OPENAI_API_TYPE] = req["api"]
         pairs = {
@@ -102,7 +97,7 @@ class FloorEmitter:
         self.http_attrs = {n.LLM_MODEL: model, n.LLM_PROVIDER: provider}
         self.semconv = semconv
         self.metric_attrs = {n.LABEL_MODEL: model, n.LABEL_PROVIDER: provider}
-        self.genai_attrs = {n.GEN_AI_OPERATION_NAME: n.OP_CHAT, n.GEN_AI_PROVIDER_NAME: provider, n.GEN_AI_REQUEST_MODEL: model}
+        self.genai_attrs = {**genai, **{k: v for k, v in ((n.SERVER_ADDRESS, req.get("server_address")), (n.SERVER_PORT, req.get("server_port"))) if v is not None}}
         # Running sums behind the observable counters, in the contract's order.
         self._lock = threading.Lock()
         self._sums: dict[str, float] = {}
@@ -127,14 +122,13 @@ class FloorEmitter:
             meter.create_observable_counter(name, [observer(name)], unit)
         buckets = list(n.DURATION_BUCKETS)
         self.duration = meter.create_histogram(n.METRIC_REQUEST_DURATION, "s", explicit_bucket_boundaries_advisory=buckets)
-        self.genai_duration = meter.create_histogram(
-            n.METRIC_GEN_AI_OPERATION_DURATION, "s", explicit_bucket_boundaries_advisory=buckets
-        )
         self.genai_tokens = meter.create_histogram(
             n.METRIC_GEN_AI_TOKEN_USAGE, "{token}", explicit_bucket_boundaries_advisory=list(n.TOKEN_BUCKETS)
         )
+        gen_ai_s = (n.METRIC_GEN_AI_OPERATION_DURATION, n.METRIC_GEN_AI_TIME_TO_FIRST_CHUNK, n.METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK)
+        self.genai_duration, self.first_chunk, self.per_chunk = (meter.create_histogram(m, "s", explicit_bucket_boundaries_advisory=buckets) for m in gen_ai_s)
 
-    def emit(self, messages: list[Any], request: Any, status: int, first_chunk: float | None, r: Any) -> None:
+    def emit(self, messages: list[Any], request: Any, status: int, first_chunk: float | None, r: Any, gaps: tuple[float, ...] = ()) -> None:
         """One successful call: three spans, four histogram points, the counter totals."""
         from opentelemetry import context
         from opentelemetry.trace import set_span_in_context
@@ -185,16 +179,17 @@ class FloorEmitter:
             n.GEN_AI_USAGE_CACHE_WRITE: r.cache_write_tokens,
         }
         if r.model:
-            req_end[n.GEN_AI_RESPONSE_MODEL] = inf_end[n.GEN_AI_RESPONSE_MODEL] = r.model
+            inf_end[n.GEN_AI_RESPONSE_MODEL] = r.model
         if r.finish_reason:
             inf_end[n.LLM_RESPONSE_FINISH_REASON] = r.finish_reason
-            inf_end[n.GEN_AI_RESPONSE_FINISH_REASONS] = (r.finish_reason,)
+            if mapped := finish_reason(r.finish_reason):
+                inf_end[n.GEN_AI_RESPONSE_FINISH_REASONS] = (mapped,)
         if r.response_id:
             inf_end[n.GEN_AI_RESPONSE_ID] = r.response_id
         if r.reasoning_tokens:
             inf_end[n.LLM_TOKENS_REASONING] = inf_end[n.GEN_AI_USAGE_REASONING] = r.reasoning_tokens
-        if first_chunk is not None:
-            inf_end[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = inf_end[n.LLM_TIME_TO_FIRST_CHUNK] = first_chunk
+        if first_chunk is not None:  # the GenAI attribute on streams only
+            inf_end.update({n.LLM_TIME_TO_FIRST_CHUNK: first_chunk} | ({n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: first_chunk} if self.streaming else {}))
         predictions = getattr(r, "tool_predictions", None)
         if predictions is not None:
             inf_end[n.LLM_TOOL_CALLS] = len(predictions)
@@ -212,6 +207,10 @@ class FloorEmitter:
             self.genai_tokens.record(input_total, {**genai, n.GEN_AI_TOKEN_TYPE: "input"})
         if r.output_tokens is not None:
             self.genai_tokens.record(r.output_tokens, {**genai, n.GEN_AI_TOKEN_TYPE: "output"})
+        if self.streaming and first_chunk is not None:
+            self.first_chunk.record(first_chunk, self.genai_attrs)
+            for gap in gaps:
+                self.per_chunk.record(gap, self.genai_attrs)
         sums = self._sums
         with self._lock:
             sums[n.METRIC_REQUESTS] = sums.get(n.METRIC_REQUESTS, 0) + 1
@@ -239,14 +238,15 @@ def floor_call(shape: CallShape, tracer_provider: Any, meter_provider: Any, semc
 
     emitter = FloorEmitter(tracer_provider, meter_provider, shape.client, semconv)
     chunk_types = _chunk_types()
-    has_chunk = any(type(e) in chunk_types for e in shape.events)
+    chunks = sum(type(e) in chunk_types for e in shape.events)
     messages, request, status, response = shape.messages, shape.request, shape.status, shape.response
     perf = time.perf_counter
 
     def call() -> None:
         start = perf()
-        first = perf() - start if has_chunk else None
-        emitter.emit(messages, request, status, first, response)
+        first = perf() - start if chunks else None
+        gaps = tuple(-(perf() - perf()) for _ in range(chunks - 1))  # one point per later chunk, as ours
+        emitter.emit(messages, request, status, first, response, gaps)
 
     return call
 
@@ -315,15 +315,13 @@ def record_shape(client: Any, messages: list[dict[str, Any]], transport: Any) ->
 
 def bench_shapes(workloads: Iterable[str] = ("answer", "stream10", "tool")) -> dict[tuple[str, str], CallShape]:
     """The bench's clients and canned responses, recorded as shapes (provider, workload) -> shape."""
-    from harness.bench.calls import our_client, prompt_messages
-    from harness.bench.model import PROVIDERS
-    from harness.bench.wire import memory_transport
+    from harness.bench import calls, model, wire
 
     return {
         (provider, workload): record_shape(
-            our_client(provider, workload), prompt_messages(), memory_transport(provider, workload)
+            calls.our_client(provider, workload), calls.prompt_messages(), wire.memory_transport(provider, workload)
         )
-        for provider in PROVIDERS
+        for provider in model.PROVIDERS
         for workload in workloads
     }
 

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "simulate": "run the OpenAI / Anthropic provider simulator on loopback",
     "collect": "run a loopback OTLP/HTTP collector that counts and stores what arrives",
     "scan": "scan cassettes (or any files) for key-shaped secrets",
+    "semconv": "check sik_llms's telemetry against the OpenTelemetry GenAI conventions on recordings",
     "bench": "measure what telemetry costs per call, next to the bare SDKs and the peers",
     "load": "run bounded locust loads against the simulator and summarise them",
 }

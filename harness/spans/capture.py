@@ -26,7 +26,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
-from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs import LoggerProvider, ReadableLogRecord
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -176,8 +176,9 @@ class Capture:
 
     # ------------------------------------------------------------------ logs
 
-    def logs(self) -> list[Any]:
-        """Finished log records (``opentelemetry.sdk._logs.ReadableLogRecord``), in emit order."""
+    def logs(self) -> list[ReadableLogRecord]:
+        """Finished log records in emit order (events such as
+        ``gen_ai.client.inference.operation.details``)."""
         return list(self.log_exporter.get_finished_logs())
 
     # ------------------------------------------------------------------ metrics
@@ -196,8 +197,9 @@ class Capture:
         return metric_value(self.metrics(), name, default, attributes)
 
     def clear(self) -> None:
-        """Forget captured spans (metrics are cumulative and stay)."""
+        """Forget captured spans and log records (metrics are cumulative and stay)."""
         self.exporter.clear()
+        self.log_exporter.clear()
 
 
 @contextmanager
@@ -221,7 +223,7 @@ def capture(*, global_: bool = False, clock: Any = "auto", fresh_context: bool =
             cap.clock = chosen if isinstance(chosen, VirtualClock) else None
         elif isinstance(_clock.current_clock(), VirtualClock):
             cap.clock = _clock.current_clock()  # type: ignore[assignment]
-        stack.enter_context(telemetry.use_providers(cap.tracer_provider, cap.meter_provider))
+        stack.enter_context(telemetry.use_providers(cap.tracer_provider, cap.meter_provider, cap.logger_provider))
         if global_:
             stack.enter_context(routing.activate(cap))
         try:

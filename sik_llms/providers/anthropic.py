@@ -182,7 +182,7 @@ class Anthropic(SdkClients, Client):
                 "reasoning_effort": self.reasoning_effort,
                 "api": "messages",
                 "tools_count": len(self.tools) or None,
-                "output_type": "json" if response_format is not None else "text",
+                "output_type": "json" if response_format is not None else None,  # only when a format is requested
             }
         )
 

@@ -17,6 +17,8 @@ from sik_llms.telemetry.state import (
     CURRENT_CALL,
     call_settings,
     instruments_for,
+    logger_for,
+    resolve_logger_provider,
     resolve_providers,
     tracer_for,
     use_providers,
@@ -58,6 +60,10 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
     try:
         recorder_cls = _recorder_class()
         semconv, capture, lean = call_settings()
+        events = None
+        if capture in ("EVENT_ONLY", "SPAN_AND_EVENT"):
+            lp = resolve_logger_provider()
+            events = logger_for(lp) if lp is not None else None
         return recorder_cls(
             tracer_for(tp) if tp is not None else None,
             instruments_for(mp) if mp is not None else None,
@@ -66,6 +72,7 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
             semconv=semconv,
             capture=capture,
             lean=lean,
+            events=events,
         )
     except Exception as exc:
         config.warn_once(f"start-call-{type(exc).__name__}", f"sik_llms telemetry disabled for a call: {exc!r}")

@@ -48,23 +48,23 @@ class ClientAttributes:
         "provider",
         "request",
         "semconv",
+        "streaming",
     )
 
     def __init__(self, client: Any, req: dict[str, Any], semconv: bool, lean: bool = False) -> None:
         model, provider, mode = client.model, client.provider, client.mode
         self.key = (model, provider, mode, semconv, lean, dict(req))
         self.model, self.provider, self.semconv, self.lean = model, provider, semconv, lean
-        common = {
-            n.LLM_MODEL: model,
-            n.LLM_PROVIDER: provider,
+        common = {n.LLM_MODEL: model, n.LLM_PROVIDER: provider}
+        # the llm.request wrapper carries no gen_ai.operation.name / model: one chat operation
+        # per call, the inference span's, or GenAI backends count every call twice
+        self.request = {k: v for k, v in {**common, n.LLM_OPERATION: mode}.items() if v is not None}
+        self.streaming = streaming = bool(req.get("stream", True))
+        inference = {
+            **common,
             n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
             n.GEN_AI_PROVIDER_NAME: provider,
             n.GEN_AI_REQUEST_MODEL: model,
-        }
-        self.request = {k: v for k, v in {**common, n.LLM_OPERATION: mode}.items() if v is not None}
-        streaming = bool(req.get("stream", True))
-        inference = {
-            **common,
             n.LLM_STREAMING: streaming,
             n.LLM_API_VENDOR: provider,
             n.GEN_AI_REQUEST_STREAM: streaming or None,
@@ -88,11 +88,14 @@ class ClientAttributes:
             n.semconv_span_inference(n.OP_CHAT, model) if semconv else n.span_inference(provider, mode)
         )
         self.metric = {n.LABEL_MODEL: model, n.LABEL_PROVIDER: provider}
-        self.genai_metric = {
+        genai_metric = {
             n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
             n.GEN_AI_PROVIDER_NAME: provider,
             n.GEN_AI_REQUEST_MODEL: model,
+            n.SERVER_ADDRESS: req.get("server_address"),  # Recommended / CR on GenAI metrics
+            n.SERVER_PORT: req.get("server_port"),
         }
+        self.genai_metric = {k: v for k, v in genai_metric.items() if v is not None}
 
 
 _CLIENT_ATTRIBUTES: WeakKeyDictionary[Any, ClientAttributes] = WeakKeyDictionary()

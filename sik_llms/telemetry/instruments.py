@@ -90,6 +90,20 @@ class Instruments:
             "GenAI operation duration",
             explicit_bucket_boundaries_advisory=list(n.DURATION_BUCKETS),
         )
+        # streamed calls only (GenAI conventions): time to the first chunk, and the gap before
+        # each later chunk
+        self.genai_first_chunk = meter.create_histogram(
+            n.METRIC_GEN_AI_TIME_TO_FIRST_CHUNK,
+            "s",
+            "Time to receive the first chunk of a streamed GenAI response",
+            explicit_bucket_boundaries_advisory=list(n.DURATION_BUCKETS),
+        )
+        self.genai_per_chunk = meter.create_histogram(
+            n.METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK,
+            "s",
+            "Time between consecutive chunks of a streamed GenAI response",
+            explicit_bucket_boundaries_advisory=list(n.DURATION_BUCKETS),
+        )
         self._meter = meter
         self._agent: _AgentInstruments | None = None
         self._agent_lock = threading.Lock()
@@ -150,6 +164,13 @@ class Instruments:
             self.genai_tokens.record(response.input_tokens_total, on_input)
         if response.output_tokens is not None:
             self.genai_tokens.record(response.output_tokens, on_output)
+
+    def record_chunks(self, genai: dict[str, Any], first: float, gaps: list[float]) -> None:
+        """A streamed call's chunk timing: time to the first chunk, then one point per later
+        chunk (the gap since the one before), on the call's GenAI attribute set."""
+        self.genai_first_chunk.record(first, genai)
+        for gap in gaps:
+            self.genai_per_chunk.record(gap, genai)
 
     def _genai_sets(self, genai: dict[str, Any], response_model: str | None) -> tuple[dict[str, Any], ...]:
         """The GenAI histograms' attribute sets for a response, built once per distinct set."""

@@ -160,6 +160,8 @@ METRIC_REASONING_SUCCESS = "llm.reasoning.success"  # llm_reasoning_success_tota
 METRIC_REASONING_ITERATIONS_PER_REQUEST = "llm.reasoning.iterations_per_request"
 METRIC_GEN_AI_TOKEN_USAGE = "gen_ai.client.token.usage"
 METRIC_GEN_AI_OPERATION_DURATION = "gen_ai.client.operation.duration"
+METRIC_GEN_AI_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
+METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
 
 # metric labels (Prometheus: llm_model, llm_provider, reasoning_effort)
 LABEL_MODEL = LLM_MODEL

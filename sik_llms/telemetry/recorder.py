@@ -8,11 +8,11 @@ consumer cannot leak its span into the caller's context.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +22,8 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import clock as _clock
 from sik_llms.redact import exception_stacktrace, exception_text, redact_url, redact_value
+from sik_llms.telemetry import content as contents
+from sik_llms.telemetry import events as content_events
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.attributes import client_attributes
 from sik_llms.telemetry.errors import error_type
@@ -29,7 +31,6 @@ from sik_llms.telemetry.instruments import Instruments
 from sik_llms.telemetry.state import CURRENT_CALL
 from sik_llms.types import (
     TextChunkEvent,
-    TextResponse,
     ThinkingChunkEvent,
     TokenSummary,
     ToolCallChunkEvent,
@@ -83,16 +84,19 @@ class SpanHandle:
         finally:
             otel_context.detach(token)
 
-    def fail(self, exc: BaseException) -> None:
+    def fail(self, exc: BaseException, record: bool = True) -> None:
+        """Status ERROR and ``error.type``; the exception event only with ``record`` (once per
+        failure: the span where it happened records it, its wrappers only mark the error)."""
         kind = error_type(exc)
         self.span.set_attribute(n.ERROR_TYPE, kind)
-        message = exception_text(exc)  # secrets redacted from the event, the status and the trace
-        self.span.record_exception(
-            exc,
-            attributes={n.EXCEPTION_MESSAGE: message, n.EXCEPTION_STACKTRACE: exception_stacktrace(exc)},
-            timestamp=_clock.time_ns(),
-        )
-        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {message}"))
+        if record:
+            message = exception_text(exc)  # secrets redacted from the event, the status and the trace
+            self.span.record_exception(
+                exc,
+                attributes={n.EXCEPTION_MESSAGE: message, n.EXCEPTION_STACKTRACE: exception_stacktrace(exc)},
+                timestamp=_clock.time_ns(),
+            )
+        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exception_text(exc)}"))
 
     def end(self, end_time: int | None = None) -> None:
         self.span.end(end_time=_clock.time_ns() if end_time is None else end_time)
@@ -167,6 +171,7 @@ class HttpAttempt:
         assert call.tracer is not None and call.inference is not None
         self._handle = _start(call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context, _clock.time_ns())
         self._done = False
+        content_events.inject_trace_context(request, self._handle.context)
 
     def got_response(self, response: Any) -> None:
         status = response.status_code
@@ -216,8 +221,10 @@ class CallRecorder:
         semconv: bool,
         capture: str,
         lean: bool = False,
+        events: Any = None,
     ) -> None:
         self.tracer = tracer
+        self.events = events  # an OpenTelemetry Logger for content events, or None
         self.instruments = instruments
         self.semconv = semconv
         self.capture = capture
@@ -233,6 +240,9 @@ class CallRecorder:
         self._closed = False
         self._outcome_recorded = False
         self._metric_attrs = attrs.metric
+        self.streaming = attrs.streaming
+        # streamed, with metrics: chunk times for gen_ai.client.operation.time_per_output_chunk
+        self._chunk_times: list[float] | None = [] if instruments is not None and attrs.streaming else None
         if tracer is None:
             self.request = self.inference = None
             return
@@ -247,7 +257,7 @@ class CallRecorder:
         )
         self.inference = _start(tracer, attrs.inference_name, attrs.inference, SpanKind.CLIENT, self.request.context, now)
         if capture != "NO_CONTENT":
-            self._capture_input(messages)
+            self._content = content_events.record_input(self.inference, capture, messages)
 
     # -------------------------------------------------------------- used by Client
 
@@ -262,6 +272,8 @@ class CallRecorder:
         """Per event: count chunks and note the first one. Nothing else, by design."""
         if type(item) is TextChunkEvent or type(item) is ThinkingChunkEvent or type(item) is ToolCallChunkEvent:
             self.chunks += 1
+            if self._chunk_times is not None:  # streamed, with metrics: per-chunk timing metric
+                self._chunk_times.append(_clock.perf_counter())
             if self._first_chunk is None:
                 self._first_chunk = _clock.perf_counter() - self._perf_start
 
@@ -286,7 +298,7 @@ class CallRecorder:
         duration = _clock.perf_counter() - self._perf_start
         if self.request is not None and self.inference is not None:
             self.inference.fail(exc)
-            self.request.fail(exc)
+            self.request.fail(exc, record=False)
             self.request.span.set_attribute(n.LLM_ERROR, exception_text(exc)[:500])
             self.request.set(n.LLM_DURATION_SECONDS, duration)
             self.inference.end()
@@ -341,19 +353,21 @@ class CallRecorder:
             n.GEN_AI_USAGE_CACHE_WRITE: cache_write,
         }
         if r.model is not None:
-            summary[n.GEN_AI_RESPONSE_MODEL] = inference[n.GEN_AI_RESPONSE_MODEL] = r.model
+            inference[n.GEN_AI_RESPONSE_MODEL] = r.model
         finish = r.finish_reason
         if finish is not None:
-            inference[n.LLM_RESPONSE_FINISH_REASON] = finish
-            if finish:
-                inference[n.GEN_AI_RESPONSE_FINISH_REASONS] = (finish,)
+            inference[n.LLM_RESPONSE_FINISH_REASON] = finish  # the provider's own value
+            mapped = contents.finish_reason(finish)  # the conventions' (stop, length, tool_call...)
+            if mapped:
+                inference[n.GEN_AI_RESPONSE_FINISH_REASONS] = (mapped,)
         if r.response_id is not None:
             inference[n.GEN_AI_RESPONSE_ID] = r.response_id
         if r.reasoning_tokens:
             inference[n.LLM_TOKENS_REASONING] = inference[n.GEN_AI_USAGE_REASONING] = r.reasoning_tokens
         if self._first_chunk is not None:
-            inference[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first_chunk
             inference[n.LLM_TIME_TO_FIRST_CHUNK] = self._first_chunk
+            if self.streaming:  # the GenAI attribute is defined for streamed responses only
+                inference[n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first_chunk
         if isinstance(r, ToolPredictionResponse):
             inference[n.LLM_TOOL_CALLS] = len(r.tool_predictions)
         if r.server_tool_calls:  # tools the provider ran itself (web search, ...)
@@ -366,7 +380,7 @@ class CallRecorder:
         self.request.span.set_attributes({k: redact_value(v) for k, v in summary.items() if v is not None})
         self.inference.span.set_attributes({k: redact_value(v) for k, v in inference.items() if v is not None})
         if self.capture != "NO_CONTENT":
-            self._capture_output(r)
+            content_events.record_output(self.inference, self.capture, self.events, getattr(self, "_content", {}), r)
 
     def _record_metrics(
         self,
@@ -383,73 +397,8 @@ class CallRecorder:
                 self._metric_attrs, self.attrs.genai_metric, duration, response, exc, cost,
                 genai_duration=not self.attrs.lean,
             )
+            if self._chunk_times and exc is None and self._first_chunk is not None:
+                gaps = [b - a for a, b in pairwise(self._chunk_times)]
+                self.instruments.record_chunks(self.attrs.genai_metric, self._first_chunk, gaps)
         except Exception:  # metrics must never break the call
             logger.debug("recording sik_llms metrics failed", exc_info=True)
-
-    def _capture_input(self, messages: list[dict[str, Any]]) -> None:
-        assert self.inference is not None
-        system = [m for m in messages if m.get("role") == "system"]
-        others = [m for m in messages if m.get("role") != "system"]
-        attrs = {
-            n.GEN_AI_INPUT_MESSAGES: json.dumps([_semconv_message(m) for m in others], default=str),
-        }
-        if system:
-            attrs[n.GEN_AI_SYSTEM_INSTRUCTIONS] = json.dumps(
-                [{"type": "text", "content": _text_of(m.get("content"))} for m in system]
-            )
-        self._content = attrs
-        if self.capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
-            self.inference.set_attributes(attrs)
-
-    def _capture_output(self, r: TokenSummary) -> None:
-        assert self.inference is not None
-        parts: list[dict[str, Any]] = []
-        if isinstance(r, TextResponse) and r.response:
-            parts.append({"type": "text", "content": r.response})
-        if isinstance(r, ToolPredictionResponse):
-            parts.extend(
-                {"type": "tool_call", "id": p.call_id, "name": p.name, "arguments": p.arguments}
-                for p in r.tool_predictions
-            )
-            if r.message:
-                parts.append({"type": "text", "content": r.message})
-        parsed = getattr(r, "parsed", None)
-        if parsed is not None:
-            dumped = parsed.model_dump() if hasattr(parsed, "model_dump") else parsed
-            parts.append({"type": "text", "content": json.dumps(dumped, default=str)})
-        output = json.dumps(
-            [{"role": "assistant", "parts": parts, "finish_reason": r.finish_reason or ""}], default=str
-        )
-        if self.capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
-            self.inference.set(n.GEN_AI_OUTPUT_MESSAGES, output)
-        if self.capture in ("EVENT_ONLY", "SPAN_AND_EVENT"):
-            event = {**getattr(self, "_content", {}), n.GEN_AI_OUTPUT_MESSAGES: output}
-            event[n.GEN_AI_OPERATION_NAME] = n.OP_CHAT
-            event[n.GEN_AI_REQUEST_MODEL] = self.model
-            event = {k: redact_value(v) for k, v in event.items()}
-            self.inference.span.add_event(n.EVENT_INFERENCE_DETAILS, event, timestamp=_clock.time_ns())
-
-
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            part.get("text", "") if isinstance(part, dict) else str(part) for part in content
-        )
-    return "" if content is None else str(content)
-
-
-def _semconv_message(message: dict[str, Any]) -> dict[str, Any]:
-    """A message in the GenAI conventions' shape: ``{role, parts: [{type, content}]}``."""
-    content = message.get("content")
-    parts: list[dict[str, Any]] = []
-    if isinstance(content, list):
-        for part in content:
-            if isinstance(part, dict) and part.get("type") in ("image_url", "image"):
-                parts.append({"type": "uri" if part.get("type") == "image_url" else "blob", "modality": "image"})
-            else:
-                parts.append({"type": "text", "content": _text_of([part])})
-    else:
-        parts.append({"type": "text", "content": _text_of(content)})
-    return {"role": message.get("role", "user"), "parts": parts}

@@ -40,12 +40,16 @@ __all__ = [
     "call_settings",
     "env_value",
     "instruments_for",
+    "logger_for",
+    "resolve_logger_provider",
     "resolve_providers",
     "tracer_for",
     "use_providers",
 ]
 
 _OVERRIDE: ContextVar[tuple[Any, Any] | None] = ContextVar("sik_llms_providers", default=None)
+#: the logger provider of the ``use_providers`` override (read only while one is active)
+_LOG_OVERRIDE: ContextVar[Any] = ContextVar("sik_llms_logger_provider", default=None)
 #: The traced call whose provider code is running (set by ``CallRecorder.active``), so the
 #: transport can open an ``http.request`` span under it. Here, not in recorder.py: with telemetry
 #: off the transport's check is this one lookup, without importing the SDK-dependent recorder.
@@ -54,6 +58,7 @@ _zero_config_lock = threading.Lock()
 _zero_config_done = False
 _tracers: dict[int, tuple[Any, Any]] = {}
 _instruments: dict[int, tuple[Any, Any]] = {}
+_loggers: dict[int, tuple[Any, Any]] = {}
 
 _DISABLED_VAR = "OTEL_SDK_DISABLED"
 _SEMCONV_VAR = "OTEL_SEMCONV_STABILITY_OPT_IN"
@@ -67,16 +72,19 @@ PROFILES = ("full", "lean")
 
 
 @contextmanager
-def use_providers(tracer_provider: Any = None, meter_provider: Any = None) -> Iterator[None]:
+def use_providers(tracer_provider: Any = None, meter_provider: Any = None, logger_provider: Any = None) -> Iterator[None]:
     """Record sik_llms calls made in this context with these providers (None: that signal off).
 
     Context-local: other threads, tasks and tests keep their own providers, and nothing global
-    is touched, so the harness can capture one test's spans in parallel with others.
+    is touched, so the harness can capture one test's spans in parallel with others. The
+    logger provider receives the content events (``gen_ai.client.inference.operation.details``).
     """
     token = _OVERRIDE.set((tracer_provider, meter_provider))
+    log_token = _LOG_OVERRIDE.set(logger_provider)
     try:
         yield
     finally:
+        _LOG_OVERRIDE.reset(log_token)
         _OVERRIDE.reset(token)
 
 
@@ -98,10 +106,17 @@ def _global_providers() -> tuple[Any, Any]:
     return (tp if _is_real_tracer_provider(tp) else None, mp if _is_real_meter_provider(mp) else None)
 
 
+def _global_logger_provider() -> Any:
+    from opentelemetry import _logs
+
+    lp = _logs.get_logger_provider()
+    return None if type(lp).__name__ in ("ProxyLoggerProvider", "NoOpLoggerProvider") else lp
+
+
 def _ensure_zero_config(tp: Any, mp: Any) -> tuple[Any, Any]:
     """Install providers for the signals that have none (once per process)."""
     global _zero_config_done
-    if _zero_config_done or (tp is not None and mp is not None):
+    if _zero_config_done:
         return tp, mp
     with _zero_config_lock:
         if _zero_config_done:
@@ -119,7 +134,7 @@ def _ensure_zero_config(tp: Any, mp: Any) -> tuple[Any, Any]:
             )
             return tp, mp
         try:
-            new_tp, new_mp = setup.install(config.read_zero_config(), traces=tp is None, metrics=mp is None)
+            new_tp, new_mp, _ = setup.install(config.read_zero_config(), traces=tp is None, metrics=mp is None)
         except Exception as exc:  # a bad environment must never break the user's call
             config.warn_once("zero-config-failed", f"sik_llms zero-config telemetry failed: {exc}")
             return tp, mp
@@ -147,6 +162,57 @@ def resolve_providers() -> tuple[Any, Any]:
     if disabled is False:
         tp, mp = _ensure_zero_config(tp, mp)
     return tp, mp
+
+
+def resolve_logger_provider() -> Any:
+    """The logger provider for content events in this context, or None (events off).
+
+    The same order as ``resolve_providers``: override, disabled, the application's global
+    provider, zero-config's (which builds one unless ``OTEL_LOGS_EXPORTER=none``).
+    """
+    if _OVERRIDE.get() is not None:
+        return _LOG_OVERRIDE.get()
+    disabled = config.sdk_disabled()
+    if disabled is True:
+        return None
+    try:
+        lp = _global_logger_provider()
+    except ImportError:
+        return None
+    if lp is None and disabled is False:
+        lp = _ensure_zero_config_logs()
+    return lp
+
+
+_zero_config_logs_done = False
+
+
+def _ensure_zero_config_logs() -> Any:
+    """Zero-config's logger provider, built the first time a call emits content events.
+
+    Not with the other signals: a batch log processor (a thread, and an exit flush) is paid
+    only by processes that opted in to events (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``
+    with ``EVENT_ONLY`` / ``SPAN_AND_EVENT``); ``OTEL_LOGS_EXPORTER=none`` leaves it off.
+    """
+    global _zero_config_logs_done
+    with _zero_config_lock:
+        if not _zero_config_logs_done:
+            _zero_config_logs_done = True
+            from sik_llms.telemetry import setup
+
+            try:
+                setup.install(config.read_zero_config(), traces=False, metrics=False, logs=True)
+            except Exception as exc:  # a bad environment must never break the user's call
+                config.warn_once("zero-config-logs-failed", f"sik_llms zero-config logs failed: {exc}")
+    return _global_logger_provider()
+
+
+def logger_for(provider: Any) -> Any:
+    """sik_llms's OpenTelemetry logger on ``provider``, made once per provider."""
+    cached = _loggers.get(id(provider))
+    if cached is None or cached[0] is not provider:
+        cached = _loggers[id(provider)] = (provider, provider.get_logger(INSTRUMENTATION_NAME, __version__))
+    return cached[1]
 
 
 def tracer_for(provider: Any) -> Any:

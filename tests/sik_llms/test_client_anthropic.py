@@ -233,7 +233,7 @@ def test_non_streamed_message_and_beta_endpoint() -> None:
     assert (response.response, response.thinking, response.cache_read_tokens) == ("Answer.", "consider", 3)
     assert client.request_attributes() == {
         "max_tokens": 4096, "stream": False, "server_address": "api.anthropic.com", "server_port": 443,
-        "api": "messages", "output_type": "text",
+        "api": "messages",  # no output_type: no format was requested
     }  # fmt: skip
 
 

@@ -67,12 +67,13 @@ def test_endpoints(env, traces, metrics):
     assert config.signal_endpoint("metrics", env) == metrics
 
 
-def test_headers_are_url_decoded_and_per_signal_override():
+def test_headers_are_url_decoded_and_a_per_signal_list_replaces_the_general_one():
     env = {
         "OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer%20tok,x-honeycomb-team=abc",
         "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "x-honeycomb-team=traces-only",
     }
-    assert config.headers("traces", env) == {"authorization": "Bearer tok", "x-honeycomb-team": "traces-only"}
+    # the spec and the Python SDK: the per-signal value alone, never merged with the general one
+    assert config.headers("traces", env) == {"x-honeycomb-team": "traces-only"}
     assert config.headers("metrics", env) == {"authorization": "Bearer tok", "x-honeycomb-team": "abc"}
 
 

@@ -186,7 +186,7 @@ def test_grpc_without_its_exporter_falls_back_with_a_message(protocol):
         },
     )
     assert result.returncode == 0, result.stderr
-    assert "pip install opentelemetry-exporter-otlp-proto-grpc" in result.stderr
+    assert "pip install 'sik-llms[grpc]'" in result.stderr
 
 
 @pytest.mark.parametrize(("sdk_option", "expected"), [("False", 3), ("None", 4)])

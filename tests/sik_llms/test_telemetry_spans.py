@@ -145,7 +145,9 @@ def test_failure_marks_spans_and_counts_a_failed_request(cap):
     for span in (request, inference):
         assert span.status.status_code == StatusCode.ERROR
         assert span.attributes[n.ERROR_TYPE]
-        assert any(e.name == "exception" for e in span.events)
+    # the exception is recorded once, where it happened; the wrapper only marks the error
+    assert [e.name for e in inference.events] == ["exception"]
+    assert not any(e.name == "exception" for e in request.events)
     labels = {n.LABEL_MODEL: "gpt-4o-mini", n.LABEL_PROVIDER: "openai"}
     assert cap.metric(n.METRIC_REQUESTS, **labels) == 1
     assert cap.metric(n.METRIC_REQUESTS_FAILED, **labels) == 1
@@ -199,15 +201,23 @@ def test_semconv_opt_in_switches_span_names(cap, monkeypatch):
     ("mode", "on_span", "on_event"),
     [("NO_CONTENT", False, False), ("SPAN_ONLY", True, False), ("EVENT_ONLY", False, True), ("SPAN_AND_EVENT", True, True)],
 )
-def test_content_capture_only_on_opt_in_and_never_the_key(cap, monkeypatch, mode, on_span, on_event):
+def test_content_capture_only_on_opt_in_and_never_the_key(monkeypatch, mode, on_span, on_event):
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+
+    cap = Captured()
+    logs = InMemoryLogRecordExporter()
+    lp = LoggerProvider(shutdown_on_exit=False)
+    lp.add_log_record_processor(SimpleLogRecordProcessor(logs))
     monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", mode)
     client = create_client("gpt-4o-mini", api_key=KEY)
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What's 2+2?"}]
-    with scripted(Script(ok(openai_sse("4")))):
+    with telemetry.use_providers(cap.tp, cap.mp, lp), scripted(Script(ok(openai_sse("4")))):
         client(messages)
     (inference,) = cap.by_name("llm.openai.stream")
     assert (n.GEN_AI_INPUT_MESSAGES in inference.attributes) is on_span
-    events = [e for e in inference.events if e.name == n.EVENT_INFERENCE_DETAILS]
+    assert not inference.events  # content events are log records, never span events
+    events = [r.log_record for r in logs.get_finished_logs() if r.log_record.event_name == n.EVENT_INFERENCE_DETAILS]
     assert bool(events) is on_event
     if on_span:
         inputs = json.loads(inference.attributes[n.GEN_AI_INPUT_MESSAGES])
@@ -216,7 +226,9 @@ def test_content_capture_only_on_opt_in_and_never_the_key(cap, monkeypatch, mode
         outputs = json.loads(inference.attributes[n.GEN_AI_OUTPUT_MESSAGES])
         assert outputs[0]["parts"] == [{"type": "text", "content": "4"}]
     everything = json.dumps(
-        [{"a": dict(s.attributes), "e": [dict(e.attributes) for e in s.events]} for s in cap.spans()], default=str
+        [{"a": dict(s.attributes), "e": [dict(e.attributes) for e in s.events]} for s in cap.spans()]
+        + [dict(e.attributes) for e in events],
+        default=str,
     )
     assert KEY not in everything and "Bearer" not in everything
 

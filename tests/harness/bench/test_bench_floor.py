@@ -12,6 +12,7 @@ from sik_llms.telemetry import names as n
 from sik_llms.telemetry import use_providers
 
 TIMED = {n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, n.LLM_TIME_TO_FIRST_CHUNK}
+TIMED_METRICS = {n.METRIC_GEN_AI_TIME_TO_FIRST_CHUNK, n.METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK}
 SHAPES = bench_shapes()
 
 
@@ -34,6 +35,9 @@ def _points(reader: Any) -> dict[tuple[str, tuple[Any, ...]], Any]:
             for metric in sm.metrics:
                 for p in metric.data.data_points:
                     key = (metric.name, tuple(sorted(p.attributes.items())))
+                    if metric.name in TIMED_METRICS:  # measured, so only counts and buckets compare
+                        points[key] = (p.count, tuple(p.bucket_counts))
+                        continue
                     points[key] = (p.count, p.sum, tuple(p.bucket_counts)) if hasattr(p, "bucket_counts") else p.value
     return points
 
