@@ -13,7 +13,9 @@ from pathlib import Path
 from setuptools import find_namespace_packages, setup
 
 BUNDLED = {"harness.bundled.cassettes": "cassettes", "harness.bundled.loadtests": "loadtests"}
-PROVIDERS = sorted(d.name for d in Path(__file__).parent.joinpath("cassettes").iterdir() if d.is_dir())
+PROVIDERS = sorted(
+    d.name for d in Path(__file__).parent.joinpath("cassettes").iterdir() if d.is_dir()
+)
 
 setup(
     packages=[

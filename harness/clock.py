@@ -18,7 +18,9 @@ DEFAULT_PERF_START_NS = 1_000_000_000_000
 class VirtualClock:
     """Implements ``sik_llms.clock.Clock``; thread-safe; never reads the real clock."""
 
-    def __init__(self, epoch_ns: int = DEFAULT_EPOCH_NS, perf_start_ns: int = DEFAULT_PERF_START_NS) -> None:
+    def __init__(
+        self, epoch_ns: int = DEFAULT_EPOCH_NS, perf_start_ns: int = DEFAULT_PERF_START_NS
+    ) -> None:
         self._epoch_ns = epoch_ns
         self._perf_start_ns = perf_start_ns
         self._elapsed_ns = 0
@@ -44,7 +46,9 @@ class VirtualClock:
 
     def advance_ns(self, nanoseconds: int) -> None:
         if nanoseconds < 0:
-            raise ValueError(f"VirtualClock cannot go backwards (asked to advance {nanoseconds} ns)")
+            raise ValueError(
+                f"VirtualClock cannot go backwards (asked to advance {nanoseconds} ns)"
+            )
         with self._lock:
             self._elapsed_ns += nanoseconds
 

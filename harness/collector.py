@@ -180,7 +180,9 @@ class Collector:
     runtime with ``set_fault``. ``stop()`` (or leaving the block) makes it unreachable.
     """
 
-    def __init__(self, port: int = 0, fault: str = "none", delay: float = 2.0, *, keep_bodies: bool = False) -> None:
+    def __init__(
+        self, port: int = 0, fault: str = "none", delay: float = 2.0, *, keep_bodies: bool = False
+    ) -> None:
         self.state = CollectorState()
         self.keep_bodies = keep_bodies  # keep raw OTLP bytes (for tests that grep what left)
         self._lock = threading.Lock()
@@ -201,7 +203,9 @@ class Collector:
         self.fault, self.delay = fault, delay
 
     def start(self) -> Collector:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="otlp-collector", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="otlp-collector", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -298,19 +302,25 @@ class Collector:
                         with collector._lock:
                             collector.state.trace_requests += 1
                             collector.state.spans.extend(spans)
-                            collector.state.exports.append(ExportRequest(self.path, headers, resources))
+                            collector.state.exports.append(
+                                ExportRequest(self.path, headers, resources)
+                            )
                     elif signal.group(1) == "logs":
                         logs, resources = _decode_logs(body)
                         with collector._lock:
                             collector.state.log_requests += 1
                             collector.state.logs.extend(logs)
-                            collector.state.exports.append(ExportRequest(self.path, headers, resources))
+                            collector.state.exports.append(
+                                ExportRequest(self.path, headers, resources)
+                            )
                     else:
                         sums, resources = _decode_metrics(body)
                         with collector._lock:
                             collector.state.metric_requests += 1
                             collector.state.metric_points.update(sums)
-                            collector.state.exports.append(ExportRequest(self.path, headers, resources))
+                            collector.state.exports.append(
+                                ExportRequest(self.path, headers, resources)
+                            )
                 except Exception:
                     with collector._lock:
                         collector.state.bad_requests += 1

@@ -65,5 +65,10 @@ def machine_info() -> dict[str, Any]:
         load_1m: float | None = round(os.getloadavg()[0], 2)
     except OSError:  # pragma: no cover - not available
         load_1m = None
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "platform": platform.platform(), "load_1m": load_1m}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_1m": load_1m,
+    }

@@ -46,7 +46,12 @@ class Guard:
 
     def allows(self, host: str) -> bool:
         host = host.strip("[]").lower()
-        if "*" in self.allow or host in self.allow or host in self.resolved or host in LOOPBACK_NAMES:
+        if (
+            "*" in self.allow
+            or host in self.allow
+            or host in self.resolved
+            or host in LOOPBACK_NAMES
+        ):
             return True
         try:
             address = ipaddress.ip_address(host.split("%", 1)[0])
@@ -58,8 +63,10 @@ class Guard:
 
     def refuse(self, host: str, port: Any, how: str) -> NetworkBlockedError:
         where = f"{host}:{port}" if port not in (None, "", 0) else host
-        message = (f"sik-llms network guard: the test tried to reach {where} ({how}); tests may only reach "
-                   f"loopback. {ADVICE.format(host=host)}")
+        message = (
+            f"sik-llms network guard: the test tried to reach {where} ({how}); tests may only reach "
+            f"loopback. {ADVICE.format(host=host)}"
+        )
         self.refusals.append(message)
         return NetworkBlockedError(message)
 
@@ -115,8 +122,11 @@ def _is_ip(host: str) -> bool:
 def _install() -> None:
     if _ORIGINALS:
         return
-    _ORIGINALS.update(connect=socket.socket.connect, connect_ex=socket.socket.connect_ex,
-                      getaddrinfo=socket.getaddrinfo)
+    _ORIGINALS.update(
+        connect=socket.socket.connect,
+        connect_ex=socket.socket.connect_ex,
+        getaddrinfo=socket.getaddrinfo,
+    )
     socket.socket.connect = _connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
     socket.getaddrinfo = _getaddrinfo

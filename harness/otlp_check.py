@@ -70,8 +70,13 @@ class CheckedExporter(SpanExporter):
 
     def outcome(self, total: int) -> dict[str, Any]:
         """JSON-ready: spans produced, accepted, refused, ``ok`` and the last error."""
-        return {"spans": total, "sent": self.sent, "failed": self.failed, "ok": self.ok and self.sent >= total,
-                "error": self.error if not self.ok else None}
+        return {
+            "spans": total,
+            "sent": self.sent,
+            "failed": self.failed,
+            "ok": self.ok and self.sent >= total,
+            "error": self.error if not self.ok else None,
+        }
 
     @contextmanager
     def quiet_exporter_logs(self) -> Iterator[None]:

@@ -75,7 +75,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="how recorded streams are timed: virtual (instant, deterministic; default) or realtime.",
     )
-    parser.addini("llm_cassette_dir", "directory of sik-llms cassettes, relative to the rootdir", default="cassettes")
+    parser.addini(
+        "llm_cassette_dir",
+        "directory of sik-llms cassettes, relative to the rootdir",
+        default="cassettes",
+    )
     parser.addini(
         "llm_network_guard",
         "refuse connections and DNS lookups outside loopback in every test (default true)",
@@ -97,10 +101,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "<llm_cassette_dir>/<name>.yaml around the test (replay-only unless a mode says otherwise)",
     )
     config.addinivalue_line(
-        "markers", "llm_spans(**options): options for the llm_spans fixture (global_, clock, fresh_context)"
+        "markers",
+        "llm_spans(**options): options for the llm_spans fixture (global_, clock, fresh_context)",
     )
     config.addinivalue_line(
-        "markers", "llm_allow_network(*hosts): let the test reach these hosts (none given: any host)"
+        "markers",
+        "llm_allow_network(*hosts): let the test reach these hosts (none given: any host)",
     )
 
 
@@ -164,8 +170,11 @@ def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     session_names = [p for p in signature(use_cassette).parameters if p not in ("path", "hint")]
     unknown = sorted(set(kwargs) - set(session_names) - set(match_names))
     if unknown:
-        pytest.fail(f"@pytest.mark.llm_cassette got unknown keyword(s) {', '.join(unknown)}; accepted: "
-                    f"{', '.join([*session_names, *match_names])}", pytrace=False)
+        pytest.fail(
+            f"@pytest.mark.llm_cassette got unknown keyword(s) {', '.join(unknown)}; accepted: "
+            f"{', '.join([*session_names, *match_names])}",
+            pytrace=False,
+        )
     options = {k: kwargs.pop(k) for k in match_names if k in kwargs}
     for key in ("ignore_fields", "match_headers", "ignore_query"):
         if isinstance(options.get(key), str):
@@ -173,7 +182,9 @@ def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
         if key in options:
             options[key] = tuple(options[key])
     if "ignore_fields" in options:
-        options["ignore_fields"] = tuple(dict.fromkeys([*DEFAULT_VOLATILE_FIELDS, *options["ignore_fields"]]))
+        options["ignore_fields"] = tuple(
+            dict.fromkeys([*DEFAULT_VOLATILE_FIELDS, *options["ignore_fields"]])
+        )
     if options:
         base = kwargs.get("match") or MatchConfig()
         kwargs["match"] = replace(base, **options)
@@ -201,11 +212,19 @@ def _marker_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 def _timing(request: pytest.FixtureRequest) -> str:
-    return request.config.getoption("--llm-timing") or _marker_kwargs(request).get("timing") or "virtual"
+    return (
+        request.config.getoption("--llm-timing")
+        or _marker_kwargs(request).get("timing")
+        or "virtual"
+    )
 
 
 def _mode(request: pytest.FixtureRequest) -> str:
-    return request.config.getoption("--llm-record-mode") or _marker_kwargs(request).get("mode") or "none"
+    return (
+        request.config.getoption("--llm-record-mode")
+        or _marker_kwargs(request).get("mode")
+        or "none"
+    )
 
 
 def cassette_path(request: pytest.FixtureRequest, name: str | None = None) -> Path:
@@ -224,7 +243,9 @@ def _records(request: pytest.FixtureRequest) -> bool:
     mode = _mode(request)
     if mode in ("all", "new_episodes"):
         return True
-    return mode == "once" and not cassette_path(request, _marker_kwargs(request).get("name")).is_file()
+    return (
+        mode == "once" and not cassette_path(request, _marker_kwargs(request).get("name")).is_file()
+    )
 
 
 def _allowed_hosts(request: pytest.FixtureRequest) -> list[str] | None:
@@ -278,7 +299,9 @@ def llm_spans(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture
-def llm_instrument(request: pytest.FixtureRequest, llm_spans: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def llm_instrument(
+    request: pytest.FixtureRequest, llm_spans: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     """``llm_instrument(instrumentor, capture_content=False, **kwargs)``: instrument for this test.
 
     Calls ``instrumentor.instrument(tracer_provider=, meter_provider=, logger_provider=,
@@ -295,8 +318,12 @@ def llm_instrument(request: pytest.FixtureRequest, llm_spans: Any, monkeypatch: 
         monkeypatch.setenv("TRACELOOP_TRACE_CONTENT", flag)
         if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
             instrumentor.uninstrument()
-        instrumentor.instrument(tracer_provider=llm_spans.tracer_provider, meter_provider=llm_spans.meter_provider,
-                                logger_provider=llm_spans.logger_provider, **kwargs)
+        instrumentor.instrument(
+            tracer_provider=llm_spans.tracer_provider,
+            meter_provider=llm_spans.meter_provider,
+            logger_provider=llm_spans.logger_provider,
+            **kwargs,
+        )
         active.append(instrumentor)
         return instrumentor
 
@@ -319,8 +346,10 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     path = cassette_path(request, kwargs.pop("name", None))
     kwargs["mode"] = _mode(request)
     kwargs["timing"] = _timing(request)
-    kwargs["hint"] = (f"To re-record this cassette: pytest '{request.node.nodeid}' --llm-record-mode=all "
-                      "(the new recording is kept only if the test passes).")
+    kwargs["hint"] = (
+        f"To re-record this cassette: pytest '{request.node.nodeid}' --llm-record-mode=all "
+        "(the new recording is kept only if the test passes)."
+    )
     if kwargs["mode"] == "none" or (kwargs["mode"] == "once" and path.is_file()):
         for variable in PLACEHOLDER_KEY_VARIABLES:
             if not os.environ.get(variable):

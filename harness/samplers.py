@@ -22,8 +22,16 @@ class GuideCostBasedSampler(Sampler):
 
     # One change from the guide: defaults from ``kind`` on. The SDK (1.45) calls samplers
     # without ``trace_state``, so the guide's signature raises TypeError on every root span.
-    def should_sample(self, parent_context: Any, trace_id: int, name: str, kind: Any = None,
-                      attributes: Any = None, links: Any = None, trace_state: Any = None) -> SamplingResult:
+    def should_sample(
+        self,
+        parent_context: Any,
+        trace_id: int,
+        name: str,
+        kind: Any = None,
+        attributes: Any = None,
+        links: Any = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
         # Always sample reasoning operations (they're complex)
         if "reasoning" in name.lower():
             return SamplingResult(Decision.RECORD_AND_SAMPLE)
@@ -36,7 +44,9 @@ class GuideCostBasedSampler(Sampler):
         # Sample cheap models less frequently
         if "gpt-3.5" in model or "gpt-4o-mini" in model:
             # 10% sampling
-            return SamplingResult(Decision.RECORD_AND_SAMPLE if trace_id % 10 == 0 else Decision.DROP)
+            return SamplingResult(
+                Decision.RECORD_AND_SAMPLE if trace_id % 10 == 0 else Decision.DROP
+            )
 
         # Default sampling
         return SamplingResult(Decision.RECORD_AND_SAMPLE if trace_id % 5 == 0 else Decision.DROP)
@@ -50,12 +60,24 @@ class GuideCostBasedSampler(Sampler):
 class CostBasedSampler(GuideCostBasedSampler):
     """The guide's sampler with its one bug fixed: cheap models are checked first."""
 
-    def should_sample(self, parent_context: Any, trace_id: int, name: str, kind: Any = None,
-                      attributes: Any = None, links: Any = None, trace_state: Any = None) -> SamplingResult:
+    def should_sample(
+        self,
+        parent_context: Any,
+        trace_id: int,
+        name: str,
+        kind: Any = None,
+        attributes: Any = None,
+        links: Any = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
         model = (attributes or {}).get("llm.model", "")
         if "gpt-3.5" in model or "gpt-4o-mini" in model or "haiku" in model:
-            return SamplingResult(Decision.RECORD_AND_SAMPLE if trace_id % 10 == 0 else Decision.DROP)
-        return super().should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+            return SamplingResult(
+                Decision.RECORD_AND_SAMPLE if trace_id % 10 == 0 else Decision.DROP
+            )
+        return super().should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
 
     def get_description(self) -> str:
         return "CostBasedSampler"
@@ -68,7 +90,8 @@ def kept_fraction(sampler: Sampler, name: str, attributes: dict[str, Any]) -> fl
     about trace ids 0..9 gives the exact rate (no copy of its branch logic).
     """
     kept = sum(
-        sampler.should_sample(None, tid, name, None, attributes, None, None).decision == Decision.RECORD_AND_SAMPLE
+        sampler.should_sample(None, tid, name, None, attributes, None, None).decision
+        == Decision.RECORD_AND_SAMPLE
         for tid in range(10)
     )
     return kept / 10

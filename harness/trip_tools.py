@@ -47,7 +47,9 @@ def _pick(key: str, n: int) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % n
 
 
-def search_flights(origin: str, destination: str, depart_date: str = "Friday", return_date: str = "Sunday") -> dict[str, Any]:
+def search_flights(
+    origin: str, destination: str, depart_date: str = "Friday", return_date: str = "Sunday"
+) -> dict[str, Any]:
     """Search round-trip flights between two cities.
 
     Args:
@@ -62,17 +64,21 @@ def search_flights(origin: str, destination: str, depart_date: str = "Friday", r
     for i in range(3):
         airline = _AIRLINES[(_pick(key, len(_AIRLINES)) + i) % len(_AIRLINES)]
         price = 89 + 37 * i + _pick(f"{key}:{i}", 40)
-        options.append({
-            "airline": airline,
-            "depart": f"{depart_date} {7 + 4 * i:02d}:{15 * (i % 4):02d}",
-            "return": f"{return_date} {16 + 2 * i:02d}:30",
-            "price_eur": price,
-            "stops": 0 if i < 2 else 1,
-        })
+        options.append(
+            {
+                "airline": airline,
+                "depart": f"{depart_date} {7 + 4 * i:02d}:{15 * (i % 4):02d}",
+                "return": f"{return_date} {16 + 2 * i:02d}:30",
+                "price_eur": price,
+                "stops": 0 if i < 2 else 1,
+            }
+        )
     return {"origin": origin, "destination": destination, "options": options}
 
 
-def search_hotels(city: str, check_in: str = "Friday", check_out: str = "Sunday", max_price_eur: int = 250) -> dict[str, Any]:
+def search_hotels(
+    city: str, check_in: str = "Friday", check_out: str = "Sunday", max_price_eur: int = 250
+) -> dict[str, Any]:
     """Search hotels in a city for the given nights.
 
     Args:
@@ -101,7 +107,11 @@ def get_weather(city: str) -> dict[str, Any]:
     """
     _external_call("get_weather")
     temps = 14 + _pick(city.lower(), 15)
-    return {"city": city, "temperature_c": temps, "conditions": ("sunny", "cloudy", "windy")[_pick(city, 3)]}
+    return {
+        "city": city,
+        "temperature_c": temps,
+        "conditions": ("sunny", "cloudy", "windy")[_pick(city, 3)],
+    }
 
 
 def trip_tools() -> list[Tool]:

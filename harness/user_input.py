@@ -27,7 +27,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-__all__ = ["OUTPUTS", "OneLineParser", "UserError", "check_args", "check_output", "check_url", "one_line"]
+__all__ = [
+    "OUTPUTS",
+    "OneLineParser",
+    "UserError",
+    "check_args",
+    "check_output",
+    "check_url",
+    "one_line",
+]
 
 
 class UserError(Exception):
@@ -49,8 +57,20 @@ OUTPUTS: dict[str, dict[str, str]] = {
     "demo": {"html": "file"},
 }
 #: Numeric options that must not be negative (durations, rates, counts), by dest.
-NON_NEGATIVE = frozenset({"ttft", "tps", "seconds", "delay", "batch_ms", "users", "rounds", "memory_calls",
-                          "workers", "speed"})
+NON_NEGATIVE = frozenset(
+    {
+        "ttft",
+        "tps",
+        "seconds",
+        "delay",
+        "batch_ms",
+        "users",
+        "rounds",
+        "memory_calls",
+        "workers",
+        "speed",
+    }
+)
 FRACTIONS = frozenset({"jitter"})
 URLS = frozenset({"otlp", "base_url"})
 
@@ -73,15 +93,21 @@ def check_output(path: Path, kind: str, option: str) -> None:
     path = Path(path)
     if kind == "file":
         if path.is_dir():
-            raise UserError(f"{option} {path} is a directory; give a file path such as {path / 'report.out'}")
+            raise UserError(
+                f"{option} {path} is a directory; give a file path such as {path / 'report.out'}"
+            )
         target_dir = path.parent
         if not target_dir.is_dir():
-            raise UserError(f"{option} {path}: directory {target_dir} does not exist; create it first")
+            raise UserError(
+                f"{option} {path}: directory {target_dir} does not exist; create it first"
+            )
     else:
         if path.exists() and not path.is_dir():
             raise UserError(f"{option} {path} exists and is not a directory; give a directory")
         target_dir = path
-        while not target_dir.exists():  # created later: the nearest existing parent must be writable
+        while (
+            not target_dir.exists()
+        ):  # created later: the nearest existing parent must be writable
             target_dir = target_dir.parent
         if not target_dir.is_dir():
             raise UserError(f"{option} {path}: {target_dir} is not a directory")
@@ -89,7 +115,9 @@ def check_output(path: Path, kind: str, option: str) -> None:
         with tempfile.NamedTemporaryFile(dir=target_dir, prefix=".sik-llms-probe-"):
             pass
     except OSError as exc:
-        raise UserError(f"{option} {path}: cannot write in {target_dir} ({exc.strerror or exc})") from None
+        raise UserError(
+            f"{option} {path}: cannot write in {target_dir} ({exc.strerror or exc})"
+        ) from None
 
 
 def check_url(value: str, option: str) -> None:
@@ -100,7 +128,9 @@ def check_url(value: str, option: str) -> None:
     except ValueError as exc:
         raise UserError(f"{option} {value!r} is not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UserError(f"{option} {value!r} is not an http(s) URL; expected e.g. http://127.0.0.1:4318")
+        raise UserError(
+            f"{option} {value!r} is not an http(s) URL; expected e.g. http://127.0.0.1:4318"
+        )
     if port == 0:
         raise UserError(f"{option} {value!r}: port 0 cannot be connected to")
 
@@ -109,11 +139,15 @@ def _check_host(host: str, warn: Any) -> None:
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UserError(f"--host {host!r} does not resolve ({exc}); use 127.0.0.1 (loopback)") from None
+        raise UserError(
+            f"--host {host!r} does not resolve ({exc}); use 127.0.0.1 (loopback)"
+        ) from None
     addresses = {info[4][0] for info in infos}
     if not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
-        warn(f"WARNING: --host {host} is not a loopback address: anyone who can reach this machine "
-             "can use it. Bind 127.0.0.1 unless you mean to expose it.")
+        warn(
+            f"WARNING: --host {host} is not a loopback address: anyone who can reach this machine "
+            "can use it. Bind 127.0.0.1 unless you mean to expose it."
+        )
 
 
 def check_args(command: str, args: argparse.Namespace, *, warn: Any = None) -> None:
@@ -126,7 +160,9 @@ def check_args(command: str, args: argparse.Namespace, *, warn: Any = None) -> N
             continue
         if dest == "port":
             if not isinstance(value, int) or not 0 <= value <= 65535:
-                raise UserError(f"{option} {value} is not a TCP port; use 0..65535 (0 picks a free one)")
+                raise UserError(
+                    f"{option} {value} is not a TCP port; use 0..65535 (0 picks a free one)"
+                )
         elif isinstance(value, float | int):
             if isinstance(value, float) and not math.isfinite(value):
                 raise UserError(f"{option} {value} is not a finite number")

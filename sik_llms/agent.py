@@ -118,7 +118,9 @@ class ReasoningAgent(Client):
         self._tools_client_type = tools_client_type
         # the tools model gets the chat kwargs (api_key, base_url, ...) only if it is the same model
         same_model = self._tools_model == model_name and tools_client_type is None
-        self._tools_kwargs = dict(tools_kwargs if tools_kwargs is not None else model_kwargs if same_model else {})
+        self._tools_kwargs = dict(
+            tools_kwargs if tools_kwargs is not None else model_kwargs if same_model else {}
+        )
         self._tool_clients: dict[str, Client] = {}
 
     # ------------------------------------------------------------------ entry points
@@ -183,7 +185,9 @@ class ReasoningAgent(Client):
         finally:
             steps.close()
 
-    async def _events_async(self, messages: list[dict[str, Any]]) -> AsyncIterator[Event | Response]:
+    async def _events_async(
+        self, messages: list[dict[str, Any]]
+    ) -> AsyncIterator[Event | Response]:
         steps = AgentRun(self, messages).steps()
         send: Any = None
         throw: BaseException | None = None

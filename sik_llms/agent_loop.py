@@ -274,7 +274,9 @@ class AgentRun:
             known = ", ".join(agent.tools) or "none"
             message = f"Iteration {iteration} {problem} (available tools: {known})."
             self.history.append(f"Error: {message}")
-            yield ErrorEvent(content=message, metadata={"iteration": iteration, "tool_name": tool_name})
+            yield ErrorEvent(
+                content=message, metadata={"iteration": iteration, "tool_name": tool_name}
+            )
             return
         name = tool.name
         span_name = n.semconv_span_tool(name) if telemetry.semconv_names() else n.span_tool(name)
@@ -292,16 +294,23 @@ class AgentRun:
         with owned_span(span):
             messages = [
                 {"role": "system", "content": TOOL_ARGUMENTS_PROMPT.format(tool=name)},
-                {"role": "user", "content": self._render(note=f"Now call `{name}` for the latest thought.")},
+                {
+                    "role": "user",
+                    "content": self._render(note=f"Now call `{name}` for the latest thought."),
+                },
             ]
             try:
                 response = yield Infer(agent.tool_client(tool), messages, span)
             except Exception as exc:
                 span.fail(exc)
-                yield self._tool_error(iteration, name, None, f"predicting its arguments failed: {_describe(exc)}")
+                yield self._tool_error(
+                    iteration, name, None, f"predicting its arguments failed: {_describe(exc)}"
+                )
                 return
             self._add(response)
-            prediction = response.tool_prediction if isinstance(response, ToolPredictionResponse) else None
+            prediction = (
+                response.tool_prediction if isinstance(response, ToolPredictionResponse) else None
+            )
             if prediction is None:
                 span.fail(ToolArgumentsError(f"no call predicted for {name}"))
                 yield self._tool_error(iteration, name, None, "the model predicted no call for it")
@@ -323,7 +332,9 @@ class AgentRun:
                 yield self._tool_error(iteration, name, arguments, f"it raised {_describe(exc)}")
                 return
             self.history.append(f"Tool {name}({_json(arguments)}) returned: {_result_text(result)}")
-            yield ToolResultEvent(iteration=iteration, name=name, arguments=arguments, result=result)
+            yield ToolResultEvent(
+                iteration=iteration, name=name, arguments=arguments, result=result
+            )
 
     def _final_answer(self) -> _Steps:
         agent = self.agent
@@ -392,14 +403,16 @@ class AgentRun:
         message = f"Tool {name!r} failed: {problem}"
         self.history.append(f"Error: {message}")
         return ErrorEvent(
-            content=message, metadata={"iteration": iteration, "tool_name": name, "arguments": arguments}
+            content=message,
+            metadata={"iteration": iteration, "tool_name": name, "arguments": arguments},
         )
 
     def _tool_list(self) -> str:
         if not self.agent.tools:
             return NO_TOOLS
         return "\n".join(
-            f"- {tool.name}: {tool.description or 'no description'}" for tool in self.agent.tools.values()
+            f"- {tool.name}: {tool.description or 'no description'}"
+            for tool in self.agent.tools.values()
         )
 
     def _render(self, note: str | None = None) -> str:

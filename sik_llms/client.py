@@ -61,7 +61,9 @@ class Client(ABC):
         return _registry_key(client_type) in cls._registry
 
     @classmethod
-    def instantiate(cls, client_type: str | RegisteredClients, model_name: str, **kwargs: Any) -> Client:
+    def instantiate(
+        cls, client_type: str | RegisteredClients, model_name: str, **kwargs: Any
+    ) -> Client:
         key = _registry_key(client_type)
         if key not in cls._registry:
             known = ", ".join(sorted(cls._registry))
@@ -200,7 +202,9 @@ def _last_response(items: Iterator[Any]) -> Response:
 
 def _check_response(last: Any) -> Response:
     if not isinstance(last, RESPONSE_TYPES):
-        raise RuntimeError(f"the stream ended without a response (last item: {type(last).__name__})")
+        raise RuntimeError(
+            f"the stream ended without a response (last item: {type(last).__name__})"
+        )
     return last  # type: ignore[return-value]
 
 

@@ -61,4 +61,12 @@ def use_clock(clock: Clock) -> Iterator[Clock]:
         _CLOCK.reset(token)
 
 
-__all__ = ["SYSTEM_CLOCK", "Clock", "SystemClock", "current_clock", "perf_counter", "time_ns", "use_clock"]
+__all__ = [
+    "SYSTEM_CLOCK",
+    "Clock",
+    "SystemClock",
+    "current_clock",
+    "perf_counter",
+    "time_ns",
+    "use_clock",
+]

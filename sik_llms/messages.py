@@ -38,7 +38,9 @@ class ImageContent(BaseModel):
     @classmethod
     def from_url(cls, url: str) -> ImageContent:
         if not url.startswith(("http://", "https://", "data:")):
-            raise ValueError(f"ImageContent.from_url needs an http(s) or data: URL, got {url[:60]!r}")
+            raise ValueError(
+                f"ImageContent.from_url needs an http(s) or data: URL, got {url[:60]!r}"
+            )
         return cls(source_type=ImageSourceType.URL, data=url)
 
     @classmethod
@@ -61,7 +63,11 @@ class ImageContent(BaseModel):
 
     def to_part(self) -> dict[str, Any]:
         """The neutral content part providers convert."""
-        part: dict[str, Any] = {"type": "image", "source_type": self.source_type.value, "data": self.data}
+        part: dict[str, Any] = {
+            "type": "image",
+            "source_type": self.source_type.value,
+            "data": self.data,
+        }
         if self.media_type:
             part["media_type"] = self.media_type
         return part
@@ -89,7 +95,9 @@ def user_message(content: str | list[str | ImageContent], **extra: Any) -> dict[
     if isinstance(content, str):
         return {"role": "user", "content": content.strip(), **extra}
     if not isinstance(content, list):
-        raise TypeError(f"user_message takes a str or a list of str/ImageContent, got {type(content).__name__}")
+        raise TypeError(
+            f"user_message takes a str or a list of str/ImageContent, got {type(content).__name__}"
+        )
     parts: list[Any] = []
     for item in content:
         if isinstance(item, str):
@@ -138,12 +146,16 @@ def normalize_messages(messages: Iterable[Any]) -> list[dict[str, Any]]:
                 continue
             raise ValueError(f"message {index} has no 'role'; use user_message()/system_message()")
         if role not in _ROLES:
-            raise ValueError(f"message {index} has unknown role {role!r}; expected one of {sorted(_ROLES)}")
+            raise ValueError(
+                f"message {index} has unknown role {role!r}; expected one of {sorted(_ROLES)}"
+            )
         content = copy.get("content")
         if isinstance(content, list):
             copy["content"] = [_normalize_part(part, index) for part in content]
         elif content is not None and not isinstance(content, str):
-            raise TypeError(f"message {index} content must be a str or a list of parts, got {type(content).__name__}")
+            raise TypeError(
+                f"message {index} content must be a str or a list of parts, got {type(content).__name__}"
+            )
         elif content is None and role in ("user", "system"):
             raise ValueError(f"message {index} ({role}) has no content")
         out.append(copy)
@@ -157,7 +169,9 @@ def _normalize_part(part: Any, index: int) -> Any:
         return part.to_part()
     if isinstance(part, Mapping):
         return dict(part)
-    raise TypeError(f"message {index} has a content part of type {type(part).__name__}; use str or ImageContent")
+    raise TypeError(
+        f"message {index} has a content part of type {type(part).__name__}; use str or ImageContent"
+    )
 
 
 def text_of(content: Any) -> str:

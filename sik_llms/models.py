@@ -204,9 +204,13 @@ def _sdk_entry(name: str, provider: ModelProvider) -> ModelInfo:
         info = ModelInfo(
             name=name,
             provider=provider,
-            supports_reasoning=provider == _A or name.startswith(("o1", "o3", "o4", "gpt-5", "gpt-6")),
+            supports_reasoning=provider == _A
+            or name.startswith(("o1", "o3", "o4", "gpt-5", "gpt-6")),
             supports_structured_output=provider == _O,
-            metadata={"known_from": f"the installed {provider.value} SDK's model list", "price_note": "unpublished"},
+            metadata={
+                "known_from": f"the installed {provider.value} SDK's model list",
+                "price_note": "unpublished",
+            },
         )
         _sdk_entries[name] = info
     return info
@@ -226,7 +230,10 @@ def note_unpriced(model_name: str, info: ModelInfo | None) -> bool:
         if model_name in _noted:
             return True
         _noted.add(model_name)
-    _logger.info("no published price for %s in the sik_llms registry: its costs are None (never guessed)", model_name)
+    _logger.info(
+        "no published price for %s in the sik_llms registry: its costs are None (never guessed)",
+        model_name,
+    )
     return True
 
 

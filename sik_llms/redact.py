@@ -74,29 +74,63 @@ _START = r"(?:(?<![A-Za-z0-9_])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4})|(?<=%[0-9A
 #: (kind, pattern): specific formats first, so a key is reported under its real name.
 KEY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("anthropic-key", re.compile(r"sk-ant-[A-Za-z0-9_\-]{20,}")),
-    ("openai-key", re.compile(_START + r"sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")),
-    ("aws-access-key", re.compile(_START + r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}(?![0-9A-Z])")),
+    (
+        "openai-key",
+        re.compile(_START + r"sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}"),
+    ),
+    (
+        "aws-access-key",
+        re.compile(_START + r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}(?![0-9A-Z])"),
+    ),
     ("google-api-key", re.compile(_START + r"AIza[0-9A-Za-z_\-]{35}")),
     ("google-oauth-token", re.compile(_START + r"ya29\.[0-9A-Za-z_\-]{20,}")),
     ("google-client-secret", re.compile(_START + r"GOCSPX-[0-9A-Za-z_\-]{20,}")),
-    ("github-token", re.compile(_START + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})")),
+    (
+        "github-token",
+        re.compile(_START + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})"),
+    ),
     ("slack-token", re.compile(_START + r"xox[abposr]-[A-Za-z0-9\-]{20,}")),
     ("stripe-key", re.compile(_START + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}")),
     ("huggingface-token", re.compile(_START + r"hf_[A-Za-z0-9]{30,}")),
     ("groq-key", re.compile(_START + r"gsk_[A-Za-z0-9]{40,}")),
     ("xai-key", re.compile(_START + r"xai-[A-Za-z0-9]{40,}")),
-    ("jwt", re.compile(_START + r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")),
-    ("private-key", re.compile(
-        r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:(?!-----END).){0,8000}?(?:-----END [A-Z ]*PRIVATE KEY-----)?",
-        re.S,
-    )),
+    (
+        "jwt",
+        re.compile(_START + r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"),
+    ),
+    (
+        "private-key",
+        re.compile(
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:(?!-----END).){0,8000}?(?:-----END [A-Z ]*PRIVATE KEY-----)?",
+            re.S,
+        ),
+    ),
 )
 
 #: HTTP auth schemes whose parameter is a credential (RFC 9110 / IANA registry, plus AWS SigV4).
-AUTH_SCHEMES = ("bearer", "basic", "digest", "token", "apikey", "api-key", "aws4-hmac-sha256",
-                "oauth", "negotiate", "ntlm", "hoba", "mutual", "scram-sha-256", "dpop", "gnap")
+AUTH_SCHEMES = (
+    "bearer",
+    "basic",
+    "digest",
+    "token",
+    "apikey",
+    "api-key",
+    "aws4-hmac-sha256",
+    "oauth",
+    "negotiate",
+    "ntlm",
+    "hoba",
+    "mutual",
+    "scram-sha-256",
+    "dpop",
+    "gnap",
+)
 _SCHEME_CRED = re.compile(
-    r"(?i)" + _START + r"(" + "|".join(re.escape(s) for s in AUTH_SCHEMES) + r")[ \t]+([A-Za-z0-9._~+/=\-]+)"
+    r"(?i)"
+    + _START
+    + r"("
+    + "|".join(re.escape(s) for s in AUTH_SCHEMES)
+    + r")[ \t]+([A-Za-z0-9._~+/=\-]+)"
 )
 #: ``name=value`` parameters of signed requests and Digest auth (``Signature=``, ``sig=``,
 #: ``response="..."``); ``=`` only, so JSON fields such as a thinking block's "signature" are not.
@@ -146,7 +180,13 @@ def looks_like_token(value: str) -> bool:
         len(value) >= 16
         and not is_placeholder(value)
         and entropy(value) >= 3.5
-        and sum(map(bool, (re.search(r"[a-z]", value), re.search(r"[A-Z]", value), re.search(r"\d", value)))) >= 2
+        and sum(
+            map(
+                bool,
+                (re.search(r"[a-z]", value), re.search(r"[A-Z]", value), re.search(r"\d", value)),
+            )
+        )
+        >= 2
     )
 
 
@@ -159,7 +199,11 @@ def _basic_credential(value: str) -> bool:
         decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
         return looks_like_token(token)
-    return ":" in decoded and decoded.isprintable() and not is_placeholder(decoded.split(":", 1)[1] or "x" * 6)
+    return (
+        ":" in decoded
+        and decoded.isprintable()
+        and not is_placeholder(decoded.split(":", 1)[1] or "x" * 6)
+    )
 
 
 # --- registered secrets -------------------------------------------------------------------
@@ -190,7 +234,9 @@ def register_secret(value: str | None) -> None:
 #: One cheap pass first: text without any of these cannot hold a secret the rules below find.
 _TRIGGER = re.compile(
     r"(?i)sk-|[sr]k_|A[KS]IA|AGPA|AIDA|AROA|ANPA|AIza|ya29\.|GOCSPX|gh[pousr]_|github_pat|xox|hf_|gsk_|xai-|eyJ|"
-    r"PRIVATE KEY|" + "|".join(re.escape(s) for s in AUTH_SCHEMES) + r"|sig|response=|auth|api[-_]?key|secret|"
+    r"PRIVATE KEY|"
+    + "|".join(re.escape(s) for s in AUTH_SCHEMES)
+    + r"|sig|response=|auth|api[-_]?key|secret|"
     r"passw|token|credential|private"
 )
 
@@ -223,7 +269,11 @@ def find_key_shaped(text: str) -> Iterator[tuple[str, str]]:
             yield ("bearer-token" if scheme == "bearer" else f"{scheme}-credential"), cred
     for m in _SIGNED_PARAM.finditer(text):
         cred = m.group(1)
-        if not is_placeholder(cred) and entropy(cred) >= 3.0 and not any(cred in s or s in cred for s in seen):
+        if (
+            not is_placeholder(cred)
+            and entropy(cred) >= 3.0
+            and not any(cred in s or s in cred for s in seen)
+        ):
             seen.append(cred)
             yield "signature", cred
     for m in _NAMED_VALUE.finditer(text):
@@ -293,7 +343,11 @@ def redact_data(data: Any, extra_fields: tuple[str, ...] = ()) -> Any:
             out: dict[Any, Any] = {}
             parent[slot] = out
             for k, v in value.items():
-                if isinstance(v, str) and isinstance(k, str) and (SECRET_FIELD.match(k) or k in extra_fields):
+                if (
+                    isinstance(v, str)
+                    and isinstance(k, str)
+                    and (SECRET_FIELD.match(k) or k in extra_fields)
+                ):
                     out[k] = REDACTED
                 else:
                     out[k] = None
@@ -314,21 +368,71 @@ def redact_data(data: Any, extra_fields: tuple[str, ...] = ()) -> Any:
 #: Query parameter names whose values are secrets (compared case-insensitively, ``-``/``_``
 #: folded). Sources: OTel semconv ``url.query`` guidance, AWS SigV4 presigned URLs, Google
 #: signed URLs (V2 and V4), Azure SAS tokens, CloudFront signed URLs, OAuth 2.0 (RFC 6749).
-SECRET_PARAM_NAMES = frozenset({
-    "key", "apikey", "api_key", "x_api_key", "token", "access_token", "refresh_token", "id_token",
-    "auth", "auth_token", "authorization", "password", "passwd", "pwd", "pass", "secret", "client_secret",
-    "sig", "signature", "credential", "credentials", "session_token", "security_token", "code",
-    "assertion", "client_assertion", "jwt", "private_key", "otp", "subscription_key", "session", "sessionid",
-    "x_amz_signature", "x_amz_credential", "x_amz_security_token", "awsaccesskeyid",
-    "x_goog_signature", "x_goog_credential", "googleaccessid",
-    "se", "sp", "sv", "sr", "st", "spr", "skoid", "sktid", "skt", "ske", "sks", "skv", "sdd",
-    "policy", "key_pair_id",
-})
+SECRET_PARAM_NAMES = frozenset(
+    {
+        "key",
+        "apikey",
+        "api_key",
+        "x_api_key",
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "auth",
+        "auth_token",
+        "authorization",
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "client_secret",
+        "sig",
+        "signature",
+        "credential",
+        "credentials",
+        "session_token",
+        "security_token",
+        "code",
+        "assertion",
+        "client_assertion",
+        "jwt",
+        "private_key",
+        "otp",
+        "subscription_key",
+        "session",
+        "sessionid",
+        "x_amz_signature",
+        "x_amz_credential",
+        "x_amz_security_token",
+        "awsaccesskeyid",
+        "x_goog_signature",
+        "x_goog_credential",
+        "googleaccessid",
+        "se",
+        "sp",
+        "sv",
+        "sr",
+        "st",
+        "spr",
+        "skoid",
+        "sktid",
+        "skt",
+        "ske",
+        "sks",
+        "skv",
+        "sdd",
+        "policy",
+        "key_pair_id",
+    }
+)
 _SECRET_NAME_PARTS = re.compile(
     r"(?i)secret|passw|passphrase|passcode|signature|credential|api_?key|token|private_?key|(?:^|_)key$|"
     r"^session(?:_?id)?$|^sid$|hmac|cookie"
 )
-_NOT_SECRET_NAMES = re.compile(r"(?i)^(?:max|min)_?(?:completion_|output_|input_)?tokens?$|_tokens$|^tokens?_(?:count|limit)$")
+_NOT_SECRET_NAMES = re.compile(
+    r"(?i)^(?:max|min)_?(?:completion_|output_|input_)?tokens?$|_tokens$|^tokens?_(?:count|limit)$"
+)
 
 
 def is_secret_param(name: str) -> bool:
@@ -341,11 +445,17 @@ def is_secret_param(name: str) -> bool:
 
 def _looks_secret_value(raw: str) -> bool:
     value = unquote_plus(raw)
-    return any(True for _ in find_key_shaped(value)) or (len(value) >= 32 and looks_like_token(value))
+    return any(True for _ in find_key_shaped(value)) or (
+        len(value) >= 32 and looks_like_token(value)
+    )
 
 
 def redact_url(
-    url: Any, *, keep_userinfo: bool = False, drop_fragment: bool = True, extra_names: frozenset[str] = frozenset()
+    url: Any,
+    *,
+    keep_userinfo: bool = False,
+    drop_fragment: bool = True,
+    extra_names: frozenset[str] = frozenset(),
 ) -> str:
     """``url`` with secrets replaced by ``REDACTED``; everything else kept byte for byte.
 
@@ -354,7 +464,9 @@ def redact_url(
     rule) unless ``keep_userinfo``; the fragment is dropped unless ``drop_fragment`` is false.
     ``extra_names`` adds parameter names to redact. The same input always gives the same
     output, so a scrubbed recording and a scrubbed live request compare equal."""
-    return _redact_url(str(url), keep_userinfo, drop_fragment, frozenset(n.lower() for n in extra_names))
+    return _redact_url(
+        str(url), keep_userinfo, drop_fragment, frozenset(n.lower() for n in extra_names)
+    )
 
 
 @lru_cache(maxsize=512)  # a client calls the same few URLs over and over
@@ -367,7 +479,11 @@ def _redact_url(url: str, keep_userinfo: bool, drop_fragment: bool, extra: froze
     if "@" in netloc and not keep_userinfo:
         userinfo, host = netloc.rsplit("@", 1)
         netloc = ("REDACTED:REDACTED@" if ":" in userinfo else "REDACTED@") + host
-    query = "&".join(_redact_pair(piece, extra) for piece in parts.query.split("&")) if parts.query else ""
+    query = (
+        "&".join(_redact_pair(piece, extra) for piece in parts.query.split("&"))
+        if parts.query
+        else ""
+    )
     fragment = "" if drop_fragment else parts.fragment
     if fragment and "=" in fragment:
         fragment = "&".join(_redact_pair(piece, extra) for piece in fragment.split("&"))
@@ -383,6 +499,7 @@ def _redact_pair(piece: str, extra: frozenset[str]) -> str:
 
 
 # --- header values --------------------------------------------------------------------------
+
 
 def invalid_header_value_reason(value: Any) -> str | None:
     """Why ``value`` cannot be sent as an HTTP header value (RFC 9110 field-value), without
@@ -404,6 +521,7 @@ def invalid_header_value_reason(value: Any) -> str | None:
 
 
 # --- exceptions -----------------------------------------------------------------------------
+
 
 def scrub_chain(exc: BaseException) -> None:
     """Redact, in place, the string arguments of ``exc`` and of every exception chained to it
@@ -444,6 +562,7 @@ def exception_stacktrace(exc: BaseException) -> str:
 
 
 # --- logs -----------------------------------------------------------------------------------
+
 
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts secrets from a record's message and traceback text."""

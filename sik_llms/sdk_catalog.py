@@ -23,7 +23,13 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["ModelDeprecationWarning", "deprecation_date", "sdk_model_provider", "sdk_models", "warn_if_deprecated"]
+__all__ = [
+    "ModelDeprecationWarning",
+    "deprecation_date",
+    "sdk_model_provider",
+    "sdk_models",
+    "warn_if_deprecated",
+]
 
 
 class ModelDeprecationWarning(DeprecationWarning):

@@ -46,7 +46,9 @@ class Parameter(BaseModel):
     @classmethod
     def _check_name(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}", value):
-            raise ValueError(f"parameter name {value!r} must be an identifier (letters, digits, _ or -)")
+            raise ValueError(
+                f"parameter name {value!r} must be an identifier (letters, digits, _ or -)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -86,7 +88,9 @@ class Tool(BaseModel):
     @classmethod
     def _check_name(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", value):
-            raise ValueError(f"tool name {value!r} must be 1-64 letters, digits, _ or - (providers reject others)")
+            raise ValueError(
+                f"tool name {value!r} must be 1-64 letters, digits, _ or - (providers reject others)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -115,7 +119,10 @@ class Tool(BaseModel):
     def to_openai(self) -> dict[str, Any]:
         """Chat Completions tool schema (strict when every parameter is required)."""
         strict = self.all_required and _strict_compatible(self.input_schema())
-        function: dict[str, Any] = {"name": self.name, "parameters": self.input_schema(strict=strict)}
+        function: dict[str, Any] = {
+            "name": self.name,
+            "parameters": self.input_schema(strict=strict),
+        }
         if self.description:
             function["description"] = self.description
         if strict:
@@ -135,7 +142,9 @@ class Tool(BaseModel):
         return out
 
     @classmethod
-    def from_function(cls, func: Callable[..., Any], name: str | None = None, description: str | None = None) -> Tool:
+    def from_function(
+        cls, func: Callable[..., Any], name: str | None = None, description: str | None = None
+    ) -> Tool:
         """A Tool from a plain (or async) function: signature, type hints and docstring."""
         if not callable(func):
             raise TypeError(f"Tool.from_function needs a function, got {type(func).__name__}")
@@ -145,13 +154,17 @@ class Tool(BaseModel):
         try:
             hints = typing.get_type_hints(func)
         except Exception as exc:
-            raise TypeError(f"Tool.from_function({tool_name}): cannot resolve type hints: {exc}") from exc
+            raise TypeError(
+                f"Tool.from_function({tool_name}): cannot resolve type hints: {exc}"
+            ) from exc
         doc = inspect.getdoc(func) or ""
         summary, arg_docs = _parse_docstring(doc)
         params: list[Parameter] = []
         for pname, p in inspect.signature(func).parameters.items():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise TypeError(f"Tool.from_function({tool_name}): *args/**kwargs cannot be described to a model")
+                raise TypeError(
+                    f"Tool.from_function({tool_name}): *args/**kwargs cannot be described to a model"
+                )
             if pname in ("self", "cls"):
                 continue
             if pname not in hints:
@@ -163,8 +176,14 @@ class Tool(BaseModel):
             required = p.default is inspect.Parameter.empty
             if not required:
                 hint = _strip_none(hint)
-            params.append(Parameter(name=pname, param_type=hint, required=required, description=arg_docs.get(pname)))
-        return cls(name=tool_name, parameters=params, description=description or summary or None, func=func)
+            params.append(
+                Parameter(
+                    name=pname, param_type=hint, required=required, description=arg_docs.get(pname)
+                )
+            )
+        return cls(
+            name=tool_name, parameters=params, description=description or summary or None, func=func
+        )
 
 
 # ---------------------------------------------------------------- schema building
@@ -173,7 +192,9 @@ class Tool(BaseModel):
 def json_schema(tp: Any) -> dict[str, Any]:
     """The JSON schema for a supported Python type (raises TypeError with advice otherwise)."""
     if tp is Any or tp is object:
-        raise TypeError("Parameter type Any is not allowed: give a concrete type so the model knows what to send")
+        raise TypeError(
+            "Parameter type Any is not allowed: give a concrete type so the model knows what to send"
+        )
     if isinstance(tp, str):
         if tp not in _JSON_NAMES:
             raise TypeError(f"unknown JSON type name {tp!r}; use one of {sorted(_JSON_NAMES)}")
@@ -194,7 +215,9 @@ def json_schema(tp: Any) -> dict[str, Any]:
     origin, args = get_origin(tp), get_args(tp)
     if origin is Literal:
         return {"type": _enum_json_type(list(args)), "enum": list(args)}
-    if origin in (list, set, tuple, frozenset) or (origin is not None and getattr(origin, "__name__", "") in ("Sequence", "Iterable")):
+    if origin in (list, set, tuple, frozenset) or (
+        origin is not None and getattr(origin, "__name__", "") in ("Sequence", "Iterable")
+    ):
         items = [a for a in args if a is not Ellipsis]
         out: dict[str, Any] = {"type": "array"}
         if items:
@@ -246,7 +269,11 @@ def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
         "additionalProperties": False,
     }
     doc = model.__doc__
-    if doc and doc.strip() and not doc.startswith(("A base class for creating Pydantic models", "Usage docs")):
+    if (
+        doc
+        and doc.strip()
+        and not doc.startswith(("A base class for creating Pydantic models", "Usage docs"))
+    ):
         out["description"] = inspect.cleandoc(doc).split("\n\n")[0]
     return out
 
@@ -295,7 +322,9 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     lines = doc.splitlines()
     summary_lines: list[str] = []
     for line in lines:
-        if not line.strip() or re.match(r"^\s*(Args|Arguments|Parameters|Returns|Raises|:param)\b", line):
+        if not line.strip() or re.match(
+            r"^\s*(Args|Arguments|Parameters|Returns|Raises|:param)\b", line
+        ):
             break
         summary_lines.append(line.strip())
     args: dict[str, str] = {}

@@ -17,7 +17,9 @@ import httpx2
 
 from sik_llms import telemetry
 
-_SYNC_OVERRIDE: ContextVar[httpx2.BaseTransport | None] = ContextVar("sik_sync_transport", default=None)
+_SYNC_OVERRIDE: ContextVar[httpx2.BaseTransport | None] = ContextVar(
+    "sik_sync_transport", default=None
+)
 _ASYNC_OVERRIDE: ContextVar[httpx2.AsyncBaseTransport | None] = ContextVar(
     "sik_async_transport", default=None
 )

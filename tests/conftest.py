@@ -29,13 +29,19 @@ from sik_llms.transport import use_transport
 ROOT = Path(__file__).resolve().parents[1]
 #: The 50 real recordings with their MANIFEST.jsonl, beside the checkout (never copied into it).
 REAL = ROOT.parent / "shared" / "cassettes-real"
-needs_real = pytest.mark.skipif(not REAL.exists(), reason=f"real recordings not found at {REAL} (fresh clone)")
+needs_real = pytest.mark.skipif(
+    not REAL.exists(), reason=f"real recordings not found at {REAL} (fresh clone)"
+)
 
 
 def real_manifest() -> list[dict[str, Any]]:
     """The rows of ``REAL/MANIFEST.jsonl`` ([] when the recordings are absent)."""
     manifest = REAL / "MANIFEST.jsonl"
-    return [json.loads(line) for line in manifest.read_text().splitlines()] if manifest.exists() else []
+    return (
+        [json.loads(line) for line in manifest.read_text().splitlines()]
+        if manifest.exists()
+        else []
+    )
 
 
 # ---------------------------------------------------------------------- scripted network
@@ -50,7 +56,11 @@ def scripted(*answers: Any) -> Iterator[list[httpx2.Request]]:
     successive requests, and one request too many fails the test.
     """
     seen: list[httpx2.Request] = []
-    if len(answers) == 1 and callable(answers[0]) and not isinstance(answers[0], httpx2.Response | Exception):
+    if (
+        len(answers) == 1
+        and callable(answers[0])
+        and not isinstance(answers[0], httpx2.Response | Exception)
+    ):
         given: Callable[[httpx2.Request], httpx2.Response] = answers[0]
 
         def handler(request: httpx2.Request) -> httpx2.Response:
@@ -72,18 +82,42 @@ def scripted(*answers: Any) -> Iterator[list[httpx2.Request]]:
         await request.aread()
         return handler(request)
 
-    with use_transport(sync=httpx2.MockTransport(handler), async_=httpx2.MockTransport(async_handler)):
+    with use_transport(
+        sync=httpx2.MockTransport(handler), async_=httpx2.MockTransport(async_handler)
+    ):
         yield seen
 
 
-def openai_sse(text: str, *, model: str = "gpt-4o-mini-2024-07-18", prompt_tokens: int = 12,
-               completion_tokens: int = 5, cached: int = 0, pieces: int = 3) -> bytes:
+def openai_sse(
+    text: str,
+    *,
+    model: str = "gpt-4o-mini-2024-07-18",
+    prompt_tokens: int = 12,
+    completion_tokens: int = 5,
+    cached: int = 0,
+    pieces: int = 3,
+) -> bytes:
     """An OpenAI chat-completions stream with ``include_usage`` (usage chunk has no choices)."""
     step = max(1, len(text) // pieces)
     chunks = [text[i : i + step] for i in range(0, len(text), step)] or [""]
-    base = {"id": "chatcmpl-test123", "object": "chat.completion.chunk", "created": 1700000000, "model": model}
-    events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
-    events += [{**base, "choices": [{"index": 0, "delta": {"content": c}, "finish_reason": None}]} for c in chunks]
+    base = {
+        "id": "chatcmpl-test123",
+        "object": "chat.completion.chunk",
+        "created": 1700000000,
+        "model": model,
+    }
+    events = [
+        {
+            **base,
+            "choices": [
+                {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}
+            ],
+        }
+    ]
+    events += [
+        {**base, "choices": [{"index": 0, "delta": {"content": c}, "finish_reason": None}]}
+        for c in chunks
+    ]
     events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
     events.append(
         {
@@ -102,25 +136,70 @@ def openai_sse(text: str, *, model: str = "gpt-4o-mini-2024-07-18", prompt_token
     return body.encode()
 
 
-def anthropic_sse(text: str, *, model: str = "claude-sonnet-4-5-20250929", input_tokens: int = 10,
-                  output_tokens: int = 6, cache_read: int = 0, cache_write: int = 0) -> bytes:
-    usage0 = {"input_tokens": input_tokens, "output_tokens": 1, "cache_read_input_tokens": cache_read,
-              "cache_creation_input_tokens": cache_write}
+def anthropic_sse(
+    text: str,
+    *,
+    model: str = "claude-sonnet-4-5-20250929",
+    input_tokens: int = 10,
+    output_tokens: int = 6,
+    cache_read: int = 0,
+    cache_write: int = 0,
+) -> bytes:
+    usage0 = {
+        "input_tokens": input_tokens,
+        "output_tokens": 1,
+        "cache_read_input_tokens": cache_read,
+        "cache_creation_input_tokens": cache_write,
+    }
     events: list[tuple[str, dict[str, Any]]] = [
-        ("message_start", {"type": "message_start", "message": {
-            "id": "msg_01Test", "type": "message", "role": "assistant", "model": model, "content": [],
-            "stop_reason": None, "stop_sequence": None, "usage": usage0}}),
-        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+        (
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_01Test",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": usage0,
+                },
+            },
+        ),
+        (
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        ),
         ("ping", {"type": "ping"}),
     ]
     half = len(text) // 2
     for piece in (text[:half], text[half:]):
-        events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                               "delta": {"type": "text_delta", "text": piece}}))
+        events.append(
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": piece},
+                },
+            )
+        )
     events += [
         ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                           "usage": {"output_tokens": output_tokens}}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": output_tokens},
+            },
+        ),
         ("message_stop", {"type": "message_stop"}),
     ]
     return "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events).encode()
@@ -128,10 +207,14 @@ def anthropic_sse(text: str, *, model: str = "claude-sonnet-4-5-20250929", input
 
 def error_body(provider: str, status: int, message: str) -> bytes:
     if provider == "anthropic":
-        kind = {401: "authentication_error", 429: "rate_limit_error", 529: "overloaded_error"}.get(status, "api_error")
+        kind = {401: "authentication_error", 429: "rate_limit_error", 529: "overloaded_error"}.get(
+            status, "api_error"
+        )
         return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
     kind = {401: "invalid_request_error", 429: "rate_limit_exceeded"}.get(status, "server_error")
-    return json.dumps({"error": {"message": message, "type": kind, "param": None, "code": kind}}).encode()
+    return json.dumps(
+        {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+    ).encode()
 
 
 class Script:
@@ -144,8 +227,12 @@ class Script:
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)
         status, body, headers = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        content_type = "text/event-stream" if body.startswith((b"data:", b"event:")) else "application/json"
-        return httpx2.Response(status, content=body, headers={"content-type": content_type, **headers})
+        content_type = (
+            "text/event-stream" if body.startswith((b"data:", b"event:")) else "application/json"
+        )
+        return httpx2.Response(
+            status, content=body, headers={"content-type": content_type, **headers}
+        )
 
 
 def ok(body: bytes) -> tuple[int, bytes, dict[str, str]]:
@@ -208,9 +295,13 @@ def serve(interaction: RecordedAnswer) -> Iterator[RecordedAnswer]:
 
     def handler(request: httpx2.Request) -> httpx2.Response:
         if interaction.served:
-            raise AssertionError(f"unexpected second request to {request.url}: the recording has one answer")
+            raise AssertionError(
+                f"unexpected second request to {request.url}: the recording has one answer"
+            )
         interaction.served.append(request)
-        return httpx2.Response(interaction.status, headers=interaction.headers, content=interaction.body)
+        return httpx2.Response(
+            interaction.status, headers=interaction.headers, content=interaction.body
+        )
 
     transport = httpx2.MockTransport(handler)
     with use_transport(sync=transport, async_=transport):

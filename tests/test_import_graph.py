@@ -54,7 +54,13 @@ def _type_checking_only(tree: ast.AST) -> set[int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.If):
             test = node.test
-            name = test.id if isinstance(test, ast.Name) else test.attr if isinstance(test, ast.Attribute) else ""
+            name = (
+                test.id
+                if isinstance(test, ast.Name)
+                else test.attr
+                if isinstance(test, ast.Attribute)
+                else ""
+            )
             if name == "TYPE_CHECKING":
                 skip |= {id(sub) for stmt in node.body for sub in ast.walk(stmt)}
     return skip
@@ -80,7 +86,10 @@ def imports_of(module: str) -> set[str]:
                 source = f"{prefix}.{node.module}" if node.module else prefix
             else:
                 source = node.module or ""
-            targets = [f"{source}.{a.name}" if f"{source}.{a.name}" in MODULES else source for a in node.names]
+            targets = [
+                f"{source}.{a.name}" if f"{source}.{a.name}" in MODULES else source
+                for a in node.names
+            ]
         for target in targets:
             resolved = _resolve(target)
             if resolved is not None and resolved != module:
@@ -172,8 +181,14 @@ def test_imports_only_flow_down(low: str, high: str) -> None:
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_module_is_over_the_line_limit(package: str) -> None:
-    sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in MODULES.items() if _in(package, m)}
+    sizes = {
+        m: len(p.read_text(encoding="utf-8").splitlines())
+        for m, p in MODULES.items()
+        if _in(package, m)
+    }
     big = {m: n for m, n in sizes.items() if n > MAX_LINES}
     assert sorted(set(big) - set(KNOWN_BIG)) == [], f"modules over {MAX_LINES} lines: {big}"
     fixed = sorted(m for m in KNOWN_BIG if _in(package, m) and sizes.get(m, 0) <= MAX_LINES)
-    assert fixed == [], f"no longer over {MAX_LINES} lines (or gone): remove from KNOWN_BIG: {fixed}"
+    assert fixed == [], (
+        f"no longer over {MAX_LINES} lines (or gone): remove from KNOWN_BIG: {fixed}"
+    )

@@ -13,5 +13,15 @@ from harness.bench.profiling import profile_ours
 from harness.bench.report import markdown, markdown_document, print_rich
 from harness.bench.runner import run_bench
 
-__all__ = ["PROVIDERS", "SETUPS", "WORKLOADS", "BenchConfig", "Setup", "markdown", "markdown_document", "print_rich", "profile_ours",
-           "run_bench"]
+__all__ = [
+    "PROVIDERS",
+    "SETUPS",
+    "WORKLOADS",
+    "BenchConfig",
+    "Setup",
+    "markdown",
+    "markdown_document",
+    "print_rich",
+    "profile_ours",
+    "run_bench",
+]

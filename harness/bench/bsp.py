@@ -23,8 +23,12 @@ from typing import Any
 
 __all__ = ["BSP_VARIABLES", "cpu_budget", "measure_rate", "run"]
 
-BSP_VARIABLES = ("OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-                 "OTEL_BSP_EXPORT_TIMEOUT")
+BSP_VARIABLES = (
+    "OTEL_BSP_MAX_QUEUE_SIZE",
+    "OTEL_BSP_SCHEDULE_DELAY",
+    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+    "OTEL_BSP_EXPORT_TIMEOUT",
+)
 
 _COLLECTOR = """
 import sys
@@ -40,8 +44,12 @@ class _RemoteCollector:
     """``harness.collector.Collector`` in a child process; ``count()`` asks it for spans seen."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", _COLLECTOR], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _COLLECTOR],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.proc.stdout is not None
         self.endpoint = self.proc.stdout.readline().strip()
         if not self.endpoint.startswith("http://127.0.0.1"):
@@ -74,8 +82,13 @@ def _pipeline(endpoint: str) -> tuple[Any, Any]:
     return tp, processor
 
 
-def measure_rate(rate: float, seconds: float, collector: _RemoteCollector,
-                 provider: str = "openai", workload: str = "answer") -> dict[str, Any]:
+def measure_rate(
+    rate: float,
+    seconds: float,
+    collector: _RemoteCollector,
+    provider: str = "openai",
+    workload: str = "answer",
+) -> dict[str, Any]:
     """Calls at ``rate`` per second (0: unpaced) for ``seconds``; spans made, received, dropped."""
     from harness.bench.calls import ours_call
 
@@ -115,8 +128,12 @@ def measure_rate(rate: float, seconds: float, collector: _RemoteCollector,
     }
 
 
-def cpu_budget(collector: _RemoteCollector, calls: int = 600, provider: str = "openai",
-               workload: str = "answer") -> dict[str, Any]:
+def cpu_budget(
+    collector: _RemoteCollector,
+    calls: int = 600,
+    provider: str = "openai",
+    workload: str = "answer",
+) -> dict[str, Any]:
     """CPU µs (this thread) per traced call, and per span exported by OTLP/HTTP in batches
     of 512. With the exporter thread sharing the GIL, one process sustains at most
     1e6 / (call + 3 spans' export) calls per second; above that the queue grows until it
@@ -146,14 +163,17 @@ def cpu_budget(collector: _RemoteCollector, calls: int = 600, provider: str = "o
     c0 = cpu()
     exported = 0
     for i in range(0, len(spans) - 511, 512):
-        exporter.export(spans[i:i + 512])
+        exporter.export(spans[i : i + 512])
         exported += 512
     span_us = (cpu() - c0) / max(exported, 1) / 1000
     exporter.shutdown()
     tp.shutdown()
     per_call = call_us + 3 * span_us
-    return {"call_cpu_us": round(call_us, 1), "export_cpu_us_per_span": round(span_us, 1),
-            "max_calls_per_s_one_core": round(1e6 / per_call)}
+    return {
+        "call_cpu_us": round(call_us, 1),
+        "export_cpu_us_per_span": round(span_us, 1),
+        "max_calls_per_s_one_core": round(1e6 / per_call),
+    }
 
 
 def run(rates: list[float], seconds: float = 4.0) -> dict[str, Any]:
@@ -164,15 +184,24 @@ def run(rates: list[float], seconds: float = 4.0) -> dict[str, Any]:
     finally:
         collector.close()
     settings = {var: os.environ.get(var) for var in BSP_VARIABLES}
-    return {"bsp_settings": settings, "seconds": seconds, "nproc": os.cpu_count(), "cpu_budget": budget,
-            "rows": rows}
+    return {
+        "bsp_settings": settings,
+        "seconds": seconds,
+        "nproc": os.cpu_count(),
+        "cpu_budget": budget,
+        "rows": rows,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m harness.bench.bsp", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rates", default="250,500,1000,2000,0", help="calls/s, comma-separated (0 = unpaced)")
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.bench.bsp", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--rates", default="250,500,1000,2000,0", help="calls/s, comma-separated (0 = unpaced)"
+    )
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -183,13 +212,17 @@ def main(argv: list[str] | None = None) -> int:
     shown = {k: v for k, v in result["bsp_settings"].items() if v is not None} or "SDK defaults"
     print(f"BatchSpanProcessor settings: {shown}; {result['seconds']} s per rate")
     b = result["cpu_budget"]
-    print(f"CPU per traced call {b['call_cpu_us']} µs, per exported span {b['export_cpu_us_per_span']} µs: "
-          f"at most {b['max_calls_per_s_one_core']} calls/s on one core")
+    print(
+        f"CPU per traced call {b['call_cpu_us']} µs, per exported span {b['export_cpu_us_per_span']} µs: "
+        f"at most {b['max_calls_per_s_one_core']} calls/s on one core"
+    )
     print(f"{'target/s':>9} {'calls/s':>8} {'made':>7} {'received':>9} {'dropped':>8} {'%':>6}")
     for row in result["rows"]:
         target = row["target_calls_per_s"] or "max"
-        print(f"{target!s:>9} {row['calls_per_s']:8.1f} {row['spans_made']:7d} {row['spans_received']:9d} "
-              f"{row['spans_dropped']:8d} {row['dropped_pct']:6.2f}")
+        print(
+            f"{target!s:>9} {row['calls_per_s']:8.1f} {row['spans_made']:7d} {row['spans_received']:9d} "
+            f"{row['spans_dropped']:8d} {row['dropped_pct']:6.2f}"
+        )
     return 0
 
 

@@ -17,15 +17,22 @@ __all__ = ["bare_call", "our_client", "ours_call", "sdk_call_kwargs", "weather_t
 def weather_tool() -> Any:
     from sik_llms import Parameter, Tool
 
-    return Tool(name="get_weather", description="Current weather in a city.",
-                parameters=[Parameter(name="city", param_type=str, required=True, description="City name")])
+    return Tool(
+        name="get_weather",
+        description="Current weather in a city.",
+        parameters=[Parameter(name="city", param_type=str, required=True, description="City name")],
+    )
 
 
 def our_client(provider: str, workload: str) -> Any:
     """The sik_llms client for this workload (its request is the bare SDK's request too)."""
     from sik_llms import create_client
 
-    kwargs: dict[str, Any] = {"api_key": "sk-bench-0000", "max_retries": 0, "stream": workload.startswith("stream")}
+    kwargs: dict[str, Any] = {
+        "api_key": "sk-bench-0000",
+        "max_retries": 0,
+        "stream": workload.startswith("stream"),
+    }
     if workload == "tool":
         kwargs["tools"] = [weather_tool()]
     return create_client(MODELS[provider], **kwargs)
@@ -59,8 +66,9 @@ def sdk_call_kwargs(method: Any, params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-
-def bare_call(provider: str, workload: str, sdk_kwargs: dict[str, Any] | None = None) -> Callable[[], Any]:
+def bare_call(
+    provider: str, workload: str, sdk_kwargs: dict[str, Any] | None = None
+) -> Callable[[], Any]:
     """One call through the official SDK directly (the same request ours sends), stream consumed."""
     from sik_llms.messages import normalize_messages
 
@@ -71,30 +79,38 @@ def bare_call(provider: str, workload: str, sdk_kwargs: dict[str, Any] | None = 
     if provider == "openai":
         import openai
 
-        sdk = openai.OpenAI(api_key="sk-bench-0000", max_retries=0, http_client=http, **(sdk_kwargs or {}))
+        sdk = openai.OpenAI(
+            api_key="sk-bench-0000", max_retries=0, http_client=http, **(sdk_kwargs or {})
+        )
         create = sdk.chat.completions.create
         kwargs = sdk_call_kwargs(create, params)
         if streamed:
+
             def call() -> str:
                 parts = []
                 for chunk in create(**kwargs):  # exhausting the stream closes the response
                     if chunk.choices and chunk.choices[0].delta.content:
                         parts.append(chunk.choices[0].delta.content)
                 return "".join(parts)
+
             return call
         return lambda: create(**kwargs)
     import anthropic
 
-    sdk = anthropic.Anthropic(api_key="sk-bench-0000", max_retries=0, http_client=http, **(sdk_kwargs or {}))
+    sdk = anthropic.Anthropic(
+        api_key="sk-bench-0000", max_retries=0, http_client=http, **(sdk_kwargs or {})
+    )
     create = sdk.messages.create
     kwargs = sdk_call_kwargs(create, params)
     if streamed:
+
         def acall() -> str:
             parts = []
             for event in create(**kwargs):
                 if event.type == "content_block_delta":
                     parts.append(event.delta.text)
             return "".join(parts)
+
         return acall
     return lambda: create(**kwargs)
 
@@ -108,13 +124,16 @@ def ours_call(provider: str, workload: str, providers: tuple[Any, Any] | None) -
     transport = memory_transport(provider, workload)
     messages = prompt_messages()
     if providers is None:
+
         def call() -> Any:
             with use_transport(sync=transport):
                 return client(messages)
+
         return call
     tp, mp = providers
 
     def traced() -> Any:
         with use_transport(sync=transport), use_providers(tp, mp):
             return client(messages)
+
     return traced

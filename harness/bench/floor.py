@@ -53,7 +53,9 @@ class CallShape:
 class FloorEmitter:
     """The contract's spans, attributes and metric points for one client, emitted minimally."""
 
-    def __init__(self, tracer_provider: Any, meter_provider: Any, client: Any, semconv: bool = False) -> None:
+    def __init__(
+        self, tracer_provider: Any, meter_provider: Any, client: Any, semconv: bool = False
+    ) -> None:
         from opentelemetry.metrics import Observation
         from opentelemetry.trace import SpanKind
 
@@ -66,9 +68,16 @@ class FloorEmitter:
         req = client.request_attributes()
         self.streaming = streaming = bool(req.get("stream", True))
         common = {n.LLM_MODEL: model, n.LLM_PROVIDER: provider}
-        genai = {n.GEN_AI_OPERATION_NAME: n.OP_CHAT, n.GEN_AI_PROVIDER_NAME: provider, n.GEN_AI_REQUEST_MODEL: model}
+        genai = {
+            n.GEN_AI_OPERATION_NAME: n.OP_CHAT,
+            n.GEN_AI_PROVIDER_NAME: provider,
+            n.GEN_AI_REQUEST_MODEL: model,
+        }
         self.request_name = n.SPAN_REQUEST
-        self.request_attrs = {**common, n.LLM_OPERATION: mode}  # no gen_ai.*: one chat operation per call
+        self.request_attrs = {
+            **common,
+            n.LLM_OPERATION: mode,
+        }  # no gen_ai.*: one chat operation per call
         inference = {**common, **genai, n.LLM_STREAMING: streaming, n.LLM_API_VENDOR: provider}
         inference.update({n.GEN_AI_REQUEST_STREAM: True} if streaming else {})
         if provider == "openai" and req.get("api"):
@@ -92,12 +101,24 @@ class FloorEmitter:
                     inference[attr] = value
         self.inference_attrs = inference
         self.inference_name = (
-            n.semconv_span_inference(n.OP_CHAT, model) if semconv else n.span_inference(provider, mode)
+            n.semconv_span_inference(n.OP_CHAT, model)
+            if semconv
+            else n.span_inference(provider, mode)
         )
         self.http_attrs = {n.LLM_MODEL: model, n.LLM_PROVIDER: provider}
         self.semconv = semconv
         self.metric_attrs = {n.LABEL_MODEL: model, n.LABEL_PROVIDER: provider}
-        self.genai_attrs = {**genai, **{k: v for k, v in ((n.SERVER_ADDRESS, req.get("server_address")), (n.SERVER_PORT, req.get("server_port"))) if v is not None}}
+        self.genai_attrs = {
+            **genai,
+            **{
+                k: v
+                for k, v in (
+                    (n.SERVER_ADDRESS, req.get("server_address")),
+                    (n.SERVER_PORT, req.get("server_port")),
+                )
+                if v is not None
+            },
+        }
         # Running sums behind the observable counters, in the contract's order.
         self._lock = threading.Lock()
         self._sums: dict[str, float] = {}
@@ -121,24 +142,47 @@ class FloorEmitter:
         ):
             meter.create_observable_counter(name, [observer(name)], unit)
         buckets = list(n.DURATION_BUCKETS)
-        self.duration = meter.create_histogram(n.METRIC_REQUEST_DURATION, "s", explicit_bucket_boundaries_advisory=buckets)
-        self.genai_tokens = meter.create_histogram(
-            n.METRIC_GEN_AI_TOKEN_USAGE, "{token}", explicit_bucket_boundaries_advisory=list(n.TOKEN_BUCKETS)
+        self.duration = meter.create_histogram(
+            n.METRIC_REQUEST_DURATION, "s", explicit_bucket_boundaries_advisory=buckets
         )
-        gen_ai_s = (n.METRIC_GEN_AI_OPERATION_DURATION, n.METRIC_GEN_AI_TIME_TO_FIRST_CHUNK, n.METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK)
-        self.genai_duration, self.first_chunk, self.per_chunk = (meter.create_histogram(m, "s", explicit_bucket_boundaries_advisory=buckets) for m in gen_ai_s)
+        self.genai_tokens = meter.create_histogram(
+            n.METRIC_GEN_AI_TOKEN_USAGE,
+            "{token}",
+            explicit_bucket_boundaries_advisory=list(n.TOKEN_BUCKETS),
+        )
+        gen_ai_s = (
+            n.METRIC_GEN_AI_OPERATION_DURATION,
+            n.METRIC_GEN_AI_TIME_TO_FIRST_CHUNK,
+            n.METRIC_GEN_AI_TIME_PER_OUTPUT_CHUNK,
+        )
+        self.genai_duration, self.first_chunk, self.per_chunk = (
+            meter.create_histogram(m, "s", explicit_bucket_boundaries_advisory=buckets)
+            for m in gen_ai_s
+        )
 
-    def emit(self, messages: list[Any], request: Any, status: int, first_chunk: float | None, r: Any, gaps: tuple[float, ...] = ()) -> None:
+    def emit(
+        self,
+        messages: list[Any],
+        request: Any,
+        status: int,
+        first_chunk: float | None,
+        r: Any,
+        gaps: tuple[float, ...] = (),
+    ) -> None:
         """One successful call: three spans, four histogram points, the counter totals."""
         from opentelemetry import context
         from opentelemetry.trace import set_span_in_context
 
         tracer, kind = self.tracer, self._client_kind
         req_span = tracer.start_span(
-            self.request_name, attributes={**self.request_attrs, n.LLM_MESSAGES_COUNT: len(messages)}
+            self.request_name,
+            attributes={**self.request_attrs, n.LLM_MESSAGES_COUNT: len(messages)},
         )
         inference = tracer.start_span(
-            self.inference_name, set_span_in_context(req_span), kind, attributes=self.inference_attrs
+            self.inference_name,
+            set_span_in_context(req_span),
+            kind,
+            attributes=self.inference_attrs,
         )
         inference_ctx = set_span_in_context(inference)
         token = context.attach(inference_ctx)
@@ -189,7 +233,10 @@ class FloorEmitter:
         if r.reasoning_tokens:
             inf_end[n.LLM_TOKENS_REASONING] = inf_end[n.GEN_AI_USAGE_REASONING] = r.reasoning_tokens
         if first_chunk is not None:  # the GenAI attribute on streams only
-            inf_end.update({n.LLM_TIME_TO_FIRST_CHUNK: first_chunk} | ({n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: first_chunk} if self.streaming else {}))
+            inf_end.update(
+                {n.LLM_TIME_TO_FIRST_CHUNK: first_chunk}
+                | ({n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: first_chunk} if self.streaming else {})
+            )
         predictions = getattr(r, "tool_predictions", None)
         if predictions is not None:
             inf_end[n.LLM_TOOL_CALLS] = len(predictions)
@@ -219,9 +266,13 @@ class FloorEmitter:
             if r.output_tokens is not None:
                 sums[n.METRIC_TOKENS_OUTPUT] = sums.get(n.METRIC_TOKENS_OUTPUT, 0) + r.output_tokens
             if r.cache_read_tokens:
-                sums[n.METRIC_CACHE_READ_TOKENS] = sums.get(n.METRIC_CACHE_READ_TOKENS, 0) + r.cache_read_tokens
+                sums[n.METRIC_CACHE_READ_TOKENS] = (
+                    sums.get(n.METRIC_CACHE_READ_TOKENS, 0) + r.cache_read_tokens
+                )
             if r.cache_write_tokens:
-                sums[n.METRIC_CACHE_WRITE_TOKENS] = sums.get(n.METRIC_CACHE_WRITE_TOKENS, 0) + r.cache_write_tokens
+                sums[n.METRIC_CACHE_WRITE_TOKENS] = (
+                    sums.get(n.METRIC_CACHE_WRITE_TOKENS, 0) + r.cache_write_tokens
+                )
             if cost is not None:
                 sums[n.METRIC_COST] = sums.get(n.METRIC_COST, 0) + cost
 
@@ -232,20 +283,29 @@ def _chunk_types() -> tuple[type, ...]:
     return (TextChunkEvent, ThinkingChunkEvent)
 
 
-def floor_call(shape: CallShape, tracer_provider: Any, meter_provider: Any, semconv: bool = False) -> Callable[[], None]:
+def floor_call(
+    shape: CallShape, tracer_provider: Any, meter_provider: Any, semconv: bool = False
+) -> Callable[[], None]:
     """One call of ``shape`` through ``FloorEmitter`` (time to first chunk measured as ours is)."""
     import time
 
     emitter = FloorEmitter(tracer_provider, meter_provider, shape.client, semconv)
     chunk_types = _chunk_types()
     chunks = sum(type(e) in chunk_types for e in shape.events)
-    messages, request, status, response = shape.messages, shape.request, shape.status, shape.response
+    messages, request, status, response = (
+        shape.messages,
+        shape.request,
+        shape.status,
+        shape.response,
+    )
     perf = time.perf_counter
 
     def call() -> None:
         start = perf()
         first = perf() - start if chunks else None
-        gaps = tuple(-(perf() - perf()) for _ in range(chunks - 1))  # one point per later chunk, as ours
+        gaps = tuple(
+            -(perf() - perf()) for _ in range(chunks - 1)
+        )  # one point per later chunk, as ours
         emitter.emit(messages, request, status, first, response, gaps)
 
     return call
@@ -259,7 +319,12 @@ def recorder_call(shape: CallShape) -> Callable[[], None]:
 
     from sik_llms import telemetry
 
-    client, messages, request, response = shape.client, shape.messages, shape.request, shape.response
+    client, messages, request, response = (
+        shape.client,
+        shape.messages,
+        shape.request,
+        shape.response,
+    )
     http_response = httpx2.Response(shape.status, content=b"", request=request)
     first, rest = (shape.events[0], shape.events[1:]) if shape.events else (None, [])
 
@@ -308,18 +373,24 @@ def record_shape(client: Any, messages: list[dict[str, Any]], transport: Any) ->
             else:
                 events.append(item)
     if response is None or len(seen) != 1:
-        raise RuntimeError(f"recording a call shape needs one request and one response, got {len(seen)} / {response!r:.60}")
+        raise RuntimeError(
+            f"recording a call shape needs one request and one response, got {len(seen)} / {response!r:.60}"
+        )
     request, status = seen[0]
     return CallShape(client, list(messages), request, status, events, response)
 
 
-def bench_shapes(workloads: Iterable[str] = ("answer", "stream10", "tool")) -> dict[tuple[str, str], CallShape]:
+def bench_shapes(
+    workloads: Iterable[str] = ("answer", "stream10", "tool"),
+) -> dict[tuple[str, str], CallShape]:
     """The bench's clients and canned responses, recorded as shapes (provider, workload) -> shape."""
     from harness.bench import calls, model, wire
 
     return {
         (provider, workload): record_shape(
-            calls.our_client(provider, workload), calls.prompt_messages(), wire.memory_transport(provider, workload)
+            calls.our_client(provider, workload),
+            calls.prompt_messages(),
+            wire.memory_transport(provider, workload),
         )
         for provider in model.PROVIDERS
         for workload in workloads

@@ -39,9 +39,21 @@ def micro(shape: CallShape, rounds: int = 30, calls: int = 100) -> dict[str, Any
 
     setups: dict[str, tuple[Callable[[], None], Any, Any]] = {}
     floor, ours, lean = memory_providers(), memory_providers(), memory_providers()
-    setups["floor"] = (floor_call(shape, floor.tracer_provider, floor.meter_provider), None, floor.span_exporter)
-    setups["recorder"] = (recorder_call(shape), (ours.tracer_provider, ours.meter_provider), ours.span_exporter)
-    setups["lean"] = (recorder_call(shape), (lean.tracer_provider, lean.meter_provider), lean.span_exporter)
+    setups["floor"] = (
+        floor_call(shape, floor.tracer_provider, floor.meter_provider),
+        None,
+        floor.span_exporter,
+    )
+    setups["recorder"] = (
+        recorder_call(shape),
+        (ours.tracer_provider, ours.meter_provider),
+        ours.span_exporter,
+    )
+    setups["lean"] = (
+        recorder_call(shape),
+        (lean.tracer_provider, lean.meter_provider),
+        lean.span_exporter,
+    )
     samples: dict[str, list[float]] = {name: [] for name in setups}
     walls: dict[str, list[float]] = {name: [] for name in setups}
     ratios: list[float] = []
@@ -96,7 +108,9 @@ def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> 
     from harness.bench.wire import memory_transport
     from sik_llms.telemetry import use_providers
 
-    shape = record_shape(our_client(provider, workload), prompt_messages(), memory_transport(provider, workload))
+    shape = record_shape(
+        our_client(provider, workload), prompt_messages(), memory_transport(provider, workload)
+    )
     off = ours_call(provider, workload, None)
     on_pipe, floor_pipe, rec_pipe = memory_providers(), memory_providers(), memory_providers()
     on = ours_call(provider, workload, (on_pipe.tracer_provider, on_pipe.meter_provider))
@@ -113,7 +127,12 @@ def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> 
         with use_providers(*providers):
             recorder()
 
-    setups: dict[str, Callable[[], Any]] = {"off": off, "on": on, "off+floor": off_floor, "off+recorder": off_recorder}
+    setups: dict[str, Callable[[], Any]] = {
+        "off": off,
+        "on": on,
+        "off+floor": off_floor,
+        "off+recorder": off_recorder,
+    }
     samples: dict[str, list[float]] = {name: [] for name in setups}
     order = list(setups)
     cpu = time.thread_time_ns
@@ -142,29 +161,44 @@ def in_situ(provider: str, workload: str, rounds: int = 20, calls: int = 50) -> 
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m harness.bench.floor_ratio", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.bench.floor_ratio", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--calls", type=int, default=100)
-    parser.add_argument("--workload", action="append", help="answer, stream10, stream100, tool (repeatable)")
-    parser.add_argument("--in-situ", action="store_true",
-                        help="measure inside the full client call (off / on / off + floor) instead of alone")
+    parser.add_argument(
+        "--workload", action="append", help="answer, stream10, stream100, tool (repeatable)"
+    )
+    parser.add_argument(
+        "--in-situ",
+        action="store_true",
+        help="measure inside the full client call (off / on / off + floor) instead of alone",
+    )
     args = parser.parse_args(argv)
     if args.in_situ:
         from harness.bench.model import PROVIDERS
 
-        print(f"{'call':22} {'off µs':>8} {'on µs':>8} {'ours µs':>8} {'floor µs':>9} {'ratio':>6} {'off+recorder µs':>16}")
+        print(
+            f"{'call':22} {'off µs':>8} {'on µs':>8} {'ours µs':>8} {'floor µs':>9} {'ratio':>6} {'off+recorder µs':>16}"
+        )
         for provider in PROVIDERS:
             for workload in args.workload or ("answer", "stream10", "tool"):
                 row = in_situ(provider, workload, args.rounds, args.calls)
-                print(f"{row['shape']:22} {row['off_us']:8.1f} {row['on_us']:8.1f} {row['instrumentation_us']:8.1f} "
-                      f"{row['floor_us']:9.1f} {row['ratio']!s:>6} {row['off+recorder_us']:16.1f}")
+                print(
+                    f"{row['shape']:22} {row['off_us']:8.1f} {row['on_us']:8.1f} {row['instrumentation_us']:8.1f} "
+                    f"{row['floor_us']:9.1f} {row['ratio']!s:>6} {row['off+recorder_us']:16.1f}"
+                )
         return 0
     shapes = bench_shapes(tuple(args.workload or ("answer", "stream10", "tool")))
-    print(f"{'shape':28} {'recorder µs':>12} {'floor µs':>9} {'ratio':>6} (min-max)   {'lean µs':>8} {'lean/floor':>10}")
+    print(
+        f"{'shape':28} {'recorder µs':>12} {'floor µs':>9} {'ratio':>6} (min-max)   {'lean µs':>8} {'lean/floor':>10}"
+    )
     for shape in shapes.values():
         row = micro(shape, args.rounds, args.calls)
-        print(f"{row['shape']:28} {row['recorder_us']:12.1f} {row['floor_us']:9.1f} {row['ratio']:6.3f} "
-              f"({row['ratio_min']:.2f}-{row['ratio_max']:.2f})   {row['lean_us']:8.1f} {row['lean_ratio']:10.3f}")
+        print(
+            f"{row['shape']:28} {row['recorder_us']:12.1f} {row['floor_us']:9.1f} {row['ratio']:6.3f} "
+            f"({row['ratio_min']:.2f}-{row['ratio_max']:.2f})   {row['lean_us']:8.1f} {row['lean_ratio']:10.3f}"
+        )
     return 0
 
 

@@ -57,7 +57,11 @@ SETUPS: tuple[Setup, ...] = (
 )
 SETUP_BY_NAME = {s.name: s for s in SETUPS}
 # The untraced code each traced setup adds its instrumentation to.
-TELEMETRY_BASE = {"ours_on": "ours_off", "ours_otlp": "ours_off", **{s.name: "bare" for s in SETUPS if s.peer}}
+TELEMETRY_BASE = {
+    "ours_on": "ours_off",
+    "ours_otlp": "ours_off",
+    **{s.name: "bare" for s in SETUPS if s.peer},
+}
 
 
 @dataclass

@@ -38,7 +38,7 @@ CASSETTE = "openai/text.yaml"
 BASE_URL = "http://simulator.invalid/v1"
 PROMPT = "What's the capital of France?"
 
-_TIMER = '''
+_TIMER = """
 import gc, json, os, time
 import pytest
 
@@ -68,9 +68,9 @@ def pytest_sessionfinish(session, exitstatus):
     with open(os.environ["SIK_BENCH_OUT"], "w") as out:
         json.dump({"times": _times, "exitstatus": int(exitstatus), "failed": session.testsfailed,
                    "gc_collections": _gc["collections"]}, out)
-'''
+"""
 
-_OURS = '''
+_OURS = """
 import pytest
 from sik_llms import create_client, user_message
 
@@ -84,9 +84,9 @@ def test_call(i, llm_spans):
     response = client([user_message({prompt!r})])
     assert "Paris" in response.response
     assert sorted(s.name for s in llm_spans.spans()) == ["http.request", "llm.openai.stream", "llm.request"]
-'''
+"""
 
-_VCR_CONFTEST = '''
+_VCR_CONFTEST = """
 
 def pytest_recording_configure(config, vcr):
     # pytest-recording 0.13's CombinedPersister unpacks two values from vcrpy's loader, which
@@ -95,9 +95,9 @@ def pytest_recording_configure(config, vcr):
     from vcr.persisters.filesystem import FilesystemPersister
 
     vcr.register_persister(FilesystemPersister)
-'''
+"""
 
-_VCR = '''
+_VCR = """
 import openai
 import pytest
 from opentelemetry import trace
@@ -140,9 +140,9 @@ def test_call(i, spans):
         )
     assert "Paris" in response.choices[0].message.content
     assert [s.name for s in exporter.get_finished_spans()] == ["chat"]
-'''
+"""
 
-_FLOOR = '''
+_FLOOR = """
 import json
 import httpx2
 import pytest
@@ -164,13 +164,15 @@ def test_call(i, transport):
     client = create_client("gpt-4o-mini", api_key="sk-test-0000", base_url={base_url!r}, stream=False)
     response = client([user_message({prompt!r})])
     assert "Paris" in response.response
-'''
+"""
 
 
 def _project_cassettes() -> Path:
     here = Path(__file__).resolve().parent.parent / "cassettes"
     if not (here / CASSETTE).is_file():
-        raise FileNotFoundError(f"{here / CASSETTE} not found: the per-test bench needs the project's cassettes")
+        raise FileNotFoundError(
+            f"{here / CASSETTE} not found: the per-test bench needs the project's cassettes"
+        )
     return here
 
 
@@ -200,13 +202,34 @@ def write_suite(kind: str, directory: Path, tests: int = 200) -> Path:
 
 def _run_suite(path: Path, out: Path) -> dict[str, Any]:
     env = {**os.environ, "SIK_BENCH_OUT": str(out)}
-    for var in ("OTEL_SDK_DISABLED", "OTEL_SEMCONV_STABILITY_OPT_IN", "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"):
+    for var in (
+        "OTEL_SDK_DISABLED",
+        "OTEL_SEMCONV_STABILITY_OPT_IN",
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+    ):
         env.pop(var, None)
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly",
-           "--rootdir", str(path.parent), str(path)]
-    proc = subprocess.run(cmd, cwd=path.parent, env=env, capture_output=True, text=True, timeout=600)
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:xdist",
+        "-p",
+        "no:randomly",
+        "--rootdir",
+        str(path.parent),
+        str(path),
+    ]
+    proc = subprocess.run(
+        cmd, cwd=path.parent, env=env, capture_output=True, text=True, timeout=600
+    )
     if not out.is_file():
-        raise RuntimeError(f"{path.name}: pytest wrote no timings (exit {proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+        raise RuntimeError(
+            f"{path.name}: pytest wrote no timings (exit {proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+        )
     data = json.loads(out.read_text())
     out.unlink()
     if data["failed"]:
@@ -214,8 +237,13 @@ def _run_suite(path: Path, out: Path) -> dict[str, Any]:
     return data
 
 
-def run(tests: int = 200, rounds: int = 3, warmup: int = 10, suites: tuple[str, ...] = SUITES,
-        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def run(
+    tests: int = 200,
+    rounds: int = 3,
+    warmup: int = 10,
+    suites: tuple[str, ...] = SUITES,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Run the suites interleaved; ms/test (wall and CPU) per suite and each one's ratio to the floor."""
     per: dict[str, list[tuple[float, float, float]]] = {kind: [] for kind in suites}
     with tempfile.TemporaryDirectory(prefix="sik-pertest-") as tmp:
@@ -228,8 +256,13 @@ def run(tests: int = 200, rounds: int = 3, warmup: int = 10, suites: tuple[str, 
                     progress(f"round {r + 1}/{rounds}: {kind}")
                 data = _run_suite(paths[kind], Path(tmp) / f"{kind}.json")
                 times = data["times"][warmup:]
-                per[kind].append((statistics.median(t[0] for t in times), statistics.median(t[1] for t in times),
-                                  statistics.fmean(t[2] for t in times)))
+                per[kind].append(
+                    (
+                        statistics.median(t[0] for t in times),
+                        statistics.median(t[1] for t in times),
+                        statistics.fmean(t[2] for t in times),
+                    )
+                )
     rows = {
         kind: {
             "wall_ms": round(statistics.median(s[0] for s in samples) * 1000, 3),
@@ -248,22 +281,34 @@ def run(tests: int = 200, rounds: int = 3, warmup: int = 10, suites: tuple[str, 
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m harness.bench.pertest", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.bench.pertest", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--tests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--suite", action="append", choices=SUITES, help="run only these (repeatable)")
+    parser.add_argument(
+        "--suite", action="append", choices=SUITES, help="run only these (repeatable)"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
-    result = run(args.tests, args.rounds, suites=tuple(args.suite or SUITES),
-                 progress=lambda msg: print(msg, file=sys.stderr))
+    result = run(
+        args.tests,
+        args.rounds,
+        suites=tuple(args.suite or SUITES),
+        progress=lambda msg: print(msg, file=sys.stderr),
+    )
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     print(f"{result['tests']} tests per suite, {result['rounds']} rounds, medians per test")
-    print(f"{'suite':8} {'wall ms':>8} {'cpu ms':>8} {'wall/floor':>11} {'cpu/floor':>10} {'gc ms (mean)':>13}")
+    print(
+        f"{'suite':8} {'wall ms':>8} {'cpu ms':>8} {'wall/floor':>11} {'cpu/floor':>10} {'gc ms (mean)':>13}"
+    )
     for kind, row in result["rows"].items():
-        print(f"{kind:8} {row['wall_ms']:8.3f} {row['cpu_ms']:8.3f} {row.get('wall_ratio', 0):11.2f} "
-              f"{row.get('cpu_ratio', 0):10.2f} {row['gc_ms_mean']:13.3f}")
+        print(
+            f"{kind:8} {row['wall_ms']:8.3f} {row['cpu_ms']:8.3f} {row.get('wall_ratio', 0):11.2f} "
+            f"{row.get('cpu_ratio', 0):10.2f} {row['gc_ms_mean']:13.3f}"
+        )
     return 0
 
 

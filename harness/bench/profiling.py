@@ -8,7 +8,9 @@ from harness.bench.worker import memory_exporters
 __all__ = ["profile_ours"]
 
 
-def profile_ours(provider: str = "openai", workload: str = "stream100", calls: int = 2000, top: int = 25) -> str:
+def profile_ours(
+    provider: str = "openai", workload: str = "stream100", calls: int = 2000, top: int = 25
+) -> str:
     """cProfile of sik_llms with in-memory telemetry on, in this process: the top functions by own time."""
     import cProfile
     import io

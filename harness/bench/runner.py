@@ -72,12 +72,23 @@ def start_worker(setup: Setup, endpoint: str | None, peer_path: str | None = Non
     if endpoint:
         cmd += ["--endpoint", endpoint]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    for var in ("OTEL_SDK_DISABLED", "OTEL_SEMCONV_STABILITY_OPT_IN", "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"):
+    for var in (
+        "OTEL_SDK_DISABLED",
+        "OTEL_SEMCONV_STABILITY_OPT_IN",
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+    ):
         env.pop(var, None)  # every setup runs with its defaults
     if peer_path and setup.peer:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (peer_path, env.get("PYTHONPATH")) if p)
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env=env, cwd=_IMPORT_ROOT)
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=_IMPORT_ROOT,
+    )
     return Worker(setup, proc)
 
 
@@ -103,9 +114,17 @@ def _await_ready(worker: Worker, timeout: float = 120.0) -> None:
 
 
 def versions() -> dict[str, str | None]:
-    dists = ("sik-llms", "openai", "anthropic", "httpx2", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http",
-             "opentelemetry-instrumentation-openai-v2", "opentelemetry-instrumentation-openai",
-             "opentelemetry-instrumentation-anthropic")
+    dists = (
+        "sik-llms",
+        "openai",
+        "anthropic",
+        "httpx2",
+        "opentelemetry-sdk",
+        "opentelemetry-exporter-otlp-proto-http",
+        "opentelemetry-instrumentation-openai-v2",
+        "opentelemetry-instrumentation-openai",
+        "opentelemetry-instrumentation-anthropic",
+    )
     return {d: dist_version(d) for d in dists}
 
 
@@ -144,8 +163,17 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
                     if p not in cfg.providers:
                         continue
                     say(f"memory: {w.setup.name} / {p}: {cfg.memory_calls} calls ...")
-                    res = w.ask({"op": "mem", "provider": p, "workload": "answer", "calls": cfg.memory_calls})
-                    memory.append({"setup": w.setup.name, "provider": p, "workload": "answer", **res})
+                    res = w.ask(
+                        {
+                            "op": "mem",
+                            "provider": p,
+                            "workload": "answer",
+                            "calls": cfg.memory_calls,
+                        }
+                    )
+                    memory.append(
+                        {"setup": w.setup.name, "provider": p, "workload": "answer", **res}
+                    )
         samples: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
         for r in range(cfg.rounds):
             say(f"round {r + 1}/{cfg.rounds}")
@@ -156,7 +184,8 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
                 for w in order:
                     res = w.ask({"op": "run", "provider": cell[0], "workload": cell[1], "calls": n})
                     samples.setdefault((w.setup.name, *cell), []).append(
-                        (res["wall_ns"] / n / 1000.0, res["cpu_ns"] / n / 1000.0))
+                        (res["wall_ns"] / n / 1000.0, res["cpu_ns"] / n / 1000.0)
+                    )
         finals = {w.setup.name: w.close() for w in live}
         time.sleep(0.2)
         received = len(collector.spans())

@@ -66,9 +66,13 @@ def otlp_exporters(endpoint: str) -> Exporters:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     tp = TracerProvider()
-    tp.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=2)))
-    reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics", timeout=2),
-                                           export_interval_millis=5000)
+    tp.add_span_processor(
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=2))
+    )
+    reader = PeriodicExportingMetricReader(
+        OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics", timeout=2),
+        export_interval_millis=5000,
+    )
     mp = MeterProvider(metric_readers=[reader])
     return Exporters(tp, mp, None)
 
@@ -84,12 +88,17 @@ def dist_version(dist: str) -> str | None:
 
 PEER_DISTS = {
     "openai_v2": ("opentelemetry-instrumentation-openai-v2", "opentelemetry-util-genai", "httpx"),
-    "openllmetry": ("opentelemetry-instrumentation-openai", "opentelemetry-instrumentation-anthropic"),
+    "openllmetry": (
+        "opentelemetry-instrumentation-openai",
+        "opentelemetry-instrumentation-anthropic",
+    ),
     "anthropic_sdk": ("anthropic",),
 }
 
 
-def build_callers(setup: str, endpoint: str | None) -> tuple[dict[tuple[str, str], Callable[[], Any]], Exporters, dict[str, Any]]:
+def build_callers(
+    setup: str, endpoint: str | None
+) -> tuple[dict[tuple[str, str], Callable[[], Any]], Exporters, dict[str, Any]]:
     """(callers by (provider, workload), exporters, notes) for one setup, in this process.
 
     Raises ``LookupError(reason)`` when the setup cannot run here (a peer is not installed).
@@ -114,8 +123,11 @@ def build_callers(setup: str, endpoint: str | None) -> tuple[dict[tuple[str, str
                     f"opentelemetry-instrumentation-openai-v2 {dist_version('opentelemetry-instrumentation-openai-v2')} "
                     f"is installed but cannot be imported: {exc} (it imports httpx, which openai 3.x replaced "
                     "with httpx2, and opentelemetry.util.genai.instruments, gone since util-genai 1.2b0); "
-                    "see 'sik-llms bench --help' for --peer-path") from None
-            raise LookupError(f"opentelemetry-instrumentation-openai-v2 is not installed ({exc})") from None
+                    "see 'sik-llms bench --help' for --peer-path"
+                ) from None
+            raise LookupError(
+                f"opentelemetry-instrumentation-openai-v2 is not installed ({exc})"
+            ) from None
         V2().instrument(tracer_provider=tp, meter_provider=mp)
         notes["content_capture"] = "off (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT unset)"
     elif setup == "openllmetry":
@@ -126,14 +138,18 @@ def build_callers(setup: str, endpoint: str | None) -> tuple[dict[tuple[str, str
             raise LookupError(f"OpenLLMetry's instrumentations are not installed ({exc})") from None
         Traceloop().instrument(tracer_provider=tp, meter_provider=mp)
         AnthropicInstrumentor().instrument(tracer_provider=tp, meter_provider=mp)
-        notes["content_capture"] = f"TRACELOOP_TRACE_CONTENT={os.environ.get('TRACELOOP_TRACE_CONTENT', 'unset (default: on)')}"
+        notes["content_capture"] = (
+            f"TRACELOOP_TRACE_CONTENT={os.environ.get('TRACELOOP_TRACE_CONTENT', 'unset (default: on)')}"
+        )
     for provider in spec.providers:
         for workload in WORKLOADS:
             key = (provider, workload)
             if setup in ("bare", "openai_v2", "openllmetry"):
                 callers[key] = bare_call(provider, workload)
             elif setup == "anthropic_sdk":
-                callers[key] = bare_call(provider, workload, {"open_telemetry": {"tracer_provider": tp}})
+                callers[key] = bare_call(
+                    provider, workload, {"open_telemetry": {"tracer_provider": tp}}
+                )
             elif setup == "ours_off":
                 callers[key] = ours_call(provider, workload, None)
             else:
@@ -184,10 +200,16 @@ def run_memory(call: Callable[[], Any], calls: int, exporters: Exporters) -> dic
             exporters.drain()
     exporters.drain()
     gc.collect()
-    return {"calls": calls, "peak_rss_growth_kb": _maxrss_kb() - peak0, "rss_growth_kb": _rss_kb() - rss0}
+    return {
+        "calls": calls,
+        "peak_rss_growth_kb": _maxrss_kb() - peak0,
+        "rss_growth_kb": _rss_kb() - rss0,
+    }
 
 
-def check_call(setup: str, key: tuple[str, str], call: Callable[[], Any], exporters: Exporters) -> str | None:
+def check_call(
+    setup: str, key: tuple[str, str], call: Callable[[], Any], exporters: Exporters
+) -> str | None:
     """Why this caller is not measuring what it claims, or None (answer right, spans made)."""
     exporters.drain()
     before = exporters.spans
@@ -196,7 +218,11 @@ def check_call(setup: str, key: tuple[str, str], call: Callable[[], Any], export
     text = getattr(result, "response", None) if setup.startswith("ours") else None
     if setup.startswith("ours") and key[1] != "tool" and not (text and text.startswith(WORD)):
         return f"unexpected answer {result!r:.80}"
-    if setup.startswith("ours") and key[1] == "tool" and not getattr(result, "tool_predictions", None):
+    if (
+        setup.startswith("ours")
+        and key[1] == "tool"
+        and not getattr(result, "tool_predictions", None)
+    ):
         return f"no tool prediction in {result!r:.80}"
     if exporters.span_exporter is not None and exporters.spans == before:
         return "instrumented, but the call produced no spans"
@@ -249,5 +275,8 @@ if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] != "--endpoint":
         ep = sys.argv[sys.argv.index("--endpoint") + 1] if "--endpoint" in sys.argv else None
         sys.exit(worker_main(sys.argv[1], ep))
-    print("usage: python -m harness.bench.worker SETUP [--endpoint URL]  (or: sik-llms bench)", file=sys.stderr)
+    print(
+        "usage: python -m harness.bench.worker SETUP [--endpoint URL]  (or: sik-llms bench)",
+        file=sys.stderr,
+    )
     sys.exit(2)

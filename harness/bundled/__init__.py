@@ -18,7 +18,11 @@ __all__ = ["cassette_dir", "checkout_root", "default_record_dir", "locustfile"]
 def checkout_root() -> Path | None:
     """The source checkout this harness runs from, or None when installed from a wheel."""
     root = Path(__file__).resolve().parents[2]
-    if (root / "pyproject.toml").is_file() and (root / "cassettes").is_dir() and (root / "loadtests").is_dir():
+    if (
+        (root / "pyproject.toml").is_file()
+        and (root / "cassettes").is_dir()
+        and (root / "loadtests").is_dir()
+    ):
         return root
     return None
 

@@ -36,7 +36,9 @@ def _key(path: Path) -> tuple[str, tuple[int, int]] | None:
     return str(resolved), (st.st_mtime_ns, st.st_size)
 
 
-def cached_cassette(path: str | Path, load: Callable[[Path], Cassette], name: str | None = None) -> Cassette:
+def cached_cassette(
+    path: str | Path, load: Callable[[Path], Cassette], name: str | None = None
+) -> Cassette:
     """``load(path)``, parsed once per file version; a missing file goes to ``load`` (its error)."""
     path = Path(path)
     key = _key(path)

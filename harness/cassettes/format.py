@@ -54,8 +54,12 @@ class _SafeCassetteLoader(_Loader):
     """Safe loader plus the harmless python tags old vcrpy cassettes carry (str, tuple)."""
 
 
-_SafeCassetteLoader.add_constructor("tag:yaml.org,2002:python/str", lambda loader, node: loader.construct_scalar(node))
-_SafeCassetteLoader.add_constructor("tag:yaml.org,2002:python/unicode", lambda loader, node: loader.construct_scalar(node))
+_SafeCassetteLoader.add_constructor(
+    "tag:yaml.org,2002:python/str", lambda loader, node: loader.construct_scalar(node)
+)
+_SafeCassetteLoader.add_constructor(
+    "tag:yaml.org,2002:python/unicode", lambda loader, node: loader.construct_scalar(node)
+)
 _SafeCassetteLoader.add_constructor(
     "tag:yaml.org,2002:python/tuple", lambda loader, node: tuple(loader.construct_sequence(node))
 )
@@ -116,7 +120,9 @@ class StreamTiming:
         if not all(map(math.isfinite, [headers, *events])):
             raise CassetteError(f"{where}: '{TIMING_KEY}' offsets must be finite numbers")
         if headers < 0 or any(b < a for a, b in zip([headers, *events], events, strict=False)):
-            raise CassetteError(f"{where}: '{TIMING_KEY}' offsets must be non-negative and increasing")
+            raise CassetteError(
+                f"{where}: '{TIMING_KEY}' offsets must be non-negative and increasing"
+            )
         return cls(headers=headers, events=events)
 
 
@@ -224,7 +230,9 @@ def _headers(raw: Any, where: str) -> Headers:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise CassetteError(f"{where}: 'headers' must be a mapping of name to values, got {type(raw).__name__}")
+        raise CassetteError(
+            f"{where}: 'headers' must be a mapping of name to values, got {type(raw).__name__}"
+        )
     out: Headers = {}
     for name, value in raw.items():
         if not isinstance(name, str | int | float) or isinstance(name, bool):
@@ -285,7 +293,9 @@ def decode_body(body: bytes, encoding: str | None, where: str) -> bytes:
         raise CassetteError(
             f"{where}: body says Content-Encoding {enc} but does not decode ({exc}); re-record the cassette"
         ) from None
-    raise CassetteError(f"{where}: unsupported Content-Encoding {enc!r}; re-record with gzip or identity")
+    raise CassetteError(
+        f"{where}: unsupported Content-Encoding {enc!r}; re-record with gzip or identity"
+    )
 
 
 def _parsed_body(value: Any, where: str) -> bytes:
@@ -293,7 +303,9 @@ def _parsed_body(value: Any, where: str) -> bytes:
     try:
         return json.dumps(value, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError, RecursionError) as exc:
-        raise CassetteError(f"{where}: 'parsed_body' is not JSON data ({type(exc).__name__}); re-record") from None
+        raise CassetteError(
+            f"{where}: 'parsed_body' is not JSON data ({type(exc).__name__}); re-record"
+        ) from None
 
 
 def _text_field(raw: Mapping[str, Any], key: str, where: str) -> str:
@@ -301,7 +313,9 @@ def _text_field(raw: Mapping[str, Any], key: str, where: str) -> str:
     if value in (None, ""):
         raise CassetteError(f"{where}: request is missing '{key}'; is this a vcrpy cassette?")
     if not isinstance(value, str):
-        raise CassetteError(f"{where}: request '{key}' must be a string, got {type(value).__name__}")
+        raise CassetteError(
+            f"{where}: request '{key}' must be a string, got {type(value).__name__}"
+        )
     return value
 
 
@@ -311,9 +325,13 @@ def _load_request(raw: Any, where: str) -> RecordedRequest:
     method = _text_field(raw, "method", where)
     uri = _text_field(raw, "uri", where)
     if not method.isascii() or not method.replace("-", "").isalpha():
-        raise CassetteError(f"{where}: request 'method' must be an HTTP method such as POST, got {method[:40]!r}")
+        raise CassetteError(
+            f"{where}: request 'method' must be an HTTP method such as POST, got {method[:40]!r}"
+        )
     if "://" not in uri:
-        raise CassetteError(f"{where}: request 'uri' must be an absolute URL (scheme://host/path), got {uri[:80]!r}")
+        raise CassetteError(
+            f"{where}: request 'uri' must be an absolute URL (scheme://host/path), got {uri[:80]!r}"
+        )
     headers = _headers(raw.get("headers"), f"{where} request")
     if "parsed_body" in raw and "body" not in raw:
         body = _parsed_body(raw["parsed_body"], f"{where} request")
@@ -332,10 +350,14 @@ def _load_response(raw: Any, where: str) -> RecordedResponse:
     status = raw.get("status")
     code = status.get("code") if isinstance(status, Mapping) else raw.get("status_code")
     if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
-        raise CassetteError(f"{where}: response 'status.code' must be an HTTP status (100-599), got {code!r:.40}")
+        raise CassetteError(
+            f"{where}: response 'status.code' must be an HTTP status (100-599), got {code!r:.40}"
+        )
     message = status.get("message") if isinstance(status, Mapping) else None
     if message is not None and not isinstance(message, str | int | float):
-        raise CassetteError(f"{where}: response 'status.message' must be a string, got {type(message).__name__}")
+        raise CassetteError(
+            f"{where}: response 'status.message' must be a string, got {type(message).__name__}"
+        )
     reason = str(message or "")
     headers = _headers(raw.get("headers"), f"{where} response")
     encoded = bool(_header(headers, "content-encoding"))
@@ -370,12 +392,16 @@ def parse_cassette(text: str, *, path: Path | None = None, name: str | None = No
             f"{where}: refused unsafe or unknown YAML tag ({exc.problem}); cassettes may only hold plain data"
         ) from None
     except RecursionError:
-        raise CassetteError(f"{where}: nested too deeply to load; the file is corrupt or hostile") from None
+        raise CassetteError(
+            f"{where}: nested too deeply to load; the file is corrupt or hostile"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CassetteError(f"{where}: not valid YAML{at} ({problem}); fix the file or re-record it") from None
+        raise CassetteError(
+            f"{where}: not valid YAML{at} ({problem}); fix the file or re-record it"
+        ) from None
     if not isinstance(data, Mapping) or not isinstance(data.get("interactions"), list):
         raise CassetteError(
             f"{where}: no 'interactions' list at the top level; this is not a vcrpy cassette"
@@ -395,8 +421,15 @@ def parse_cassette(text: str, *, path: Path | None = None, name: str | None = No
             )
         except CassetteError:
             raise
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a value of the wrong type
-            raise CassetteError(f"{here}: unusable value ({type(exc).__name__}: {exc}); fix the file or re-record it") from None
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            AttributeError,
+        ) as exc:  # a value of the wrong type
+            raise CassetteError(
+                f"{here}: unusable value ({type(exc).__name__}: {exc}); fix the file or re-record it"
+            ) from None
         interactions.append(interaction)
     key = METADATA_KEY if METADATA_KEY in data else "metadata"
     metadata = data.get(key) or {}
@@ -406,13 +439,17 @@ def parse_cassette(text: str, *, path: Path | None = None, name: str | None = No
     number = None
     if isinstance(version, int) and not isinstance(version, bool):
         number = version
-    elif isinstance(version, str) and version.strip().isdigit():  # "1", as some serializers write it
+    elif (
+        isinstance(version, str) and version.strip().isdigit()
+    ):  # "1", as some serializers write it
         number = int(version)
     if number is None or number < 1:
         raise CassetteError(
             f"{where}: 'version' must be a positive integer (vcrpy writes 1), got {version!r:.40}; fix or re-record"
         )
-    return Cassette(interactions=interactions, path=path, name=name, metadata=dict(metadata), version=number)
+    return Cassette(
+        interactions=interactions, path=path, name=name, metadata=dict(metadata), version=number
+    )
 
 
 def load_cassette(path: str | Path, *, name: str | None = None) -> Cassette:

@@ -108,7 +108,9 @@ def passthrough() -> Iterator[None]:
 def _miss_response(active: Route, miss: CassetteMiss) -> httpx2.Response:
     active.misses.append(miss)
     body = json.dumps({"error": {"type": "sik_llms_cassette_miss", "message": str(miss)}}).encode()
-    return httpx2.Response(400, headers={"content-type": "application/json", MISS_HEADER: "1"}, content=body)
+    return httpx2.Response(
+        400, headers={"content-type": "application/json", MISS_HEADER: "1"}, content=body
+    )
 
 
 def _serve(active: Route, request: httpx2.Request) -> httpx2.Response:
@@ -147,8 +149,9 @@ async def _httpx2_async(self: Any, request: httpx2.Request) -> httpx2.Response:
 
 
 def _to_httpx2(request: Any, body: bytes) -> httpx2.Request:
-    return httpx2.Request(request.method, str(request.url), headers=list(request.headers.multi_items()),
-                          content=body)
+    return httpx2.Request(
+        request.method, str(request.url), headers=list(request.headers.multi_items()), content=body
+    )
 
 
 def _from_httpx2(httpx: Any, response: httpx2.Response, sync: bool) -> Any:
@@ -156,7 +159,9 @@ def _from_httpx2(httpx: Any, response: httpx2.Response, sync: bool) -> Any:
     extensions = {k: v for k, v in response.extensions.items() if k == "reason_phrase"}
     sync_bridge, async_bridge = _bridge_classes(httpx)
     stream = sync_bridge(response) if sync else async_bridge(response)
-    return httpx.Response(response.status_code, headers=headers, stream=stream, extensions=extensions)
+    return httpx.Response(
+        response.status_code, headers=headers, stream=stream, extensions=extensions
+    )
 
 
 def _httpx_sync(self: Any, request: Any) -> Any:

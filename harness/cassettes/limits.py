@@ -76,4 +76,3 @@ def check_yaml(text: str) -> None:
                 )
     except yaml.YAMLError:
         return
-

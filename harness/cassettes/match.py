@@ -35,9 +35,22 @@ DEFAULT_VOLATILE_FIELDS: tuple[str, ...] = (
     "prompt_cache_key",
 )
 #: Never matched on, even if a caller asks: they carry per-run ids.
-TRACE_HEADERS = frozenset({"traceparent", "tracestate", "baggage", "x-b3-traceid", "x-b3-spanid",
-                           "x-b3-parentspanid", "x-b3-sampled", "b3", "x-request-id",
-                           "x-stainless-retry-count", "x-amzn-trace-id", "sentry-trace"})
+TRACE_HEADERS = frozenset(
+    {
+        "traceparent",
+        "tracestate",
+        "baggage",
+        "x-b3-traceid",
+        "x-b3-spanid",
+        "x-b3-parentspanid",
+        "x-b3-sampled",
+        "b3",
+        "x-request-id",
+        "x-stainless-retry-count",
+        "x-amzn-trace-id",
+        "sentry-trace",
+    }
+)
 #: Query parameters that carry credentials (``sik_llms.redact.is_secret_param`` decides; this is
 #: its exact-name list): redacted on both sides before comparison, so never compared.
 SECRET_QUERY_PARAMS = SECRET_PARAM_NAMES
@@ -85,7 +98,9 @@ def _drop_path(data: Any, parts: Sequence[str]) -> Any:
     return data
 
 
-def canonical_body(body: bytes, ignore_fields: Iterable[str] = (), extra_secret_fields: tuple[str, ...] = ()) -> Any:
+def canonical_body(
+    body: bytes, ignore_fields: Iterable[str] = (), extra_secret_fields: tuple[str, ...] = ()
+) -> Any:
     """JSON bodies as data minus ignored paths, secrets redacted as the recorder redacts them
     (``extra_secret_fields``: ``ScrubConfig.extra_body_fields``); other bodies as bytes."""
     if not body:
@@ -96,7 +111,9 @@ def canonical_body(body: bytes, ignore_fields: Iterable[str] = (), extra_secret_
         return redact(body.decode("utf-8", "replace")).encode("utf-8").strip()
     for path in ignore_fields:
         data = _drop_path(data, path.split("."))
-    return redact_data(data, extra_secret_fields)  # recordings are scrubbed: compare live requests scrubbed too
+    return redact_data(
+        data, extra_secret_fields
+    )  # recordings are scrubbed: compare live requests scrubbed too
 
 
 @dataclass
@@ -123,14 +140,24 @@ class MatchConfig:
         parts = urlsplit(scrub_uri(uri, self.scrub.secret_query_params))
         path = parts.path or "/"
         skip = {q.lower() for q in self.ignore_query}
-        query = () if "*" in skip else tuple(sorted(
-            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in skip
-        ))
+        query = (
+            ()
+            if "*" in skip
+            else tuple(
+                sorted(
+                    (k, v)
+                    for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                    if k.lower() not in skip
+                )
+            )
+        )
         wanted = [h.lower() for h in self.match_headers if h.lower() not in TRACE_HEADERS]
         hdrs = tuple((h, redact(_get_header(headers, h) or "")) for h in wanted)
         return RequestView(
             method=method.upper(),
-            url=path if self.ignore_host else f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}",
+            url=path
+            if self.ignore_host
+            else f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}",
             query=query,
             body=canonical_body(body, self.ignore_fields, self.scrub.extra_body_fields),
             headers=hdrs,
@@ -147,6 +174,7 @@ def _get_header(headers: Any, name: str) -> str | None:
 
 
 # --- diffs -------------------------------------------------------------------------------
+
 
 def _short(value: Any, limit: int = 120) -> str:
     text = repr(value) if not isinstance(value, bytes) else repr(value[:limit])
@@ -227,8 +255,14 @@ class Matcher:
         same file reuses the same recorded requests."""
         req = interaction.request
         config = self.config
-        settings = (config.ignore_fields, config.match_headers, config.ignore_query, config.ignore_host,
-                    config.scrub.secret_query_params, config.scrub.extra_body_fields)
+        settings = (
+            config.ignore_fields,
+            config.match_headers,
+            config.ignore_query,
+            config.ignore_host,
+            config.scrub.secret_query_params,
+            config.scrub.extra_body_fields,
+        )
         cached = _RECORDED_VIEWS.get(id(req))
         if cached is not None and cached[0] is req and cached[1] == settings:
             return cached[2]
@@ -265,11 +299,15 @@ class Matcher:
         head = f"cassette {self.cassette.label}: no unused recorded request matches {live.method} {live.url}"
         if exhausted:
             n = len(self._queues[live.key()])
-            return (f"{head}\n  all {n} recorded interaction(s) with this exact request were already "
-                    "played; the code now sends it more often than when recorded. Re-record, or pass "
-                    "allow_repeats=True if repeats are expected.")
+            return (
+                f"{head}\n  all {n} recorded interaction(s) with this exact request were already "
+                "played; the code now sends it more often than when recorded. Re-record, or pass "
+                "allow_repeats=True if repeats are expected."
+            )
         if not self._views:
-            return f"{head}\n  the cassette has no interactions; record it (mode='once', outside CI)."
+            return (
+                f"{head}\n  the cassette has no interactions; record it (mode='once', outside CI)."
+            )
         scored = []
         for i, view in enumerate(self._views):
             diff = diff_views(view, live)

@@ -166,7 +166,9 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             cap.last = max(cap.last, point)
         return point
 
-    def _start(self, request: httpx2.Request, body: bytes, started: float, response: httpx2.Response) -> _Capture:
+    def _start(
+        self, request: httpx2.Request, body: bytes, started: float, response: httpx2.Response
+    ) -> _Capture:
         headers: dict[str, list[str]] = {}
         for k, v in response.headers.multi_items():
             headers.setdefault(k.lower(), []).append(v)
@@ -174,10 +176,14 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         for k, v in request.headers.multi_items():
             req_headers.setdefault(k.lower(), []).append(v)
         with self._lock:
-            self.base_urls.append(redact_url(f"{request.url.scheme}://{request.url.netloc.decode('ascii')}"))
+            self.base_urls.append(
+                redact_url(f"{request.url.scheme}://{request.url.netloc.decode('ascii')}")
+            )
         ctype = response.headers.get("content-type", "").lower()
         cap = _Capture(
-            request=RecordedRequest(method=request.method, uri=str(request.url), headers=req_headers, body=body),
+            request=RecordedRequest(
+                method=request.method, uri=str(request.url), headers=req_headers, body=body
+            ),
             status=response.status_code,
             reason=response.extensions.get("reason_phrase", b"").decode("ascii", "replace"),
             headers=headers,
@@ -205,20 +211,39 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         cap.body += tail
         end = self._now() - cap.started
         if cap.sse:
-            cap.events += [self._point(cap, end) for _ in [*cap.splitter.feed(tail), *cap.splitter.flush()]]
+            cap.events += [
+                self._point(cap, end) for _ in [*cap.splitter.feed(tail), *cap.splitter.flush()]
+            ]
         elif cap.body:
             cap.events = [self._point(cap, end)]
-        headers = {k: v for k, v in cap.headers.items() if k not in ("content-encoding", "transfer-encoding")}
+        headers = {
+            k: v
+            for k, v in cap.headers.items()
+            if k not in ("content-encoding", "transfer-encoding")
+        }
         if "content-length" in headers or cap.decoder.encoding:
             headers["content-length"] = [str(len(cap.body))]
-        extra = {} if complete else {"sik_llms_note": "the client closed the stream early: body is partial"}
+        extra = (
+            {}
+            if complete
+            else {"sik_llms_note": "the client closed the stream early: body is partial"}
+        )
         response = RecordedResponse(
-            status=cap.status, reason=cap.reason, headers=headers, body=bytes(cap.body),
+            status=cap.status,
+            reason=cap.reason,
+            headers=headers,
+            body=bytes(cap.body),
             timing=StreamTiming(headers=round(cap.headers_at - cap.started, 6), events=cap.events),
         )
         with self._lock:
-            self.interactions.append(Interaction(index=len(self.interactions), request=cap.request,
-                                                 response=response, extra=extra))
+            self.interactions.append(
+                Interaction(
+                    index=len(self.interactions),
+                    request=cap.request,
+                    response=response,
+                    extra=extra,
+                )
+            )
 
     def _record_preread(self, response: httpx2.Response, cap: _Capture) -> bool:
         """In-process transports (MockTransport, WSGI) may hand over a body httpx2 has already

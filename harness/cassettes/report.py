@@ -108,7 +108,9 @@ def route_of(uri: str) -> Route:
         return Route("openai", "responses")
     if path.endswith("/messages"):
         return Route("anthropic", "messages")
-    raise UnsupportedInteraction(f"{path or '/'} is not an LLM API sik_llms replays (chat/completions, responses, messages)")
+    raise UnsupportedInteraction(
+        f"{path or '/'} is not an LLM API sik_llms replays (chat/completions, responses, messages)"
+    )
 
 
 def replay_interaction(interaction: Interaction) -> ReplayedCall:
@@ -126,13 +128,18 @@ def replay_interaction(interaction: Interaction) -> ReplayedCall:
     try:  # the full URL: Azure's host and api-version are part of the call
         client, messages = module.client_from_recorded_request(interaction.request.uri, body)
     except (ValueError, TypeError) as exc:  # ConfigurationError is a ValueError
-        raise UnsupportedInteraction(f"the recorded request cannot be rebuilt into a sik_llms call: {exc}") from exc
+        raise UnsupportedInteraction(
+            f"the recorded request cannot be rebuilt into a sik_llms call: {exc}"
+        ) from exc
 
     clock = VirtualClock()
     # the rebuilt request can legitimately differ from the recorded one (SDK versions add or
     # drop fields); the point is how the client handles the recorded answer, so pin it
     transport = CassetteTransport(
-        Cassette(interactions=[interaction], name="replay"), timing="virtual", clock=clock, pin=interaction
+        Cassette(interactions=[interaction], name="replay"),
+        timing="virtual",
+        clock=clock,
+        pin=interaction,
     )
     call = ReplayedCall(
         index=interaction.index,
@@ -156,7 +163,10 @@ def replay_interaction(interaction: Interaction) -> ReplayedCall:
             parent_id=format(span.parent.span_id, "016x") if span.parent else None,
             kind=span.kind.name,
             status=span.status.status_code.name,
-            attributes={k: list(v) if isinstance(v, tuple) else v for k, v in sorted(span.attributes.items())},
+            attributes={
+                k: list(v) if isinstance(v, tuple) else v
+                for k, v in sorted(span.attributes.items())
+            },
         )
         for span in cap.spans()
     ]
@@ -175,7 +185,9 @@ def _fill_response(call: ReplayedCall, response: Any) -> None:
     elif isinstance(response, StructuredOutputResponse):
         parsed = response.parsed
         dumped = parsed.model_dump(mode="json") if hasattr(parsed, "model_dump") else parsed
-        text = response.refusal or json.dumps(dumped, separators=(",", ":"), ensure_ascii=False, default=str)
+        text = response.refusal or json.dumps(
+            dumped, separators=(",", ":"), ensure_ascii=False, default=str
+        )
     call.response_model = response.model
     call.text = text
     call.tool_calls = tool_calls
@@ -205,7 +217,9 @@ def replay_cassette(path: str | Path) -> CassetteReplay:
         except UnsupportedInteraction as exc:
             skipped.append(SkippedInteraction(interaction.index, str(exc)))
         except Exception as exc:  # one bad recording never costs the others their report
-            skipped.append(SkippedInteraction(interaction.index, f"replay failed: {type(exc).__name__}: {exc}"))
+            skipped.append(
+                SkippedInteraction(interaction.index, f"replay failed: {type(exc).__name__}: {exc}")
+            )
     if not calls:
         reasons = "; ".join(sorted({s.reason for s in skipped})) or "it has no interactions"
         raise UnsupportedInteraction(f"{path}: nothing to replay: {reasons}")

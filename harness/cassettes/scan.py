@@ -98,9 +98,16 @@ def _credential_value(value: str) -> str | None:
     parts = value.split(None, 1)
     if len(parts) == 2 and parts[0].lower() in ("bearer", "basic", "token", "digest", "apikey"):
         value = parts[1].strip()
-    classes = sum(map(bool, (re.search(r"[a-z]", value), re.search(r"[A-Z]", value), re.search(r"\d", value))))
-    ok = bool(value) and not is_placeholder(value) and (looks_like_token(value) or (
-        len(value) >= 8 and entropy(value) >= 2.5 and classes >= 2))
+    classes = sum(
+        map(bool, (re.search(r"[a-z]", value), re.search(r"[A-Z]", value), re.search(r"\d", value)))
+    )
+    ok = (
+        bool(value)
+        and not is_placeholder(value)
+        and (
+            looks_like_token(value) or (len(value) >= 8 and entropy(value) >= 2.5 and classes >= 2)
+        )
+    )
     return value if ok else None
 
 
@@ -112,7 +119,9 @@ def _url_findings(line: str) -> Iterator[tuple[str, str]]:
             yield "secret in URL", url
 
 
-def scan_text(text: str, path: str = "<text>", *, line_offset: int = 0, via: str = "") -> list[Finding]:
+def scan_text(
+    text: str, path: str = "<text>", *, line_offset: int = 0, via: str = ""
+) -> list[Finding]:
     """Scan text line by line, plus credential values on the lines after a YAML ``key:`` and
     base64 wrapped over several lines."""
     findings: list[Finding] = []
@@ -134,8 +143,14 @@ def scan_text(text: str, path: str = "<text>", *, line_offset: int = 0, via: str
                     break
                 value = _credential_value(item.group(1))
                 if value and not any(value in r or r in value for r in reported):
-                    findings.append(Finding(path, line_offset + j + 1,
-                                            f"credential in {key_only.group(1).lower()}{suffix}", mask(value)))
+                    findings.append(
+                        Finding(
+                            path,
+                            line_offset + j + 1,
+                            f"credential in {key_only.group(1).lower()}{suffix}",
+                            mask(value),
+                        )
+                    )
     # one report per secret and line, under its most specific name (a key shape over a field name)
     unique: dict[tuple[int, str], Finding] = {}
     for f in sorted(findings, key=lambda f: f.kind.startswith("credential in")):
@@ -173,7 +188,9 @@ def _b64(text: str) -> bytes | None:
             return None
 
 
-def _decoded_findings(text: str, path: str, line: int | None = None, depth: int = 0) -> list[Finding]:
+def _decoded_findings(
+    text: str, path: str, line: int | None = None, depth: int = 0
+) -> list[Finding]:
     """Findings in base64 runs of ``text``, single-line or wrapped over lines. Each is reported
     at its own line, or at ``line`` when the text is itself a decoded value."""
     if depth >= _MAX_DECODE_DEPTH:
@@ -198,8 +215,12 @@ def _decoded_findings(text: str, path: str, line: int | None = None, depth: int 
         if decoded:
             at = line if line is not None else i + 1
             inner = [*scan_text(decoded, path), *_decoded_findings(decoded, path, at, depth + 1)]
-            findings += [Finding(path, at, f.kind if "(in " in f.kind else f"{f.kind} (in base64)", f.excerpt)
-                         for f in inner]
+            findings += [
+                Finding(
+                    path, at, f.kind if "(in " in f.kind else f"{f.kind} (in base64)", f.excerpt
+                )
+                for f in inner
+            ]
     return findings
 
 
@@ -227,7 +248,11 @@ def _scalar_findings(value: str, path: str, line: int, name: str | None) -> list
     found = list(find_key_shaped(value))
     out = [Finding(path, line, kind, mask(secret)) for kind, secret in found]
     out += [Finding(path, line, kind, mask(url)) for kind, url in _url_findings(value)]
-    cred = _credential_value(value) if name is not None and (_AUTH_NAME.match(name) or SECRET_FIELD.match(name)) else None
+    cred = (
+        _credential_value(value)
+        if name is not None and (_AUTH_NAME.match(name) or SECRET_FIELD.match(name))
+        else None
+    )
     if cred and not any(cred in s or s in cred for _, s in found):
         out.append(Finding(path, line, f"credential in {name.lower()}", mask(cred)))
     for field_name, text in _json_strings(value):
@@ -266,11 +291,22 @@ def _scan_yaml(text: str, path: str) -> list[Finding]:
                 raw = _b64(node.value)
                 decoded = decode_blob(raw) if raw is not None else None
                 if decoded is not None:
-                    findings += [Finding(path, line, f.kind if "(in " in f.kind else f"{f.kind} (in !!binary body)",
-                                         f.excerpt)
-                                 for f in [*scan_text(decoded, path), *_decoded_findings(decoded, path, line, 1)]]
-                    findings += [Finding(path, line, f"{f.kind} (in !!binary body)", f.excerpt)
-                                 for f in _scalar_findings(decoded, path, line, name)]
+                    findings += [
+                        Finding(
+                            path,
+                            line,
+                            f.kind if "(in " in f.kind else f"{f.kind} (in !!binary body)",
+                            f.excerpt,
+                        )
+                        for f in [
+                            *scan_text(decoded, path),
+                            *_decoded_findings(decoded, path, line, 1),
+                        ]
+                    ]
+                    findings += [
+                        Finding(path, line, f"{f.kind} (in !!binary body)", f.excerpt)
+                        for f in _scalar_findings(decoded, path, line, name)
+                    ]
             elif isinstance(node.value, str):
                 findings += _scalar_findings(node.value, path, line, name)
                 findings += _decoded_findings(node.value, path, line, 1)
@@ -291,7 +327,10 @@ def _continued_findings(text: str, path: str) -> list[Finding]:
         while i + 1 < len(lines) and lines[i].rstrip().endswith("\\"):
             i += 1
             joined += lines[i].strip().removesuffix("\\")
-        findings += [Finding(path, start + 1, f"{f.kind} (line-continued)", f.excerpt) for f in scan_text(joined, path)]
+        findings += [
+            Finding(path, start + 1, f"{f.kind} (line-continued)", f.excerpt)
+            for f in scan_text(joined, path)
+        ]
         i += 1
     return findings
 
@@ -312,7 +351,9 @@ def scan_document(text: str, path: str = "<text>", *, as_yaml: bool = True) -> l
     deeper += _decoded_findings(text, path)
     deeper += _continued_findings(text, path)
     if not as_yaml:  # a JSON file: its strings unescaped (``\u0073k-...``)
-        deeper += [f for name, value in _json_strings(text) for f in _scalar_findings(value, path, 1, name)]
+        deeper += [
+            f for name, value in _json_strings(text) for f in _scalar_findings(value, path, 1, name)
+        ]
     # what the line scan found keeps its exact line; deeper passes add only new secrets
     known = {f.excerpt for f in primary.values()}
     for f in deeper:

@@ -15,17 +15,39 @@ from dataclasses import dataclass, field, replace
 from harness.cassettes.format import Headers, Interaction, RecordedRequest, RecordedResponse
 from sik_llms.redact import redact, redact_data, redact_url
 
-REQUEST_HEADER_ALLOW = frozenset({
-    "accept", "content-type", "user-agent", "anthropic-version", "anthropic-beta", "openai-beta",
-    "x-stainless-lang", "x-stainless-package-version", "x-stainless-runtime",
-    "x-stainless-runtime-version", "x-stainless-async", "x-stainless-retry-count",
-    "x-stainless-helper-method", "x-stainless-stream-helper",
-})
-RESPONSE_HEADER_ALLOW = frozenset({
-    "content-type", "retry-after", "retry-after-ms", "x-should-retry", "request-id",
-    "x-request-id", "openai-processing-ms", "openai-version", "openai-model",
-})
+REQUEST_HEADER_ALLOW = frozenset(
+    {
+        "accept",
+        "content-type",
+        "user-agent",
+        "anthropic-version",
+        "anthropic-beta",
+        "openai-beta",
+        "x-stainless-lang",
+        "x-stainless-package-version",
+        "x-stainless-runtime",
+        "x-stainless-runtime-version",
+        "x-stainless-async",
+        "x-stainless-retry-count",
+        "x-stainless-helper-method",
+        "x-stainless-stream-helper",
+    }
+)
+RESPONSE_HEADER_ALLOW = frozenset(
+    {
+        "content-type",
+        "retry-after",
+        "retry-after-ms",
+        "x-should-retry",
+        "request-id",
+        "x-request-id",
+        "openai-processing-ms",
+        "openai-version",
+        "openai-model",
+    }
+)
 RESPONSE_HEADER_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
+
 
 @dataclass
 class ScrubConfig:
@@ -57,8 +79,12 @@ def scrub_body(body: bytes, extra: tuple[str, ...] = ()) -> bytes:
             return body
     except (ValueError, RecursionError):  # not JSON, or nested too deeply to treat as data
         return scrub_text(text).encode("utf-8")
-    return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":") if "\n" not in text else None,
-                      indent=2 if "\n" in text.strip() else None).encode("utf-8")
+    return json.dumps(
+        cleaned,
+        ensure_ascii=False,
+        separators=(",", ":") if "\n" not in text else None,
+        indent=2 if "\n" in text.strip() else None,
+    ).encode("utf-8")
 
 
 def scrub_uri(uri: str, secret_params: frozenset[str] = frozenset()) -> str:
@@ -91,6 +117,11 @@ def scrub_interaction(interaction: Interaction, config: ScrubConfig | None = Non
             headers=_keep(req.headers, cfg.request_headers),
             body=scrub_body(req.body, cfg.extra_body_fields),
         ),
-        response=RecordedResponse(status=resp.status, reason=resp.reason, headers=resp_headers,
-                                  body=body, timing=resp.timing),
+        response=RecordedResponse(
+            status=resp.status,
+            reason=resp.reason,
+            headers=resp_headers,
+            body=body,
+            timing=resp.timing,
+        ),
     )

@@ -118,8 +118,12 @@ def use_cassette(
     recorder = None
     if records:
         refuse_recording_in_ci(path)
-        recorder = RecordingTransport(real_transport, real_async_transport, scrub=scrub,
-                                      clock=clock if timing == "virtual" else None)
+        recorder = RecordingTransport(
+            real_transport,
+            real_async_transport,
+            scrub=scrub,
+            clock=clock if timing == "virtual" else None,
+        )
     if scrub is not None:  # one set of scrub rules for what is written and what is compared
         match = dataclasses.replace(match or MatchConfig(), scrub=scrub)
     if replays and (exists or mode == "none"):
@@ -130,13 +134,20 @@ def use_cassette(
     replay = None
     transport: Any = recorder
     if replays:
-        replay = CassetteTransport(cassette, timing=timing, clock=clock, match=match, speed=speed,
-                                   fallback=recorder)
+        replay = CassetteTransport(
+            cassette, timing=timing, clock=clock, match=match, speed=speed, fallback=recorder
+        )
         replay.matcher.hint = hint
         transport = replay
-    session = CassetteSession(path=path, mode=mode, cassette=cassette, transport=transport,
-                              clock=clock if timing == "virtual" else None, replay=replay,
-                              recorder=recorder)
+    session = CassetteSession(
+        path=path,
+        mode=mode,
+        cassette=cassette,
+        transport=transport,
+        clock=clock if timing == "virtual" else None,
+        replay=replay,
+        recorder=recorder,
+    )
     succeeded = False
     try:
         with ExitStack() as stack:
@@ -150,7 +161,11 @@ def use_cassette(
         if recorder is not None:
             try:
                 if succeeded:  # keep cassettes only for code that worked
-                    base = cassette if mode == "new_episodes" else Cassette(interactions=[], path=path, name=name)
+                    base = (
+                        cassette
+                        if mode == "new_episodes"
+                        else Cassette(interactions=[], path=path, name=name)
+                    )
                     recorder.write(base, path)
             finally:
                 recorder.close()

@@ -86,4 +86,11 @@ def parse_event(chunk: bytes) -> SseEvent:
     return events[0] if events else SseEvent(None, b"")
 
 
-__all__ = ["SseEvent", "SseSplitter", "decode_events", "looks_like_sse", "parse_event", "split_events"]
+__all__ = [
+    "SseEvent",
+    "SseSplitter",
+    "decode_events",
+    "looks_like_sse",
+    "parse_event",
+    "split_events",
+]

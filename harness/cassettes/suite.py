@@ -39,7 +39,10 @@ from sik_llms.transport import use_transport
 CASSETTE_ROOT = cassette_dir()
 #: Host the simulator's cassettes are addressed to; ``.invalid`` never resolves (RFC 2606).
 SIMULATOR_HOST = "simulator.invalid"
-SIMULATOR_BASE_URLS = {"openai": f"http://{SIMULATOR_HOST}/v1", "anthropic": f"http://{SIMULATOR_HOST}"}
+SIMULATOR_BASE_URLS = {
+    "openai": f"http://{SIMULATOR_HOST}/v1",
+    "anthropic": f"http://{SIMULATOR_HOST}",
+}
 #: The key the record-suite scenario accepts (it checks keys, so a 401 can be recorded).
 SIMULATOR_KEY = "sim-demo-key"
 WRONG_KEY = "sim-wrong-key"
@@ -49,7 +52,11 @@ SUITE_KEY = "sik_llms_suite"
 
 MODELS = {
     "openai": {"cheap": "gpt-4o-mini", "expensive": "gpt-4o"},
-    "anthropic": {"cheap": "claude-haiku-4-5", "default": "claude-sonnet-4-5", "expensive": "claude-opus-4-1"},
+    "anthropic": {
+        "cheap": "claude-haiku-4-5",
+        "default": "claude-sonnet-4-5",
+        "expensive": "claude-opus-4-1",
+    },
 }
 
 
@@ -115,17 +122,26 @@ def text_stream(t: Target) -> Outcome:
 
 def tools(t: Target) -> Outcome:
     r = t.client(t.model("default"), tools=[weather_tool()])(_user("What's the weather in Lisbon?"))
-    return Outcome(summary=", ".join(f"{p.name}({p.arguments})" for p in r.tool_predictions), responses=[r])
+    return Outcome(
+        summary=", ".join(f"{p.name}({p.arguments})" for p in r.tool_predictions), responses=[r]
+    )
 
 
 def parallel_tools(t: Target) -> Outcome:
-    r = t.client(t.model("default"), tools=[weather_tool()])(_user("What's the weather in Lisbon and Porto?"))
-    return Outcome(summary=", ".join(f"{p.name}({p.arguments})" for p in r.tool_predictions), responses=[r])
+    r = t.client(t.model("default"), tools=[weather_tool()])(
+        _user("What's the weather in Lisbon and Porto?")
+    )
+    return Outcome(
+        summary=", ".join(f"{p.name}({p.arguments})" for p in r.tool_predictions), responses=[r]
+    )
 
 
 def structured(t: Target) -> Outcome:
     r = t.client(t.model("default"), response_format=CityFacts)(
-        _user("Extract the city facts: Lisbon, Portugal, about 545,000 people; Belem Tower, Sao Jorge Castle."))
+        _user(
+            "Extract the city facts: Lisbon, Portugal, about 545,000 people; Belem Tower, Sao Jorge Castle."
+        )
+    )
     return Outcome(summary=repr(r.parsed)[:70], responses=[r])
 
 
@@ -135,18 +151,28 @@ def thinking(t: Target) -> Outcome:
 
 
 def caching(t: Target) -> Outcome:
-    r = t.client(t.model("default"))(_user("Following the cached style guide, how should I write headings?"))
-    return Outcome(summary=f"cache read {r.cache_read_tokens}, write {r.cache_write_tokens} tokens", responses=[r])
+    r = t.client(t.model("default"))(
+        _user("Following the cached style guide, how should I write headings?")
+    )
+    return Outcome(
+        summary=f"cache read {r.cache_read_tokens}, write {r.cache_write_tokens} tokens",
+        responses=[r],
+    )
 
 
 def expensive(t: Target) -> Outcome:
-    r = t.client(t.model("expensive"))(_user("Summarise the quarterly board report in two sentences."))
+    r = t.client(t.model("expensive"))(
+        _user("Summarise the quarterly board report in two sentences.")
+    )
     return Outcome(summary=f"{r.model}: ${r.total_cost:.5f}", responses=[r])
 
 
 def error_401(t: Target) -> Outcome:
-    return _expect_error(lambda: t.client(t.model("default"), api_key=WRONG_KEY, max_retries=0)(
-        _user("What's the capital of France?")))
+    return _expect_error(
+        lambda: t.client(t.model("default"), api_key=WRONG_KEY, max_retries=0)(
+            _user("What's the capital of France?")
+        )
+    )
 
 
 def retry_429(t: Target) -> Outcome:
@@ -155,11 +181,17 @@ def retry_429(t: Target) -> Outcome:
 
 
 def error_500(t: Target) -> Outcome:
-    return _expect_error(lambda: t.client(t.model("default"), max_retries=0)(_user("Trigger a server error please.")))
+    return _expect_error(
+        lambda: t.client(t.model("default"), max_retries=0)(_user("Trigger a server error please."))
+    )
 
 
 def error_529(t: Target) -> Outcome:
-    return _expect_error(lambda: t.client(t.model("default"), max_retries=0)(_user("Pretend you are overloaded please.")))
+    return _expect_error(
+        lambda: t.client(t.model("default"), max_retries=0)(
+            _user("Pretend you are overloaded please.")
+        )
+    )
 
 
 def trip_agent(t: Target) -> Outcome:
@@ -171,8 +203,15 @@ def trip_agent(t: Target) -> Outcome:
 
 
 def make_trip_agent(t: Target) -> ReasoningAgent:
-    return ReasoningAgent(t.model("cheap"), tools=trip_tools(), api_key=t.api_key, base_url=t.base_url,
-                          provider=t.provider, reasoning_effort="medium", max_iterations=5)
+    return ReasoningAgent(
+        t.model("cheap"),
+        tools=trip_tools(),
+        api_key=t.api_key,
+        base_url=t.base_url,
+        provider=t.provider,
+        reasoning_effort="medium",
+        max_iterations=5,
+    )
 
 
 @dataclass(frozen=True)
@@ -193,7 +232,9 @@ SUITE: tuple[SuiteCall, ...] = (
     SuiteCall("structured", structured, description="structured output into a pydantic model"),
     SuiteCall("thinking", thinking, ("anthropic",), "extended thinking"),
     SuiteCall("caching", caching, description="prompt-cache usage (read / write tokens)"),
-    SuiteCall("expensive", expensive, description="an expensive model (kept by the CostBasedSampler)"),
+    SuiteCall(
+        "expensive", expensive, description="an expensive model (kept by the CostBasedSampler)"
+    ),
     SuiteCall("error_401", error_401, description="wrong API key: AuthenticationError"),
     SuiteCall("retry_429", retry_429, description="429 with retry-after, then 200 on the retry"),
     SuiteCall("error_500", error_500, description="server error, no retries"),
@@ -202,17 +243,25 @@ SUITE: tuple[SuiteCall, ...] = (
 )
 
 
-def suite_calls(providers: list[str] | None = None, names: list[str] | None = None) -> list[tuple[str, SuiteCall]]:
+def suite_calls(
+    providers: list[str] | None = None, names: list[str] | None = None
+) -> list[tuple[str, SuiteCall]]:
     """(provider, call) pairs selected by provider and scenario name; unknown names raise."""
     known = {c.name for c in SUITE}
     unknown = sorted(set(names or ()) - known)
     if unknown:
-        raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
+        raise ValueError(
+            f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}"
+        )
     out = []
     for provider in providers or list(MODELS):
         if provider not in MODELS:
             raise ValueError(f"unknown provider {provider!r}; choose from {', '.join(MODELS)}")
-        out += [(provider, c) for c in SUITE if provider in c.providers and (not names or c.name in names)]
+        out += [
+            (provider, c)
+            for c in SUITE
+            if provider in c.providers and (not names or c.name in names)
+        ]
     return out
 
 
@@ -280,7 +329,9 @@ def simulator_targets(seed: int = 7) -> Iterator[tuple[dict[str, Target], Any]]:
         yield targets, sim
 
 
-def record_one(call: SuiteCall, target: Target, path: Path, real: Any, source: dict[str, Any]) -> Recorded:
+def record_one(
+    call: SuiteCall, target: Target, path: Path, real: Any, source: dict[str, Any]
+) -> Recorded:
     """Run ``call`` through a recording transport and write its scrubbed cassette to ``path``."""
     refuse_recording_in_ci(path)
     recorder = RecordingTransport(real, real)
@@ -288,16 +339,35 @@ def record_one(call: SuiteCall, target: Target, path: Path, real: Any, source: d
         with use_transport(sync=recorder, async_=recorder):
             outcome = call.run(target)
     except Exception as exc:  # a broken scenario must not stop the rest of the suite
-        return Recorded(target.provider, call.name, None, None,
-                        problem=f"not written: {type(exc).__name__}: {exc}"[:300])
+        return Recorded(
+            target.provider,
+            call.name,
+            None,
+            None,
+            problem=f"not written: {type(exc).__name__}: {exc}"[:300],
+        )
     if not recorder.interactions:
-        return Recorded(target.provider, call.name, None, outcome, problem="no HTTP requests were made")
-    base = Cassette(interactions=[], path=path, name=call.name,
-                    metadata={SUITE_KEY: {"scenario": call.name, "provider": target.provider,
-                                          "description": call.description, "base_url": target.base_url,
-                                          **source}})
+        return Recorded(
+            target.provider, call.name, None, outcome, problem="no HTTP requests were made"
+        )
+    base = Cassette(
+        interactions=[],
+        path=path,
+        name=call.name,
+        metadata={
+            SUITE_KEY: {
+                "scenario": call.name,
+                "provider": target.provider,
+                "description": call.description,
+                "base_url": target.base_url,
+                **source,
+            }
+        },
+    )
     written = recorder.write(base, path)
-    return Recorded(target.provider, call.name, written, outcome, interactions=len(recorder.interactions))
+    return Recorded(
+        target.provider, call.name, written, outcome, interactions=len(recorder.interactions)
+    )
 
 
 def record_suite(
@@ -315,24 +385,38 @@ def record_suite(
     results: list[Recorded] = []
     if base_url:
         if not providers or len(providers) != 1:
-            raise ValueError("recording against --base-url needs exactly one --provider (openai or anthropic)")
+            raise ValueError(
+                "recording against --base-url needs exactly one --provider (openai or anthropic)"
+            )
         target = Target(providers[0], base_url, api_key or "")
         real = httpx2.HTTPTransport()
         source = {"target": "real provider", "recorded_against": base_url}
         for provider, call in selected:
             progress(f"recording {provider}/{call.name} against {redact_url(base_url)}")
-            results.append(record_one(call, target, cassette_path(root, provider, call.name), real, source))
+            results.append(
+                record_one(call, target, cassette_path(root, provider, call.name), real, source)
+            )
         return results
     with simulator_targets(seed) as (targets, sim):
         real = RedirectTransport(sim.host, sim.port)
-        source = {"target": "sik-llms provider simulator",
-                  "simulator_scenario": f"harness/simulator/scenarios/{SCENARIO}.yaml", "simulator_seed": seed}
+        source = {
+            "target": "sik-llms provider simulator",
+            "simulator_scenario": f"harness/simulator/scenarios/{SCENARIO}.yaml",
+            "simulator_seed": seed,
+        }
         try:
             for provider, call in selected:
                 progress(f"recording {provider}/{call.name} against the simulator")
                 sim.reset()
-                results.append(record_one(call, targets[provider], cassette_path(root, provider, call.name),
-                                          real, source))
+                results.append(
+                    record_one(
+                        call,
+                        targets[provider],
+                        cassette_path(root, provider, call.name),
+                        real,
+                        source,
+                    )
+                )
         finally:
             real.close()
     return results

@@ -87,7 +87,9 @@ class _Pacer:
 
 
 class _ReplayStream(httpx2.SyncByteStream):
-    def __init__(self, chunks: list[bytes], gaps: list[float], pacer: _Pacer, playback: Playback) -> None:
+    def __init__(
+        self, chunks: list[bytes], gaps: list[float], pacer: _Pacer, playback: Playback
+    ) -> None:
         self._chunks, self._gaps, self._pacer, self._playback = chunks, gaps, pacer, playback
 
     def __iter__(self) -> Iterator[bytes]:
@@ -103,7 +105,9 @@ class _ReplayStream(httpx2.SyncByteStream):
 
 
 class _AsyncReplayStream(httpx2.AsyncByteStream):
-    def __init__(self, chunks: list[bytes], gaps: list[float], pacer: _Pacer, playback: Playback) -> None:
+    def __init__(
+        self, chunks: list[bytes], gaps: list[float], pacer: _Pacer, playback: Playback
+    ) -> None:
         self._chunks, self._gaps, self._pacer, self._playback = chunks, gaps, pacer, playback
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -162,14 +166,18 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 raise
             return None
 
-    def _prepare(self, interaction: Interaction) -> tuple[list[bytes], list[float], Playback, list[tuple[str, str]]]:
+    def _prepare(
+        self, interaction: Interaction
+    ) -> tuple[list[bytes], list[float], Playback, list[tuple[str, str]]]:
         chunks = interaction.chunks()
         delays = plan_delays(interaction, len(chunks))
         playback = Playback(interaction=interaction, chunks_total=len(chunks))
         with self._lock:
             self.playbacks.append(playback)
         resp = interaction.response
-        headers = [(k, v) for k, vs in resp.headers.items() if k.lower() not in _HOP_HEADERS for v in vs]
+        headers = [
+            (k, v) for k, vs in resp.headers.items() if k.lower() not in _HOP_HEADERS for v in vs
+        ]
         if not interaction.streamed:
             headers.append(("content-length", str(len(resp.body))))
         return chunks, delays, playback, headers
@@ -222,11 +230,15 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         unused = self.unused()
         if not unused:
             return f"cassette {self.cassette.label}: all {len(self.cassette.interactions)} interaction(s) played"
-        lines = [f"cassette {self.cassette.label}: {len(unused)} of {len(self.cassette.interactions)} "
-                 "recorded interaction(s) never requested:"]
+        lines = [
+            f"cassette {self.cassette.label}: {len(unused)} of {len(self.cassette.interactions)} "
+            "recorded interaction(s) never requested:"
+        ]
         lines += [f"  {i.describe()}" for i in unused]
-        lines.append("  The code under test now makes fewer calls than when recorded: re-record the "
-                     "cassette, or relax the check with unused='warn'.")
+        lines.append(
+            "  The code under test now makes fewer calls than when recorded: re-record the "
+            "cassette, or relax the check with unused='warn'."
+        )
         return "\n".join(lines)
 
     def close(self) -> None:

@@ -62,7 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         if argv and argv[0] not in ("-h", "--help"):
-            print(f"sik-llms: unknown command {argv[0]!r} (choose from {', '.join(COMMANDS)})", file=sys.stderr)
+            print(
+                f"sik-llms: unknown command {argv[0]!r} (choose from {', '.join(COMMANDS)})",
+                file=sys.stderr,
+            )
             return 2
         parser.print_help()
         return 0
@@ -70,8 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(f"harness.cli.commands.{name}")
     if missing := missing_modules(getattr(module, "REQUIRES", ())):
         extra = getattr(module, "EXTRA", "harness")
-        print(f"sik-llms {name}: needs the '{extra}' extra (missing {', '.join(missing)}): "
-              f"pip install 'sik-llms[{extra}]'", file=sys.stderr)
+        print(
+            f"sik-llms {name}: needs the '{extra}' extra (missing {', '.join(missing)}): "
+            f"pip install 'sik-llms[{extra}]'",
+            file=sys.stderr,
+        )
         return 2
     sub = OneLineParser(prog=f"sik-llms {name}", description=module.HELP)
     module.add_arguments(sub)
@@ -94,7 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(name, _os_error(args, exc), exc)
         return 1
     except Exception as exc:
-        _fail(name, f"unexpected error: {one_line(exc)} (set SIK_LLMS_TRACEBACK=1 to see where)", exc)
+        _fail(
+            name, f"unexpected error: {one_line(exc)} (set SIK_LLMS_TRACEBACK=1 to see where)", exc
+        )
         return 1
 
 

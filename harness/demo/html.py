@@ -84,7 +84,7 @@ def _rows(node: dict[str, Any], total: float, depth: int = 0) -> list[str]:
         f'<span class="dur" style="left:calc({dur_left:.3f}% + 4px)">{node["duration_s"]:.2f}s</span></div>'
         f'<div class="meta">{" &middot; ".join(meta)}</div></div>'
         f'<div class="attrs"><table><tr><td>span</td><td>{html.escape(node["name"])} ({node["kind"]}, '
-        f'{node["status"]})</td></tr><tr><td>start</td><td>+{node["start_s"]:.3f}s</td></tr>{attrs}</table></div>'
+        f"{node['status']})</td></tr><tr><td>start</td><td>+{node['start_s']:.3f}s</td></tr>{attrs}</table></div>"
     ]
     for child in node["children"]:
         out += _rows(child, total, depth + 1)
@@ -96,32 +96,42 @@ def _axis(total: float) -> str:
     for i in range(6):
         t = total * i / 5
         ticks.append(f'<span class="tick" style="left:{i * 20 if i < 5 else 95}%">{t:.2f}s</span>')
-    return f'<div class="axis"><div class="name">span</div><div class="ticks">{"".join(ticks)}</div>' \
-           f'<div class="meta">tokens &middot; cost</div></div>'
+    return (
+        f'<div class="axis"><div class="name">span</div><div class="ticks">{"".join(ticks)}</div>'
+        f'<div class="meta">tokens &middot; cost</div></div>'
+    )
 
 
 def _trace(title: str, summary: str, tree: dict[str, Any]) -> str:
     total = tree["duration_s"] or 1e-9
-    return (f'<section class="trace"><h2>{html.escape(title)}<span class="summary">{html.escape(summary)}</span></h2>'
-            f'{_axis(total)}{"".join(_rows(tree, total))}</section>')
+    return (
+        f'<section class="trace"><h2>{html.escape(title)}<span class="summary">{html.escape(summary)}</span></h2>'
+        f"{_axis(total)}{''.join(_rows(tree, total))}</section>"
+    )
 
 
 def render_html(report: dict[str, Any]) -> str:
     """The page as a string."""
     trip = report["trip"]
     s = trip["summary"]
-    sections = [_trace(
-        f"Trip Planning Request: \u201c{trip['question']}\u201d",
-        f"{s['duration_s']:.2f}s, ${format_cost(s['cost_usd'])}, {s['tokens_in']:,} + {s['tokens_out']:,} tokens, "
-        f"{s['iterations']} iterations, {s['tool_calls']} tool calls",
-        trip["tree"],
-    )]
+    sections = [
+        _trace(
+            f"Trip Planning Request: \u201c{trip['question']}\u201d",
+            f"{s['duration_s']:.2f}s, ${format_cost(s['cost_usd'])}, {s['tokens_in']:,} + {s['tokens_out']:,} tokens, "
+            f"{s['iterations']} iterations, {s['tool_calls']} tool calls",
+            trip["tree"],
+        )
+    ]
     for sc in report["scenarios"]:
         if "tree" in sc:
             sections.append(_trace(sc["title"], "", sc["tree"]))
-    mode = "live against the simulator" if report["mode"] == "live" else "replayed from the project's cassettes"
+    mode = (
+        "live against the simulator"
+        if report["mode"] == "live"
+        else "replayed from the project's cassettes"
+    )
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(report['title'])}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{html.escape(report['title'])}</h1><p>{mode}; click a span for its attributes</p></header>"
         + "".join(sections)

@@ -17,7 +17,15 @@ from harness.spans.tree import SpanNode, SpanTree
 from harness.trip_tools import TRIP_QUESTION
 from sik_llms.telemetry import names as n
 
-__all__ = ["error_section", "metrics_section", "next_steps", "node_data", "retry_section", "trip_section", "xray"]
+__all__ = [
+    "error_section",
+    "metrics_section",
+    "next_steps",
+    "node_data",
+    "retry_section",
+    "trip_section",
+    "xray",
+]
 
 
 def xray(root: SpanNode) -> str:
@@ -55,7 +63,11 @@ def _llm_totals(node: SpanNode) -> tuple[int, int, float]:
     """Tokens in / out and cost of every llm.request at or below ``node`` (counted once)."""
     if node.name == n.SPAN_REQUEST:
         a = node.attributes
-        return int(a.get(n.LLM_TOKENS_INPUT, 0)), int(a.get(n.LLM_TOKENS_OUTPUT, 0)), float(a.get(n.LLM_COST_TOTAL, 0.0))
+        return (
+            int(a.get(n.LLM_TOKENS_INPUT, 0)),
+            int(a.get(n.LLM_TOKENS_OUTPUT, 0)),
+            float(a.get(n.LLM_COST_TOTAL, 0.0)),
+        )
     tin = tout = 0
     cost = 0.0
     for child in node.children:
@@ -150,7 +162,13 @@ def error_section(tree: Any, error_name: str) -> dict[str, Any]:
             "error=true": root.status == "ERROR",
             "exception_event": any(e.name == "exception" for e in root.events),
             "http.response.status_code": next(
-                (c.attributes.get(n.HTTP_RESPONSE_STATUS_CODE) for c in _nodes(root) if c.name == n.SPAN_HTTP), None),
+                (
+                    c.attributes.get(n.HTTP_RESPONSE_STATUS_CODE)
+                    for c in _nodes(root)
+                    if c.name == n.SPAN_HTTP
+                ),
+                None,
+            ),
         },
         "tree": data,
         "xray": xray(root),
@@ -196,7 +214,9 @@ def metrics_section(registry: Any) -> dict[str, Any]:
         for sample in family.samples:
             if sample.name.endswith(("_bucket", "_created")):
                 continue
-            labels = tuple(sorted((k, v) for k, v in sample.labels.items() if not k.startswith("otel_scope")))
+            labels = tuple(
+                sorted((k, v) for k, v in sample.labels.items() if not k.startswith("otel_scope"))
+            )
             row = series.setdefault(labels, {"labels": dict(labels)})
             if family.type == "histogram":
                 row["count" if sample.name.endswith("_count") else "sum"] = sample.value
@@ -206,46 +226,85 @@ def metrics_section(registry: Any) -> dict[str, Any]:
             if family.type == "histogram" and sample.name.endswith(("_count", "_sum")):
                 values[sample.name] = values.get(sample.name, 0.0) + sample.value
         name = family.name + ("_total" if family.type == "counter" else "")
-        families.append({"name": name, "type": family.type, "series": [series[k] for k in sorted(series)]})
+        families.append(
+            {"name": name, "type": family.type, "series": [series[k] for k in sorted(series)]}
+        )
     families.sort(key=lambda f: _METRIC_ORDER.get(f["name"], 99))
-    others = sorted({f.name for f in text_string_to_metric_families(text) if not f.name.startswith("llm_")})
+    others = sorted(
+        {f.name for f in text_string_to_metric_families(text) if not f.name.startswith("llm_")}
+    )
 
     def ratio(a: str, b: str) -> float | None:
         return round(values[a] / values[b], 4) if values.get(b) else None
 
     derived = [
-        {"query": "llm_tokens_input_total / llm_requests_total",
-         "value": ratio("llm_tokens_input_total", "llm_requests_total")},
-        {"query": "llm_tokens_output_total / llm_requests_total",
-         "value": ratio("llm_tokens_output_total", "llm_requests_total")},
-        {"query": "llm_requests_failed_total / llm_requests_total",
-         "value": ratio("llm_requests_failed_total", "llm_requests_total")},
-        {"query": "llm_reasoning_iterations_total / llm_reasoning_requests_total",
-         "value": ratio("llm_reasoning_iterations_total", "llm_reasoning_requests_total")},
-        {"query": "llm_reasoning_success_total / llm_reasoning_requests_total",
-         "value": ratio("llm_reasoning_success_total", "llm_reasoning_requests_total")},
+        {
+            "query": "llm_tokens_input_total / llm_requests_total",
+            "value": ratio("llm_tokens_input_total", "llm_requests_total"),
+        },
+        {
+            "query": "llm_tokens_output_total / llm_requests_total",
+            "value": ratio("llm_tokens_output_total", "llm_requests_total"),
+        },
+        {
+            "query": "llm_requests_failed_total / llm_requests_total",
+            "value": ratio("llm_requests_failed_total", "llm_requests_total"),
+        },
+        {
+            "query": "llm_reasoning_iterations_total / llm_reasoning_requests_total",
+            "value": ratio("llm_reasoning_iterations_total", "llm_reasoning_requests_total"),
+        },
+        {
+            "query": "llm_reasoning_success_total / llm_reasoning_requests_total",
+            "value": ratio("llm_reasoning_success_total", "llm_reasoning_requests_total"),
+        },
     ]
     return {"families": families, "derived": derived, "also_exported": others}
 
 
-_METRIC_ORDER = {name: i for i, name in enumerate([
-    "llm_tokens_input_total", "llm_tokens_output_total", "llm_cache_read_tokens_total",
-    "llm_cache_write_tokens_total", "llm_cost_usd_total", "llm_requests_total", "llm_requests_failed_total",
-    "llm_request_duration_seconds", "llm_reasoning_iterations_total", "llm_reasoning_tool_calls_total",
-    "llm_reasoning_requests_total", "llm_reasoning_success_total",
-])}
+_METRIC_ORDER = {
+    name: i
+    for i, name in enumerate(
+        [
+            "llm_tokens_input_total",
+            "llm_tokens_output_total",
+            "llm_cache_read_tokens_total",
+            "llm_cache_write_tokens_total",
+            "llm_cost_usd_total",
+            "llm_requests_total",
+            "llm_requests_failed_total",
+            "llm_request_duration_seconds",
+            "llm_reasoning_iterations_total",
+            "llm_reasoning_tool_calls_total",
+            "llm_reasoning_requests_total",
+            "llm_reasoning_success_total",
+        ]
+    )
+}
+
 
 def next_steps(trip_cassette: str) -> list[dict[str, str]]:
     """Where to look next; ``trip_cassette`` is the path to show for the trip's cassette (as the
     user can type it: relative inside a checkout, the installed file's path otherwise)."""
-    return [{"what": "replay any cassette and print its span tree", "how": f"sik-llms replay {trip_cassette}"},
-            *_NEXT_STEPS]
+    return [
+        {
+            "what": "replay any cassette and print its span tree",
+            "how": f"sik-llms replay {trip_cassette}",
+        },
+        *_NEXT_STEPS,
+    ]
 
 
 _NEXT_STEPS: list[dict[str, str]] = [
-    {"what": "run the provider simulator for your own code", "how": "sik-llms simulate --scenario record_suite"},
+    {
+        "what": "run the provider simulator for your own code",
+        "how": "sik-llms simulate --scenario record_suite",
+    },
     {"what": "receive OTLP on loopback and count what arrives", "how": "sik-llms collect"},
-    {"what": "send this tour's spans to Jaeger or a collector", "how": "sik-llms demo --otlp http://localhost:4318"},
+    {
+        "what": "send this tour's spans to Jaeger or a collector",
+        "how": "sik-llms demo --otlp http://localhost:4318",
+    },
     {"what": "the same tour, live against the simulator", "how": "sik-llms demo --live"},
     {"what": "the trace as a timeline in your browser", "how": "sik-llms demo --html trace.html"},
     {"what": "rebuild the cassette library", "how": "sik-llms record"},

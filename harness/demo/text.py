@@ -43,28 +43,55 @@ def _header(title: str) -> list[Line]:
 def _wrap(text: str, indent: str = "  ") -> list[Line]:
     import textwrap
 
-    return [[(line, "")] for line in textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent)]
+    return [
+        [(line, "")]
+        for line in textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent)
+    ]
 
 
 def report_lines(report: dict[str, Any]) -> list[Line]:
     """The report as styled lines (plain text = the segments joined)."""
     out: list[Line] = [[(report["title"], "bold")]]
-    source = ("live: the simulator in real time" if report["mode"] == "live"
-              else "replayed from cassettes/openai/*.yaml on a virtual clock (deterministic)")
+    source = (
+        "live: the simulator in real time"
+        if report["mode"] == "live"
+        else "replayed from cassettes/openai/*.yaml on a virtual clock (deterministic)"
+    )
     out.append([(source, "dim")])
 
     trip = report["trip"]
     s = trip["summary"]
-    out += _header(f"1. X-ray of one request: \"{trip['question']}\"")
-    out.append([(f"{_fmt_s(s['duration_s'])} total, ${format_cost(s['cost_usd'])}, {s['tokens_in']:,} input + "
-                 f"{s['tokens_out']:,} output tokens, {s['llm_calls']} LLM calls", "")])
-    out.append([(f"agent: effort {s['reasoning_effort']}, {s['iterations']} iterations, "
-                 f"{s['tool_calls']} tool calls", "")])
+    out += _header(f'1. X-ray of one request: "{trip["question"]}"')
+    out.append(
+        [
+            (
+                f"{_fmt_s(s['duration_s'])} total, ${format_cost(s['cost_usd'])}, {s['tokens_in']:,} input + "
+                f"{s['tokens_out']:,} output tokens, {s['llm_calls']} LLM calls",
+                "",
+            )
+        ]
+    )
+    out.append(
+        [
+            (
+                f"agent: effort {s['reasoning_effort']}, {s['iterations']} iterations, "
+                f"{s['tool_calls']} tool calls",
+                "",
+            )
+        ]
+    )
     out.append([("", "")])
     out += _xray_lines(trip["xray"])
     out.append([("", "")])
-    out.append([(f"Slowest step: {s['slowest_step']} ({_fmt_s(s['slowest_step_s'])}); "
-                 f"costliest: {s['costliest_step']} (${format_cost(s['costliest_step_usd'])})", "yellow")])
+    out.append(
+        [
+            (
+                f"Slowest step: {s['slowest_step']} ({_fmt_s(s['slowest_step_s'])}); "
+                f"costliest: {s['costliest_step']} (${format_cost(s['costliest_step_usd'])})",
+                "yellow",
+            )
+        ]
+    )
     out.append([(f"Answer: {trip['answer_first_line']}"[:WIDTH], "green")])
 
     m = report["metrics"]
@@ -103,11 +130,26 @@ def report_lines(report: dict[str, Any]) -> list[Line]:
                 value = ", ".join(str(v) for v in value)
             out.append([(f"  {key}: ", "dim"), (str(value)[: WIDTH - len(key) - 4], "")])
         if "rows" in sc:
-            out.append([(f"  {'sampler':<22} {'model':<12} {'cost':>10} {'decision':>9} {'spans':>6}", "dim")])
+            out.append(
+                [
+                    (
+                        f"  {'sampler':<22} {'model':<12} {'cost':>10} {'decision':>9} {'spans':>6}",
+                        "dim",
+                    )
+                ]
+            )
             for r in sc["rows"]:
                 style = "green" if r["decision"] == "kept" else "red"
-                out.append([(f"  {r['sampler']:<22} {r['model']:<12} {'$' + format_cost(r['cost_usd']):>10} ", ""),
-                            (f"{r['decision']:>9}", style), (f" {r['spans_exported']:>6}", "")])
+                out.append(
+                    [
+                        (
+                            f"  {r['sampler']:<22} {r['model']:<12} {'$' + format_cost(r['cost_usd']):>10} ",
+                            "",
+                        ),
+                        (f"{r['decision']:>9}", style),
+                        (f" {r['spans_exported']:>6}", ""),
+                    ]
+                )
             out += _wrap(sc["note"])
     if "otlp" in report:
         o = report["otlp"]
@@ -115,8 +157,16 @@ def report_lines(report: dict[str, Any]) -> list[Line]:
         if o["ok"]:
             out.append([(f"{o['sent']} spans sent to {o['endpoint']}: all accepted"[:WIDTH], "")])
         else:
-            out.append([(f"export FAILED: {o['sent']} of {o['spans']} spans accepted by {o['endpoint']}"[:WIDTH],
-                         "red")])
+            out.append(
+                [
+                    (
+                        f"export FAILED: {o['sent']} of {o['spans']} spans accepted by {o['endpoint']}"[
+                            :WIDTH
+                        ],
+                        "red",
+                    )
+                ]
+            )
 
     out += _header("4. Where to look next")
     for step in report["next"]:
@@ -127,7 +177,9 @@ def report_lines(report: dict[str, Any]) -> list[Line]:
 
 def render_text(report: dict[str, Any]) -> str:
     """Plain text, every line at most 80 columns."""
-    return "\n".join("".join(seg[0] for seg in line).rstrip() for line in report_lines(report)) + "\n"
+    return (
+        "\n".join("".join(seg[0] for seg in line).rstrip() for line in report_lines(report)) + "\n"
+    )
 
 
 def print_report(report: dict[str, Any], *, color: bool | None = None) -> None:

@@ -91,7 +91,9 @@ class Runner:
 
         path = self.path(provider, name)
         if not path.is_file():
-            raise FileNotFoundError(f"cassette {path} is missing: run 'sik-llms record' to rebuild the library")
+            raise FileNotFoundError(
+                f"cassette {path} is missing: run 'sik-llms record' to rebuild the library"
+            )
         with use_cassette(path, mode="none", timing="virtual", clock=self.clock, unused="error"):
             yield target
 
@@ -109,8 +111,13 @@ def _otlp_endpoint(url: str) -> str:
     return url if url.endswith("/v1/traces") else f"{url}/v1/traces"
 
 
-def run_tour(*, live: bool = False, cassettes: Path | None = None, otlp: str | None = None,
-             progress: Progress = lambda _msg: None) -> dict[str, Any]:
+def run_tour(
+    *,
+    live: bool = False,
+    cassettes: Path | None = None,
+    otlp: str | None = None,
+    progress: Progress = lambda _msg: None,
+) -> dict[str, Any]:
     """Run the whole tour and return the report (plain, JSON-ready data)."""
     from opentelemetry.exporter.prometheus import PrometheusMetricReader
     from prometheus_client import CollectorRegistry
@@ -121,15 +128,21 @@ def run_tour(*, live: bool = False, cassettes: Path | None = None, otlp: str | N
     cassettes = Path(cassettes or suite.CASSETTE_ROOT)
     registry = CollectorRegistry()
     prom = PrometheusMetricReader(registry=registry, disable_target_info=True)
-    meter_provider = MeterProvider(metric_readers=[prom, InMemoryMetricReader()], shutdown_on_exit=False)
+    meter_provider = MeterProvider(
+        metric_readers=[prom, InMemoryMetricReader()], shutdown_on_exit=False
+    )
     clock = None if live else VirtualClock()
-    report: dict[str, Any] = {"title": "sik-llms demo: the guide's X-ray vision, from real calls",
-                              "mode": "live" if live else "replay"}
+    report: dict[str, Any] = {
+        "title": "sik-llms demo: the guide's X-ray vision, from real calls",
+        "mode": "live" if live else "replay",
+    }
     with ExitStack() as stack:
         targets = None
         if live:
             targets, _sim = stack.enter_context(_live_targets())
-        runner = Runner(live=live, cassettes=cassettes, clock=clock, targets=targets, progress=progress)
+        runner = Runner(
+            live=live, cassettes=cassettes, clock=clock, targets=targets, progress=progress
+        )
         cap = stack.enter_context(capture(clock=clock if clock is not None else None))
         batch = checked = None
         if otlp:
@@ -140,7 +153,9 @@ def run_tour(*, live: bool = False, cassettes: Path | None = None, otlp: str | N
 
             checked = CheckedExporter(OTLPSpanExporter(endpoint=_otlp_endpoint(otlp), timeout=2))
             stack.enter_context(checked.quiet_exporter_logs())
-            batch = BatchSpanProcessor(checked, schedule_delay_millis=200, export_timeout_millis=2000)
+            batch = BatchSpanProcessor(
+                checked, schedule_delay_millis=200, export_timeout_millis=2000
+            )
             cap.tracer_provider.add_span_processor(batch)
         with telemetry.use_providers(cap.tracer_provider, meter_provider):
             trip_answer = _trip(runner, cap)
@@ -204,8 +219,11 @@ def _sampler_section(runner: Runner, progress: Progress) -> dict[str, Any]:
     rows = []
     for sampler_cls in (CostBasedSampler, GuideCostBasedSampler):
         exporter = InMemorySpanExporter()
-        provider = TracerProvider(sampler=ParentBased(root=sampler_cls()), id_generator=IncrementalIdGenerator(),
-                                  shutdown_on_exit=False)
+        provider = TracerProvider(
+            sampler=ParentBased(root=sampler_cls()),
+            id_generator=IncrementalIdGenerator(),
+            shutdown_on_exit=False,
+        )
         provider.add_span_processor(SimpleSpanProcessor(exporter))
         meters = MeterProvider(metric_readers=[InMemoryMetricReader()], shutdown_on_exit=False)
         for name, model, fn in calls:
@@ -216,18 +234,22 @@ def _sampler_section(runner: Runner, progress: Progress) -> dict[str, Any]:
                 outcome = fn(target)
             kept = exporter.get_finished_spans()[before:]
             response = outcome.responses[0]
-            rows.append({
-                "sampler": sampler_cls().get_description(),
-                "model": model,
-                "cost_usd": round(float(response.total_cost), 8),
-                "decision": "kept" if kept else "dropped",
-                "spans_exported": len(kept),
-            })
+            rows.append(
+                {
+                    "sampler": sampler_cls().get_description(),
+                    "model": model,
+                    "cost_usd": round(float(response.total_cost), 8),
+                    "decision": "kept" if kept else "dropped",
+                    "spans_exported": len(kept),
+                }
+            )
     return {
         "id": "cost_sampler",
         "title": "CostBasedSampler: keep the expensive call, drop the cheap one",
-        "note": ("As printed in the guide, 'gpt-4' in 'gpt-4o-mini' is true, so the cheap model is always "
-                 "kept; the fixed sampler checks cheap models first. Both wrapped in ParentBased so a "
-                 "kept call keeps its whole tree."),
+        "note": (
+            "As printed in the guide, 'gpt-4' in 'gpt-4o-mini' is true, so the cheap model is always "
+            "kept; the fixed sampler checks cheap models first. Both wrapped in ParentBased so a "
+            "kept call keeps its whole tree."
+        ),
         "rows": rows,
     }

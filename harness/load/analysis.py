@@ -40,12 +40,28 @@ def trace_report(spans: list[ReceivedSpan], known: dict[str, int]) -> dict[str, 
     # sik_llms sets llm.model at span start (for samplers); a sampler whose SamplingResult has no
     # attributes (the guide's CostBasedSampler) wipes them: count the llm.request spans without it
     no_model = sum(1 for s in spans if s.name == "llm.request" and "llm.model" not in s.attributes)
-    return {"traces": len(by_trace), "orphans": orphans, "llm_request_without_model": no_model, "roots": dict(roots), "partial": dict(partial),
-            "partial_total": sum(partial.values())}
+    return {
+        "traces": len(by_trace),
+        "orphans": orphans,
+        "llm_request_without_model": no_model,
+        "roots": dict(roots),
+        "partial": dict(partial),
+        "partial_total": sum(partial.values()),
+    }
 
 
-def analyse(phase: Phase, raw: dict[str, Any], spans: list[ReceivedSpan], *, rc: int, wall: float,
-            started: float, ended: float, rejected: int, known: dict[str, int] | None = None) -> dict[str, Any]:
+def analyse(
+    phase: Phase,
+    raw: dict[str, Any],
+    spans: list[ReceivedSpan],
+    *,
+    rc: int,
+    wall: float,
+    started: float,
+    ended: float,
+    rejected: int,
+    known: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """Per-phase numbers from the locust result and the collector's spans."""
     m = raw["metrics"]
     calls: dict[str, int] = m["calls"]
@@ -79,8 +95,9 @@ def analyse(phase: Phase, raw: dict[str, Any], spans: list[ReceivedSpan], *, rc:
         "locust_failures": raw["locust"]["Aggregated"]["num_failures"],
         "throughput_rps": n_calls / duration if duration else 0.0,
         "latency_ms": {f"p{q}": percentile(latencies, q) for q in (50, 95, 99)},
-        "latency_ms_by_kind": {k: {f"p{q}": percentile(v, q) for q in (50, 95, 99)}
-                               for k, v in m["latency_ms"].items()},
+        "latency_ms_by_kind": {
+            k: {f"p{q}": percentile(v, q) for q in (50, 95, 99)} for k, v in m["latency_ms"].items()
+        },
         "ttft_ms_p50": {k: percentile(v, 50) for k, v in m["ttft_ms"].items()},
         "tokens": m["tokens"],
         "cpu_ms_per_call": 1000 * cpu / n_calls if n_calls else None,
@@ -132,11 +149,18 @@ def aggregation_report(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def sampling_report(phase: Phase, calls: dict[str, int], sampled: Counter[str], raw: dict[str, Any]) -> dict[str, Any]:
+def sampling_report(
+    phase: Phase, calls: dict[str, int], sampled: Counter[str], raw: dict[str, Any]
+) -> dict[str, Any]:
     """Sampled fraction vs the configured ratio, with Wilson 95 % intervals (overall and per kind)."""
     n, k = sum(calls.values()), sum(sampled.values())
     lo, hi = wilson(k, n)
-    rep: dict[str, Any] = {"sampled": k, "calls": n, "fraction": k / n if n else None, "wilson95": [lo, hi]}
+    rep: dict[str, Any] = {
+        "sampled": k,
+        "calls": n,
+        "fraction": k / n if n else None,
+        "wilson95": [lo, hi],
+    }
     if phase.cost_sampler:
         rates = raw.get("cost_rates", {})
         rep["by_kind"] = {}
@@ -144,14 +168,22 @@ def sampling_report(phase: Phase, calls: dict[str, int], sampled: Counter[str], 
             s = sampled.get(kind, 0)
             klo, khi = wilson(s, c)
             rate = rates.get(kind)
-            rep["by_kind"][kind] = {"model": raw["models"][kind], "configured": rate, "sampled": s, "calls": c,
-                                    "fraction": s / c if c else None, "wilson95": [klo, khi],
-                                    "inside": rate is not None and klo - 1e-9 <= rate <= khi + 1e-9}
+            rep["by_kind"][kind] = {
+                "model": raw["models"][kind],
+                "configured": rate,
+                "sampled": s,
+                "calls": c,
+                "fraction": s / c if c else None,
+                "wilson95": [klo, khi],
+                "inside": rate is not None and klo - 1e-9 <= rate <= khi + 1e-9,
+            }
         rep["configured"] = sum(rates.get(kd, 0) * c for kd, c in calls.items()) / n if n else None
         rep["inside"] = all(v["inside"] for v in rep["by_kind"].values())
     else:
         rep["configured"] = phase.configured_ratio
-        rep["inside"] = phase.configured_ratio is not None and lo - 1e-9 <= phase.configured_ratio <= hi + 1e-9
+        rep["inside"] = (
+            phase.configured_ratio is not None and lo - 1e-9 <= phase.configured_ratio <= hi + 1e-9
+        )
     return rep
 
 
@@ -172,5 +204,10 @@ def summarise(results: list[dict[str, Any]], cfg: LoadConfig, elapsed: float) ->
             "p99": ratio(r, lambda x: x["latency_ms"]["p99"]),
             "cpu_per_call": ratio(r, lambda x: x["cpu_ms_per_call"]),
         }
-    return {"config": asdict(cfg), "machine": machine_info(), "elapsed_seconds": elapsed,
-            "created": time.strftime("%Y-%m-%d %H:%M:%S"), "phases": results}
+    return {
+        "config": asdict(cfg),
+        "machine": machine_info(),
+        "elapsed_seconds": elapsed,
+        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "phases": results,
+    }

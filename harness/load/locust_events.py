@@ -204,7 +204,10 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         name: {"num_requests": s.num_requests, "num_failures": s.num_failures}
         for (name, _method), s in stats.entries.items()
     }
-    locust_stats["Aggregated"] = {"num_requests": stats.total.num_requests, "num_failures": stats.total.num_failures}
+    locust_stats["Aggregated"] = {
+        "num_requests": stats.total.num_requests,
+        "num_failures": stats.total.num_failures,
+    }
     merged = merge_parts(parts)
     result = {
         "phase": os.environ.get("SIK_LOAD_PHASE", ""),

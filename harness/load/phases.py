@@ -53,4 +53,8 @@ class LoadConfig:
 
 
 #: ``sik-llms load --quick``: five short phases, under a minute in total
-QUICK = {"users": 10, "seconds": 4.0, "phases": ["off", "always_on", "ratio_0.1", "cost_sampler", "collector_down"]}
+QUICK = {
+    "users": 10,
+    "seconds": 4.0,
+    "phases": ["off", "always_on", "ratio_0.1", "cost_sampler", "collector_down"],
+}

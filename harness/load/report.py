@@ -15,19 +15,28 @@ def _f(x: Any, fmt: str = "{:.1f}") -> str:
 
 def table(summary: dict[str, Any]) -> str:
     """A Markdown table of the phases."""
-    head = ("| phase | calls | failed | req/s (×off) | p50 / p95 / p99 ms (p95 ×off) | CPU ms/call (×off) | "
-            "peak RSS MB | exit s | spans exp / recv | dropped | traces exp / recv | orphans | partial | "
-            "sampled (95% Wilson) vs configured |")
+    head = (
+        "| phase | calls | failed | req/s (×off) | p50 / p95 / p99 ms (p95 ×off) | CPU ms/call (×off) | "
+        "peak RSS MB | exit s | spans exp / recv | dropped | traces exp / recv | orphans | partial | "
+        "sampled (95% Wilson) vs configured |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in summary["phases"]:
         v, lat, sp, sa = r["vs_off"], r["latency_ms"], r.get("spans"), r.get("sampling")
         span_cells = ["–"] * 6
         if sp:
-            span_cells = [f"{sp['expected']} / {sp['received']}", str(sp["dropped"]),
-                          f"{sp['traces_expected']} / {sp['traces_received']}", str(sp["orphans"]),
-                          str(sp["partial_traces"]), ""]
-            span_cells[5] = (f"{_f(sa['fraction'], '{:.3f}')} [{sa['wilson95'][0]:.3f}, {sa['wilson95'][1]:.3f}] "
-                             f"vs {_f(sa['configured'], '{:.3f}')} {'✓' if sa['inside'] else '✗'}")
+            span_cells = [
+                f"{sp['expected']} / {sp['received']}",
+                str(sp["dropped"]),
+                f"{sp['traces_expected']} / {sp['traces_received']}",
+                str(sp["orphans"]),
+                str(sp["partial_traces"]),
+                "",
+            ]
+            span_cells[5] = (
+                f"{_f(sa['fraction'], '{:.3f}')} [{sa['wilson95'][0]:.3f}, {sa['wilson95'][1]:.3f}] "
+                f"vs {_f(sa['configured'], '{:.3f}')} {'✓' if sa['inside'] else '✗'}"
+            )
         lines.append(
             f"| {r['phase']['name']} | {r['calls_total']} | {r['failures']} | "
             f"{r['throughput_rps']:.1f} ({_f(v['throughput'], '{:.2f}')}) | "
@@ -45,31 +54,51 @@ def chart_svg(summary: dict[str, Any]) -> str:
     panel_h = (h - 3 * pad) / 2
     names = [r["phase"]["name"] for r in phases]
     slot = (w - 2 * pad) / max(1, len(phases))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">',
-             f'<rect width="{w}" height="{h}" fill="white"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{w}" height="{h}" fill="white"/>',
+    ]
 
     def panel(top: float, title: str, series: list[tuple[str, str, list[float]]]) -> None:
         vmax = max([max(vals) for _, _, vals in series if vals] + [1e-9])
-        parts.append(f'<text x="{pad}" y="{top - 8}" font-size="13" font-weight="bold">{title}</text>')
-        parts.append(f'<line x1="{pad}" y1="{top + panel_h}" x2="{w - pad}" y2="{top + panel_h}" stroke="#333"/>')
+        parts.append(
+            f'<text x="{pad}" y="{top - 8}" font-size="13" font-weight="bold">{title}</text>'
+        )
+        parts.append(
+            f'<line x1="{pad}" y1="{top + panel_h}" x2="{w - pad}" y2="{top + panel_h}" stroke="#333"/>'
+        )
         bw = (slot - 12) / len(series)
         for i, _ in enumerate(phases):
             for j, (_label, color, vals) in enumerate(series):
                 val = vals[i]
                 bh = panel_h * val / vmax
                 x = pad + i * slot + 6 + j * bw
-                parts.append(f'<rect x="{x:.1f}" y="{top + panel_h - bh:.1f}" width="{bw - 2:.1f}" height="{bh:.1f}" fill="{color}"/>')
-                parts.append(f'<text x="{x + bw / 2 - 1:.1f}" y="{top + panel_h - bh - 3:.1f}" text-anchor="middle" font-size="9">{val:.0f}</text>')
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{top + panel_h - bh:.1f}" width="{bw - 2:.1f}" height="{bh:.1f}" fill="{color}"/>'
+                )
+                parts.append(
+                    f'<text x="{x + bw / 2 - 1:.1f}" y="{top + panel_h - bh - 3:.1f}" text-anchor="middle" font-size="9">{val:.0f}</text>'
+                )
         for j, (label, color, _vals) in enumerate(series):
             lx = w - pad - 90 * (len(series) - j)
-            parts.append(f'<rect x="{lx}" y="{top - 20}" width="10" height="10" fill="{color}"/>'
-                         f'<text x="{lx + 14}" y="{top - 11}">{label}</text>')
+            parts.append(
+                f'<rect x="{lx}" y="{top - 20}" width="10" height="10" fill="{color}"/>'
+                f'<text x="{lx + 14}" y="{top - 11}">{label}</text>'
+            )
 
-    panel(pad, "Throughput (calls/s) per phase", [("req/s", "#4c78a8", [r["throughput_rps"] for r in phases])])
-    panel(2 * pad + panel_h, "Latency per phase (ms)", [
-        (q, c, [r["latency_ms"][q] or 0.0 for r in phases])
-        for q, c in (("p50", "#72b7b2"), ("p95", "#f58518"), ("p99", "#e45756"))
-    ])
+    panel(
+        pad,
+        "Throughput (calls/s) per phase",
+        [("req/s", "#4c78a8", [r["throughput_rps"] for r in phases])],
+    )
+    panel(
+        2 * pad + panel_h,
+        "Latency per phase (ms)",
+        [
+            (q, c, [r["latency_ms"][q] or 0.0 for r in phases])
+            for q, c in (("p50", "#72b7b2"), ("p95", "#f58518"), ("p99", "#e45756"))
+        ],
+    )
     for i, name in enumerate(names):
         x = pad + i * slot + slot / 2
         parts.append(f'<text x="{x:.1f}" y="{h - pad + 18}" text-anchor="middle">{name}</text>')
@@ -81,10 +110,13 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     """One line saying how and where the run was made, then the phase table (Markdown)."""
     m = summary["machine"]
     cfg = summary["config"]
-    return (f"Load run {summary['created']}: {cfg['users']} users, {cfg['seconds']:g} s per phase, simulator "
-            f"ttft {cfg['ttft'] * 1000:.0f} ms at {cfg['tps']:g} tok/s; machine: {m['nproc']} CPU ({m['cpu']})"
-            + (f", load average {m['load_1m']:g} at the end" if m.get("load_1m") is not None else "") + ", "
-            f"Python {m['python']}.\n\n" + table(summary) + "\n")
+    return (
+        f"Load run {summary['created']}: {cfg['users']} users, {cfg['seconds']:g} s per phase, simulator "
+        f"ttft {cfg['ttft'] * 1000:.0f} ms at {cfg['tps']:g} tok/s; machine: {m['nproc']} CPU ({m['cpu']})"
+        + (f", load average {m['load_1m']:g} at the end" if m.get("load_1m") is not None else "")
+        + ", "
+        f"Python {m['python']}.\n\n" + table(summary) + "\n"
+    )
 
 
 def write_summary(summary: dict[str, Any], out: Path) -> None:

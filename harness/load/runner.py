@@ -67,7 +67,9 @@ def _env(phase: Phase, cfg: LoadConfig, endpoint: str, sim: Any, result: Path) -
                 "OTEL_SERVICE_NAME": "sik-llms-load",
                 "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
                 "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-                "OTEL_EXPORTER_OTLP_TIMEOUT": str(cfg.export_timeout_s),  # seconds in the Python SDK
+                "OTEL_EXPORTER_OTLP_TIMEOUT": str(
+                    cfg.export_timeout_s
+                ),  # seconds in the Python SDK
                 "OTEL_TRACES_SAMPLER": phase.sampler,
                 "OTEL_BSP_SCHEDULE_DELAY": "100",
                 "OTEL_BSP_MAX_QUEUE_SIZE": "65536",
@@ -84,10 +86,27 @@ def _env(phase: Phase, cfg: LoadConfig, endpoint: str, sim: Any, result: Path) -
 
 def _locust_cmd(cfg: LoadConfig, out: Path, name: str, extra: list[str]) -> list[str]:
     return [
-        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
-        "-u", str(cfg.users), "-r", str(cfg.users), "-t", f"{cfg.seconds:g}s",
-        "--stop-timeout", str(STOP_TIMEOUT_S), "--csv", str(out / name),
-        "--json-file", str(out / f"{name}_locust"), "--only-summary", "--loglevel", "WARNING",
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "-u",
+        str(cfg.users),
+        "-r",
+        str(cfg.users),
+        "-t",
+        f"{cfg.seconds:g}s",
+        "--stop-timeout",
+        str(STOP_TIMEOUT_S),
+        "--csv",
+        str(out / name),
+        "--json-file",
+        str(out / f"{name}_locust"),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
         *extra,
     ]
 
@@ -126,8 +145,14 @@ def start_simulator(stack: ExitStack, cfg: LoadConfig) -> Any:
     return stack.enter_context(Simulator(latency=Latency(ttft=cfg.ttft, tps=cfg.tps)))
 
 
-def run_phase(phase: Phase, cfg: LoadConfig, sim: Any, out: Path, workers: int = 0,
-              known: dict[str, int] | None = None) -> dict[str, Any]:
+def run_phase(
+    phase: Phase,
+    cfg: LoadConfig,
+    sim: Any,
+    out: Path,
+    workers: int = 0,
+    known: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """Run one phase (locally, or as a master with ``workers`` workers) and analyse it."""
     result_path = out / f"{phase.name}.json"
     result_path.unlink(missing_ok=True)
@@ -137,7 +162,9 @@ def run_phase(phase: Phase, cfg: LoadConfig, sim: Any, out: Path, workers: int =
             endpoint = f"http://127.0.0.1:{free_port()}"  # closed: nothing listens there
         else:
             collector = stack.enter_context(
-                Collector(fault=phase.fault if phase.fault != "none" else "none", delay=cfg.slow_delay)
+                Collector(
+                    fault=phase.fault if phase.fault != "none" else "none", delay=cfg.slow_delay
+                )
             )
             endpoint = collector.endpoint
         env = _env(phase, cfg, endpoint, sim, result_path)
@@ -154,21 +181,49 @@ def run_phase(phase: Phase, cfg: LoadConfig, sim: Any, out: Path, workers: int =
             port = 0
             if workers:
                 port = free_port()
-                extra = ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-                         "--expect-workers", str(workers), "--expect-workers-max-wait", "20"]
+                extra = [
+                    "--master",
+                    "--master-bind-host",
+                    "127.0.0.1",
+                    "--master-bind-port",
+                    str(port),
+                    "--expect-workers",
+                    str(workers),
+                    "--expect-workers-max-wait",
+                    "20",
+                ]
             log = (out / f"{phase.name}.log").open("wb")
             logs.append(log)
             started = time.time()
             t0 = time.monotonic()
-            main = subprocess.Popen(_locust_cmd(cfg, out, phase.name, extra), env=env, stdout=log, stderr=log)
+            main = subprocess.Popen(
+                _locust_cmd(cfg, out, phase.name, extra), env=env, stdout=log, stderr=log
+            )
             procs.append(main)
             for i in range(workers):
                 wlog = (out / f"{phase.name}.worker{i}.log").open("wb")
                 logs.append(wlog)
-                procs.append(subprocess.Popen(
-                    [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker", "--master-host",
-                     "127.0.0.1", "--master-port", str(port), "--loglevel", "WARNING"],
-                    env=env, stdout=wlog, stderr=wlog))
+                procs.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            "-m",
+                            "locust",
+                            "-f",
+                            str(LOCUSTFILE),
+                            "--worker",
+                            "--master-host",
+                            "127.0.0.1",
+                            "--master-port",
+                            str(port),
+                            "--loglevel",
+                            "WARNING",
+                        ],
+                        env=env,
+                        stdout=wlog,
+                        stderr=wlog,
+                    )
+                )
             deadline = t0 + cfg.seconds + STOP_TIMEOUT_S + LOCUST_GRACE_S + (20 if workers else 0)
             rc, ended = _wait(main, deadline)
             wall = time.monotonic() - t0
@@ -187,13 +242,24 @@ def run_phase(phase: Phase, cfg: LoadConfig, sim: Any, out: Path, workers: int =
         spans = collector.spans() if collector else []
         rejected = collector.state.rejected if collector else 0
     if not result_path.exists():
-        raise RuntimeError(f"phase {phase.name}: locust wrote no result (exit {rc}); see {out / (phase.name + '.log')}")
+        raise RuntimeError(
+            f"phase {phase.name}: locust wrote no result (exit {rc}); see {out / (phase.name + '.log')}"
+        )
     raw = json.loads(result_path.read_text())
     if workers:
         raw["worker_exit_codes"] = worker_rcs
         raw["worker_files"] = [json.loads(f.read_text()) for f in sorted(worker_dir.glob("*.json"))]
-    return analyse(phase, raw, spans, rc=rc, wall=wall, started=started, ended=ended, rejected=rejected,
-                   known=known)
+    return analyse(
+        phase,
+        raw,
+        spans,
+        rc=rc,
+        wall=wall,
+        started=started,
+        ended=ended,
+        rejected=rejected,
+        known=known,
+    )
 
 
 def run_phases(cfg: LoadConfig, out: Path, progress: Any = print) -> dict[str, Any]:
@@ -210,14 +276,18 @@ def run_phases(cfg: LoadConfig, out: Path, progress: Any = print) -> dict[str, A
             res = run_phase(phase, cfg, sim, out, known=known)
             results.append(res)
             known.update(res.get("spans", {}).get("known_per_call", {}))
-            progress(f"  {res['calls_total']} calls, {res['failures']} failed, "
-                     f"{res['throughput_rps']:.1f} req/s, exit {res['exit_seconds']:.2f}s")
+            progress(
+                f"  {res['calls_total']} calls, {res['failures']} failed, "
+                f"{res['throughput_rps']:.1f} req/s, exit {res['exit_seconds']:.2f}s"
+            )
     summary = summarise(results, cfg, time.monotonic() - t0)
     write_summary(summary, out)
     return summary
 
 
-def run_distributed(cfg: LoadConfig, out: Path, workers: int = 2, phase_name: str = "always_on") -> dict[str, Any]:
+def run_distributed(
+    cfg: LoadConfig, out: Path, workers: int = 2, phase_name: str = "always_on"
+) -> dict[str, Any]:
     """One phase as a master with ``workers`` workers on loopback; returns its analysis."""
     out.mkdir(parents=True, exist_ok=True)
     phase = next(p for p in PHASES if p.name == phase_name)
@@ -226,5 +296,3 @@ def run_distributed(cfg: LoadConfig, out: Path, workers: int = 2, phase_name: st
         res = run_phase(phase, cfg, sim, out, workers=workers)
     (out / "distributed.json").write_text(json.dumps(res, indent=2))
     return res
-
-

@@ -37,7 +37,12 @@ from sik_llms import create_client
 
 KINDS = ("chat", "stream", "tool", "agent")
 DEFAULT_WEIGHTS = {"chat": 4, "stream": 3, "tool": 2, "agent": 1}
-DEFAULT_MODELS = {"chat": "gpt-4o-mini", "stream": "gpt-3.5-turbo", "tool": "gpt-4o-mini", "agent": "gpt-4o-mini"}
+DEFAULT_MODELS = {
+    "chat": "gpt-4o-mini",
+    "stream": "gpt-3.5-turbo",
+    "tool": "gpt-4o-mini",
+    "agent": "gpt-4o-mini",
+}
 ROOT_KIND_ATTR = "load.kind"
 
 
@@ -48,7 +53,9 @@ def root_span_name(kind: str) -> str:
 
 def cost_sampler_rate(kind: str, model: str) -> float:
     """Exact fraction of root spans the guide's CostBasedSampler keeps for this kind and model."""
-    return kept_fraction(GuideCostBasedSampler(), root_span_name(kind), {"llm.model": model, ROOT_KIND_ATTR: kind})
+    return kept_fraction(
+        GuideCostBasedSampler(), root_span_name(kind), {"llm.model": model, ROOT_KIND_ATTR: kind}
+    )
 
 
 # --------------------------------------------------------------------------- configuration
@@ -91,7 +98,9 @@ def get_weather(city: str) -> str:
 
 
 def base_url_for(model: str) -> str | None:
-    key = "SIK_LOAD_ANTHROPIC_BASE_URL" if model.startswith("claude") else "SIK_LOAD_OPENAI_BASE_URL"
+    key = (
+        "SIK_LOAD_ANTHROPIC_BASE_URL" if model.startswith("claude") else "SIK_LOAD_OPENAI_BASE_URL"
+    )
     return os.environ.get(key)
 
 
@@ -102,7 +111,12 @@ def build_client(kind: str) -> Any:
     if kind == "tool":
         from sik_llms.tools import Tool, ToolChoice
 
-        return create_client(model, tools=[Tool.from_function(get_weather)], tool_choice=ToolChoice.REQUIRED, **kwargs)
+        return create_client(
+            model,
+            tools=[Tool.from_function(get_weather)],
+            tool_choice=ToolChoice.REQUIRED,
+            **kwargs,
+        )
     if kind == "agent":
         from sik_llms.agent import ReasoningAgent
 
@@ -140,7 +154,6 @@ class SpanCounter(SpanProcessor):
                 self.spans_per_call[kind][self.open_traces.pop(tid)] += 1
 
 
-
 COUNTER = SpanCounter()
 _TRACER: Any = None
 _PROVIDER: Any = None
@@ -166,12 +179,16 @@ def setup_telemetry() -> None:
         # The guide's manual setup, with ParentBased so agent runs are kept or dropped whole.
         provider = TracerProvider(
             sampler=ParentBased(GuideCostBasedSampler()),
-            resource=Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "sik-llms-load")}),
+            resource=Resource.create(
+                {"service.name": os.environ.get("OTEL_SERVICE_NAME", "sik-llms-load")}
+            ),
             shutdown_on_exit=False,
         )
         endpoint = os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"].rstrip("/") + "/v1/traces"
         timeout = float(os.environ.get("OTEL_EXPORTER_OTLP_TIMEOUT", "2"))
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, timeout=timeout)))
+        provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, timeout=timeout))
+        )
         trace.set_tracer_provider(provider)
         atexit.register(bounded_shutdown, provider, None, EXIT_FLUSH_SECONDS)
     from sik_llms import telemetry
@@ -296,7 +313,9 @@ def process_snapshot() -> dict[str, Any]:
         spans = {
             "ended": COUNTER.ended,
             "roots": dict(COUNTER.roots),
-            "spans_per_call": {k: {str(n): c for n, c in v.items()} for k, v in COUNTER.spans_per_call.items()},
+            "spans_per_call": {
+                k: {str(n): c for n, c in v.items()} for k, v in COUNTER.spans_per_call.items()
+            },
         }
     return {
         "cpu_seconds": t.user + t.system - METRICS.cpu_start,
@@ -310,8 +329,15 @@ METRICS = Metrics()
 
 def merge_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """Merge incremental metric parts (from this process or from workers)."""
-    out: dict[str, Any] = {"latency_ms": defaultdict(list), "ttft_ms": defaultdict(list), "tokens": Counter(),
-                           "calls": Counter(), "failures": Counter(), "first_start": float("inf"), "last_end": 0.0}
+    out: dict[str, Any] = {
+        "latency_ms": defaultdict(list),
+        "ttft_ms": defaultdict(list),
+        "tokens": Counter(),
+        "calls": Counter(),
+        "failures": Counter(),
+        "first_start": float("inf"),
+        "last_end": 0.0,
+    }
     for p in parts:
         for key in ("latency_ms", "ttft_ms"):
             for kind, values in p[key].items():

@@ -36,11 +36,18 @@ def check_attributes(subject: str, attributes: Mapping[str, Any]) -> Iterator[Vi
         expected = R.ATTRIBUTE_TYPES.get(key)
         if expected is None:
             if key.startswith(R.CHECKED_NAMESPACES):
-                yield Violation("attribute.unknown", subject, "not in the GenAI registry (a typo or a private name in a semconv namespace?)", key)
+                yield Violation(
+                    "attribute.unknown",
+                    subject,
+                    "not in the GenAI registry (a typo or a private name in a semconv namespace?)",
+                    key,
+                )
             continue
         actual = value_type(value)
         if expected != R.ANY and actual != expected:
-            yield Violation("attribute.type", subject, f"is {actual} {value!r}, the spec says {expected}", key)
+            yield Violation(
+                "attribute.type", subject, f"is {actual} {value!r}, the spec says {expected}", key
+            )
             continue
         allowed = R.ENUMS.get(key)
         if allowed is not None:
@@ -48,7 +55,15 @@ def check_attributes(subject: str, attributes: Mapping[str, Any]) -> Iterator[Vi
             for v in values:
                 if v not in allowed:
                     yield Violation(
-                        "attribute.enum", subject, f"value {v!r} is not one of {', '.join(sorted(allowed))}", key
+                        "attribute.enum",
+                        subject,
+                        f"value {v!r} is not one of {', '.join(sorted(allowed))}",
+                        key,
                     )
         if key == R._srv.SERVER_ADDRESS and R._srv.SERVER_PORT not in attributes:
-            yield Violation("attribute.required", subject, "server.port is conditionally required when server.address is set", R._srv.SERVER_PORT)
+            yield Violation(
+                "attribute.required",
+                subject,
+                "server.port is conditionally required when server.address is set",
+                R._srv.SERVER_PORT,
+            )

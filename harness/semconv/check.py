@@ -46,7 +46,9 @@ def check_capture(cap: Any, *, span_names: bool = True) -> Report:
     return check(spans, metrics, logs, span_names=span_names)
 
 
-def reconcile(report: Report, expected: Sequence[Expected | str]) -> tuple[list[Violation], list[Expected]]:
+def reconcile(
+    report: Report, expected: Sequence[Expected | str]
+) -> tuple[list[Violation], list[Expected]]:
     """(violations no expectation covers, expectations that matched nothing: stale)."""
     wanted = [e if isinstance(e, Expected) else Expected(e) for e in expected]
     unexpected = [v for v in report.violations if not any(e.matches(v) for e in wanted)]
@@ -87,7 +89,9 @@ def assert_semconv(
             lines.append(f"{len(unexpected)} unexpected violation(s):")
             lines += [f"  {v}" for v in unexpected]
         if stale:
-            lines.append(f"{len(stale)} expected violation(s) no longer occur (remove them from expected=):")
+            lines.append(
+                f"{len(stale)} expected violation(s) no longer occur (remove them from expected=):"
+            )
             lines += [f"  {e.rule} {e.subject} {e.attribute or ''}".rstrip() for e in stale]
         raise SemconvError("\n".join(lines))
     return report

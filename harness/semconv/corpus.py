@@ -54,7 +54,10 @@ def _env(values: dict[str, str]) -> Iterator[None]:
 
 
 def _settings(semconv_names: bool) -> dict[str, str]:
-    return {**CONTENT_ENV, **(SEMCONV_NAMES_ENV if semconv_names else {"OTEL_SEMCONV_STABILITY_OPT_IN": ""})}
+    return {
+        **CONTENT_ENV,
+        **(SEMCONV_NAMES_ENV if semconv_names else {"OTEL_SEMCONV_STABILITY_OPT_IN": ""}),
+    }
 
 
 def _call(client: Any, messages: list[Any], entry: str) -> Any:
@@ -95,17 +98,31 @@ def replay_recording(path: Path, index: int, entry: str, *, semconv_names: bool 
     body = recorded.request.body
     request = json.loads(body.decode("utf-8") if isinstance(body, bytes) else body)
     module = openai if provider == "openai" else anthropic
-    client, messages = module.client_from_recorded_request(parts.path + (f"?{parts.query}" if parts.query else ""), request)
+    client, messages = module.client_from_recorded_request(
+        parts.path + (f"?{parts.query}" if parts.query else ""), request
+    )
     response = recorded.response
-    headers = {k.lower(): v[0] for k, v in response.headers.items() if v and k.lower() not in ("content-length", "transfer-encoding")}
-    headers.setdefault("content-type", "text/event-stream" if recorded.streamed else "application/json")
+    headers = {
+        k.lower(): v[0]
+        for k, v in response.headers.items()
+        if v and k.lower() not in ("content-length", "transfer-encoding")
+    }
+    headers.setdefault(
+        "content-type", "text/event-stream" if recorded.streamed else "application/json"
+    )
 
     def handler(_request: httpx2.Request) -> httpx2.Response:
         return httpx2.Response(response.status, headers=headers, content=response.body)
 
     transport = httpx2.MockTransport(handler)
-    with _env(_settings(semconv_names)), capture() as cap, use_transport(sync=transport, async_=transport):
-        with suppress(LLMError):  # recorded errors are part of the corpus: their spans are checked too
+    with (
+        _env(_settings(semconv_names)),
+        capture() as cap,
+        use_transport(sync=transport, async_=transport),
+    ):
+        with suppress(
+            LLMError
+        ):  # recorded errors are part of the corpus: their spans are checked too
             _call(client, messages, entry)
     return Checked(f"{path.name}#{index}", entry, check_capture(cap, span_names=semconv_names))
 
@@ -120,7 +137,9 @@ def real_recordings(root: Path) -> list[tuple[Path, int]]:
     return rows
 
 
-def replay_project_cassettes(root: Path | None = None, *, semconv_names: bool = True) -> list[Checked]:
+def replay_project_cassettes(
+    root: Path | None = None, *, semconv_names: bool = True
+) -> list[Checked]:
     """Every call of the project's cassette suite (the agent included), replayed and checked."""
     from harness.cassettes import load_cassette, suite, use_cassette
     from harness.clock import VirtualClock
@@ -132,11 +151,19 @@ def replay_project_cassettes(root: Path | None = None, *, semconv_names: bool = 
     for provider, call in suite.suite_calls():
         path = suite.cassette_path(root, provider, call.name)
         meta = load_cassette(path).metadata.get(suite.SUITE_KEY) or {}
-        target = suite.Target(provider, meta.get("base_url") or suite.SIMULATOR_BASE_URLS[provider], suite.SIMULATOR_KEY)
+        target = suite.Target(
+            provider,
+            meta.get("base_url") or suite.SIMULATOR_BASE_URLS[provider],
+            suite.SIMULATOR_KEY,
+        )
         clock = VirtualClock()
         with _env(_settings(semconv_names)), capture(clock=clock) as cap:
             with use_cassette(path, mode="none", timing="virtual", clock=clock, unused="error"):
                 with suppress(LLMError):
                     call.run(target)
-        out.append(Checked(f"{provider}/{call.name}", "suite", check_capture(cap, span_names=semconv_names)))
+        out.append(
+            Checked(
+                f"{provider}/{call.name}", "suite", check_capture(cap, span_names=semconv_names)
+            )
+        )
     return out

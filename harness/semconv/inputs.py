@@ -54,7 +54,11 @@ def metric_records(metrics: Any) -> list[MetricRecord]:
         if isinstance(p, MetricRecord):
             out.append(p)
         else:  # harness.metrics_readout dict: no bucket bounds kept
-            out.append(MetricRecord(p["name"], p["type"], p.get("unit", ""), dict(p["attributes"]), p.get("bounds")))
+            out.append(
+                MetricRecord(
+                    p["name"], p["type"], p.get("unit", ""), dict(p["attributes"]), p.get("bounds")
+                )
+            )
     return out
 
 
@@ -75,7 +79,14 @@ def _from_metrics_data(data: Any) -> Iterable[MetricRecord]:
                     kind = type(d).__name__.lower()
                 for point in d.data_points:
                     bounds = tuple(point.explicit_bounds) if kind == "histogram" else None
-                    yield MetricRecord(metric.name, kind, metric.unit or "", dict(point.attributes or {}), bounds, sm.scope.name)
+                    yield MetricRecord(
+                        metric.name,
+                        kind,
+                        metric.unit or "",
+                        dict(point.attributes or {}),
+                        bounds,
+                        sm.scope.name,
+                    )
 
 
 def log_record(record: Any) -> LogRecordData:

@@ -95,7 +95,9 @@ class Expected:
 
         if self.rule != violation.rule or not fnmatchcase(violation.subject, self.subject):
             return False
-        return self.attribute is None or (violation.attribute is not None and fnmatchcase(violation.attribute, self.attribute))
+        return self.attribute is None or (
+            violation.attribute is not None and fnmatchcase(violation.attribute, self.attribute)
+        )
 
 
 @dataclass

@@ -37,7 +37,12 @@ PEER_PROVIDERS = {
     "anthropic_sdk": ("anthropic",),
 }
 #: what the side-by-side trees show of each span
-TREE_ATTRIBUTES = ("gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.system", "gen_ai.usage.input_tokens")
+TREE_ATTRIBUTES = (
+    "gen_ai.operation.name",
+    "gen_ai.provider.name",
+    "gen_ai.system",
+    "gen_ai.usage.input_tokens",
+)
 SETTINGS = {
     "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "SPAN_AND_EVENT",
     "OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental",
@@ -93,8 +98,14 @@ def _providers(peer: str) -> tuple[Any, Any, Any, Any, Any, Any]:
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     # delta: each collection holds only what the last recording added
-    delta = dict.fromkeys((Counter, Histogram, ObservableCounter, UpDownCounter), AggregationTemporality.DELTA)
-    spans, reader, logs = InMemorySpanExporter(), InMemoryMetricReader(preferred_temporality=delta), InMemoryLogRecordExporter()
+    delta = dict.fromkeys(
+        (Counter, Histogram, ObservableCounter, UpDownCounter), AggregationTemporality.DELTA
+    )
+    spans, reader, logs = (
+        InMemorySpanExporter(),
+        InMemoryMetricReader(preferred_temporality=delta),
+        InMemoryLogRecordExporter(),
+    )
     tp = TracerProvider()
     tp.add_span_processor(SimpleSpanProcessor(spans))
     mp = MeterProvider(metric_readers=[reader])
@@ -122,7 +133,15 @@ def _instrument(peer: str, tp: Any, mp: Any, lp: Any) -> None:
         AnthropicInstrumentor().instrument(tracer_provider=tp, meter_provider=mp)
 
 
-def _sdk_call(provider: str, api: str, base: str, body: dict[str, Any], transport: Any, extra: dict[str, Any], beta: bool) -> None:
+def _sdk_call(
+    provider: str,
+    api: str,
+    base: str,
+    body: dict[str, Any],
+    transport: Any,
+    extra: dict[str, Any],
+    beta: bool,
+) -> None:
     import httpx2
 
     from harness.bench.calls import sdk_call_kwargs
@@ -131,12 +150,16 @@ def _sdk_call(provider: str, api: str, base: str, body: dict[str, Any], transpor
     if provider == "openai":
         import openai
 
-        sdk = openai.OpenAI(api_key="sk-replay-0000", base_url=base, max_retries=0, http_client=http, **extra)
+        sdk = openai.OpenAI(
+            api_key="sk-replay-0000", base_url=base, max_retries=0, http_client=http, **extra
+        )
         create = sdk.chat.completions.create if api == "chat" else sdk.responses.create
     else:
         import anthropic
 
-        sdk = anthropic.Anthropic(api_key="sk-replay-0000", base_url=base, max_retries=0, http_client=http, **extra)
+        sdk = anthropic.Anthropic(
+            api_key="sk-replay-0000", base_url=base, max_retries=0, http_client=http, **extra
+        )
         create = sdk.beta.messages.create if beta else sdk.messages.create
     result = create(**sdk_call_kwargs(create, body))
     if body.get("stream"):
@@ -164,7 +187,17 @@ class _Session:
         self.logs.clear()
         self.reader.get_metrics_data()  # drop what an earlier recording left (delta temporality)
         try:
-            return _replay(self.peer, cassette, index, self.tp, self.mp, self.lp, self.spans, self.reader, self.logs)
+            return _replay(
+                self.peer,
+                cassette,
+                index,
+                self.tp,
+                self.mp,
+                self.lp,
+                self.spans,
+                self.reader,
+                self.logs,
+            )
         except Exception as exc:
             return PeerRun(self.peer, "failed", f"{type(exc).__name__}: {exc}"[:300])
 
@@ -174,7 +207,17 @@ def run_here(peer: str, cassette: Path, index: int) -> PeerRun:
     return _Session(peer).run(cassette, index)
 
 
-def _replay(peer: str, cassette: Path, index: int, tp: Any, mp: Any, lp: Any, spans: Any, reader: Any, logs: Any) -> PeerRun:
+def _replay(
+    peer: str,
+    cassette: Path,
+    index: int,
+    tp: Any,
+    mp: Any,
+    lp: Any,
+    spans: Any,
+    reader: Any,
+    logs: Any,
+) -> PeerRun:
     import httpx2
 
     from harness.cassettes import load_cassette
@@ -188,16 +231,26 @@ def _replay(peer: str, cassette: Path, index: int, tp: Any, mp: Any, lp: Any, sp
     raw = recorded.request.body
     body = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
     response = recorded.response
-    headers = {k.lower(): v[0] for k, v in response.headers.items() if v and k.lower() not in ("content-length", "transfer-encoding")}
-    headers.setdefault("content-type", "text/event-stream" if recorded.streamed else "application/json")
-    transport = httpx2.MockTransport(lambda _r: httpx2.Response(response.status, headers=headers, content=response.body))
+    headers = {
+        k.lower(): v[0]
+        for k, v in response.headers.items()
+        if v and k.lower() not in ("content-length", "transfer-encoding")
+    }
+    headers.setdefault(
+        "content-type", "text/event-stream" if recorded.streamed else "application/json"
+    )
+    transport = httpx2.MockTransport(
+        lambda _r: httpx2.Response(response.status, headers=headers, content=response.body)
+    )
     try:
         if peer == "sik_llms":
             _run_ours(provider, recorded, body, transport, tp, mp, lp)
         else:
             extra = {"open_telemetry": {"tracer_provider": tp}} if peer == "anthropic_sdk" else {}
             try:
-                _sdk_call(provider, api, base, body, transport, extra, "beta=true" in recorded.request.uri)
+                _sdk_call(
+                    provider, api, base, body, transport, extra, "beta=true" in recorded.request.uri
+                )
             except Exception:  # recorded errors: the SDK raises, the spans stay
                 if response.status < 400:
                     raise
@@ -212,10 +265,19 @@ def _replay(peer: str, cassette: Path, index: int, tp: Any, mp: Any, lp: Any, sp
     for v in report.violations:
         examples.setdefault(v.rule, str(v))
     tree = build_tree(finished, attributes=TREE_ATTRIBUTES, durations=False).render()
-    return PeerRun(peer, "ok", tree=tree, attributes=keys, violations=report.by_rule(), examples=list(examples.values()))
+    return PeerRun(
+        peer,
+        "ok",
+        tree=tree,
+        attributes=keys,
+        violations=report.by_rule(),
+        examples=list(examples.values()),
+    )
 
 
-def _run_ours(provider: str, recorded: Any, body: dict[str, Any], transport: Any, tp: Any, mp: Any, lp: Any) -> None:
+def _run_ours(
+    provider: str, recorded: Any, body: dict[str, Any], transport: Any, tp: Any, mp: Any, lp: Any
+) -> None:
     from sik_llms.errors import LLMError
     from sik_llms.providers import anthropic, openai
     from sik_llms.telemetry import use_providers
@@ -223,7 +285,9 @@ def _run_ours(provider: str, recorded: Any, body: dict[str, Any], transport: Any
 
     parts = urlsplit(recorded.request.uri)
     module = openai if provider == "openai" else anthropic
-    client, messages = module.client_from_recorded_request(parts.path + (f"?{parts.query}" if parts.query else ""), body)
+    client, messages = module.client_from_recorded_request(
+        parts.path + (f"?{parts.query}" if parts.query else ""), body
+    )
     with use_providers(tp, mp, lp), use_transport(sync=transport), suppress(LLMError):
         client(messages)
 
@@ -239,19 +303,31 @@ def run_in_subprocess(
     cmd = [sys.executable, "-m", "harness.semconv.peers", peer]
     given = json.dumps([[str(path), index] for path, index in targets])
     try:
-        done = subprocess.run(cmd, input=given, env=env, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            cmd, input=given, env=env, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return [PeerRun(peer, "failed", f"timed out after {timeout:.0f} s") for _ in targets]
-    runs = [PeerRun(**json.loads(line)) for line in done.stdout.splitlines() if line.startswith("{")]
+    runs = [
+        PeerRun(**json.loads(line)) for line in done.stdout.splitlines() if line.startswith("{")
+    ]
     if done.returncode != 0 or len(runs) != len(targets):
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return [PeerRun(peer, "failed", f"worker exited {done.returncode}: {tail}"[:300]) for _ in targets]
+        return [
+            PeerRun(peer, "failed", f"worker exited {done.returncode}: {tail}"[:300])
+            for _ in targets
+        ]
     return runs
 
 
-def compare(cassette: Path, index: int = 0, peers: list[str] | None = None, extra_path: str | None = None) -> list[PeerRun]:
+def compare(
+    cassette: Path, index: int = 0, peers: list[str] | None = None, extra_path: str | None = None
+) -> list[PeerRun]:
     """Every peer (default: all of ``PEERS``) on one recorded interaction."""
-    return [run_in_subprocess(p, [(Path(cassette), index)], extra_path)[0] for p in (peers or list(PEERS))]
+    return [
+        run_in_subprocess(p, [(Path(cassette), index)], extra_path)[0]
+        for p in (peers or list(PEERS))
+    ]
 
 
 def side_by_side(runs: list[PeerRun], width: int = 60) -> str:
@@ -263,7 +339,9 @@ def side_by_side(runs: list[PeerRun], width: int = 60) -> str:
     lines = ["  ".join(h[:width].ljust(width) for h in heads)]
     lines.append("  ".join("-" * width for _ in shown))
     for i in range(height):
-        lines.append("  ".join((c[i] if i < len(c) else "")[:width].ljust(width) for c in columns).rstrip())
+        lines.append(
+            "  ".join((c[i] if i < len(c) else "")[:width].ljust(width) for c in columns).rstrip()
+        )
     for r in runs:
         if r.status != "ok":
             lines.append(f"{r.peer}: {r.status}: {r.reason}")

@@ -26,7 +26,14 @@ from opentelemetry.semconv._incubating.metrics import gen_ai_metrics as M
 SPEC_VERSION = "semconv v1.41.0 + semantic-conventions-genai gen-ai-dev/1.42.0-dev (fe5608e, #440)"
 
 # ----------------------------------------------------------------------------- attribute types
-STRING, INT, DOUBLE, BOOL, STRING_ARRAY, ANY = "string", "int", "double", "boolean", "string[]", "any"
+STRING, INT, DOUBLE, BOOL, STRING_ARRAY, ANY = (
+    "string",
+    "int",
+    "double",
+    "boolean",
+    "string[]",
+    "any",
+)
 
 CACHE_WRITE = "gen_ai.usage.cache_write.input_tokens"  # #440; no package constant yet
 TOOL_DEFINITIONS = G.GEN_AI_TOOL_DEFINITIONS
@@ -162,7 +169,11 @@ OPERATIONS: dict[str, OperationRule] = {
         required=(G.GEN_AI_OPERATION_NAME, G.GEN_AI_TOOL_NAME),
         kinds=(INTERNAL,),
         name_from=G.GEN_AI_TOOL_NAME,
-        forbidden=(G.GEN_AI_PROVIDER_NAME, G.GEN_AI_USAGE_INPUT_TOKENS, G.GEN_AI_USAGE_OUTPUT_TOKENS),
+        forbidden=(
+            G.GEN_AI_PROVIDER_NAME,
+            G.GEN_AI_USAGE_INPUT_TOKENS,
+            G.GEN_AI_USAGE_OUTPUT_TOKENS,
+        ),
     ),
     "invoke_agent": OperationRule(
         required=(G.GEN_AI_OPERATION_NAME,),  # provider: Required on the CLIENT span only (below)
@@ -177,21 +188,73 @@ OPERATIONS: dict[str, OperationRule] = {
 }
 #: invoke_agent INTERNAL (in-process agent) must not carry these (#289, #242, #322)
 AGENT_INTERNAL_FORBIDDEN = (
-    G.GEN_AI_PROVIDER_NAME, G.GEN_AI_AGENT_ID, G.GEN_AI_AGENT_VERSION, _srv.SERVER_ADDRESS, _srv.SERVER_PORT,
+    G.GEN_AI_PROVIDER_NAME,
+    G.GEN_AI_AGENT_ID,
+    G.GEN_AI_AGENT_VERSION,
+    _srv.SERVER_ADDRESS,
+    _srv.SERVER_PORT,
 )
 USAGE_ATTRIBUTES = (
-    G.GEN_AI_USAGE_INPUT_TOKENS, G.GEN_AI_USAGE_OUTPUT_TOKENS, G.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-    CACHE_WRITE, G.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+    G.GEN_AI_USAGE_INPUT_TOKENS,
+    G.GEN_AI_USAGE_OUTPUT_TOKENS,
+    G.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+    CACHE_WRITE,
+    G.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
 )
 #: Required only for this provider
 PROVIDER_REQUIRED: dict[str, tuple[str, ...]] = {"openai": (G.GEN_AI_REQUEST_MODEL,)}
 
 # ----------------------------------------------------------------------------- metrics
-DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
-TOKEN_BUCKETS = (
-    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+DURATION_BUCKETS = (
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
 )
-SERVER_TTFT_BUCKETS = (0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+TOKEN_BUCKETS = (
+    1,
+    4,
+    16,
+    64,
+    256,
+    1024,
+    4096,
+    16384,
+    65536,
+    262144,
+    1048576,
+    4194304,
+    16777216,
+    67108864,
+)
+SERVER_TTFT_BUCKETS = (
+    0.001,
+    0.005,
+    0.01,
+    0.02,
+    0.04,
+    0.06,
+    0.08,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    1,
+    2.5,
+    5,
+    7.5,
+    10,
+)
 SERVER_TPOT_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5)
 
 
@@ -212,11 +275,19 @@ METRICS: dict[str, MetricRule] = {
         "histogram", "{token}", TOKEN_BUCKETS, (_OP, _PROV, _TT), forbidden=(_err.ERROR_TYPE,)
     ),
     M.GEN_AI_CLIENT_OPERATION_DURATION: MetricRule("histogram", "s", DURATION_BUCKETS, (_OP,)),
-    M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: MetricRule("histogram", "s", DURATION_BUCKETS, (_OP,)),
-    M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: MetricRule("histogram", "s", DURATION_BUCKETS, (_OP,)),
+    M.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: MetricRule(
+        "histogram", "s", DURATION_BUCKETS, (_OP,)
+    ),
+    M.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: MetricRule(
+        "histogram", "s", DURATION_BUCKETS, (_OP,)
+    ),
     M.GEN_AI_SERVER_REQUEST_DURATION: MetricRule("histogram", "s", DURATION_BUCKETS, (_OP, _PROV)),
-    M.GEN_AI_SERVER_TIME_TO_FIRST_TOKEN: MetricRule("histogram", "s", SERVER_TTFT_BUCKETS, (_OP, _PROV)),
-    M.GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN: MetricRule("histogram", "s", SERVER_TPOT_BUCKETS, (_OP, _PROV)),
+    M.GEN_AI_SERVER_TIME_TO_FIRST_TOKEN: MetricRule(
+        "histogram", "s", SERVER_TTFT_BUCKETS, (_OP, _PROV)
+    ),
+    M.GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN: MetricRule(
+        "histogram", "s", SERVER_TPOT_BUCKETS, (_OP, _PROV)
+    ),
     # newer registry histograms (buckets not fixed by the spec: only kind and unit are checked)
     "gen_ai.invoke_agent.duration": MetricRule("histogram", "s", (), (_OP,)),
     "gen_ai.execute_tool.duration": MetricRule("histogram", "s", (), (_OP,)),
@@ -232,10 +303,17 @@ STREAMING_METRICS = (
 EVENT_INFERENCE_DETAILS = "gen_ai.client.inference.operation.details"
 EVENT_EXCEPTION = "gen_ai.client.operation.exception"
 #: events removed in v1.37 (content moved to the opt-in attributes / the details event)
-DEPRECATED_EVENTS = frozenset({
-    "gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
-    "gen_ai.tool.message", "gen_ai.choice", "gen_ai.content.prompt", "gen_ai.content.completion",
-})
+DEPRECATED_EVENTS = frozenset(
+    {
+        "gen_ai.system.message",
+        "gen_ai.user.message",
+        "gen_ai.assistant.message",
+        "gen_ai.tool.message",
+        "gen_ai.choice",
+        "gen_ai.content.prompt",
+        "gen_ai.content.completion",
+    }
+)
 EVENT_REQUIRED: dict[str, tuple[str, ...]] = {
     EVENT_INFERENCE_DETAILS: (G.GEN_AI_OPERATION_NAME,),
     EVENT_EXCEPTION: (),
@@ -258,4 +336,8 @@ PART_SCHEMAS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "uri": (("modality", "uri"), {"modality": "str", "mime_type": "str?", "uri": "str"}),
     "compaction": ((), {"id": "str?", "content": "str?"}),
 }
-MESSAGE_ATTRIBUTES = (G.GEN_AI_INPUT_MESSAGES, G.GEN_AI_OUTPUT_MESSAGES, G.GEN_AI_SYSTEM_INSTRUCTIONS)
+MESSAGE_ATTRIBUTES = (
+    G.GEN_AI_INPUT_MESSAGES,
+    G.GEN_AI_OUTPUT_MESSAGES,
+    G.GEN_AI_SYSTEM_INSTRUCTIONS,
+)

@@ -19,14 +19,26 @@ def check_metric(point: MetricRecord) -> Iterator[Violation]:
     subject = f"metric {point.name}"
     rule = R.METRICS.get(point.name)
     if rule is None:
-        yield Violation("metric.unknown", subject, "not a GenAI metric in the spec (misspelt, or a proposal not yet merged)")
+        yield Violation(
+            "metric.unknown",
+            subject,
+            "not a GenAI metric in the spec (misspelt, or a proposal not yet merged)",
+        )
         return
     if point.kind != rule.kind:
         yield Violation("metric.kind", subject, f"is a {point.kind}, the spec says {rule.kind}")
     if point.unit != rule.unit:
         yield Violation("metric.unit", subject, f"unit {point.unit!r}, the spec says {rule.unit!r}")
-    if rule.buckets and point.bounds is not None and tuple(float(b) for b in point.bounds) != tuple(float(b) for b in rule.buckets):
-        yield Violation("metric.buckets", subject, f"bucket boundaries {list(point.bounds)} are not the spec's advisory {list(rule.buckets)}")
+    if (
+        rule.buckets
+        and point.bounds is not None
+        and tuple(float(b) for b in point.bounds) != tuple(float(b) for b in rule.buckets)
+    ):
+        yield Violation(
+            "metric.buckets",
+            subject,
+            f"bucket boundaries {list(point.bounds)} are not the spec's advisory {list(rule.buckets)}",
+        )
     yield from check_attributes(subject, point.attributes)
     for key in rule.required:
         if key not in point.attributes:
@@ -43,7 +55,11 @@ def check_log(record: LogRecordData) -> Iterator[Violation]:
         return
     subject = f"event {name}"
     if name in R.DEPRECATED_EVENTS:
-        yield Violation("event.deprecated", subject, "removed in v1.37 (content goes to gen_ai.client.inference.operation.details)")
+        yield Violation(
+            "event.deprecated",
+            subject,
+            "removed in v1.37 (content goes to gen_ai.client.inference.operation.details)",
+        )
         return
     if not name.startswith("gen_ai."):
         return
@@ -51,12 +67,23 @@ def check_log(record: LogRecordData) -> Iterator[Violation]:
         yield Violation("event.unknown", subject, "not a GenAI event in the spec")
         return
     attrs = record.attributes
-    yield from check_attributes(subject, {k: v for k, v in attrs.items() if k not in R.MESSAGE_ATTRIBUTES})
+    yield from check_attributes(
+        subject, {k: v for k, v in attrs.items() if k not in R.MESSAGE_ATTRIBUTES}
+    )
     if name == R.EVENT_EXCEPTION:
         if "exception.type" not in attrs and "exception.message" not in attrs:
-            yield Violation("event.required", subject, "needs exception.type or exception.message", "exception.type")
+            yield Violation(
+                "event.required",
+                subject,
+                "needs exception.type or exception.message",
+                "exception.type",
+            )
         if record.severity_number != R.EXCEPTION_SEVERITY:
-            yield Violation("event.severity", subject, f"severity {record.severity_number}, the spec says WARN ({R.EXCEPTION_SEVERITY})")
+            yield Violation(
+                "event.severity",
+                subject,
+                f"severity {record.severity_number}, the spec says WARN ({R.EXCEPTION_SEVERITY})",
+            )
         return
     required = list(R.EVENT_REQUIRED[name])
     op = attrs.get(G.GEN_AI_OPERATION_NAME)

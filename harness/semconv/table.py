@@ -47,8 +47,13 @@ def summarise(peer: str, runs: list[PeerRun]) -> PeerSummary:
     return out
 
 
-def build_table(targets: list[tuple[Path, int]], peers: list[str] | None = None, extra_path: str | None = None) -> list[PeerSummary]:
-    return [summarise(p, run_in_subprocess(p, targets, extra_path, timeout=1800)) for p in (peers or list(PEERS))]
+def build_table(
+    targets: list[tuple[Path, int]], peers: list[str] | None = None, extra_path: str | None = None
+) -> list[PeerSummary]:
+    return [
+        summarise(p, run_in_subprocess(p, targets, extra_path, timeout=1800))
+        for p in (peers or list(PEERS))
+    ]
 
 
 def _cell(text: str) -> str:
@@ -81,9 +86,18 @@ def render_markdown(summaries: list[PeerSummary], corpus: str) -> str:
         for _rule, example in sorted(s.examples.items()):
             lines.append(f"- **{PEERS[s.peer]}**: {_cell(example)}")
     ran = [s for s in summaries if s.replayed]
-    keys = sorted({k for s in ran for k in s.attributes if k.startswith(("gen_ai.", "openai.", "server.", "error.", "llm."))})
+    keys = sorted(
+        {
+            k
+            for s in ran
+            for k in s.attributes
+            if k.startswith(("gen_ai.", "openai.", "server.", "error.", "llm."))
+        }
+    )
     lines += ["", "## Attributes emitted (spans and events)", "", "| attribute | " + " | ".join(s.peer for s in ran) + " |",
               "|---|" + "---|" * len(ran)]  # fmt: skip
     for key in keys:
-        lines.append(f"| `{key}` | " + " | ".join("yes" if key in s.attributes else "" for s in ran) + " |")
+        lines.append(
+            f"| `{key}` | " + " | ".join("yes" if key in s.attributes else "" for s in ran) + " |"
+        )
     return "\n".join(lines) + "\n"

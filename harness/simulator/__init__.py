@@ -70,9 +70,15 @@ def _rules(faults: FaultsArg) -> list[FaultRule]:
     return out
 
 
-def build_app(scenario: Scenario | str | Path | dict[str, Any] | None = None, cassette: str | Path | None = None,
-              latency: Latency | None = None, faults: FaultsArg = None, seed: int = 0,
-              cassette_repeat: bool = True, validate: bool | dict[str, bool] | None = None) -> SimulatorApp:
+def build_app(
+    scenario: Scenario | str | Path | dict[str, Any] | None = None,
+    cassette: str | Path | None = None,
+    latency: Latency | None = None,
+    faults: FaultsArg = None,
+    seed: int = 0,
+    cassette_repeat: bool = True,
+    validate: bool | dict[str, bool] | None = None,
+) -> SimulatorApp:
     """The request planner, configured (shared by ``Simulator``, the CLI and the benchmark).
 
     ``validate`` overrides the scenario's request validation: ``False`` accepts any model name
@@ -89,8 +95,13 @@ def build_app(scenario: Scenario | str | Path | dict[str, Any] | None = None, ca
         except ValueError as exc:
             raise ScenarioError(str(exc)) from exc
     served = serve_cassette(cassette, repeat=cassette_repeat) if cassette is not None else None
-    return SimulatorApp(scenario=scenario, cassette=served, latency=latency,
-                        faults=FaultInjector(_rules(faults), seed=seed), seed=seed)
+    return SimulatorApp(
+        scenario=scenario,
+        cassette=served,
+        latency=latency,
+        faults=FaultInjector(_rules(faults), seed=seed),
+        seed=seed,
+    )
 
 
 class Simulator:
@@ -106,10 +117,18 @@ class Simulator:
     ``compatible_base_url(prefix)`` for OpenAI-compatible clients (``/api/v1``...).
     """
 
-    def __init__(self, scenario: Scenario | str | Path | dict[str, Any] | None = None,
-                 cassette: str | Path | None = None, latency: Latency | None = None, faults: FaultsArg = None,
-                 seed: int = 0, host: str = "127.0.0.1", port: int = 0, cassette_repeat: bool = True,
-                 validate: bool | dict[str, bool] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | dict[str, Any] | None = None,
+        cassette: str | Path | None = None,
+        latency: Latency | None = None,
+        faults: FaultsArg = None,
+        seed: int = 0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        cassette_repeat: bool = True,
+        validate: bool | dict[str, bool] | None = None,
+    ) -> None:
         self.app = build_app(scenario, cassette, latency, faults, seed, cassette_repeat, validate)
         self._server = BackgroundServer(self.app.plan, host, port)
         self.host = host
@@ -125,8 +144,12 @@ class Simulator:
     def __enter__(self) -> Simulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # -- addresses ----------------------------------------------------------------------------------

@@ -32,8 +32,11 @@ from harness.simulator.scenario import Rule, Scenario
 from harness.simulator.usage import PromptCache
 
 ROUTES = describe_routes()
-_VIEWS = {"chat.completions": openai_wire.view_chat, "responses": openai_wire.view_responses,
-          "messages": anthropic_wire.view_messages}
+_VIEWS = {
+    "chat.completions": openai_wire.view_chat,
+    "responses": openai_wire.view_responses,
+    "messages": anthropic_wire.view_messages,
+}
 _OPENAI_JSON = [("content-type", "application/json")]
 _SSE_TYPE = "text/event-stream; charset=utf-8"
 
@@ -80,15 +83,21 @@ class _RateWindow:
                 self.start, self.used, self.tokens = now, 0, 0
             self.used += 1
             self.tokens += tokens
-            return (max(self.limit - self.used, 0), max(self.token_limit - self.tokens, 0),
-                    60 - (now - self.start))
+            return (
+                max(self.limit - self.used, 0),
+                max(self.token_limit - self.tokens, 0),
+                60 - (now - self.start),
+            )
 
 
 def _stream_error(provider: str, request_id: str) -> bytes:
     """The error event a provider sends when it fails after the stream started (HTTP 200)."""
     if provider == "anthropic":
-        payload = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"},
-                   "request_id": request_id}
+        payload = {
+            "type": "error",
+            "error": {"type": "overloaded_error", "message": "Overloaded"},
+            "request_id": request_id,
+        }
         return b"event: error\ndata: " + DUMPS(payload).encode() + b"\n\n"
     payload = openai_error(500)
     return b"data: " + DUMPS(payload).encode() + b"\n\n"
@@ -103,9 +112,15 @@ def _malformed(provider: str) -> bytes:
 class SimulatorApp:
     """Plans replies from a scenario (or a cassette), with faults and latency."""
 
-    def __init__(self, scenario: Scenario | None = None, cassette: CassetteServer | None = None,
-                 latency: Latency | None = None, faults: FaultInjector | None = None, seed: int = 0,
-                 keep_requests: int = 100_000) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        cassette: CassetteServer | None = None,
+        latency: Latency | None = None,
+        faults: FaultInjector | None = None,
+        seed: int = 0,
+        keep_requests: int = 100_000,
+    ) -> None:
         self.scenario = scenario or Scenario()
         self.cassette = cassette
         self.latency = latency
@@ -125,40 +140,68 @@ class SimulatorApp:
             ordinal = self._counter
         where = route(request.method, request.path, request.headers)
         provider, api = where.provider, where.api
-        record = ReceivedRequest(ordinal, request.method, request.path, request.query, request.headers,
-                                 request.body, provider, api)
+        record = ReceivedRequest(
+            ordinal,
+            request.method,
+            request.path,
+            request.query,
+            request.headers,
+            request.body,
+            provider,
+            api,
+        )
         self.requests.append(record)
         ids = IdMaker(self.seed, ordinal)
         try:
             reply = self._plan(request, record, ids, where)
         except WireError as err:
-            reply = self.error_reply(provider, ErrorSpec(err.status, err.message, err.type, err.code, err.param), ids)
+            reply = self.error_reply(
+                provider, ErrorSpec(err.status, err.message, err.type, err.code, err.param), ids
+            )
         except (CassetteError, CassetteMiss) as err:
             reply = self.error_reply(provider, ErrorSpec(404, str(err), "cassette_miss"), ids)
         except Exception as err:  # a bug must surface as an answer, not a dead connection
-            reply = self.error_reply(provider, ErrorSpec(500, f"simulator bug: {type(err).__name__}: {err}"), ids)
+            reply = self.error_reply(
+                provider, ErrorSpec(500, f"simulator bug: {type(err).__name__}: {err}"), ids
+            )
         record.status = reply.status
         return reply
 
-    def _plan(self, request: HttpRequest, record: ReceivedRequest, ids: IdMaker, where: Route) -> Reply:
+    def _plan(
+        self, request: HttpRequest, record: ReceivedRequest, ids: IdMaker, where: Route
+    ) -> Reply:
         provider, api = record.provider, record.api
         if api == "health":
             body = DUMPS({"status": "ok", "simulator": "sik-llms", "routes": ROUTES}).encode()
             return Reply(200, list(_OPENAI_JSON), body)
         if api == "unknown" or (api == "models") != (request.method == "GET"):
-            message = (f"Invalid URL ({request.method} {request.path}). The simulator serves {ROUTES}; check the "
-                       "SDK base_url (OpenAI: http://HOST:PORT/v1, Anthropic: http://HOST:PORT).")
-            return self.error_reply(provider, ErrorSpec(404, message, "invalid_request_error"
-                                                        if provider == "openai" else "not_found_error"), ids)
+            message = (
+                f"Invalid URL ({request.method} {request.path}). The simulator serves {ROUTES}; check the "
+                "SDK base_url (OpenAI: http://HOST:PORT/v1, Anthropic: http://HOST:PORT)."
+            )
+            return self.error_reply(
+                provider,
+                ErrorSpec(
+                    404,
+                    message,
+                    "invalid_request_error" if provider == "openai" else "not_found_error",
+                ),
+                ids,
+            )
         key = self._api_key(request, provider)
         if not self.scenario.key_ok(key):
             return self.error_reply(provider, self._auth_error(provider, key), ids)
         if api == "models":
             return self._models(where, provider, ids)
         if api == "count_tokens":
-            view = anthropic_wire.view_messages({"max_tokens": 1, **self._json_body(request, provider)})
-            return Reply(200, self._headers(provider, ids, False, 0),
-                         DUMPS({"input_tokens": view.prompt_tokens}).encode())
+            view = anthropic_wire.view_messages(
+                {"max_tokens": 1, **self._json_body(request, provider)}
+            )
+            return Reply(
+                200,
+                self._headers(provider, ids, False, 0),
+                DUMPS({"input_tokens": view.prompt_tokens}).encode(),
+            )
         fault = self.faults.pick(provider) if self.faults.active else None
         if self.cassette is not None:
             reply = self._from_cassette(request, record, ids)
@@ -171,8 +214,12 @@ class SimulatorApp:
             if where.flavor == "official" and third_party_model(view.model):
                 where = replace(where, flavor="compatible")  # a vLLM / Ollama / Groq server on /v1
             self._validate(api, body, where)
-        except WireError as err:  # an overloaded or hanging server fails before it validates anything
-            reply = self.error_reply(provider, ErrorSpec(err.status, err.message, err.type, err.code, err.param), ids)
+        except (
+            WireError
+        ) as err:  # an overloaded or hanging server fails before it validates anything
+            reply = self.error_reply(
+                provider, ErrorSpec(err.status, err.message, err.type, err.code, err.param), ids
+            )
             return self._apply_fault(reply, fault, provider, ids, record) if fault else reply
         view.flavor = where.flavor
         if self.scenario.models is not None and view.model not in self.scenario.models:
@@ -192,7 +239,9 @@ class SimulatorApp:
     def _validate(self, api: str, body: dict[str, Any], where: Route) -> None:
         """The real APIs' request checks (``validation``), as far as the scenario keeps them on."""
         checks = self.scenario.validate
-        if where.flavor == "compatible":  # other servers, other model families: only the message shapes hold
+        if (
+            where.flavor == "compatible"
+        ):  # other servers, other model families: only the message shapes hold
             checks = validation.Validation(messages=checks.messages, parameters=False, models=False)
         model = body.get("model")
         if api == "messages" and all(k in body for k in ("model", "max_tokens", "messages")):
@@ -211,13 +260,19 @@ class SimulatorApp:
         try:
             body = json.loads(request.body or b"null")
         except ValueError:
-            raise WireError(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
-                            "aren't using your HTTP library correctly. The API expects a JSON payload, but what was "
-                            "sent was not valid JSON.)" if provider == "openai"
-                            else "There was an error parsing the body of your request: not valid JSON",
-                            type="invalid_request_error") from None
+            raise WireError(
+                400,
+                "We could not parse the JSON body of your request. (HINT: This likely means you "
+                "aren't using your HTTP library correctly. The API expects a JSON payload, but what was "
+                "sent was not valid JSON.)"
+                if provider == "openai"
+                else "There was an error parsing the body of your request: not valid JSON",
+                type="invalid_request_error",
+            ) from None
         if not isinstance(body, dict):
-            raise WireError(400, "The request body must be a JSON object.", type="invalid_request_error")
+            raise WireError(
+                400, "The request body must be a JSON object.", type="invalid_request_error"
+            )
         return body
 
     # -- answers -------------------------------------------------------------------------------
@@ -235,7 +290,9 @@ class SimulatorApp:
         usage = self.cache.usage(view, answer)
         created = 1_735_689_600 + ordinal  # fixed epoch: reproducible bodies
         latency = self._latency_for(rule)
-        headers = self._headers(view.provider, ids, view.stream, view.prompt_tokens + usage.output_tokens)
+        headers = self._headers(
+            view.provider, ids, view.stream, view.prompt_tokens + usage.output_tokens
+        )
         if view.stream:
             sse: Sse
             if view.api == "chat.completions":
@@ -244,7 +301,9 @@ class SimulatorApp:
                 sse = openai_wire.stream_responses(view, answer, usage, ids, created)
             else:
                 sse = anthropic_wire.stream_messages(view, answer, usage, ids)
-            delays = latency.schedule(sse.tokens, ordinal) if latency and not latency.is_zero else None
+            delays = (
+                latency.schedule(sse.tokens, ordinal) if latency and not latency.is_zero else None
+            )
             return Reply(200, headers, events=sse.events, delays=delays)
         if view.api == "chat.completions":
             obj = openai_wire.render_chat(view, answer, usage, ids, created)
@@ -252,7 +311,11 @@ class SimulatorApp:
             obj = openai_wire.render_responses(view, answer, usage, ids, created)
         else:
             obj = anthropic_wire.render_messages(view, answer, usage, ids)
-        delays = [latency.total(usage.output_tokens, ordinal)] if latency and not latency.is_zero else None
+        delays = (
+            [latency.total(usage.output_tokens, ordinal)]
+            if latency and not latency.is_zero
+            else None
+        )
         return Reply(200, headers, DUMPS(obj).encode(), delays=delays)
 
     def _from_cassette(self, request: HttpRequest, record: ReceivedRequest, ids: IdMaker) -> Reply:
@@ -262,12 +325,22 @@ class SimulatorApp:
         headers = list(found.headers)
         names = {k.lower() for k, _ in headers}
         if "x-request-id" not in names and "request-id" not in names:
-            headers.append(("x-request-id" if record.provider == "openai" else "request-id",
-                            ids.openai_request() if record.provider == "openai" else ids.anthropic_request()))
+            headers.append(
+                (
+                    "x-request-id" if record.provider == "openai" else "request-id",
+                    ids.openai_request()
+                    if record.provider == "openai"
+                    else ids.anthropic_request(),
+                )
+            )
         latency = self.latency or self.scenario.latency
         if found.streamed and found.status < 400:
             events = found.events()
-            delays = latency.schedule([1] * len(events), record.ordinal) if latency and not latency.is_zero else None
+            delays = (
+                latency.schedule([1] * len(events), record.ordinal)
+                if latency and not latency.is_zero
+                else None
+            )
             return Reply(found.status, headers, events=events, delays=delays)
         delays = [latency.total(1, record.ordinal)] if latency and not latency.is_zero else None
         return Reply(found.status, headers, found.content, delays=delays)
@@ -296,26 +369,48 @@ class SimulatorApp:
     @staticmethod
     def _auth_error(provider: str, key: str | None) -> ErrorSpec:
         if provider == "anthropic":
-            return ErrorSpec(401, "x-api-key header is required" if not key else "invalid x-api-key",
-                             "authentication_error")
+            return ErrorSpec(
+                401,
+                "x-api-key header is required" if not key else "invalid x-api-key",
+                "authentication_error",
+            )
         if not key:
-            return ErrorSpec(401, "You didn't provide an API key. You need to provide your API key in an "
-                             "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                             "invalid_request_error", code="")
+            return ErrorSpec(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an "
+                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                "invalid_request_error",
+                code="",
+            )
         shown = f"{key[:3]}*****{key[-4:]}" if len(key) > 8 else key
-        return ErrorSpec(401, f"Incorrect API key provided: {shown}. You can find your API key at "
-                         "https://platform.openai.com/account/api-keys.", "invalid_request_error",
-                         code="invalid_api_key")
+        return ErrorSpec(
+            401,
+            f"Incorrect API key provided: {shown}. You can find your API key at "
+            "https://platform.openai.com/account/api-keys.",
+            "invalid_request_error",
+            code="invalid_api_key",
+        )
 
     @staticmethod
     def _model_not_found(provider: str, model: str, api: str = "chat.completions") -> ErrorSpec:
         if provider == "anthropic":
             return ErrorSpec(404, f"model: {model}", "not_found_error")
-        if api == "responses":  # the Responses API answers an unknown model with 400, naming the param
-            return ErrorSpec(400, f"The requested model '{model}' does not exist.", "invalid_request_error",
-                             code="model_not_found", param="model")
-        return ErrorSpec(404, f"The model `{model}` does not exist or you do not have access to it.",
-                         "invalid_request_error", code="model_not_found")
+        if (
+            api == "responses"
+        ):  # the Responses API answers an unknown model with 400, naming the param
+            return ErrorSpec(
+                400,
+                f"The requested model '{model}' does not exist.",
+                "invalid_request_error",
+                code="model_not_found",
+                param="model",
+            )
+        return ErrorSpec(
+            404,
+            f"The model `{model}` does not exist or you do not have access to it.",
+            "invalid_request_error",
+            code="model_not_found",
+        )
 
     def error_reply(self, provider: str, spec: ErrorSpec, ids: IdMaker) -> Reply:
         status = spec.status
@@ -334,46 +429,65 @@ class SimulatorApp:
             if provider == "openai":
                 headers.append(("retry-after-ms", str(int(spec.retry_after * 1000))))
         if provider == "anthropic":  # the API tells the SDK whether a retry can help
-            headers.append(("x-should-retry", "true" if status in (408, 409, 429) or status >= 500 else "false"))
+            headers.append(
+                (
+                    "x-should-retry",
+                    "true" if status in (408, 409, 429) or status >= 500 else "false",
+                )
+            )
         return Reply(status, headers, DUMPS(obj).encode())
 
-    def _headers(self, provider: str, ids: IdMaker, stream: bool, tokens: int) -> list[tuple[str, str]]:
+    def _headers(
+        self, provider: str, ids: IdMaker, stream: bool, tokens: int
+    ) -> list[tuple[str, str]]:
         remaining, remaining_tokens, reset = self._rate.take(tokens)
         ctype = _SSE_TYPE if stream else "application/json"
         if provider == "openai":
-            return [("content-type", ctype), ("x-request-id", ids.openai_request()),
-                    ("openai-processing-ms", "1"), ("openai-version", "2020-10-01"),
-                    ("openai-organization", "sik-llms-simulator"),
-                    ("x-ratelimit-limit-requests", str(self._rate.limit)),
-                    ("x-ratelimit-limit-tokens", str(self._rate.token_limit)),
-                    ("x-ratelimit-remaining-requests", str(remaining)),
-                    ("x-ratelimit-remaining-tokens", str(remaining_tokens)),
-                    ("x-ratelimit-reset-requests", f"{reset:.3f}s"), ("x-ratelimit-reset-tokens", "0s")]
+            return [
+                ("content-type", ctype),
+                ("x-request-id", ids.openai_request()),
+                ("openai-processing-ms", "1"),
+                ("openai-version", "2020-10-01"),
+                ("openai-organization", "sik-llms-simulator"),
+                ("x-ratelimit-limit-requests", str(self._rate.limit)),
+                ("x-ratelimit-limit-tokens", str(self._rate.token_limit)),
+                ("x-ratelimit-remaining-requests", str(remaining)),
+                ("x-ratelimit-remaining-tokens", str(remaining_tokens)),
+                ("x-ratelimit-reset-requests", f"{reset:.3f}s"),
+                ("x-ratelimit-reset-tokens", "0s"),
+            ]
         reset_at = (datetime.now(UTC) + timedelta(seconds=reset)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return [("content-type", ctype), ("request-id", ids.anthropic_request()),
-                ("anthropic-organization-id", "00000000-0000-4000-8000-000000000000"),
-                ("anthropic-ratelimit-requests-limit", str(self._rate.limit)),
-                ("anthropic-ratelimit-requests-remaining", str(remaining)),
-                ("anthropic-ratelimit-requests-reset", reset_at),
-                ("anthropic-ratelimit-tokens-limit", str(self._rate.token_limit)),
-                ("anthropic-ratelimit-tokens-remaining", str(remaining_tokens)),
-                ("anthropic-ratelimit-tokens-reset", reset_at),
-                ("anthropic-ratelimit-input-tokens-limit", str(self._rate.token_limit)),
-                ("anthropic-ratelimit-input-tokens-remaining", str(remaining_tokens)),
-                ("anthropic-ratelimit-input-tokens-reset", reset_at),
-                ("anthropic-ratelimit-output-tokens-limit", str(self._rate.token_limit // 5)),
-                ("anthropic-ratelimit-output-tokens-remaining", str(self._rate.token_limit // 5)),
-                ("anthropic-ratelimit-output-tokens-reset", reset_at)]
+        return [
+            ("content-type", ctype),
+            ("request-id", ids.anthropic_request()),
+            ("anthropic-organization-id", "00000000-0000-4000-8000-000000000000"),
+            ("anthropic-ratelimit-requests-limit", str(self._rate.limit)),
+            ("anthropic-ratelimit-requests-remaining", str(remaining)),
+            ("anthropic-ratelimit-requests-reset", reset_at),
+            ("anthropic-ratelimit-tokens-limit", str(self._rate.token_limit)),
+            ("anthropic-ratelimit-tokens-remaining", str(remaining_tokens)),
+            ("anthropic-ratelimit-tokens-reset", reset_at),
+            ("anthropic-ratelimit-input-tokens-limit", str(self._rate.token_limit)),
+            ("anthropic-ratelimit-input-tokens-remaining", str(remaining_tokens)),
+            ("anthropic-ratelimit-input-tokens-reset", reset_at),
+            ("anthropic-ratelimit-output-tokens-limit", str(self._rate.token_limit // 5)),
+            ("anthropic-ratelimit-output-tokens-remaining", str(self._rate.token_limit // 5)),
+            ("anthropic-ratelimit-output-tokens-reset", reset_at),
+        ]
 
     # -- faults -----------------------------------------------------------------------------------
-    def _apply_fault(self, reply: Reply, fault: Fault, provider: str, ids: IdMaker,
-                     record: ReceivedRequest) -> Reply:
+    def _apply_fault(
+        self, reply: Reply, fault: Fault, provider: str, ids: IdMaker, record: ReceivedRequest
+    ) -> Reply:
         record.fault = fault.kind.value
         if fault.is_status:
-            return self.error_reply(provider, ErrorSpec(fault.status, fault.message, retry_after=fault.retry_after),
-                                    ids)
+            return self.error_reply(
+                provider, ErrorSpec(fault.status, fault.message, retry_after=fault.retry_after), ids
+            )
         if fault.kind is FaultKind.DISCONNECT:
-            reply.disconnect_after = fault.after_events if reply.events is not None else len(reply.body) // 2
+            reply.disconnect_after = (
+                fault.after_events if reply.events is not None else len(reply.body) // 2
+            )
         elif fault.kind is FaultKind.MALFORMED:
             if reply.events is not None:
                 at = min(fault.after_events, len(reply.events) - 1)

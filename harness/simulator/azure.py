@@ -21,13 +21,23 @@ def _severity() -> dict[str, Any]:
 
 
 def prompt_filter_results() -> list[dict[str, Any]]:
-    return [{"prompt_index": 0, "content_filter_results": {**_severity(),
-                                                           "jailbreak": {"filtered": False, "detected": False}}}]
+    return [
+        {
+            "prompt_index": 0,
+            "content_filter_results": {
+                **_severity(),
+                "jailbreak": {"filtered": False, "detected": False},
+            },
+        }
+    ]
 
 
 def completion_filter() -> dict[str, Any]:
-    return {**_severity(), "protected_material_code": {"filtered": False, "detected": False},
-            "protected_material_text": {"filtered": False, "detected": False}}
+    return {
+        **_severity(),
+        "protected_material_code": {"filtered": False, "detected": False},
+        "protected_material_text": {"filtered": False, "detected": False},
+    }
 
 
 def chunk_filter(delta: dict[str, Any]) -> dict[str, Any]:
@@ -36,5 +46,11 @@ def chunk_filter(delta: dict[str, Any]) -> dict[str, Any]:
 
 
 def prompt_filter_chunk() -> dict[str, Any]:
-    return {"choices": [], "created": 0, "id": "", "model": "", "object": "",
-            "prompt_filter_results": prompt_filter_results()}
+    return {
+        "choices": [],
+        "created": 0,
+        "id": "",
+        "model": "",
+        "object": "",
+        "prompt_filter_results": prompt_filter_results(),
+    }

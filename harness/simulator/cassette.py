@@ -19,8 +19,16 @@ from harness.cassettes.format import Cassette, CassetteError, Interaction, load_
 from harness.cassettes.match import CassetteMiss, MatchConfig, Matcher
 
 #: Recorded response headers the simulator's own HTTP layer owns (or that must not be replayed).
-_DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection", "set-cookie",
-                 "keep-alive", "date", "server"}
+_DROP_HEADERS = {
+    "content-encoding",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "set-cookie",
+    "keep-alive",
+    "date",
+    "server",
+}
 
 
 @dataclass(frozen=True)
@@ -53,8 +61,12 @@ def served_headers(interaction: Interaction) -> list[tuple[str, str]]:
     ctype = interaction.response.header("content-type") or (
         "text/event-stream; charset=utf-8" if interaction.streamed else "application/json"
     )
-    kept = [(k, v) for k, values in headers.items() for v in values
-            if k.lower() not in _DROP_HEADERS and k.lower() != "content-type"]
+    kept = [
+        (k, v)
+        for k, values in headers.items()
+        for v in values
+        if k.lower() not in _DROP_HEADERS and k.lower() != "content-type"
+    ]
     return [("content-type", ctype), *kept]
 
 
@@ -63,8 +75,12 @@ class CassetteServer:
 
     def __init__(self, cassette: Cassette, repeat: bool = True) -> None:
         self.cassette = cassette
-        self.matcher = Matcher(cassette, MatchConfig(ignore_host=True, ignore_query=("*",), allow_repeats=repeat,
-                                                     repeats="cycle"))
+        self.matcher = Matcher(
+            cassette,
+            MatchConfig(
+                ignore_host=True, ignore_query=("*",), allow_repeats=repeat, repeats="cycle"
+            ),
+        )
         self._answers = [ServedAnswer(i, served_headers(i)) for i in cassette.interactions]
 
     @property
@@ -89,4 +105,11 @@ def serve_cassette(path: str | Path, repeat: bool = True) -> CassetteServer:
     return CassetteServer(load_cassette(path), repeat=repeat)
 
 
-__all__ = ["CassetteError", "CassetteMiss", "CassetteServer", "ServedAnswer", "serve_cassette", "served_headers"]
+__all__ = [
+    "CassetteError",
+    "CassetteMiss",
+    "CassetteServer",
+    "ServedAnswer",
+    "serve_cassette",
+    "served_headers",
+]

@@ -53,8 +53,11 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
 _SENTENCE_END = re.compile(r"(?<=[.!?\"])\s+")
 _URL = re.compile(r"https?://[^\s\"'<>]+")
 #: requests every provider's model refuses (weapons, malware): a refusal, not an answer
-_HARMFUL = re.compile(r"\b(?:bombs?|explosives?|nerve agents?|bioweapons?|chemical weapons?|make meth|malware|"
-                      r"ransomware|kill (?:someone|a person|people))\b", re.IGNORECASE)
+_HARMFUL = re.compile(
+    r"\b(?:bombs?|explosives?|nerve agents?|bioweapons?|chemical weapons?|make meth|malware|"
+    r"ransomware|kill (?:someone|a person|people))\b",
+    re.IGNORECASE,
+)
 _REFUSAL = "I'm sorry, but I can't assist with that request."
 #: Anthropic compaction edits trigger at this many input tokens unless the edit names a value
 _COMPACT_DEFAULT = 150_000
@@ -72,9 +75,13 @@ def _last_tool_result(view: RequestView) -> str | None:
     """The text of the tool result that ends the conversation (what the model answers from)."""
     if view.last_is_user or not view.has_tool_results:
         return None
-    lines = [line for line in view.prompt_text.splitlines() if line.startswith(("tool: ", "user: "))]
+    lines = [
+        line for line in view.prompt_text.splitlines() if line.startswith(("tool: ", "user: "))
+    ]
     # Anthropic tool results travel inside a user turn
-    ends_with_result = bool(lines) and (lines[-1].startswith("tool: ") or view.provider == "anthropic")
+    ends_with_result = bool(lines) and (
+        lines[-1].startswith("tool: ") or view.provider == "anthropic"
+    )
     return lines[-1].split(": ", 1)[1].strip() if ends_with_result else None
 
 
@@ -82,9 +89,11 @@ def default_text(view: RequestView, rng: random.Random) -> str:
     asked = " ".join(view.last_user_text.split())
     result = _last_tool_result(view)
     if result is not None:  # after tool results, models answer from them
-        opening = f"Based on the tool results ({' '.join(result.split())[:80]}), here is the answer."
+        opening = (
+            f"Based on the tool results ({' '.join(result.split())[:80]}), here is the answer."
+        )
     elif _WORD.search(asked):
-        opening = f"You asked: \"{asked[:60]}\"."
+        opening = f'You asked: "{asked[:60]}".'
     else:
         opening = "Hello! How can I help you today?"
     picks = rng.sample(_SENTENCES, k=rng.randint(1, 3))
@@ -93,7 +102,9 @@ def default_text(view: RequestView, rng: random.Random) -> str:
 
 def _trivial(view: RequestView) -> bool:
     """A short question with nothing to plan: reasoning models spend few reasoning tokens on it."""
-    return count_tokens(view.last_user_text) <= 10 and not view.tools and view.response_format is None
+    return (
+        count_tokens(view.last_user_text) <= 10 and not view.tools and view.response_format is None
+    )
 
 
 def _reasoning_tokens(view: RequestView, effort: str, rng: random.Random) -> int:
@@ -103,14 +114,20 @@ def _reasoning_tokens(view: RequestView, effort: str, rng: random.Random) -> int
     if effort == "low" and count_tokens(view.last_user_text) <= 24:
         return 0  # recorded: gpt-5.5 at low effort answers short asks (even with a tool) without reasoning
     if effort == "medium" and _trivial(view):
-        return 64 * rng.randint(1, 2)  # a little: a 50-token limit still goes to reasoning, as recorded
+        return 64 * rng.randint(
+            1, 2
+        )  # a little: a 50-token limit still goes to reasoning, as recorded
     return 64 * rng.randint(*steps)
 
 
 def _asks_compatible_reasoning(view: RequestView) -> bool:
     body = view.body
-    return bool(body.get("reasoning_effort") or isinstance(body.get("reasoning"), dict)
-                or body.get("include_reasoning") or body.get("thinking"))
+    return bool(
+        body.get("reasoning_effort")
+        or isinstance(body.get("reasoning"), dict)
+        or body.get("include_reasoning")
+        or body.get("thinking")
+    )
 
 
 _THINKING = (
@@ -125,7 +142,9 @@ _THINKING = (
 def _thinking(view: RequestView, rng: random.Random) -> str:
     """Extended thinking: a few steps, longer for a bigger budget (at most ~1/8 of it)."""
     thinking = view.body.get("thinking") if isinstance(view.body.get("thinking"), dict) else {}
-    budget = thinking.get("budget_tokens") if isinstance(thinking.get("budget_tokens"), int) else 2048
+    budget = (
+        thinking.get("budget_tokens") if isinstance(thinking.get("budget_tokens"), int) else 2048
+    )
     steps = [f"The user wants: {' '.join(view.last_user_text.split())[:80]}."]
     for sentence in rng.sample(_THINKING, k=len(_THINKING)):
         if count_tokens(" ".join([*steps, sentence])) > max(budget // 8, 24):
@@ -153,27 +172,47 @@ def _reason(view: RequestView, answer: Answer, rng: random.Random) -> None:
     if summary in _SUMMARY_ASKED and answer.reasoning_tokens:
         answer.thinking = thought
         answer.reasoning_tokens = max(answer.reasoning_tokens - count_tokens(thought), 0)
-    if view.flavor == "compatible" and view.api == "chat.completions" and _asks_compatible_reasoning(view):
+    if (
+        view.flavor == "compatible"
+        and view.api == "chat.completions"
+        and _asks_compatible_reasoning(view)
+    ):
         answer.thinking = thought
 
 
-def _call(tool: ToolSpec, view: RequestView, grounding: Grounding, rng: random.Random, index: int,
-          calls: int) -> ToolCall:
+def _call(
+    tool: ToolSpec,
+    view: RequestView,
+    grounding: Grounding,
+    rng: random.Random,
+    index: int,
+    calls: int,
+) -> ToolCall:
     if tool.kind == "custom":
         asked = " ".join(view.last_user_text.split()) or tool.name
         return ToolCall(tool.name, asked[:200], kind="custom")
-    return ToolCall(tool.name, generate(tool.schema, rng, tool.name, fill=grounding.fill(calls, index)))
+    return ToolCall(
+        tool.name, generate(tool.schema, rng, tool.name, fill=grounding.fill(calls, index))
+    )
 
 
 def _search(view: RequestView, grounding: Grounding, tool: ToolSpec, answer: Answer) -> None:
     """Run the built-in search (or fetch) and answer with citations of what it found."""
-    topic = grounding.entities[0] if grounding.entities else " ".join(view.last_user_text.split()[:6]) or "topic"
+    topic = (
+        grounding.entities[0]
+        if grounding.entities
+        else " ".join(view.last_user_text.split()[:6]) or "topic"
+    )
     slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-") or "result"
-    results = [Citation(f"https://www.example.com/{slug}", f"{topic} - Example Encyclopedia"),
-               Citation(f"https://news.example.org/{slug}", f"Latest on {topic} - Example News")]
+    results = [
+        Citation(f"https://www.example.com/{slug}", f"{topic} - Example Encyclopedia"),
+        Citation(f"https://news.example.org/{slug}", f"Latest on {topic} - Example News"),
+    ]
     url = _URL.search(view.last_user_text)
     if tool.kind == "web_fetch" and url:
-        answer.server_tools = [ServerToolUse("web_fetch", url.group(0), [Citation(url.group(0), topic)], tool.name)]
+        answer.server_tools = [
+            ServerToolUse("web_fetch", url.group(0), [Citation(url.group(0), topic)], tool.name)
+        ]
         results = answer.server_tools[0].results
     else:
         query = " ".join(view.last_user_text.split())[:100] or topic
@@ -191,7 +230,7 @@ def _compaction(view: RequestView) -> str | None:
             trigger = (edit.get("trigger") or {}).get("value") or _COMPACT_DEFAULT
             if view.prompt_tokens >= int(trigger):
                 asked = " ".join(view.last_user_text.split())[-120:]
-                return f"The earlier conversation was long; the latest request is: \"{asked}\"."
+                return f'The earlier conversation was long; the latest request is: "{asked}".'
     return None
 
 

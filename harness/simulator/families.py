@@ -25,8 +25,10 @@ __all__ = [
 ]
 
 _DATE = r"(?:-\d{4}-\d{2}-\d{2}|-\d{4}|-\d{8})"
-_OPENAI_WORDS = r"(?:mini|nano|turbo|pro|preview|instruct|chat|latest|search|audio|realtime|codex|max|vision|16k|32k|" \
-                r"deep-research|transcribe|tts|\d+b)"
+_OPENAI_WORDS = (
+    r"(?:mini|nano|turbo|pro|preview|instruct|chat|latest|search|audio|realtime|codex|max|vision|16k|32k|"
+    r"deep-research|transcribe|tts|\d+b)"
+)
 _OPENAI = re.compile(
     rf"^(?:ft:.+"
     rf"|gpt-(?:3\.5-turbo|4|4o|4\.1|4\.5|5(?:\.\d)?|oss)(?:-{_OPENAI_WORDS})*{_DATE}?(?:-{_OPENAI_WORDS})*"
@@ -77,7 +79,9 @@ def anthropic_supports_effort(level: str) -> bool:
 _THIRD_PARTY = re.compile(
     r"^(?:llama|meta-llama|codellama|mistral|mixtral|codestral|magistral|ministral|pixtral|qwen|qwq|deepseek|gemma|"
     r"gemini|phi|command|grok|sonar|kimi|moonshot|glm|yi-|falcon|hermes|nous|olmo|granite|nemotron|dbrx|jamba|"
-    r"openchat|vicuna|zephyr|starcoder|tinyllama|smollm|minimax|ernie|baichuan|internlm)", re.IGNORECASE)
+    r"openchat|vicuna|zephyr|starcoder|tinyllama|smollm|minimax|ernie|baichuan|internlm)",
+    re.IGNORECASE,
+)
 _REASONS = re.compile(r"(?:reasoner|-r1\b|^r1|qwq|think|magistral|qwen3|gpt-oss)", re.IGNORECASE)
 
 

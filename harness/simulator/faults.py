@@ -92,7 +92,9 @@ def fault_rule_from_dict(data: dict[str, Any] | str, where: str = "fault") -> Fa
     try:
         kind = FaultKind(raw_kind)
     except ValueError:
-        raise ValueError(f"{where}: unknown fault kind {raw_kind!r}; choose one of {kinds}") from None
+        raise ValueError(
+            f"{where}: unknown fault kind {raw_kind!r}; choose one of {kinds}"
+        ) from None
     unknown = set(data) - _FAULT_KEYS - _RULE_KEYS
     if unknown:
         raise ValueError(
@@ -100,8 +102,11 @@ def fault_rule_from_dict(data: dict[str, Any] | str, where: str = "fault") -> Fa
             f"allowed: {sorted(_FAULT_KEYS | _RULE_KEYS)}"
         )
     no_header = "retry_after" in data and data["retry_after"] in (None, "none", "null")
-    fault_args = {k: _number(k, v, where) for k, v in data.items()
-                  if k in _FAULT_KEYS and not (k == "retry_after" and no_header)}
+    fault_args = {
+        k: _number(k, v, where)
+        for k, v in data.items()
+        if k in _FAULT_KEYS and not (k == "retry_after" and no_header)
+    }
     if no_header:
         fault_args["retry_after"] = None
     rule_args = {k: _number(k, v, where) for k, v in data.items() if k in _RULE_KEYS}
@@ -116,8 +121,13 @@ _PROVIDERS = ("openai", "anthropic")
 def _check_rule(rule: FaultRule, where: str) -> None:
     """Every number finite and in range, the provider one we simulate: else one clear line."""
     fault = rule.fault
-    numbers = {"probability": rule.probability, "after_events": fault.after_events, "chunk_delay": fault.chunk_delay,
-               "chunk_size": fault.chunk_size, "hang_max": fault.hang_max}
+    numbers = {
+        "probability": rule.probability,
+        "after_events": fault.after_events,
+        "chunk_delay": fault.chunk_delay,
+        "chunk_size": fault.chunk_size,
+        "hang_max": fault.hang_max,
+    }
     if fault.retry_after is not None:
         numbers["retry_after"] = fault.retry_after
     if rule.first is not None:
@@ -128,11 +138,15 @@ def _check_rule(rule: FaultRule, where: str) -> None:
     if not 0 <= rule.probability <= 1:
         raise ValueError(f"{where}: probability must be within 0..1, got {rule.probability}")
     if rule.first is not None and rule.first < 1:
-        raise ValueError(f"{where}: first={rule.first} would never inject the fault; use first=1 or more")
+        raise ValueError(
+            f"{where}: first={rule.first} would never inject the fault; use first=1 or more"
+        )
     if fault.chunk_size < 1 or fault.hang_max <= 0:
         raise ValueError(f"{where}: chunk_size must be >= 1 and hang_max > 0")
     if rule.provider is not None and rule.provider not in _PROVIDERS:
-        raise ValueError(f"{where}: unknown provider {rule.provider!r}; choose {' or '.join(_PROVIDERS)}")
+        raise ValueError(
+            f"{where}: unknown provider {rule.provider!r}; choose {' or '.join(_PROVIDERS)}"
+        )
 
 
 def parse_fault_spec(spec: str) -> FaultRule:
@@ -142,7 +156,9 @@ def parse_fault_spec(spec: str) -> FaultRule:
     for item in filter(None, (p.strip() for p in rest.split(","))):
         key, sep, value = item.partition("=")
         if not sep:
-            raise ValueError(f"--fault {spec!r}: expected key=value, got {item!r} (e.g. 429:retry_after=1,first=2)")
+            raise ValueError(
+                f"--fault {spec!r}: expected key=value, got {item!r} (e.g. 429:retry_after=1,first=2)"
+            )
         data[key.strip()] = value.strip()
     return fault_rule_from_dict(data, where=f"--fault {spec!r}")
 

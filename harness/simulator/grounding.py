@@ -23,12 +23,38 @@ _LISTED = re.compile(r"^\s*[-*]\s*`?([A-Za-z_][\w.-]*)`?\s*[:(]", re.MULTILINE)
 _WORDS = re.compile(r"[a-z]{3,}")
 _PLACE_WORDS = ("city", "location", "place", "destination", "country", "town", "region", "where")
 _FROM_WORDS = ("origin", "from", "departure_city", "source")
-_PROSE_NAMES = ("thought", "reasoning", "explanation", "rationale", "summary", "answer", "response", "text",
-                "content", "message", "reply")
+_PROSE_NAMES = (
+    "thought",
+    "reasoning",
+    "explanation",
+    "rationale",
+    "summary",
+    "answer",
+    "response",
+    "text",
+    "content",
+    "message",
+    "reply",
+)
 _DATES = ("2026-05-15", "2026-05-17")
 _ACT = ("tool", "call", "search", "act", "use")
 _FINISH = ("finish", "done", "final", "answer", "complete", "stop", "end")
-_STOP = {"the", "and", "for", "with", "what", "whats", "this", "that", "use", "get", "find", "given", "tool", "then"}
+_STOP = {
+    "the",
+    "and",
+    "for",
+    "with",
+    "what",
+    "whats",
+    "this",
+    "that",
+    "use",
+    "get",
+    "find",
+    "given",
+    "tool",
+    "then",
+}
 
 
 def _words(text: str) -> set[str]:
@@ -61,7 +87,13 @@ class Grounding:
         left = [name for name in self.listed if name not in self.used]
         if not left:
             return None
-        return max(left, key=lambda name: (len(_words(name.replace("_", " ")) & self.question), -left.index(name)))
+        return max(
+            left,
+            key=lambda name: (
+                len(_words(name.replace("_", " ")) & self.question),
+                -left.index(name),
+            ),
+        )
 
     def fill(self, calls: int = 1, index: int = 0) -> Fill:
         """A schemagen ``fill`` hook for call ``index`` of ``calls`` (entity ``index`` goes in)."""
@@ -72,18 +104,28 @@ class Grounding:
             if schema.get("maxLength") is not None or schema.get("pattern"):
                 return SKIP
             value = pick(name, schema)
-            return SKIP if isinstance(value, str) and len(value) < int(schema.get("minLength", 0)) else value
+            return (
+                SKIP
+                if isinstance(value, str) and len(value) < int(schema.get("minLength", 0))
+                else value
+            )
 
         def pick(name: str, schema: dict[str, Any]) -> Any:
             lowered = f"{name} {schema.get('description', '')}".lower()
             if "tool" in lowered and "name" in lowered:
                 return self.unused_tool() or SKIP
-            if any(w in name.lower() for w in _FROM_WORDS):  # the origin is rarely the place asked about
+            if any(
+                w in name.lower() for w in _FROM_WORDS
+            ):  # the origin is rarely the place asked about
                 return self.entities[1] if len(self.entities) > 1 and calls == 1 else SKIP
             if self.entities and any(w in lowered for w in _PLACE_WORDS):
                 return self.entities[min(index, len(self.entities) - 1)]
             if any(w in name.lower() for w in ("date", "check_in", "check_out", "depart", "arriv")):
-                return _DATES[1] if any(w in name.lower() for w in ("return", "out", "end", "arriv")) else _DATES[0]
+                return (
+                    _DATES[1]
+                    if any(w in name.lower() for w in ("return", "out", "end", "arriv"))
+                    else _DATES[0]
+                )
             if name.lower() in _PROSE_NAMES:
                 return self._prose()
             return SKIP
@@ -97,7 +139,9 @@ class Grounding:
         if tool is not None:
             return f"To answer about {subject}, I need the results of {tool} first."
         if self.used:
-            return f"The results of {', '.join(self.used)} give what I need to answer about {subject}."
+            return (
+                f"The results of {', '.join(self.used)} give what I need to answer about {subject}."
+            )
         return f"I have what I need to answer about {subject}."
 
     def _choose(self, options: list[Any]) -> Any:

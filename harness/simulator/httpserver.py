@@ -180,9 +180,15 @@ class _Connection(asyncio.Protocol):
                 parsed = parse_request(self._buf)
             except _BadRequest as exc:
                 body = f'{{"error":{{"message":"bad HTTP request: {exc}","type":"invalid_request_error"}}}}'
-                self._write(_head(400, [("content-type", "application/json"),
-                                        ("content-length", str(len(body)))], "x-simulator: bad-request", False)
-                            + body.encode())
+                self._write(
+                    _head(
+                        400,
+                        [("content-type", "application/json"), ("content-length", str(len(body)))],
+                        "x-simulator: bad-request",
+                        False,
+                    )
+                    + body.encode()
+                )
                 self._close()
                 return
             if parsed is None:
@@ -207,8 +213,10 @@ class _Connection(asyncio.Protocol):
 
     def _write_plain(self, reply: Reply, keep_alive: bool) -> None:
         if reply.events is None:
-            self._write(_head(reply.status, reply.headers, f"content-length: {len(reply.body)}", keep_alive)
-                        + reply.body)
+            self._write(
+                _head(reply.status, reply.headers, f"content-length: {len(reply.body)}", keep_alive)
+                + reply.body
+            )
             return
         parts = [_head(reply.status, reply.headers, "transfer-encoding: chunked", keep_alive)]
         for event in reply.events:
@@ -237,7 +245,9 @@ class _Connection(asyncio.Protocol):
         if delay > 0:
             await asyncio.sleep(delay)
 
-    async def _send(self, data: bytes, trickle_delay: float, trickle_size: int, chunked: bool) -> None:
+    async def _send(
+        self, data: bytes, trickle_delay: float, trickle_size: int, chunked: bool
+    ) -> None:
         """Send one piece (chunk-framed if ``chunked``), trickling it when asked."""
         pieces = [data]
         if trickle_delay > 0 and len(data) > trickle_size:
@@ -263,10 +273,14 @@ class _Connection(asyncio.Protocol):
                 await self._pause_until(target + delays[0])
             body = reply.body
             if reply.disconnect_after is not None:
-                self._write(_head(reply.status, reply.headers, f"content-length: {len(body)}", keep_alive))
+                self._write(
+                    _head(reply.status, reply.headers, f"content-length: {len(body)}", keep_alive)
+                )
                 self._write(body[: reply.disconnect_after])
                 return False
-            self._write(_head(reply.status, reply.headers, f"content-length: {len(body)}", keep_alive))
+            self._write(
+                _head(reply.status, reply.headers, f"content-length: {len(body)}", keep_alive)
+            )
             await self._send(body, reply.trickle_delay, reply.trickle_size, chunked=False)
             return True
         self._write(_head(reply.status, reply.headers, "transfer-encoding: chunked", keep_alive))
@@ -295,8 +309,9 @@ class HttpServer:
 
     async def start(self) -> int:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _Connection(self), self.host, self.port,
-                                                reuse_address=True, backlog=1024)
+        self._server = await loop.create_server(
+            lambda: _Connection(self), self.host, self.port, reuse_address=True, backlog=1024
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 

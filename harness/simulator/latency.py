@@ -62,5 +62,7 @@ class Latency:
             return cls()
         unknown = set(data) - {"ttft", "tps", "jitter", "seed"}
         if unknown:
-            raise ValueError(f"{where}: unknown keys {sorted(unknown)}; use ttft, tps, jitter, seed")
+            raise ValueError(
+                f"{where}: unknown keys {sorted(unknown)}; use ttft, tps, jitter, seed"
+            )
         return cls(**{k: (int(v) if k == "seed" else float(v)) for k, v in data.items()})

@@ -25,19 +25,33 @@ from harness.simulator.tokens import count_tokens, split_fixed, split_pieces
 from harness.simulator.wire_json import DUMPS, Sse
 from harness.simulator.wire_json import json_str as _json_str
 
-__all__ = ["DUMPS", "Sse", "render_chat", "render_responses", "stream_chat", "stream_responses", "view_chat",
-           "view_responses"]
+__all__ = [
+    "DUMPS",
+    "Sse",
+    "render_chat",
+    "render_responses",
+    "stream_chat",
+    "stream_responses",
+    "view_chat",
+    "view_responses",
+]
 
 
 # -- chat completions out -----------------------------------------------------------------------
 
+
 def _usage_chat(u: Usage) -> dict[str, Any]:
     return {
-        "prompt_tokens": u.input_tokens, "completion_tokens": u.output_tokens,
+        "prompt_tokens": u.input_tokens,
+        "completion_tokens": u.output_tokens,
         "total_tokens": u.input_tokens + u.output_tokens,
         "prompt_tokens_details": {"cached_tokens": u.cached_tokens, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": u.reasoning_tokens, "audio_tokens": 0,
-                                      "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": u.reasoning_tokens,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
     }
 
 
@@ -55,8 +69,16 @@ def _args(arguments: dict[str, Any] | str) -> str:
 
 def _call_json(cid: str, call: ToolCall) -> dict[str, Any]:
     if call.kind == "custom":
-        return {"id": cid, "type": "custom", "custom": {"name": call.name, "input": _args(call.arguments)}}
-    return {"id": cid, "type": "function", "function": {"name": call.name, "arguments": _args(call.arguments)}}
+        return {
+            "id": cid,
+            "type": "custom",
+            "custom": {"name": call.name, "input": _args(call.arguments)},
+        }
+    return {
+        "id": cid,
+        "type": "function",
+        "function": {"name": call.name, "arguments": _args(call.arguments)},
+    }
 
 
 def _shows_reasoning(view: RequestView, answer: Answer) -> bool:
@@ -64,26 +86,44 @@ def _shows_reasoning(view: RequestView, answer: Answer) -> bool:
     return bool(answer.thinking) and view.flavor == "compatible"
 
 
-def render_chat(view: RequestView, answer: Answer, usage: Usage, ids: IdMaker, created: int) -> dict[str, Any]:
+def render_chat(
+    view: RequestView, answer: Answer, usage: Usage, ids: IdMaker, created: int
+) -> dict[str, Any]:
     """A ``chat.completion`` object (Azure: with its content-filter results)."""
     call_ids = [c.id or ids.call() for c in answer.tool_calls]
     azure = view.flavor == "azure"
     choices = []
     for index in range(view.n):
-        message: dict[str, Any] = {"role": "assistant", "content": answer.text if answer.refusal is None else None,
-                                   "refusal": answer.refusal, "annotations": []}
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": answer.text if answer.refusal is None else None,
+            "refusal": answer.refusal,
+            "annotations": [],
+        }
         if _shows_reasoning(view, answer):
             message["reasoning_content"] = answer.thinking
         if answer.tool_calls:
-            message["tool_calls"] = [_call_json(cid, c) for cid, c in zip(call_ids, answer.tool_calls, strict=True)]
-        choice = {"index": index, "message": message, "logprobs": None, "finish_reason": _finish(answer)}
+            message["tool_calls"] = [
+                _call_json(cid, c) for cid, c in zip(call_ids, answer.tool_calls, strict=True)
+            ]
+        choice = {
+            "index": index,
+            "message": message,
+            "logprobs": None,
+            "finish_reason": _finish(answer),
+        }
         if azure:
             choice["content_filter_results"] = completion_filter()
         choices.append(choice)
     out = {
-        "id": ids.chatcmpl(), "object": "chat.completion", "created": created,
-        "model": answer.model or view.model, "choices": choices, "usage": _usage_chat(usage),
-        "service_tier": "default", "system_fingerprint": ids.fingerprint(),
+        "id": ids.chatcmpl(),
+        "object": "chat.completion",
+        "created": created,
+        "model": answer.model or view.model,
+        "choices": choices,
+        "usage": _usage_chat(usage),
+        "service_tier": "default",
+        "system_fingerprint": ids.fingerprint(),
     }
     if azure:
         out["prompt_filter_results"] = prompt_filter_results()
@@ -102,33 +142,83 @@ def _choice_steps(view: RequestView, answer: Answer, call_ids: list[str]) -> lis
         # a lone call starts in the role chunk (recorded 2023-2026); parallel calls get their own chunks
         call = answer.tool_calls[0]
         kind = "custom" if call.kind == "custom" else "function"
-        body = {"name": call.name, "input": ""} if kind == "custom" else {"name": call.name, "arguments": ""}
-        steps.append(({"role": "assistant", "content": None,
-                       "tool_calls": [{"index": 0, "id": call_ids[0], "type": kind, kind: body}], "refusal": None},
-                      None, 1))
+        body = (
+            {"name": call.name, "input": ""}
+            if kind == "custom"
+            else {"name": call.name, "arguments": ""}
+        )
+        steps.append(
+            (
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [{"index": 0, "id": call_ids[0], "type": kind, kind: body}],
+                    "refusal": None,
+                },
+                None,
+                1,
+            )
+        )
     else:
         first = "" if answer.text is not None or not answer.tool_calls else None
         steps.append(({"role": "assistant", "content": first, "refusal": None}, None, 0))
         if _shows_reasoning(view, answer):
-            steps += [({"reasoning_content": p}, None, count_tokens(p)) for p in split_pieces(answer.thinking or "")]
+            steps += [
+                ({"reasoning_content": p}, None, count_tokens(p))
+                for p in split_pieces(answer.thinking or "")
+            ]
         steps += [({"content": p}, None, count_tokens(p)) for p in split_pieces(answer.text or "")]
     started_in_role = "tool_calls" in steps[0][0]
     for n, (cid, call) in enumerate(zip(call_ids, answer.tool_calls, strict=True)):
         if started_in_role:
             field, key = ("custom", "input") if call.kind == "custom" else ("function", "arguments")
-            steps += [({"tool_calls": [{"index": n, field: {key: p}}]}, None, count_tokens(p))
-                      for p in split_fixed(_args(call.arguments))]
+            steps += [
+                ({"tool_calls": [{"index": n, field: {key: p}}]}, None, count_tokens(p))
+                for p in split_fixed(_args(call.arguments))
+            ]
             continue
         if call.kind == "custom":
-            steps.append(({"tool_calls": [{"index": n, "id": cid, "type": "custom",
-                                           "custom": {"name": call.name, "input": ""}}]}, None, 1))
-            steps += [({"tool_calls": [{"index": n, "custom": {"input": p}}]}, None, count_tokens(p))
-                      for p in split_fixed(_args(call.arguments))]
+            steps.append(
+                (
+                    {
+                        "tool_calls": [
+                            {
+                                "index": n,
+                                "id": cid,
+                                "type": "custom",
+                                "custom": {"name": call.name, "input": ""},
+                            }
+                        ]
+                    },
+                    None,
+                    1,
+                )
+            )
+            steps += [
+                ({"tool_calls": [{"index": n, "custom": {"input": p}}]}, None, count_tokens(p))
+                for p in split_fixed(_args(call.arguments))
+            ]
             continue
-        steps.append(({"tool_calls": [{"index": n, "id": cid, "type": "function",
-                                       "function": {"name": call.name, "arguments": ""}}]}, None, 1))
-        steps += [({"tool_calls": [{"index": n, "function": {"arguments": p}}]}, None, count_tokens(p))
-                  for p in split_fixed(_args(call.arguments))]
+        steps.append(
+            (
+                {
+                    "tool_calls": [
+                        {
+                            "index": n,
+                            "id": cid,
+                            "type": "function",
+                            "function": {"name": call.name, "arguments": ""},
+                        }
+                    ]
+                },
+                None,
+                1,
+            )
+        )
+        steps += [
+            ({"tool_calls": [{"index": n, "function": {"arguments": p}}]}, None, count_tokens(p))
+            for p in split_fixed(_args(call.arguments))
+        ]
     steps.append(({}, _finish(answer), 0))
     return steps
 
@@ -140,23 +230,43 @@ def stream_chat(view: RequestView, answer: Answer, usage: Usage, ids: IdMaker, c
     ``content_filter_results`` on every choice (empty on the role chunk)."""
     sse = Sse()
     azure = view.flavor == "azure"
-    base = {"id": ids.chatcmpl(), "object": "chat.completion.chunk", "created": created,
-            "model": answer.model or view.model, "service_tier": "default",
-            "system_fingerprint": ids.fingerprint()}
+    base = {
+        "id": ids.chatcmpl(),
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": answer.model or view.model,
+        "service_tier": "default",
+        "system_fingerprint": ids.fingerprint(),
+    }
     with_usage = view.include_usage
     # every chunk shares its head: encode it once, then only the choices per chunk
     head = b"data: " + DUMPS(base)[:-1].encode() + b',"choices":['
     tail = b'],"usage":null,"obfuscation":"' if with_usage else b'],"obfuscation":"'
 
-    def chunk(index: int, delta: dict[str, Any], finish: str | None = None, tokens: int = 0) -> None:
+    def chunk(
+        index: int, delta: dict[str, Any], finish: str | None = None, tokens: int = 0
+    ) -> None:
         if azure:
-            choice = DUMPS({"index": index, "delta": delta, "logprobs": None, "finish_reason": finish,
-                            "content_filter_results": chunk_filter(delta)}).encode()
-        elif finish is None and len(delta) == 1 and "content" in delta:  # the hot path: one text piece
+            choice = DUMPS(
+                {
+                    "index": index,
+                    "delta": delta,
+                    "logprobs": None,
+                    "finish_reason": finish,
+                    "content_filter_results": chunk_filter(delta),
+                }
+            ).encode()
+        elif (
+            finish is None and len(delta) == 1 and "content" in delta
+        ):  # the hot path: one text piece
             choice = b'{"index":%d,"delta":{"content":%s},"logprobs":null,"finish_reason":null}' % (
-                index, _json_str(delta["content"]).encode())
+                index,
+                _json_str(delta["content"]).encode(),
+            )
         else:
-            choice = DUMPS({"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}).encode()
+            choice = DUMPS(
+                {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}
+            ).encode()
         sse.raw(head + choice + tail + ids.obfuscation(4).encode() + b'"}\n\n', tokens)
 
     if azure:
@@ -164,22 +274,41 @@ def stream_chat(view: RequestView, answer: Answer, usage: Usage, ids: IdMaker, c
     call_ids = [c.id or ids.call() for c in answer.tool_calls]
     per_choice = [_choice_steps(view, answer, call_ids) for _ in range(view.n)]
     # n > 1: each choice opens with its role and first piece, then the choices alternate piece by piece
-    order = [(index, position) for index, steps in enumerate(per_choice) for position in range(min(2, len(steps)))]
-    order += [(index, position) for position in range(2, max(len(steps) for steps in per_choice))
-              for index, steps in enumerate(per_choice) if position < len(steps)]
+    order = [
+        (index, position)
+        for index, steps in enumerate(per_choice)
+        for position in range(min(2, len(steps)))
+    ]
+    order += [
+        (index, position)
+        for position in range(2, max(len(steps) for steps in per_choice))
+        for index, steps in enumerate(per_choice)
+        if position < len(steps)
+    ]
     for index, position in order:
         delta, finish, tokens = per_choice[index][position]
         chunk(index, delta, finish, tokens)
     if with_usage:
-        sse.data({**base, "choices": [], "usage": _usage_chat(usage), "obfuscation": ids.obfuscation(4)})
+        sse.data(
+            {**base, "choices": [], "usage": _usage_chat(usage), "obfuscation": ids.obfuscation(4)}
+        )
     sse.raw(b"data: [DONE]\n\n")
     return sse
 
 
 # -- models -------------------------------------------------------------------------------------
 
-DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3-mini", "o4-mini",
-                  "gpt-5", "gpt-5-mini")
+DEFAULT_MODELS = (
+    "gpt-4o-mini",
+    "gpt-4o",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4.1-nano",
+    "o3-mini",
+    "o4-mini",
+    "gpt-5",
+    "gpt-5-mini",
+)
 
 
 def models_list(models: list[str]) -> dict[str, Any]:

@@ -14,8 +14,14 @@ from harness.simulator.structure import parse_sse
 
 def _error_reply(status: int, data: Any) -> dict[str, Any]:
     err = data.get("error", {}) if isinstance(data, dict) else {}
-    return {"error": {"status": status, "message": err.get("message"), "type": err.get("type"),
-                      **({"code": err["code"]} if err.get("code") else {})}}
+    return {
+        "error": {
+            "status": status,
+            "message": err.get("message"),
+            "type": err.get("type"),
+            **({"code": err["code"]} if err.get("code") else {}),
+        }
+    }
 
 
 def reply_from_recording(api: str, status: int, content: bytes, is_sse: bool) -> dict[str, Any]:
@@ -52,7 +58,9 @@ def _chat(content: bytes, is_sse: bool) -> dict[str, Any]:
             if delta.get("refusal") is not None:
                 refusal = (refusal or "") + delta["refusal"]
             for tc in delta.get("tool_calls") or []:
-                slot = calls.setdefault(tc.get("index", 0), {"name": "", "arguments": "", "id": None})
+                slot = calls.setdefault(
+                    tc.get("index", 0), {"name": "", "arguments": "", "id": None}
+                )
                 fn = tc.get("function") or {}
                 slot["id"] = tc.get("id") or slot["id"]
                 slot["name"] += fn.get("name") or ""
@@ -63,14 +71,28 @@ def _chat(content: bytes, is_sse: bool) -> dict[str, Any]:
         message = data["choices"][0]["message"]
         text, refusal = message.get("content"), message.get("refusal")
         for n, tc in enumerate(message.get("tool_calls") or []):
-            calls[n] = {"name": tc["function"]["name"], "arguments": tc["function"]["arguments"], "id": tc["id"]}
-    return _finish({"text": text, "refusal": refusal, "model": model,
-                    "tool_calls": [calls[k] for k in sorted(calls)]})
+            calls[n] = {
+                "name": tc["function"]["name"],
+                "arguments": tc["function"]["arguments"],
+                "id": tc["id"],
+            }
+    return _finish(
+        {
+            "text": text,
+            "refusal": refusal,
+            "model": model,
+            "tool_calls": [calls[k] for k in sorted(calls)],
+        }
+    )
 
 
 def _responses(content: bytes, is_sse: bool) -> dict[str, Any]:
     if is_sse:
-        final = [d for _, d in parse_sse(content) if isinstance(d, dict) and d.get("type") == "response.completed"]
+        final = [
+            d
+            for _, d in parse_sse(content)
+            if isinstance(d, dict) and d.get("type") == "response.completed"
+        ]
         data = final[-1]["response"]
     else:
         data = json.loads(content)
@@ -83,10 +105,14 @@ def _responses(content: bytes, is_sse: bool) -> dict[str, Any]:
                 if part.get("type") == "output_text":
                     text = (text or "") + part["text"]
         elif item["type"] == "function_call":
-            calls.append({"name": item["name"], "arguments": item["arguments"], "id": item["call_id"]})
+            calls.append(
+                {"name": item["name"], "arguments": item["arguments"], "id": item["call_id"]}
+            )
         elif item["type"] == "reasoning":
             thinking = " ".join(s.get("text", "") for s in item.get("summary") or []) or None
-    return _finish({"text": text, "thinking": thinking, "tool_calls": calls, "model": data.get("model")})
+    return _finish(
+        {"text": text, "thinking": thinking, "tool_calls": calls, "model": data.get("model")}
+    )
 
 
 def _messages(content: bytes, is_sse: bool) -> dict[str, Any]:
@@ -117,5 +143,9 @@ def _messages(content: bytes, is_sse: bool) -> dict[str, Any]:
         blocks = data.get("content") or []
     text = "".join(b.get("text", "") for b in blocks if b["type"] == "text") or None
     thinking = "".join(b.get("thinking", "") for b in blocks if b["type"] == "thinking") or None
-    calls = [{"name": b["name"], "arguments": b["input"], "id": b["id"]} for b in blocks if b["type"] == "tool_use"]
+    calls = [
+        {"name": b["name"], "arguments": b["input"], "id": b["id"]}
+        for b in blocks
+        if b["type"] == "tool_use"
+    ]
     return _finish({"text": text, "thinking": thinking, "tool_calls": calls, "model": model})

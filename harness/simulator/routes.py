@@ -78,7 +78,11 @@ def _route(method: str, path: str, anthropic: bool) -> Route:
         if path.endswith(suffix):
             prefix = path[: -len(suffix)]
             flavor, deployment = _flavor(prefix)
-            if flavor == "azure" and prefix.startswith("/openai/deployments/") and deployment is None:
+            if (
+                flavor == "azure"
+                and prefix.startswith("/openai/deployments/")
+                and deployment is None
+            ):
                 break
             return Route(provider or guess, api, flavor, deployment)
         if suffix == "/models" and "/models/" in path:
@@ -91,6 +95,8 @@ def _route(method: str, path: str, anthropic: bool) -> Route:
 
 def describe_routes() -> str:
     """One line for error messages and the health page."""
-    return ("POST /v1/chat/completions, POST /v1/responses (both also under /openai/v1, "
-            "/openai/deployments/<deployment> and any OpenAI-compatible prefix such as /api/v1), "
-            "POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models")
+    return (
+        "POST /v1/chat/completions, POST /v1/responses (both also under /openai/v1, "
+        "/openai/deployments/<deployment> and any OpenAI-compatible prefix such as /api/v1), "
+        "POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models"
+    )

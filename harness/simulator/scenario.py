@@ -56,12 +56,41 @@ SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
 _TOP_KEYS = {"name", "description", "auth", "latency", "models", "seed", "rules", "validate"}
 _RULE_KEYS = {"name", "match", "reply", "nth", "times", "fault", "latency"}
-_MATCH_KEYS = {"provider", "api", "model", "last_user", "last_user_regex", "has_tool_results", "tool_results",
-               "tools_offered", "response_format", "stream", "thinking"}
-_REPLY_KEYS = {"text", "thinking", "tool_calls", "json", "refusal", "usage", "stop_reason", "model", "error",
-               "web_search", "effort"}
-_USAGE_KEYS = {"input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens",
-               "cache_creation_input_tokens", "cache_read_input_tokens", "cache_creation_1h_input_tokens"}
+_MATCH_KEYS = {
+    "provider",
+    "api",
+    "model",
+    "last_user",
+    "last_user_regex",
+    "has_tool_results",
+    "tool_results",
+    "tools_offered",
+    "response_format",
+    "stream",
+    "thinking",
+}
+_REPLY_KEYS = {
+    "text",
+    "thinking",
+    "tool_calls",
+    "json",
+    "refusal",
+    "usage",
+    "stop_reason",
+    "model",
+    "error",
+    "web_search",
+    "effort",
+}
+_USAGE_KEYS = {
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "reasoning_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_1h_input_tokens",
+}
 _ERROR_KEYS = {"status", "message", "type", "code", "param", "retry_after"}
 
 
@@ -74,7 +103,9 @@ def _check_keys(data: Any, allowed: set[str], where: str) -> dict[str, Any]:
         raise ScenarioError(f"{where}: expected a mapping, got {type(data).__name__}")
     unknown = set(data) - allowed
     if unknown:
-        raise ScenarioError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        raise ScenarioError(
+            f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}"
+        )
     return data
 
 
@@ -104,7 +135,8 @@ class Match:
             self.has_tool_results is None or self.has_tool_results == view.has_tool_results,
             self.tool_results is None or self.tool_results == view.tool_result_count,
             self.tools_offered is None or all(t in view.tool_names for t in self.tools_offered),
-            self.response_format is None or self.response_format == (view.response_format is not None),
+            self.response_format is None
+            or self.response_format == (view.response_format is not None),
             self.stream is None or self.stream == view.stream,
             self.thinking is None or self.thinking == view.thinking,
         )
@@ -133,11 +165,23 @@ class Rule:
         if "json" in r:
             text = json.dumps(r["json"], separators=(",", ":"), ensure_ascii=False)
         answer = Answer(
-            text=text, thinking=r.get("thinking"), refusal=r.get("refusal"),
-            tool_calls=[ToolCall(c["name"], c.get("arguments", "" if c.get("type") == "custom" else {}), c.get("id"),
-                                 c.get("type", "function")) for c in r.get("tool_calls") or []],
-            usage=dict(r.get("usage") or {}), stop_reason=r.get("stop_reason"), model=r.get("model"),
-            truncated=r.get("stop_reason") == "length", effort=r.get("effort"),
+            text=text,
+            thinking=r.get("thinking"),
+            refusal=r.get("refusal"),
+            tool_calls=[
+                ToolCall(
+                    c["name"],
+                    c.get("arguments", "" if c.get("type") == "custom" else {}),
+                    c.get("id"),
+                    c.get("type", "function"),
+                )
+                for c in r.get("tool_calls") or []
+            ],
+            usage=dict(r.get("usage") or {}),
+            stop_reason=r.get("stop_reason"),
+            model=r.get("model"),
+            truncated=r.get("stop_reason") == "length",
+            effort=r.get("effort"),
         )
         if r.get("web_search"):
             query = str(r["web_search"])
@@ -216,7 +260,9 @@ class Scenario:
             p = SCENARIO_DIR / f"{p.name}.yaml"
         if not p.exists():
             bundled = ", ".join(sorted(f.stem for f in SCENARIO_DIR.glob("*.yaml")))
-            raise ScenarioError(f"scenario file {str(path)!r} not found; give a path or a bundled name ({bundled})")
+            raise ScenarioError(
+                f"scenario file {str(path)!r} not found; give a path or a bundled name ({bundled})"
+            )
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
@@ -228,25 +274,40 @@ class Scenario:
         _check_keys(data, _TOP_KEYS, source)
         auth = _check_keys(data.get("auth") or {}, {"check", "keys"}, f"{source}: auth")
         try:
-            latency = Latency.from_dict(data["latency"], f"{source}: latency") if data.get("latency") else None
+            latency = (
+                Latency.from_dict(data["latency"], f"{source}: latency")
+                if data.get("latency")
+                else None
+            )
         except (TypeError, ValueError) as exc:
             raise ScenarioError(str(exc)) from exc
         raw_rules = data.get("rules") or []
         if not isinstance(raw_rules, list):
-            raise ScenarioError(f"{source}: 'rules' must be a list of rules (each with match / reply)")
+            raise ScenarioError(
+                f"{source}: 'rules' must be a list of rules (each with match / reply)"
+            )
         rules = [_rule(raw, f"{source}: rule {i + 1}") for i, raw in enumerate(raw_rules)]
         models = data.get("models")
-        if models is not None and not (isinstance(models, list) and all(isinstance(m, str) for m in models)):
+        if models is not None and not (
+            isinstance(models, list) and all(isinstance(m, str) for m in models)
+        ):
             raise ScenarioError(f"{source}: 'models' must be a list of model names")
         try:
             checks = Validation.from_setting(data.get("validate"), source)
         except ValueError as exc:
             raise ScenarioError(str(exc)) from exc
-        return cls(name=str(data.get("name", Path(source).stem)), description=str(data.get("description", "")),
-                   validate=checks,
-                   rules=rules, check_keys=bool(auth.get("check", False)),
-                   keys=[str(k) for k in auth.get("keys") or []], latency=latency, models=models,
-                   seed=int(data.get("seed", 0)), source=source)
+        return cls(
+            name=str(data.get("name", Path(source).stem)),
+            description=str(data.get("description", "")),
+            validate=checks,
+            rules=rules,
+            check_keys=bool(auth.get("check", False)),
+            keys=[str(k) for k in auth.get("keys") or []],
+            latency=latency,
+            models=models,
+            seed=int(data.get("seed", 0)),
+            source=source,
+        )
 
 
 def _rule(raw: Any, where: str) -> Rule:
@@ -255,9 +316,13 @@ def _rule(raw: Any, where: str) -> Rule:
     where = f"{where} ({name})" if "name" in raw else where
     m = _check_keys(raw.get("match") or {}, _MATCH_KEYS, f"{where}: match")
     if m.get("provider") not in (None, "any", "openai", "anthropic"):
-        raise ScenarioError(f"{where}: match.provider must be openai, anthropic or any, got {m['provider']!r}")
+        raise ScenarioError(
+            f"{where}: match.provider must be openai, anthropic or any, got {m['provider']!r}"
+        )
     if m.get("api") not in (None, "chat.completions", "responses", "messages"):
-        raise ScenarioError(f"{where}: match.api must be chat.completions, responses or messages, got {m['api']!r}")
+        raise ScenarioError(
+            f"{where}: match.api must be chat.completions, responses or messages, got {m['api']!r}"
+        )
     try:
         regex = re.compile(m["last_user_regex"]) if m.get("last_user_regex") else None
     except re.error as exc:
@@ -265,10 +330,19 @@ def _rule(raw: Any, where: str) -> Rule:
     offered = m.get("tools_offered")
     if isinstance(offered, str):
         offered = [offered]
-    match = Match(provider=m.get("provider"), api=m.get("api"), model=m.get("model"), last_user=m.get("last_user"),
-                  last_user_regex=regex, has_tool_results=m.get("has_tool_results"),
-                  tool_results=m.get("tool_results"), tools_offered=offered,
-                  response_format=m.get("response_format"), stream=m.get("stream"), thinking=m.get("thinking"))
+    match = Match(
+        provider=m.get("provider"),
+        api=m.get("api"),
+        model=m.get("model"),
+        last_user=m.get("last_user"),
+        last_user_regex=regex,
+        has_tool_results=m.get("has_tool_results"),
+        tool_results=m.get("tool_results"),
+        tools_offered=offered,
+        response_format=m.get("response_format"),
+        stream=m.get("stream"),
+        thinking=m.get("thinking"),
+    )
     reply = _check_keys(raw.get("reply") or {}, _REPLY_KEYS, f"{where}: reply")
     _check_keys(reply.get("usage") or {}, _USAGE_KEYS, f"{where}: reply.usage")
     for i, call in enumerate(reply.get("tool_calls") or []):
@@ -278,18 +352,31 @@ def _rule(raw: Any, where: str) -> Rule:
         if "name" not in call:
             raise ScenarioError(f"{where}: reply.tool_calls[{i}] needs a 'name'")
         if not isinstance(call.get("arguments", {}), dict | str):
-            raise ScenarioError(f"{where}: reply.tool_calls[{i}].arguments must be a mapping or a JSON string")
+            raise ScenarioError(
+                f"{where}: reply.tool_calls[{i}].arguments must be a mapping or a JSON string"
+            )
     if reply.get("error") is not None:
         err = _check_keys(reply["error"], _ERROR_KEYS, f"{where}: reply.error")
         if not isinstance(err.get("status"), int) or not 400 <= err["status"] <= 599:
-            raise ScenarioError(f"{where}: reply.error.status must be an HTTP error status (400-599)")
+            raise ScenarioError(
+                f"{where}: reply.error.status must be an HTTP error status (400-599)"
+            )
     for key in ("nth", "times"):
         if raw.get(key) is not None and (not isinstance(raw[key], int) or raw[key] < 1):
             raise ScenarioError(f"{where}: {key} must be a positive integer")
     try:
         fault = fault_rule_from_dict(raw["fault"], f"{where}: fault") if raw.get("fault") else None
-        latency = Latency.from_dict(raw["latency"], f"{where}: latency") if raw.get("latency") else None
+        latency = (
+            Latency.from_dict(raw["latency"], f"{where}: latency") if raw.get("latency") else None
+        )
     except (TypeError, ValueError) as exc:
         raise ScenarioError(str(exc)) from exc
-    return Rule(name=name, match=match, reply=reply, nth=raw.get("nth"), times=raw.get("times"),
-                fault=fault, latency=latency)
+    return Rule(
+        name=name,
+        match=match,
+        reply=reply,
+        nth=raw.get("nth"),
+        times=raw.get("times"),
+        fault=fault,
+        latency=latency,
+    )

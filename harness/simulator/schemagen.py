@@ -27,7 +27,9 @@ SKIP: Any = object()
 Fill = Callable[[str, dict[str, Any]], Any]
 
 
-def generate(schema: dict[str, Any], rng: random.Random, name: str = "value", fill: Fill | None = None) -> Any:
+def generate(
+    schema: dict[str, Any], rng: random.Random, name: str = "value", fill: Fill | None = None
+) -> Any:
     """A value valid for ``schema``; ``name`` (the property name) flavours strings.
 
     ``fill(property_name, subschema)`` may supply a value for an enum or a plain string (the
@@ -50,18 +52,31 @@ def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any]:
     return node
 
 
-def _gen(schema: Any, root: dict[str, Any], rng: random.Random, name: str, depth: int,
-         fill: Fill | None = None) -> Any:
+def _gen(
+    schema: Any,
+    root: dict[str, Any],
+    rng: random.Random,
+    name: str,
+    depth: int,
+    fill: Fill | None = None,
+) -> Any:
     if schema is True or schema == {} or not isinstance(schema, dict):
         return f"{name} {rng.choice(_WORDS)}"
     if depth > _MAX_DEPTH:
         return None
     if "$ref" in schema:
-        merged = {**_resolve(root, schema["$ref"]), **{k: v for k, v in schema.items() if k != "$ref"}}
+        merged = {
+            **_resolve(root, schema["$ref"]),
+            **{k: v for k, v in schema.items() if k != "$ref"},
+        }
         return _gen(merged, root, rng, name, depth + 1, fill)
     if "const" in schema:
         return schema["const"]
-    if fill is not None and ("enum" in schema or schema.get("type") == "string") and "format" not in schema:
+    if (
+        fill is not None
+        and ("enum" in schema or schema.get("type") == "string")
+        and "format" not in schema
+    ):
         value = fill(name, schema)
         if value is not SKIP and ("enum" not in schema or value in schema["enum"]):
             return value
@@ -69,7 +84,9 @@ def _gen(schema: Any, root: dict[str, Any], rng: random.Random, name: str, depth
         return rng.choice(list(schema["enum"]))
     for key in ("anyOf", "oneOf"):
         if key in schema:
-            options = [o for o in schema[key] if not (isinstance(o, dict) and o.get("type") == "null")]
+            options = [
+                o for o in schema[key] if not (isinstance(o, dict) and o.get("type") == "null")
+            ]
             return _gen((options or schema[key])[0], root, rng, name, depth + 1, fill)
     if "allOf" in schema:
         merged: dict[str, Any] = {}
@@ -95,8 +112,14 @@ def _gen(schema: Any, root: dict[str, Any], rng: random.Random, name: str, depth
     return maker(schema, root, rng, name, depth, fill)
 
 
-def _object(schema: dict[str, Any], root: dict[str, Any], rng: random.Random, name: str, depth: int,
-            fill: Fill | None) -> Any:
+def _object(
+    schema: dict[str, Any],
+    root: dict[str, Any],
+    rng: random.Random,
+    name: str,
+    depth: int,
+    fill: Fill | None,
+) -> Any:
     props: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", props.keys()))
     out: dict[str, Any] = {}
@@ -106,8 +129,14 @@ def _object(schema: dict[str, Any], root: dict[str, Any], rng: random.Random, na
     return out
 
 
-def _array(schema: dict[str, Any], root: dict[str, Any], rng: random.Random, name: str, depth: int,
-           fill: Fill | None) -> Any:
+def _array(
+    schema: dict[str, Any],
+    root: dict[str, Any],
+    rng: random.Random,
+    name: str,
+    depth: int,
+    fill: Fill | None,
+) -> Any:
     lo = int(schema.get("minItems", 1))
     hi = int(schema.get("maxItems", max(lo, 3)))
     count = max(lo, min(hi, 2))
@@ -127,8 +156,14 @@ def _array(schema: dict[str, Any], root: dict[str, Any], rng: random.Random, nam
 def _number(schema: dict[str, Any], rng: random.Random, integer: bool) -> float | int:
     """A number within minimum/maximum (exclusive bounds respected), on multipleOf when given."""
     nudge = 1 if integer else 1e-6
-    lo = schema["minimum"] if "minimum" in schema else schema.get("exclusiveMinimum", -nudge) + nudge
-    hi = schema["maximum"] if "maximum" in schema else schema.get("exclusiveMaximum", lo + 100 + nudge) - nudge
+    lo = (
+        schema["minimum"] if "minimum" in schema else schema.get("exclusiveMinimum", -nudge) + nudge
+    )
+    hi = (
+        schema["maximum"]
+        if "maximum" in schema
+        else schema.get("exclusiveMaximum", lo + 100 + nudge) - nudge
+    )
     hi = max(hi, lo)
     step = schema.get("multipleOf")
     if step:

@@ -15,18 +15,43 @@ from typing import Any
 from harness.cassettes.sse import decode_events
 
 #: fields that come and go between API versions; their presence on one side only is not a defect
-VERSION_FIELDS = frozenset({
-    "obfuscation", "service_tier", "system_fingerprint", "billing", "moderation", "caller", "inference_geo",
-    "cache_creation", "annotations", "refusal", "prompt_tokens_details", "completion_tokens_details",
-    "audio_tokens", "accepted_prediction_tokens", "rejected_prediction_tokens", "prompt_cache_retention",
-    "completed_at", "stop_details", "frequency_penalty", "presence_penalty", "prompt_cache_key", "safety_identifier", "verbosity",
-    "cache_creation_input_tokens", "cache_read_input_tokens", "request_id", "phase", "context_management",
-    # newer Anthropic streams repeat input_tokens in message_delta; older ones do not
-    "message_delta.usage.input_tokens",
-    "reasoning.context",
-    "choices.logprobs",  # absent from 2023 chat chunks
-    "tools.parameters.additionalProperties",  # the Responses API began echoing strict schemas closed in 2026
-})
+VERSION_FIELDS = frozenset(
+    {
+        "obfuscation",
+        "service_tier",
+        "system_fingerprint",
+        "billing",
+        "moderation",
+        "caller",
+        "inference_geo",
+        "cache_creation",
+        "annotations",
+        "refusal",
+        "prompt_tokens_details",
+        "completion_tokens_details",
+        "audio_tokens",
+        "accepted_prediction_tokens",
+        "rejected_prediction_tokens",
+        "prompt_cache_retention",
+        "completed_at",
+        "stop_details",
+        "frequency_penalty",
+        "presence_penalty",
+        "prompt_cache_key",
+        "safety_identifier",
+        "verbosity",
+        "cache_creation_input_tokens",
+        "cache_read_input_tokens",
+        "request_id",
+        "phase",
+        "context_management",
+        # newer Anthropic streams repeat input_tokens in message_delta; older ones do not
+        "message_delta.usage.input_tokens",
+        "reasoning.context",
+        "choices.logprobs",  # absent from 2023 chat chunks
+        "tools.parameters.additionalProperties",  # the Responses API began echoing strict schemas closed in 2026
+    }
+)
 
 
 def _merge_items(items: list[Any]) -> Any:
@@ -42,7 +67,9 @@ def _merge_items(items: list[Any]) -> Any:
     return merged
 
 
-def structure_diff(real: Any, ours: Any, path: str = "$", tolerate: frozenset[str] = VERSION_FIELDS) -> list[str]:
+def structure_diff(
+    real: Any, ours: Any, path: str = "$", tolerate: frozenset[str] = VERSION_FIELDS
+) -> list[str]:
     """Differences in shape (not values) between a real answer and ours; [] means same structure."""
     if real is None or ours is None:
         return []  # null-vs-value is a value difference (refusal: null vs "..."), not a shape one
@@ -106,7 +133,9 @@ def event_kind(name: str | None, data: Any) -> str:
         if "role" in delta:
             return "chunk:role"
         if delta.get("tool_calls"):
-            return "chunk:tool_call_start" if delta["tool_calls"][0].get("id") else "chunk:tool_args"
+            return (
+                "chunk:tool_call_start" if delta["tool_calls"][0].get("id") else "chunk:tool_args"
+            )
         return "chunk:" + ",".join(sorted(k for k, v in delta.items() if v is not None))
     kind = str(data.get("type") or name)
     delta = data.get("delta")
@@ -121,7 +150,9 @@ def event_kind(name: str | None, data: Any) -> str:
     return kind
 
 
-def event_sequence(events: list[tuple[str | None, Any]], drop: frozenset[str] = frozenset({"ping"})) -> list[str]:
+def event_sequence(
+    events: list[tuple[str | None, Any]], drop: frozenset[str] = frozenset({"ping"})
+) -> list[str]:
     """Event kinds in order, consecutive repeats collapsed (so 3 deltas == 30 deltas)."""
     out: list[str] = []
     for name, data in events:
@@ -133,6 +164,7 @@ def event_sequence(events: list[tuple[str | None, Any]], drop: frozenset[str] = 
 
 
 # -- feature level: what the answer *does*, beyond its shape ---------------------------------------
+
 
 @dataclass(frozen=True)
 class Features:
@@ -174,7 +206,9 @@ def _chat_features(status: int, content: bytes, is_sse: bool) -> Features:
     text = reasoning = refusal = length = False
     calls: dict[int, str] = {}
     if is_sse:
-        choices = [c for _, d in parse_sse(content) if isinstance(d, dict) for c in d.get("choices") or []]
+        choices = [
+            c for _, d in parse_sse(content) if isinstance(d, dict) for c in d.get("choices") or []
+        ]
         deltas = [c.get("delta") or {} for c in choices if c.get("index", 0) == 0]
         finishes = [c.get("finish_reason") for c in choices]
     else:
@@ -191,23 +225,48 @@ def _chat_features(status: int, content: bytes, is_sse: bool) -> Features:
             if fn.get("name"):
                 calls[call.get("index", n)] = fn["name"]
     length = "length" in finishes
-    return Features(status, is_sse, text, tuple(calls[k] for k in sorted(calls)), reasoning, refusal, None, length)
+    return Features(
+        status,
+        is_sse,
+        text,
+        tuple(calls[k] for k in sorted(calls)),
+        reasoning,
+        refusal,
+        None,
+        length,
+    )
 
 
 def _responses_features(status: int, content: bytes, is_sse: bool) -> Features:
     if is_sse:
-        finals = [d["response"] for _, d in parse_sse(content) if isinstance(d, dict)
-                  and d.get("type") in ("response.completed", "response.incomplete")]
+        finals = [
+            d["response"]
+            for _, d in parse_sse(content)
+            if isinstance(d, dict)
+            and d.get("type") in ("response.completed", "response.incomplete")
+        ]
         data = finals[-1] if finals else {}
     else:
         data = json.loads(content)
     output = data.get("output") or []
-    parts = [p for item in output if item.get("type") == "message" for p in item.get("content") or []]
-    tools = tuple(str(item.get("name") or item["type"]) for item in output
-                  if item.get("type") in ("function_call", "custom_tool_call", "web_search_call"))
-    return Features(status, is_sse, any(p.get("type") == "output_text" and p.get("text") for p in parts), tools,
-                    any(item.get("type") == "reasoning" for item in output),
-                    any(p.get("type") == "refusal" for p in parts), None, data.get("status") == "incomplete")
+    parts = [
+        p for item in output if item.get("type") == "message" for p in item.get("content") or []
+    ]
+    tools = tuple(
+        str(item.get("name") or item["type"])
+        for item in output
+        if item.get("type") in ("function_call", "custom_tool_call", "web_search_call")
+    )
+    return Features(
+        status,
+        is_sse,
+        any(p.get("type") == "output_text" and p.get("text") for p in parts),
+        tools,
+        any(item.get("type") == "reasoning" for item in output),
+        any(p.get("type") == "refusal" for p in parts),
+        None,
+        data.get("status") == "incomplete",
+    )
 
 
 def _messages_features(status: int, content: bytes, is_sse: bool) -> Features:
@@ -228,10 +287,19 @@ def _messages_features(status: int, content: bytes, is_sse: bool) -> Features:
     else:
         data = json.loads(content)
         blocks, stop = data.get("content") or [], data.get("stop_reason")
-    tools = tuple(str(b.get("name")) for b in blocks if b.get("type") in ("tool_use", "server_tool_use"))
-    return Features(status, is_sse, any(b.get("type") == "text" and b.get("text") for b in blocks), tools,
-                    any(b.get("type") in ("thinking", "redacted_thinking") for b in blocks), stop == "refusal",
-                    None, stop == "max_tokens")
+    tools = tuple(
+        str(b.get("name")) for b in blocks if b.get("type") in ("tool_use", "server_tool_use")
+    )
+    return Features(
+        status,
+        is_sse,
+        any(b.get("type") == "text" and b.get("text") for b in blocks),
+        tools,
+        any(b.get("type") in ("thinking", "redacted_thinking") for b in blocks),
+        stop == "refusal",
+        None,
+        stop == "max_tokens",
+    )
 
 
 def feature_diff(real: Features, ours: Features) -> list[str]:

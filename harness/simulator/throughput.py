@@ -21,8 +21,10 @@ BENCH_SCENARIO: dict[str, Any] = {
     "name": "bench",
     "rules": [
         {"match": {"last_user": "bench-short"}, "reply": {"text": "OK."}},
-        {"match": {"last_user": "bench-stream"},
-         "reply": {"text": " ".join(f"word{i}" for i in range(STREAM_WORDS))}},
+        {
+            "match": {"last_user": "bench-stream"},
+            "reply": {"text": " ".join(f"word{i}" for i in range(STREAM_WORDS))},
+        },
     ],
 }
 
@@ -44,14 +46,23 @@ def _serve(conn: Any) -> None:
 
 
 def _request(port: int, stream: bool) -> bytes:
-    body = json.dumps({"model": "gpt-4o-mini", "stream": stream,
-                       "messages": [{"role": "user", "content": "bench-stream" if stream else "bench-short"}]}).encode()
-    head = (f"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\ncontent-type: application/json\r\n"
-            f"authorization: Bearer sk-bench\r\ncontent-length: {len(body)}\r\n\r\n")
+    body = json.dumps(
+        {
+            "model": "gpt-4o-mini",
+            "stream": stream,
+            "messages": [{"role": "user", "content": "bench-stream" if stream else "bench-short"}],
+        }
+    ).encode()
+    head = (
+        f"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\ncontent-type: application/json\r\n"
+        f"authorization: Bearer sk-bench\r\ncontent-length: {len(body)}\r\n\r\n"
+    )
     return head.encode() + body
 
 
-async def _client(port: int, payload: bytes, stream: bool, deadline: float, counts: list[int]) -> None:
+async def _client(
+    port: int, payload: bytes, stream: bool, deadline: float, counts: list[int]
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
     try:
         while time.perf_counter() < deadline:
@@ -85,10 +96,14 @@ class Result:
 async def _measure(port: int, stream: bool, seconds: float, connections: int) -> Result:
     payload = _request(port, stream)
     counts = [0]
-    await asyncio.gather(*(_client(port, payload, stream, time.perf_counter() + 0.3, [0]) for _ in range(2)))
+    await asyncio.gather(
+        *(_client(port, payload, stream, time.perf_counter() + 0.3, [0]) for _ in range(2))
+    )
     started = time.perf_counter()
     deadline = started + seconds
-    await asyncio.gather(*(_client(port, payload, stream, deadline, counts) for _ in range(connections)))
+    await asyncio.gather(
+        *(_client(port, payload, stream, deadline, counts) for _ in range(connections))
+    )
     elapsed = time.perf_counter() - started
     return Result(f"{STREAM_WORDS}-chunk stream" if stream else "short JSON", counts[0], elapsed)
 
@@ -103,20 +118,28 @@ def run_bench(seconds: float = 5.0, connections: int = 32) -> list[Result]:
         if not parent.poll(30):
             raise RuntimeError("bench: the simulator process did not start within 30 s")
         port = parent.recv()
-        return [asyncio.run(_measure(port, stream, seconds, connections)) for stream in (False, True)]
+        return [
+            asyncio.run(_measure(port, stream, seconds, connections)) for stream in (False, True)
+        ]
     finally:
         proc.terminate()
         proc.join(5)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.simulator.throughput", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.simulator.throughput", description=__doc__
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="measuring time per answer kind")
-    parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
+    parser.add_argument(
+        "--connections", type=int, default=32, help="concurrent keep-alive connections"
+    )
     args = parser.parse_args(argv)
     for result in run_bench(args.seconds, args.connections):
-        print(f"{result.name:>16}: {result.rps:8.0f} req/s  ({result.requests} requests in {result.seconds:.1f} s, "
-              f"{args.connections} connections, zero latency)")
+        print(
+            f"{result.name:>16}: {result.rps:8.0f} req/s  ({result.requests} requests in {result.seconds:.1f} s, "
+            f"{args.connections} connections, zero latency)"
+        )
     return 0
 
 

@@ -24,7 +24,9 @@ def count_tokens(text: str) -> int:
 
 def count_json_tokens(value: Any) -> int:
     """Tokens of a JSON value as the model would write it."""
-    return count_tokens(value if isinstance(value, str) else json.dumps(value, separators=(",", ":")))
+    return count_tokens(
+        value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    )
 
 
 def split_pieces(text: str) -> list[str]:

@@ -19,7 +19,11 @@ from harness.simulator.tokens import count_tokens
 def output_tokens(answer: Answer) -> int:
     """Tokens the model produced (text, refusal, tool arguments, thinking)."""
     total = count_tokens(answer.text or "") + count_tokens(answer.refusal or "")
-    total += count_tokens(answer.thinking or "") + answer.reasoning_tokens + count_tokens(answer.compaction or "")
+    total += (
+        count_tokens(answer.thinking or "")
+        + answer.reasoning_tokens
+        + count_tokens(answer.compaction or "")
+    )
     for call in answer.tool_calls:
         args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
         total += count_tokens(args) + count_tokens(call.name) + 3
@@ -53,9 +57,12 @@ class PromptCache:
                 seen_tokens = view.prompt_tokens - 1 if whole else view.cache_prefix_tokens
                 cached = (seen_tokens // 128) * 128
         out = output_tokens(answer) * max(view.n, 1)
-        reasoning = answer.reasoning_tokens + (count_tokens(answer.thinking or "") if view.provider == "openai" else 0)
+        reasoning = answer.reasoning_tokens + (
+            count_tokens(answer.thinking or "") if view.provider == "openai" else 0
+        )
         usage = Usage(
-            input_tokens=view.prompt_tokens - (cache_read + cache_write if view.provider == "anthropic" else 0),
+            input_tokens=view.prompt_tokens
+            - (cache_read + cache_write if view.provider == "anthropic" else 0),
             output_tokens=out,
             cached_tokens=cached,
             reasoning_tokens=reasoning,
@@ -67,8 +74,9 @@ class PromptCache:
         for key, value in answer.usage.items():
             setattr(usage, key, int(value))
         usage.input_tokens = max(usage.input_tokens, 0)
-        usage.cache_creation_1h_input_tokens = min(usage.cache_creation_1h_input_tokens,
-                                                   usage.cache_creation_input_tokens)
+        usage.cache_creation_1h_input_tokens = min(
+            usage.cache_creation_1h_input_tokens, usage.cache_creation_input_tokens
+        )
         return usage
 
 

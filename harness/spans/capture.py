@@ -117,7 +117,10 @@ class Capture:
             shutdown_on_exit=False,
         )
         #: in order (re-stamp before the exporter copies the span); the global router feeds them too
-        self.span_processors: tuple[SpanProcessor, ...] = (self._stamps, SimpleSpanProcessor(self.exporter))
+        self.span_processors: tuple[SpanProcessor, ...] = (
+            self._stamps,
+            SimpleSpanProcessor(self.exporter),
+        )
         for processor in self.span_processors:
             self.tracer_provider.add_span_processor(processor)
         self.log_exporter = InMemoryLogRecordExporter()
@@ -138,7 +141,9 @@ class Capture:
     def spans(self) -> list[ReadableSpan]:
         """Finished spans, in the order they started."""
         spans = list(self.exporter.get_finished_spans())
-        return sorted(spans, key=lambda s: (s.start_time or 0, self._stamps.order.get(s.context.span_id, 0)))
+        return sorted(
+            spans, key=lambda s: (s.start_time or 0, self._stamps.order.get(s.context.span_id, 0))
+        )
 
     def start_order(self) -> dict[int, int]:
         """Span id -> start sequence (0, 1, 2, ...) of every span started so far: the tie-break
@@ -203,7 +208,9 @@ class Capture:
 
 
 @contextmanager
-def capture(*, global_: bool = False, clock: Any = "auto", fresh_context: bool = True) -> Iterator[Capture]:
+def capture(
+    *, global_: bool = False, clock: Any = "auto", fresh_context: bool = True
+) -> Iterator[Capture]:
     """Capture the block's telemetry in memory, context-locally (see the module docstring).
 
     ``clock``: ``"auto"`` installs a frozen VirtualClock unless a virtual clock is already
@@ -223,7 +230,9 @@ def capture(*, global_: bool = False, clock: Any = "auto", fresh_context: bool =
             cap.clock = chosen if isinstance(chosen, VirtualClock) else None
         elif isinstance(_clock.current_clock(), VirtualClock):
             cap.clock = _clock.current_clock()  # type: ignore[assignment]
-        stack.enter_context(telemetry.use_providers(cap.tracer_provider, cap.meter_provider, cap.logger_provider))
+        stack.enter_context(
+            telemetry.use_providers(cap.tracer_provider, cap.meter_provider, cap.logger_provider)
+        )
         if global_:
             stack.enter_context(routing.activate(cap))
         try:
@@ -238,7 +247,9 @@ def _choose_clock(clock: Any) -> Any:
     if clock == "auto":
         return VirtualClock() if _clock.current_clock() is _clock.SYSTEM_CLOCK else None
     if not (hasattr(clock, "time_ns") and hasattr(clock, "perf_counter")):
-        raise TypeError(f"clock must be 'auto', None or a Clock (time_ns, perf_counter), not {clock!r}")
+        raise TypeError(
+            f"clock must be 'auto', None or a Clock (time_ns, perf_counter), not {clock!r}"
+        )
     return clock
 
 

@@ -37,7 +37,9 @@ def read_metrics(reader: InMemoryMetricReader) -> list[MetricPoint]:
                     else:
                         entry["value"] = point.value
                     points.append(entry)
-    return sorted(points, key=lambda p: (p["name"], sorted((k, str(v)) for k, v in p["attributes"].items())))
+    return sorted(
+        points, key=lambda p: (p["name"], sorted((k, str(v)) for k, v in p["attributes"].items()))
+    )
 
 
 def _kind(data: Any) -> str:
@@ -62,9 +64,13 @@ def _histogram(point: Any) -> dict[str, Any]:
     }
 
 
-def metric_value(points: list[MetricPoint], name: str, default: Any, attributes: dict[str, Any]) -> Any:
+def metric_value(
+    points: list[MetricPoint], name: str, default: Any, attributes: dict[str, Any]
+) -> Any:
     """Sum of the points of ``name`` whose attributes include ``attributes`` (``_`` may stand for ``.``)."""
-    matching = [p for p in points if p["name"] == name and _labels_match(p["attributes"], attributes)]
+    matching = [
+        p for p in points if p["name"] == name and _labels_match(p["attributes"], attributes)
+    ]
     if not matching:
         if default is not ...:
             return default

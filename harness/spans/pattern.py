@@ -88,7 +88,9 @@ def _parse_line(number: int, text: str) -> _Line:
         try:
             name = json.loads(name)
         except ValueError as exc:
-            raise ValueError(f"pattern line {number}: cannot read the quoted name {tokens[0]!r}: {exc}") from None
+            raise ValueError(
+                f"pattern line {number}: cannot read the quoted name {tokens[0]!r}: {exc}"
+            ) from None
     line = _Line(number, text, name=name)
     for token in tokens[1:]:
         if token in ("◀", "slowest"):
@@ -128,7 +130,9 @@ class _Matcher:
         if line.kind and node.kind != line.kind:
             problems.append(f"kind is {node.kind}, expected {line.kind}")
         if line.duration and format_duration(node.duration_ns) != line.duration:
-            problems.append(f"duration is {format_duration(node.duration_ns)}, expected {line.duration}")
+            problems.append(
+                f"duration is {format_duration(node.duration_ns)}, expected {line.duration}"
+            )
         for key, (raw, value) in line.fields.items():
             actual = _field(node, key)
             if actual is _ABSENT:
@@ -146,17 +150,27 @@ class _Matcher:
 
     def children(self, line: _Line, node: SpanNode) -> _Line | None:
         """The first child pattern line that finds no match under ``node`` (None: all match)."""
-        return self.sequence(line.children, node.children, list(node.descendants()), exact=self.exact)
+        return self.sequence(
+            line.children, node.children, list(node.descendants()), exact=self.exact
+        )
 
     def sequence(
-        self, lines: list[_Line], candidates: list[SpanNode], everywhere: list[SpanNode], *, exact: bool
+        self,
+        lines: list[_Line],
+        candidates: list[SpanNode],
+        everywhere: list[SpanNode],
+        *,
+        exact: bool,
     ) -> _Line | None:
         plain = [line for line in lines if not line.anywhere]
         if exact and len(plain) != len(candidates):
             found = ", ".join(c.name for c in candidates) or "none"
             number = plain[0].number if plain else 0
-            return _Line(number, f"exactly {len(plain)} span(s) here, found {len(candidates)}: {found}",
-                         name="\0")
+            return _Line(
+                number,
+                f"exactly {len(plain)} span(s) here, found {len(candidates)}: {found}",
+                name="\0",
+            )
         cursor = 0
         for line in lines:
             if line.anywhere:
@@ -225,7 +239,9 @@ def assert_tree(tree: SpanTree, pattern: str, *, exact: bool = False) -> None:
     raise AssertionError(_report(tree, pattern, lines, missing, matcher))
 
 
-def _report(tree: SpanTree, pattern: str, lines: list[_Line], missing: _Line, matcher: _Matcher) -> str:
+def _report(
+    tree: SpanTree, pattern: str, lines: list[_Line], missing: _Line, matcher: _Matcher
+) -> str:
     missing, scope, where = _drill(matcher, missing, list(tree.nodes()), "the tree")
     near = [n for n in scope if fnmatchcase(n.name, missing.name)]
     if missing.name == "\0":
@@ -233,14 +249,21 @@ def _report(tree: SpanTree, pattern: str, lines: list[_Line], missing: _Line, ma
     elif near:
         reasons = [
             f"    {n.name} (under {n.parent.name if n.parent else 'no parent'}): "
-            + "; ".join(matcher.mismatches(missing, n, deep=True) or ["matches, but out of order (siblings must appear in the order the pattern lists them)"])
+            + "; ".join(
+                matcher.mismatches(missing, n, deep=True)
+                or [
+                    "matches, but out of order (siblings must appear in the order the pattern lists them)"
+                ]
+            )
             for n in near[:5]
         ]
         why = f"spans with that name in {where}, and why they do not match:\n" + "\n".join(reasons)
     else:
         names = sorted({n.name for n in scope})
         why = f"no span in {where} is named like {missing.name!r}; spans there: {', '.join(names) or 'none'}"
-    keys = sorted({k for line in _all_lines(lines) for k in line.fields if not k.startswith("status")})
+    keys = sorted(
+        {k for line in _all_lines(lines) for k in line.fields if not k.startswith("status")}
+    )
     actual = render(tree, attributes=[*DEFAULT_ATTRIBUTES, *keys])
     numbered = []
     for number, text in enumerate(pattern.splitlines(), start=1):
@@ -257,7 +280,9 @@ def _report(tree: SpanTree, pattern: str, lines: list[_Line], missing: _Line, ma
     )
 
 
-def _drill(matcher: _Matcher, line: _Line, scope: list[SpanNode], where: str) -> tuple[_Line, list[SpanNode], str]:
+def _drill(
+    matcher: _Matcher, line: _Line, scope: list[SpanNode], where: str
+) -> tuple[_Line, list[SpanNode], str]:
     """Follow a failing line into the first span that matches it itself but not its children."""
     if line.anywhere or line.name == "\0":
         return line, scope, where

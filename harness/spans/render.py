@@ -89,7 +89,10 @@ def render(
         for orphan in tree.orphans:
             _walk(orphan, "  ", line, view, lines)
     if tree.unfinished:
-        lines += [*_gap(lines), "unfinished spans (started, never ended): " + ", ".join(tree.unfinished)]
+        lines += [
+            *_gap(lines),
+            "unfinished spans (started, never ended): " + ", ".join(tree.unfinished),
+        ]
     if tree.metrics:
         lines += [*_gap(lines), "metrics:"]
         lines += ["  " + metric_line(point, view) for point in tree.metrics]
@@ -130,7 +133,11 @@ class TreeRow(Generic[N]):
 
 
 def tree_rows(
-    root: N, children: Callable[[N], Sequence[N]], *, connectors: Connectors = UNICODE, indent: str = ""
+    root: N,
+    children: Callable[[N], Sequence[N]],
+    *,
+    connectors: Connectors = UNICODE,
+    indent: str = "",
 ) -> Iterator[TreeRow[N]]:
     """Every node below and including ``root``, depth first, with the prefixes that draw the
     tree (the one drawing the span tree, the demo and any report share); ``children`` gives a
@@ -142,11 +149,20 @@ def tree_rows(
         kids = list(children(node))
         for i in range(len(kids) - 1, -1, -1):
             last = i == len(kids) - 1
-            stack.append((kids[i], rest + (connectors.last if last else connectors.branch),
-                          rest + (connectors.space if last else connectors.pipe), depth + 1, last))
+            stack.append(
+                (
+                    kids[i],
+                    rest + (connectors.last if last else connectors.branch),
+                    rest + (connectors.space if last else connectors.pipe),
+                    depth + 1,
+                    last,
+                )
+            )
 
 
-def _walk(node: SpanNode, indent: str, line: Callable[[SpanNode], str], view: _View, out: list[str]) -> None:
+def _walk(
+    node: SpanNode, indent: str, line: Callable[[SpanNode], str], view: _View, out: list[str]
+) -> None:
     for row in tree_rows(node, lambda n: n.children, indent=indent):
         here = row.node
         text = row.first + line(here)
@@ -162,7 +178,13 @@ def _walk(node: SpanNode, indent: str, line: Callable[[SpanNode], str], view: _V
 
 class _View:
     def __init__(
-        self, *, xray: bool, verbose: bool, attributes: tuple[str, ...], masks: dict[str, Mask], durations: bool
+        self,
+        *,
+        xray: bool,
+        verbose: bool,
+        attributes: tuple[str, ...],
+        masks: dict[str, Mask],
+        durations: bool,
     ) -> None:
         self.xray = xray
         self.verbose = verbose
@@ -181,18 +203,28 @@ class _View:
         if node.status != "UNSET":
             parts.append(f"status={node.status}")
             if node.status_description:
-                parts.append("status.description=" + self.value(node.status_description, "status.description"))
-        parts += [f"{key}={self.value(value, key)}" for key, value in self.selected(node.attributes, node.parent)]
+                parts.append(
+                    "status.description="
+                    + self.value(node.status_description, "status.description")
+                )
+        parts += [
+            f"{key}={self.value(value, key)}"
+            for key, value in self.selected(node.attributes, node.parent)
+        ]
         return " ".join(parts)
 
-    def selected(self, attributes: dict[str, Any], parent: SpanNode | None = None) -> list[tuple[str, Any]]:
+    def selected(
+        self, attributes: dict[str, Any], parent: SpanNode | None = None
+    ) -> list[tuple[str, Any]]:
         """Attributes to show; outside verbose mode, ones repeating the parent's value are left out."""
         keys = sorted(attributes)
         if not self.verbose:
             inherited = parent.attributes if parent is not None else {}
             keys = [
-                k for k in keys
-                if any(fnmatchcase(k, glob) for glob in self.attributes) and inherited.get(k, _NONE) != attributes[k]
+                k
+                for k in keys
+                if any(fnmatchcase(k, glob) for glob in self.attributes)
+                and inherited.get(k, _NONE) != attributes[k]
             ]
         return [(k, attributes[k]) for k in keys]
 
@@ -205,7 +237,9 @@ class _View:
             if event.name != "exception":
                 return None
             attrs = {k: v for k, v in attrs.items() if k in ("exception.type", "exception.message")}
-        return " ".join(["·", event.name, *(f"{k}={self.value(v, k)}" for k, v in sorted(attrs.items()))])
+        return " ".join(
+            ["·", event.name, *(f"{k}={self.value(v, k)}" for k, v in sorted(attrs.items()))]
+        )
 
     # ------------------------------------------------------------------ xray
 

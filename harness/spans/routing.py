@@ -98,9 +98,16 @@ class _RoutingTracer(trace_api.Tracer):
 class RoutingTracerProvider(trace_api.TracerProvider):
     """Tracers that start spans on the current capture's provider."""
 
-    def get_tracer(self, instrumenting_module_name: str, instrumenting_library_version: str | None = None,
-                   schema_url: str | None = None, attributes: Any = None) -> trace_api.Tracer:
-        return _RoutingTracer((instrumenting_module_name, instrumenting_library_version, schema_url, attributes))
+    def get_tracer(
+        self,
+        instrumenting_module_name: str,
+        instrumenting_library_version: str | None = None,
+        schema_url: str | None = None,
+        attributes: Any = None,
+    ) -> trace_api.Tracer:
+        return _RoutingTracer(
+            (instrumenting_module_name, instrumenting_library_version, schema_url, attributes)
+        )
 
 
 def _key(span: ReadableSpan) -> tuple[int, int]:
@@ -143,9 +150,21 @@ class RoutingSpanProcessor(SpanProcessor):
 class _RoutedInstrument:
     """A global instrument: each measurement goes to the current capture's twin instrument."""
 
-    def __init__(self, provider: RoutingMeterProvider, scope: tuple[Any, ...], kind: str, name: str,
-                 options: dict[str, Any]) -> None:
-        self._provider, self._scope, self._kind, self.name, self._options = provider, scope, kind, name, options
+    def __init__(
+        self,
+        provider: RoutingMeterProvider,
+        scope: tuple[Any, ...],
+        kind: str,
+        name: str,
+        options: dict[str, Any],
+    ) -> None:
+        self._provider, self._scope, self._kind, self.name, self._options = (
+            provider,
+            scope,
+            kind,
+            name,
+            options,
+        )
 
     def _target(self) -> Any:
         cap = current()
@@ -177,7 +196,9 @@ class _RoutedMeter(metrics_api.Meter):
         self._provider, self._scope = provider, scope
 
     def _make(self, kind: str, name: str, **options: Any) -> Any:
-        return self._provider.register(_RoutedInstrument(self._provider, self._scope, kind, name, options))
+        return self._provider.register(
+            _RoutedInstrument(self._provider, self._scope, kind, name, options)
+        )
 
     def create_counter(self, name: str, unit: str = "", description: str = "") -> Any:
         return self._make("create_counter", name, unit=unit, description=description)
@@ -185,28 +206,53 @@ class _RoutedMeter(metrics_api.Meter):
     def create_up_down_counter(self, name: str, unit: str = "", description: str = "") -> Any:
         return self._make("create_up_down_counter", name, unit=unit, description=description)
 
-    def create_histogram(self, name: str, unit: str = "", description: str = "", *,
-                         explicit_bucket_boundaries_advisory: Any = None) -> Any:
-        return self._make("create_histogram", name, unit=unit, description=description,
-                          explicit_bucket_boundaries_advisory=explicit_bucket_boundaries_advisory)
+    def create_histogram(
+        self,
+        name: str,
+        unit: str = "",
+        description: str = "",
+        *,
+        explicit_bucket_boundaries_advisory: Any = None,
+    ) -> Any:
+        return self._make(
+            "create_histogram",
+            name,
+            unit=unit,
+            description=description,
+            explicit_bucket_boundaries_advisory=explicit_bucket_boundaries_advisory,
+        )
 
     def create_gauge(self, name: str, unit: str = "", description: str = "") -> Any:
         return self._make("create_gauge", name, unit=unit, description=description)
 
-    def create_observable_counter(self, name: str, callbacks: Any = None, unit: str = "",
-                                  description: str = "") -> Any:
-        return self._make("create_observable_counter", name, callbacks=callbacks, unit=unit,
-                          description=description)
+    def create_observable_counter(
+        self, name: str, callbacks: Any = None, unit: str = "", description: str = ""
+    ) -> Any:
+        return self._make(
+            "create_observable_counter",
+            name,
+            callbacks=callbacks,
+            unit=unit,
+            description=description,
+        )
 
-    def create_observable_up_down_counter(self, name: str, callbacks: Any = None, unit: str = "",
-                                          description: str = "") -> Any:
-        return self._make("create_observable_up_down_counter", name, callbacks=callbacks, unit=unit,
-                          description=description)
+    def create_observable_up_down_counter(
+        self, name: str, callbacks: Any = None, unit: str = "", description: str = ""
+    ) -> Any:
+        return self._make(
+            "create_observable_up_down_counter",
+            name,
+            callbacks=callbacks,
+            unit=unit,
+            description=description,
+        )
 
-    def create_observable_gauge(self, name: str, callbacks: Any = None, unit: str = "",
-                                description: str = "") -> Any:
-        return self._make("create_observable_gauge", name, callbacks=callbacks, unit=unit,
-                          description=description)
+    def create_observable_gauge(
+        self, name: str, callbacks: Any = None, unit: str = "", description: str = ""
+    ) -> Any:
+        return self._make(
+            "create_observable_gauge", name, callbacks=callbacks, unit=unit, description=description
+        )
 
 
 class RoutingMeterProvider(metrics_api.MeterProvider):
@@ -217,8 +263,13 @@ class RoutingMeterProvider(metrics_api.MeterProvider):
         self._observables: list[_RoutedInstrument] = []
         self._twins: dict[tuple[int, int], Any] = {}
 
-    def get_meter(self, name: str, version: str | None = None, schema_url: str | None = None,
-                  attributes: Any = None) -> metrics_api.Meter:
+    def get_meter(
+        self,
+        name: str,
+        version: str | None = None,
+        schema_url: str | None = None,
+        attributes: Any = None,
+    ) -> metrics_api.Meter:
         if name == INSTRUMENTATION_NAME:
             # sik_llms reaches a capture through its own context-local seam; its observable
             # counters hold process-wide totals, which routed would leak from test to test

@@ -23,7 +23,9 @@ class SpanTreeSnapshot(SingleFileSnapshotExtension):
     def serialize(self, data: Any, **kwargs: Any) -> str:
         text = data.render() if hasattr(data, "render") else data
         if not isinstance(text, str):
-            raise TypeError(f"SpanTreeSnapshot stores span trees or text, not {type(data).__name__}")
+            raise TypeError(
+                f"SpanTreeSnapshot stores span trees or text, not {type(data).__name__}"
+            )
         return text.replace("\r\n", "\n")
 
 

@@ -82,11 +82,15 @@ def _attribute(attributes: Mapping[str, Any], key: str) -> Any:
     return _MISSING
 
 
-def _exactly_one(found: list[SpanNode], name: str, attributes: dict[str, Any], where: str) -> SpanNode:
+def _exactly_one(
+    found: list[SpanNode], name: str, attributes: dict[str, Any], where: str
+) -> SpanNode:
     if len(found) == 1:
         return found[0]
     wanted = " ".join([name, *(f"{k}={v!r}" for k, v in attributes.items())])
-    raise LookupError(f"expected exactly one span matching `{wanted}` in {where}, found {len(found)}")
+    raise LookupError(
+        f"expected exactly one span matching `{wanted}` in {where}, found {len(found)}"
+    )
 
 
 class SpanTree:

@@ -37,7 +37,9 @@ _BARE = re.compile(r"[^\s\"'=\[\]]+")
 TEXT_LIMIT = 80
 
 
-def show_value(value: Any, key: str, masks: Mapping[str, Mask] = DEFAULT_MASKS, limit: int | None = None) -> str:
+def show_value(
+    value: Any, key: str, masks: Mapping[str, Mask] = DEFAULT_MASKS, limit: int | None = None
+) -> str:
     """Attribute ``key``'s ``value`` as a pattern token, after the first mask whose glob matches
     ``key`` (a ``<placeholder>`` result is shown as is), truncated to ``limit`` characters."""
     for glob, mask in masks.items():
@@ -80,8 +82,14 @@ def format_value(value: Any, limit: int | None = None) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list | tuple):  # a JSON list, so it parses back
-        return "[" + ",".join(json.dumps(v, ensure_ascii=False) if isinstance(v, str) else format_value(v)
-                              for v in value) + "]"
+        return (
+            "["
+            + ",".join(
+                json.dumps(v, ensure_ascii=False) if isinstance(v, str) else format_value(v)
+                for v in value
+            )
+            + "]"
+        )
     text = str(value)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"

@@ -75,8 +75,16 @@ def fill_usage(
         return
     summary.input_cost = info.cost(input_tokens, info.input_price)
     summary.output_cost = info.cost(output_tokens, info.output_price)
-    read_price = info.cache_read_price if info.cache_read_price is not None else (info.input_price or 0) * 0.1
-    write_price = info.cache_write_price if info.cache_write_price is not None else (info.input_price or 0) * 1.25
+    read_price = (
+        info.cache_read_price
+        if info.cache_read_price is not None
+        else (info.input_price or 0) * 0.1
+    )
+    write_price = (
+        info.cache_write_price
+        if info.cache_write_price is not None
+        else (info.input_price or 0) * 1.25
+    )
     summary.cache_read_cost = info.cost(cache_read or 0, read_price)
     summary.cache_write_cost = info.cost(cache_write or 0, write_price)
 
@@ -108,7 +116,13 @@ class AnthropicParser:
         self.model: str | None = None
         self.response_id: str | None = None
         self.finish_reason: str | None = None
-        self.usage: dict[str, int | None] = {"input": None, "output": None, "cache_read": None, "cache_write": None, "reasoning": None}
+        self.usage: dict[str, int | None] = {
+            "input": None,
+            "output": None,
+            "cache_read": None,
+            "cache_write": None,
+            "reasoning": None,
+        }
 
     @property
     def text(self) -> str:
@@ -145,7 +159,9 @@ class AnthropicParser:
                     body: Any = json.loads(sse.data)
                 except ValueError:
                     body = sse.data.decode("utf-8", "replace")
-                raise error_from_body(body, P, fallback="error event in the stream", partial_text=self.text)
+                raise error_from_body(
+                    body, P, fallback="error event in the stream", partial_text=self.text
+                )
             if not sse.data:
                 return []
             return self.feed(as_dict(load_json(sse.data, P, "a stream event"), P, "a stream event"))
@@ -154,7 +170,9 @@ class AnthropicParser:
         with guard(P, self.text):
             data = as_dict(load_json(body, P, "a response body"), P, "a response body")
             if data.get("type") == "error" or (data.get("error") and "content" not in data):
-                raise error_from_body(data, P, fallback="the response body is an error", partial_text=self.text)
+                raise error_from_body(
+                    data, P, fallback="the response body is an error", partial_text=self.text
+                )
             return self.feed_message(data)
 
     def feed(self, event: dict[str, Any]) -> list[Event]:
@@ -167,9 +185,15 @@ class AnthropicParser:
             self._take_usage(opt_dict(message, "usage", P), final=False)
             return []
         if etype == "content_block_start":
-            return self._block(opt_int(event, "index", P) or 0, opt_dict(event, "content_block", P) or {}, streamed=True)
+            return self._block(
+                opt_int(event, "index", P) or 0,
+                opt_dict(event, "content_block", P) or {},
+                streamed=True,
+            )
         if etype == "message_delta":
-            self.finish_reason = opt_str(opt_dict(event, "delta", P) or {}, "stop_reason", P) or self.finish_reason
+            self.finish_reason = (
+                opt_str(opt_dict(event, "delta", P) or {}, "stop_reason", P) or self.finish_reason
+            )
             self._take_usage(opt_dict(event, "usage", P), final=True)
             return []
         return []  # content_block_stop, message_stop, ping and future event types
@@ -185,7 +209,9 @@ class AnthropicParser:
             block.thinking += piece
             return [ThinkingChunkEvent(content=piece)]
         if dtype == "signature_delta":  # complete whenever present: set, never appended
-            self._thinking_blocks.setdefault(index, ThinkingBlock()).signature = opt_str(delta, "signature", P)
+            self._thinking_blocks.setdefault(index, ThinkingBlock()).signature = opt_str(
+                delta, "signature", P
+            )
             return []
         if dtype == "input_json_delta":
             piece = opt_str(delta, "partial_json", P) or ""
@@ -200,7 +226,9 @@ class AnthropicParser:
         if btype in _CALL_BLOCKS:
             name, call_id = opt_str(block, "name", P), opt_str(block, "id", P)
             block_input = block.get("input")
-            call = self._calls.start(index, id=call_id, name=name, kind=_CALL_BLOCKS[btype], input=block_input)
+            call = self._calls.start(
+                index, id=call_id, name=name, kind=_CALL_BLOCKS[btype], input=block_input
+            )
             call.type = btype
             if call.kind == "server" or not streamed:
                 return []
@@ -217,7 +245,9 @@ class AnthropicParser:
             return [ThinkingChunkEvent(content=data, is_redacted=True)]
         if btype == "thinking":
             thinking = opt_str(block, "thinking", P) or ""
-            self._thinking_blocks[index] = ThinkingBlock(thinking=thinking, signature=opt_str(block, "signature", P))
+            self._thinking_blocks[index] = ThinkingBlock(
+                thinking=thinking, signature=opt_str(block, "signature", P)
+            )
             if thinking:
                 self._thinking.append(thinking)
                 return [ThinkingChunkEvent(content=thinking)]
@@ -237,7 +267,11 @@ class AnthropicParser:
         self._take_usage(opt_dict(message, "usage", P), final=True)
         events: list[Event] = []
         for index, block in enumerate(dict_list(message, "content", P)):
-            events.extend(e for e in self._block(index, block, streamed=False) if not isinstance(e, TextChunkEvent))
+            events.extend(
+                e
+                for e in self._block(index, block, streamed=False)
+                if not isinstance(e, TextChunkEvent)
+            )
         if self.text and self.kind != "structured":
             events.append(TextChunkEvent(content=self.text))
         return events
@@ -252,7 +286,9 @@ class AnthropicParser:
                 return json.loads(call.arguments)
             except ValueError as exc:
                 raise errors.MalformedStreamError(
-                    f"{call.type or 'tool_use'} input is not valid JSON: {call.arguments[:200]!r}", provider=P, partial_text=self.text
+                    f"{call.type or 'tool_use'} input is not valid JSON: {call.arguments[:200]!r}",
+                    provider=P,
+                    partial_text=self.text,
                 ) from exc
         return call.input if call.input is not None else {}
 
@@ -263,7 +299,11 @@ class AnthropicParser:
                 continue
             arguments = self._arguments(call)
             if not isinstance(arguments, dict):
-                raise errors.MalformedStreamError(f"tool_use input is not a JSON object: {arguments!r:.200}", provider=P, partial_text=self.text)
+                raise errors.MalformedStreamError(
+                    f"tool_use input is not a JSON object: {arguments!r:.200}",
+                    provider=P,
+                    partial_text=self.text,
+                )
             calls.append(ToolPrediction(name=call.name, arguments=arguments, call_id=call.id))
         return calls
 
@@ -315,10 +355,14 @@ class AnthropicParser:
         return response  # type: ignore[return-value]
 
     def _structured(self, calls: list[ToolPrediction]) -> StructuredOutputResponse:
-        match = [c for c in calls if c.name == self.structured_tool] if self.structured_tool else calls
+        match = (
+            [c for c in calls if c.name == self.structured_tool] if self.structured_tool else calls
+        )
         if not match:
             if self.finish_reason == "refusal" or (self.text and not calls):
-                return StructuredOutputResponse(parsed=None, refusal=self.text or self.finish_reason)
+                return StructuredOutputResponse(
+                    parsed=None, refusal=self.text or self.finish_reason
+                )
             raise errors.StructuredOutputError(
                 f"the model did not call the structured-output tool {self.structured_tool!r} "
                 f"(stop reason {self.finish_reason!r})",

@@ -34,7 +34,9 @@ def resolve_api_key(api_key: str | None, env_var: str, provider: str, *, allow_d
     """The key from the argument or the environment; a clear error when neither has one."""
     key = api_key or os.environ.get(env_var)
     if key:
-        register_secret(key if isinstance(key, str) else None)  # whatever it looks like, it is redacted from every text we write
+        register_secret(
+            key if isinstance(key, str) else None
+        )  # whatever it looks like, it is redacted from every text we write
         return key
     if allow_dummy:  # OpenAI-compatible servers (vLLM, Ollama, simulators) usually ignore the key
         return "sk-no-key-required"
@@ -179,11 +181,15 @@ def map_exception(exc: BaseException, provider: str, partial_text: str = "") -> 
     name = type(exc).__name__
     if name in ("APIConnectionError", "APITimeoutError") or isinstance(exc, httpx2.TransportError):
         cause = exc.__cause__ or exc.__context__
-        detail = f"{exc}" + (f" ({type(cause).__name__}: {cause})" if cause and str(cause) not in str(exc) else "")
+        detail = f"{exc}" + (
+            f" ({type(cause).__name__}: {cause})" if cause and str(cause) not in str(exc) else ""
+        )
         return errors.ConnectionError(
             f"could not complete the request to {provider}: {redact(detail)}",
             provider=provider,
-            error_type="timeout" if "Timeout" in name or isinstance(exc, httpx2.TimeoutException) else None,
+            error_type="timeout"
+            if "Timeout" in name or isinstance(exc, httpx2.TimeoutException)
+            else None,
             partial_text=partial_text,
         )
     if isinstance(exc, json.JSONDecodeError) or name == "APIResponseValidationError":
@@ -226,7 +232,9 @@ def loads_arguments(raw: str) -> dict[str, Any]:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise errors.MalformedStreamError(f"tool call arguments are not valid JSON: {raw[:200]!r}") from exc
+        raise errors.MalformedStreamError(
+            f"tool call arguments are not valid JSON: {raw[:200]!r}"
+        ) from exc
     return value if isinstance(value, dict) else {"value": value}
 
 
@@ -315,14 +323,18 @@ class SdkClients:
     def _sync_client(self) -> Any:
         if self._sync_sdk is None:
             sync_cls, _ = self._sdk_classes()
-            self._sync_sdk = sync_cls(http_client=sync_http_client(self._timeout), **self._sdk_kwargs())
+            self._sync_sdk = sync_cls(
+                http_client=sync_http_client(self._timeout), **self._sdk_kwargs()
+            )
         return self._sync_sdk
 
     def _async_client(self) -> Any:
         loop = asyncio.get_running_loop()
         if self._async_sdk is None or self._async_loop is not loop:
             _, async_cls = self._sdk_classes()
-            self._async_sdk = async_cls(http_client=async_http_client(self._timeout), **self._sdk_kwargs())
+            self._async_sdk = async_cls(
+                http_client=async_http_client(self._timeout), **self._sdk_kwargs()
+            )
             self._async_loop = loop
         return self._async_sdk
 
@@ -368,7 +380,9 @@ class SdkClients:
             raise mapped from exc
         yield result
 
-    async def _events_async(self, messages: list[dict[str, Any]]) -> AsyncIterator[Event | Response]:
+    async def _events_async(
+        self, messages: list[dict[str, Any]]
+    ) -> AsyncIterator[Event | Response]:
         path, body, options = self._wire_request(self.build_request(messages))
         parser = self._parser()
         try:

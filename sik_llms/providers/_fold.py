@@ -61,7 +61,15 @@ class ToolCallFolder:
     def __bool__(self) -> bool:
         return bool(self._calls)
 
-    def start(self, key: Any, *, id: str | None = None, name: str | None = None, kind: str | None = None, input: Any = None) -> FoldedCall:
+    def start(
+        self,
+        key: Any,
+        *,
+        id: str | None = None,
+        name: str | None = None,
+        kind: str | None = None,
+        input: Any = None,
+    ) -> FoldedCall:
         """An explicit start event (a new block / output item): always a new call at ``key``."""
         call = FoldedCall(id=id or None, name=name or "", kind=kind or "function", input=input)
         self._open[key] = call
@@ -92,7 +100,15 @@ class ToolCallFolder:
             call.pieces.append(piece)
         return call
 
-    def complete(self, key: Any, *, id: str | None = None, name: str | None = None, kind: str | None = None, value: str | None = None) -> FoldedCall:
+    def complete(
+        self,
+        key: Any,
+        *,
+        id: str | None = None,
+        name: str | None = None,
+        kind: str | None = None,
+        value: str | None = None,
+    ) -> FoldedCall:
         """A "done" event carrying the whole streamed value: it replaces the pieces."""
         call = self.delta(key, id=id, name=name, kind=kind)
         if value is not None:

@@ -74,7 +74,9 @@ def fill_usage(
     uncached = max(input_tokens - cached, 0)
     summary.input_cost = info.cost(uncached, info.input_price)
     summary.output_cost = info.cost(output_tokens, info.output_price)
-    summary.cache_read_cost = info.cost(cached, info.cache_read_price if info.cache_read_price is not None else info.input_price)
+    summary.cache_read_cost = info.cost(
+        cached, info.cache_read_price if info.cache_read_price is not None else info.input_price
+    )
     summary.cache_write_cost = 0.0
 
 
@@ -88,8 +90,18 @@ def _price_info(request_model: str, response_model: str | None) -> ModelInfo | N
 
 
 # (input, output, input details, output details): the same usage, spelled per API
-_CHAT_USAGE = ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
-_RESPONSES_USAGE = ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
+_CHAT_USAGE = (
+    "prompt_tokens",
+    "completion_tokens",
+    "prompt_tokens_details",
+    "completion_tokens_details",
+)
+_RESPONSES_USAGE = (
+    "input_tokens",
+    "output_tokens",
+    "input_tokens_details",
+    "output_tokens_details",
+)
 
 
 def _usage(usage: dict[str, Any], keys: tuple[str, str, str, str]) -> dict[str, int]:
@@ -105,7 +117,9 @@ def _usage(usage: dict[str, Any], keys: tuple[str, str, str, str]) -> dict[str, 
 class _Result:
     """What a parser accumulates, then turns into the one response of the call."""
 
-    def __init__(self, request_model: str, kind: str, structured: type[BaseModel] | dict | None) -> None:
+    def __init__(
+        self, request_model: str, kind: str, structured: type[BaseModel] | dict | None
+    ) -> None:
         self.request_model = request_model
         self.kind = kind  # "text" | "tools" | "structured"
         self.structured = structured
@@ -124,7 +138,9 @@ class _Result:
         if self.kind == "structured":
             response: TokenSummary = self._structured(text)
         elif self.kind == "tools":
-            response = ToolPredictionResponse(tool_predictions=self._predictions(), message=text or None)
+            response = ToolPredictionResponse(
+                tool_predictions=self._predictions(), message=text or None
+            )
         else:
             response = TextResponse(response=text, thinking="".join(self.thinking) or None)
         response.model = self.model or self.request_model
@@ -148,9 +164,17 @@ class _Result:
         out = []
         for call in self.tools.calls():
             if call.kind == "custom":
-                out.append(ToolPrediction(name=call.name, call_id=call.id, kind="custom", input=call.arguments))
+                out.append(
+                    ToolPrediction(
+                        name=call.name, call_id=call.id, kind="custom", input=call.arguments
+                    )
+                )
             else:
-                out.append(ToolPrediction(name=call.name, arguments=loads_arguments(call.arguments), call_id=call.id))
+                out.append(
+                    ToolPrediction(
+                        name=call.name, arguments=loads_arguments(call.arguments), call_id=call.id
+                    )
+                )
         return out
 
     def _structured(self, text: str) -> StructuredOutputResponse:
@@ -167,7 +191,12 @@ class _OpenAIWire:
     ``error`` member (the SDK's own rule). Subclasses parse the JSON in ``feed`` / ``feed_full``;
     the three entry points run under ``guard``, so nothing untyped escapes."""
 
-    def __init__(self, request_model: str, kind: str = "text", structured: type[BaseModel] | dict | None = None) -> None:
+    def __init__(
+        self,
+        request_model: str,
+        kind: str = "text",
+        structured: type[BaseModel] | dict | None = None,
+    ) -> None:
         self._r = _Result(request_model, kind, structured)
         self._emit_text = kind != "structured"
 
@@ -187,14 +216,24 @@ class _OpenAIWire:
         with guard(P, self.text):
             data = as_dict(load_json(sse.data, P, "a stream event"), P, "a stream event")
             if data.get("error"):
-                raise error_from_body(data["error"], P, fallback="An error occurred during streaming", partial_text=self.text)
+                raise error_from_body(
+                    data["error"],
+                    P,
+                    fallback="An error occurred during streaming",
+                    partial_text=self.text,
+                )
             return self.feed(data)
 
     def feed_body(self, body: bytes) -> list[Event]:
         with guard(P, self.text):
             data = as_dict(load_json(body, P, "a response body"), P, "a response body")
             if data.get("error"):  # an error envelope with a success status
-                raise error_from_body(data["error"], P, fallback="the response body is an error", partial_text=self.text)
+                raise error_from_body(
+                    data["error"],
+                    P,
+                    fallback="the response body is an error",
+                    partial_text=self.text,
+                )
             return self.feed_full(data)
 
     def finish(self) -> Response:
@@ -246,8 +285,16 @@ class OpenAIChatParser(_OpenAIWire):
 
     def _fold_call(self, call: dict[str, Any]) -> ToolCallChunkEvent:
         kind, name, piece = _chat_call_parts(call)
-        folded = self._r.tools.delta(opt_int(call, "index", P) or 0, id=opt_str(call, "id", P), name=name, kind=kind, piece=piece)
-        return ToolCallChunkEvent(name=folded.name, call_id=folded.id, arguments_delta=piece or "", kind=folded.kind)
+        folded = self._r.tools.delta(
+            opt_int(call, "index", P) or 0,
+            id=opt_str(call, "id", P),
+            name=name,
+            kind=kind,
+            piece=piece,
+        )
+        return ToolCallChunkEvent(
+            name=folded.name, call_id=folded.id, arguments_delta=piece or "", kind=folded.kind
+        )
 
     def feed_full(self, data: dict[str, Any]) -> list[Event]:
         """A non-streamed completion: one text chunk with the whole text (if any)."""
@@ -288,7 +335,11 @@ def _chat_call_parts(call: dict[str, Any]) -> tuple[str | None, str | None, str 
         custom = custom or {}
         return "custom", opt_str(custom, "name", P), opt_str(custom, "input", P)
     fn = opt_dict(call, "function", P) or {}
-    return ("function" if ctype or fn else None), opt_str(fn, "name", P), opt_str(fn, "arguments", P)
+    return (
+        ("function" if ctype or fn else None),
+        opt_str(fn, "name", P),
+        opt_str(fn, "arguments", P),
+    )
 
 
 def _first_logprob(choice: dict[str, Any]) -> float | None:
@@ -308,7 +359,12 @@ class OpenAIResponsesParser(_OpenAIWire):
     (``web_search_call`` and every other ``*_call`` item) are surfaced as ``server_tool_calls``.
     """
 
-    def __init__(self, request_model: str, kind: str = "text", structured: type[BaseModel] | dict | None = None) -> None:
+    def __init__(
+        self,
+        request_model: str,
+        kind: str = "text",
+        structured: type[BaseModel] | dict | None = None,
+    ) -> None:
         super().__init__(request_model, kind, structured)
         self._item_index: dict[str, int] = {}
 
@@ -326,10 +382,17 @@ class OpenAIResponsesParser(_OpenAIWire):
         if kind == "response.refusal.delta":
             r.refusal.append(opt_str(data, "delta", P) or "")
             return []
-        if kind in ("response.function_call_arguments.delta", "response.custom_tool_call_input.delta"):
+        if kind in (
+            "response.function_call_arguments.delta",
+            "response.custom_tool_call_input.delta",
+        ):
             piece = opt_str(data, "delta", P) or ""
             call = r.tools.delta(self._position(data), piece=piece)
-            return [ToolCallChunkEvent(name=call.name, call_id=call.id, arguments_delta=piece, kind=call.kind)]
+            return [
+                ToolCallChunkEvent(
+                    name=call.name, call_id=call.id, arguments_delta=piece, kind=call.kind
+                )
+            ]
         if kind == "response.function_call_arguments.done":
             r.tools.complete(self._position(data), value=opt_str(data, "arguments", P))
             return []
@@ -337,7 +400,11 @@ class OpenAIResponsesParser(_OpenAIWire):
             r.tools.complete(self._position(data), value=opt_str(data, "input", P))
             return []
         if kind in ("response.output_item.added", "response.output_item.done"):
-            return self._item(opt_int(data, "output_index", P) or 0, opt_dict(data, "item", P) or {}, added=kind.endswith("added"))
+            return self._item(
+                opt_int(data, "output_index", P) or 0,
+                opt_dict(data, "item", P) or {},
+                added=kind.endswith("added"),
+            )
         if kind in ("response.created", "response.in_progress"):
             resp = opt_dict(data, "response", P) or {}
             r.response_id, r.model = opt_str(resp, "id", P), opt_str(resp, "model", P)
@@ -347,9 +414,13 @@ class OpenAIResponsesParser(_OpenAIWire):
             return []
         if kind == "response.failed":
             error = opt_dict(opt_dict(data, "response", P) or {}, "error", P) or {}
-            raise self._failure(opt_str(error, "code", P), opt_str(error, "message", P) or "the response failed")
+            raise self._failure(
+                opt_str(error, "code", P), opt_str(error, "message", P) or "the response failed"
+            )
         if kind == "error":
-            raise self._failure(opt_str(data, "code", P), opt_str(data, "message", P) or "stream error")
+            raise self._failure(
+                opt_str(data, "code", P), opt_str(data, "message", P) or "stream error"
+            )
         return []
 
     def _position(self, data: dict[str, Any]) -> int:
@@ -373,7 +444,11 @@ class OpenAIResponsesParser(_OpenAIWire):
                 call = r.tools.start(index, id=call_id, name=name, kind=kind)
                 if value:
                     call.pieces.append(value)
-                return [ToolCallChunkEvent(name=call.name, call_id=call.id, arguments_delta=value or "", kind=kind)]
+                return [
+                    ToolCallChunkEvent(
+                        name=call.name, call_id=call.id, arguments_delta=value or "", kind=kind
+                    )
+                ]
             r.tools.complete(index, id=call_id, name=name, kind=kind, value=value)
         elif itype.endswith("_call"):
             r.server_tools[index] = _server_tool(item, itype)
@@ -381,7 +456,9 @@ class OpenAIResponsesParser(_OpenAIWire):
 
     def _failure(self, etype: str | None, message: str) -> errors.LLMError:
         status = errors.status_for_error_type(etype) or 500
-        return errors.class_for_status(status)(message, status=status, provider=P, error_type=etype, partial_text=self.text)
+        return errors.class_for_status(status)(
+            message, status=status, provider=P, error_type=etype, partial_text=self.text
+        )
 
     def feed_full(self, data: dict[str, Any]) -> list[Event]:
         """A non-streamed Response: one text chunk with the whole text (if any)."""
@@ -393,11 +470,16 @@ class OpenAIResponsesParser(_OpenAIWire):
 
     def _take_final(self, resp: dict[str, Any], *, from_stream: bool) -> None:
         r = self._r
-        r.response_id, r.model = opt_str(resp, "id", P) or r.response_id, opt_str(resp, "model", P) or r.model
+        r.response_id, r.model = (
+            opt_str(resp, "id", P) or r.response_id,
+            opt_str(resp, "model", P) or r.model,
+        )
         usage = opt_dict(resp, "usage", P)
         if usage is not None:
             r.usage = _usage(usage, _RESPONSES_USAGE)
-        r.finish_reason = opt_str(opt_dict(resp, "incomplete_details", P) or {}, "reason", P) or opt_str(resp, "status", P)
+        r.finish_reason = opt_str(
+            opt_dict(resp, "incomplete_details", P) or {}, "reason", P
+        ) or opt_str(resp, "status", P)
         texts: list[str] = []
         refusals: list[str] = []
         thinking: list[str] = []
@@ -414,10 +496,16 @@ class OpenAIResponsesParser(_OpenAIWire):
                         refusals.append(opt_str(part, "refusal", P) or "")
             elif itype in _CALLER_TOOLS:
                 kind = _CALLER_TOOLS[itype]
-                call = tools.start(index, id=opt_str(item, "call_id", P), name=opt_str(item, "name", P), kind=kind)
-                call.pieces = [opt_str(item, "arguments" if kind == "function" else "input", P) or ""]
+                call = tools.start(
+                    index, id=opt_str(item, "call_id", P), name=opt_str(item, "name", P), kind=kind
+                )
+                call.pieces = [
+                    opt_str(item, "arguments" if kind == "function" else "input", P) or ""
+                ]
             elif itype == "reasoning":
-                thinking.extend(opt_str(summary, "text", P) or "" for summary in dict_list(item, "summary", P))
+                thinking.extend(
+                    opt_str(summary, "text", P) or "" for summary in dict_list(item, "summary", P)
+                )
             elif itype.endswith("_call"):
                 server[index] = _server_tool(item, itype)
         # The final object is authoritative; deltas already seen are replaced, not doubled.

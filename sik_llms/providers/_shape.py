@@ -18,23 +18,38 @@ from typing import Any
 
 from sik_llms.errors import LLMError, MalformedStreamError
 
-__all__ = ["as_dict", "dict_list", "guard", "load_json", "opt_dict", "opt_int", "opt_str", "str_list"]
+__all__ = [
+    "as_dict",
+    "dict_list",
+    "guard",
+    "load_json",
+    "opt_dict",
+    "opt_int",
+    "opt_str",
+    "str_list",
+]
 
 
 def _bad(provider: str, what: str, value: Any, expected: str) -> MalformedStreamError:
     shown = repr(value)
     if len(shown) > 120:
         shown = shown[:117] + "..."
-    return MalformedStreamError(f"{provider} sent {what} that is not {expected}: {shown}", provider=provider)
+    return MalformedStreamError(
+        f"{provider} sent {what} that is not {expected}: {shown}", provider=provider
+    )
 
 
 def load_json(data: bytes | str, provider: str, what: str = "an event") -> Any:
     """``json.loads`` whose failures (bad JSON, non-UTF-8 bytes) are ``MalformedStreamError``."""
     try:
         return json.loads(data)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+    except (
+        ValueError,
+        RecursionError,
+    ) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise MalformedStreamError(
-            f"{provider} sent {what} that is not valid JSON ({type(exc).__name__}: {str(exc)[:200]})", provider=provider
+            f"{provider} sent {what} that is not valid JSON ({type(exc).__name__}: {str(exc)[:200]})",
+            provider=provider,
         ) from exc
 
 

@@ -42,14 +42,27 @@ from sik_llms.sdk_catalog import warn_if_deprecated
 from sik_llms.tools import Tool, ToolChoice
 from sik_llms.types import ReasoningEffort
 
-__all__ = ["Anthropic", "AnthropicParser", "AnthropicTools", "client_from_recorded_request", "fill_usage", "to_anthropic"]
+__all__ = [
+    "Anthropic",
+    "AnthropicParser",
+    "AnthropicTools",
+    "client_from_recorded_request",
+    "fill_usage",
+    "to_anthropic",
+]
 
 PROVIDER = "anthropic"
 ENV_KEY = "ANTHROPIC_API_KEY"
-THINKING_BUDGETS = {ReasoningEffort.LOW: 4_000, ReasoningEffort.MEDIUM: 16_000, ReasoningEffort.HIGH: 32_000}
+THINKING_BUDGETS = {
+    ReasoningEffort.LOW: 4_000,
+    ReasoningEffort.MEDIUM: 16_000,
+    ReasoningEffort.HIGH: 32_000,
+}
 MIN_THINKING_BUDGET = 1_024
 DEFAULT_MAX_TOKENS = 4_096
-STRUCTURED_TOOL_DESCRIPTION = "Return the answer by calling this tool with arguments matching its schema."
+STRUCTURED_TOOL_DESCRIPTION = (
+    "Return the answer by calling this tool with arguments matching its schema."
+)
 
 
 # ---------------------------------------------------------------------------- request building
@@ -59,14 +72,27 @@ def _part(part: Any) -> Any:
     if isinstance(part, dict) and part.get("type") == "image" and "source_type" in part:
         if part["source_type"] == "url":
             return {"type": "image", "source": {"type": "url", "url": part["data"]}}
-        return {"type": "image", "source": {"type": "base64", "media_type": part.get("media_type") or "image/png", "data": part["data"]}}
+        return {
+            "type": "image",
+            "source": {
+                "type": "base64",
+                "media_type": part.get("media_type") or "image/png",
+                "data": part["data"],
+            },
+        }
     if isinstance(part, dict) and part.get("type") == "image_url":
-        url = part["image_url"]["url"] if isinstance(part.get("image_url"), dict) else part.get("image_url")
+        url = (
+            part["image_url"]["url"]
+            if isinstance(part.get("image_url"), dict)
+            else part.get("image_url")
+        )
         return {"type": "image", "source": {"type": "url", "url": url}}
     return part
 
 
-def to_anthropic(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def to_anthropic(
+    messages: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Neutral messages -> (system blocks, Anthropic messages)."""
     system: list[dict[str, Any]] = []
     out: list[dict[str, Any]] = []
@@ -75,17 +101,37 @@ def to_anthropic(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
         content = m.get("content")
         if role in ("system", "developer"):
             if isinstance(content, list):
-                system.extend(dict(p) if isinstance(p, dict) else {"type": "text", "text": str(p)} for p in content)
+                system.extend(
+                    dict(p) if isinstance(p, dict) else {"type": "text", "text": str(p)}
+                    for p in content
+                )
             elif content:
                 system.append({"type": "text", "text": content})
             continue
         msg = {k: v for k, v in m.items() if k not in ("role", "content")}
         if role == "tool":  # an OpenAI-shaped tool result -> Anthropic tool_result block
-            out.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": m.get("tool_call_id"), "content": content}]})
+            out.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": m.get("tool_call_id"),
+                            "content": content,
+                        }
+                    ],
+                }
+            )
             continue
         if isinstance(content, list):
             content = [_part(p) for p in content]
-        out.append({"role": role, "content": content, **{k: v for k, v in msg.items() if k not in ("tool_calls", "name")}})
+        out.append(
+            {
+                "role": role,
+                "content": content,
+                **{k: v for k, v in msg.items() if k not in ("tool_calls", "name")},
+            }
+        )
     return system, out
 
 
@@ -133,7 +179,9 @@ class Anthropic(SdkClients, Client):
         **model_kwargs: Any,
     ) -> None:
         if provider not in (None, PROVIDER):
-            raise errors.ConfigurationError(f"the Anthropic client cannot serve provider={provider!r}")
+            raise errors.ConfigurationError(
+                f"the Anthropic client cannot serve provider={provider!r}"
+            )
         self.model = model_name
         self.info = get_model_info(model_name)
         note_unpriced(model_name, self.info)
@@ -142,14 +190,20 @@ class Anthropic(SdkClients, Client):
         self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         self.streaming = stream
         self.response_format = response_format
-        if response_format is not None and not isinstance(response_format, dict) and not (
-            isinstance(response_format, type) and issubclass(response_format, BaseModel)
+        if (
+            response_format is not None
+            and not isinstance(response_format, dict)
+            and not (isinstance(response_format, type) and issubclass(response_format, BaseModel))
         ):
-            raise errors.ConfigurationError(f"response_format must be a pydantic model class or a JSON-schema dict, got {response_format!r}")
+            raise errors.ConfigurationError(
+                f"response_format must be a pydantic model class or a JSON-schema dict, got {response_format!r}"
+            )
         self.tools = list(tools) if tools else []
         self.tool_choice = tool_choice
         self.cache_tools = cache_tools
-        self.cache_content = [cache_content] if isinstance(cache_content, str) else list(cache_content or [])
+        self.cache_content = (
+            [cache_content] if isinstance(cache_content, str) else list(cache_content or [])
+        )
         self.beta = beta or bool(betas)
         self.betas = betas
         self.web_search = web_search
@@ -162,10 +216,14 @@ class Anthropic(SdkClients, Client):
             sampling = {}  # extended thinking rejects temperature / top_p / top_k
         self._sampling = sampling
         self._extra = model_kwargs
-        self.mode = "structured" if response_format is not None else ("tools" if self.tools else "stream")
+        self.mode = (
+            "structured" if response_format is not None else ("tools" if self.tools else "stream")
+        )
         self._kind = {"structured": "structured", "tools": "tools"}.get(self.mode, "text")
         self._structured_tool = self._structured_tool_name()
-        self._api_key = resolve_api_key(api_key, ENV_KEY, PROVIDER, allow_dummy=self.base_url is not None)
+        self._api_key = resolve_api_key(
+            api_key, ENV_KEY, PROVIDER, allow_dummy=self.base_url is not None
+        )
         self._max_retries = max_retries
         self._timeout = timeout
         self._sdk_open_telemetry = sdk_open_telemetry
@@ -182,7 +240,9 @@ class Anthropic(SdkClients, Client):
                 "reasoning_effort": self.reasoning_effort,
                 "api": "messages",
                 "tools_count": len(self.tools) or None,
-                "output_type": "json" if response_format is not None else None,  # only when a format is requested
+                "output_type": "json"
+                if response_format is not None
+                else None,  # only when a format is requested
             }
         )
 
@@ -190,7 +250,9 @@ class Anthropic(SdkClients, Client):
 
     def _thinking_config(self, budget: int | None) -> dict[str, Any] | None:
         if self.reasoning_effort is not None and budget is not None:
-            raise errors.ConfigurationError("pass reasoning_effort or thinking_budget_tokens, not both")
+            raise errors.ConfigurationError(
+                "pass reasoning_effort or thinking_budget_tokens, not both"
+            )
         if self.reasoning_effort is not None:
             try:
                 budget = THINKING_BUDGETS[ReasoningEffort(self.reasoning_effort)]
@@ -201,8 +263,14 @@ class Anthropic(SdkClients, Client):
         if budget is None:
             return None
         if self.info is not None and not self.info.supports_reasoning:
-            raise errors.ConfigurationError(f"{self.model} does not support extended thinking; drop reasoning_effort/thinking_budget_tokens")
-        limit = (self.info.max_output_extended_thinking or self.info.max_output_tokens) if self.info else None
+            raise errors.ConfigurationError(
+                f"{self.model} does not support extended thinking; drop reasoning_effort/thinking_budget_tokens"
+            )
+        limit = (
+            (self.info.max_output_extended_thinking or self.info.max_output_tokens)
+            if self.info
+            else None
+        )
         if budget < MIN_THINKING_BUDGET or (limit is not None and budget >= limit):
             raise errors.ConfigurationError(
                 f"thinking budget must be at least {MIN_THINKING_BUDGET} and below the model's output limit ({limit}); got {budget}"
@@ -212,8 +280,16 @@ class Anthropic(SdkClients, Client):
     def _max_tokens(self, requested: int | None) -> int:
         limit = None
         if self.info is not None:
-            limit = self.info.max_output_extended_thinking if self.thinking else self.info.max_output_tokens
-        base = requested if requested is not None else min(limit or DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS)
+            limit = (
+                self.info.max_output_extended_thinking
+                if self.thinking
+                else self.info.max_output_tokens
+            )
+        base = (
+            requested
+            if requested is not None
+            else min(limit or DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS)
+        )
         if self.thinking and self.thinking.get("type") == "enabled" and requested is None:
             base += int(self.thinking.get("budget_tokens", 0))  # the answer still gets its share
             if limit is not None:
@@ -225,7 +301,9 @@ class Anthropic(SdkClients, Client):
         if rf is None:
             return None
         if isinstance(rf, dict):
-            return str(rf.get("name") or rf.get("json_schema", {}).get("name") or "structured_output")
+            return str(
+                rf.get("name") or rf.get("json_schema", {}).get("name") or "structured_output"
+            )
         return _safe_tool_name(rf.__name__)
 
     def request_attributes(self) -> dict[str, Any]:
@@ -247,16 +325,32 @@ class Anthropic(SdkClients, Client):
     # ------------------------------------------------------------------ requests
 
     def _tool_params(self) -> list[dict[str, Any]]:
-        tools: list[dict[str, Any]] = [t.to_anthropic() if isinstance(t, Tool) else dict(t) for t in self.tools]
+        tools: list[dict[str, Any]] = [
+            t.to_anthropic() if isinstance(t, Tool) else dict(t) for t in self.tools
+        ]
         if self.response_format is not None:
             rf = self.response_format
             if isinstance(rf, dict):
                 schema = rf.get("json_schema", {}).get("schema") or rf.get("schema") or rf
             else:
                 schema = _model_schema(rf)
-            tools.append({"name": self._structured_tool, "description": STRUCTURED_TOOL_DESCRIPTION, "input_schema": schema})
+            tools.append(
+                {
+                    "name": self._structured_tool,
+                    "description": STRUCTURED_TOOL_DESCRIPTION,
+                    "input_schema": schema,
+                }
+            )
         if self.web_search:
-            tools.append(drop_none({"type": "web_search_20250305", "name": "web_search", "max_uses": self.max_web_searches}))
+            tools.append(
+                drop_none(
+                    {
+                        "type": "web_search_20250305",
+                        "name": "web_search",
+                        "max_uses": self.max_web_searches,
+                    }
+                )
+            )
         if self.cache_tools and tools:
             tools[-1] = {**tools[-1], "cache_control": {"type": "ephemeral"}}
         return tools
@@ -282,13 +376,27 @@ class Anthropic(SdkClients, Client):
         """The keyword arguments ``messages.create`` would take (public so tests and the harness
         can see them); ``_wire_request`` turns them into what goes on the wire."""
         system, msgs = to_anthropic(messages)
-        cached = [{"type": "text", "text": text, "cache_control": {"type": "ephemeral"}} for text in self.cache_content]
-        params: dict[str, Any] = {"model": self.model, "max_tokens": self.max_tokens, "messages": msgs, **self._sampling}
+        cached = [
+            {"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}
+            for text in self.cache_content
+        ]
+        params: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "messages": msgs,
+            **self._sampling,
+        }
         if cached or system:
             given_as_blocks = any(
-                m.get("role") in ("system", "developer") and isinstance(m.get("content"), list) for m in messages
+                m.get("role") in ("system", "developer") and isinstance(m.get("content"), list)
+                for m in messages
             )
-            plain = not cached and not given_as_blocks and len(system) == 1 and set(system[0]) == {"type", "text"}
+            plain = (
+                not cached
+                and not given_as_blocks
+                and len(system) == 1
+                and set(system[0]) == {"type", "text"}
+            )
             params["system"] = system[0]["text"] if plain else cached + system
         if self.thinking is not None:
             params["thinking"] = self.thinking
@@ -316,7 +424,10 @@ class Anthropic(SdkClients, Client):
         body, options = split_sdk_options(params)
         betas = body.pop("betas", None)
         if betas:
-            options["headers"] = {**options.get("headers", {}), "anthropic-beta": ",".join(str(b) for b in betas)}
+            options["headers"] = {
+                **options.get("headers", {}),
+                "anthropic-beta": ",".join(str(b) for b in betas),
+            }
         if self._sdk_open_telemetry is not False:  # the SDK names its own call span only when asked
             options["span_name"] = "anthropic.messages.create"  # the SDK's name, beta or not
             options["span_route"] = "/v1/messages"
@@ -327,10 +438,21 @@ class Anthropic(SdkClients, Client):
 class AnthropicTools(Anthropic):
     """Anthropic with tools: returns a ToolPredictionResponse with every predicted call."""
 
-    def __init__(self, model_name: str, *, tools: list[Tool | dict[str, Any]], tool_choice: Any = ToolChoice.REQUIRED, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        *,
+        tools: list[Tool | dict[str, Any]],
+        tool_choice: Any = ToolChoice.REQUIRED,
+        **kwargs: Any,
+    ) -> None:
         if not tools:
-            raise errors.ConfigurationError("AnthropicTools needs at least one tool: pass tools=[Tool(...)]")
-        if "temperature" not in kwargs and not (kwargs.get("reasoning_effort") or kwargs.get("thinking_budget_tokens")):
+            raise errors.ConfigurationError(
+                "AnthropicTools needs at least one tool: pass tools=[Tool(...)]"
+            )
+        if "temperature" not in kwargs and not (
+            kwargs.get("reasoning_effort") or kwargs.get("thinking_budget_tokens")
+        ):
             kwargs["temperature"] = 0.2
         super().__init__(model_name, tools=tools, tool_choice=tool_choice, **kwargs)
 
@@ -348,7 +470,9 @@ def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- recorded requests
 
 
-def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, **overrides: Any) -> tuple[Anthropic, list[dict[str, Any]]]:
+def client_from_recorded_request(
+    path: str, body: dict[str, Any] | str | bytes, **overrides: Any
+) -> tuple[Anthropic, list[dict[str, Any]]]:
     """Rebuild our client call from a recorded Anthropic request (URL path + JSON body).
 
     ``/v1/messages?beta=true`` selects the beta endpoint. Returns the client and the messages.

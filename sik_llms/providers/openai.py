@@ -48,7 +48,14 @@ _AZURE_DEPLOYMENT = re.compile(r"/openai/deployments/([^/]+)/")
 ENV_KEY = "OPENAI_API_KEY"
 AZURE_ENV_KEY = "AZURE_OPENAI_API_KEY"
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
-_REASONING_REJECTS = ("temperature", "top_p", "logprobs", "top_logprobs", "presence_penalty", "frequency_penalty")
+_REASONING_REJECTS = (
+    "temperature",
+    "top_p",
+    "logprobs",
+    "top_logprobs",
+    "presence_penalty",
+    "frequency_penalty",
+)
 
 
 def is_reasoning_model(model: str, info: ModelInfo | None) -> bool:
@@ -63,7 +70,11 @@ def is_reasoning_model(model: str, info: ModelInfo | None) -> bool:
 
 def _chat_part(part: Any) -> Any:
     if isinstance(part, dict) and part.get("type") == "image" and "source_type" in part:
-        url = part["data"] if part["source_type"] == "url" else f"data:{part.get('media_type') or 'image/png'};base64,{part['data']}"
+        url = (
+            part["data"]
+            if part["source_type"] == "url"
+            else f"data:{part.get('media_type') or 'image/png'};base64,{part['data']}"
+        )
         return {"type": "image_url", "image_url": {"url": url}}
     return part
 
@@ -84,11 +95,22 @@ def _responses_part(part: Any, role: str) -> Any:
         return part
     ptype = part.get("type")
     if ptype == "text":
-        return {"type": "output_text" if role == "assistant" else "input_text", "text": part.get("text", "")}
+        return {
+            "type": "output_text" if role == "assistant" else "input_text",
+            "text": part.get("text", ""),
+        }
     if ptype == "image" and "source_type" in part:
-        return {"type": "input_image", "image_url": _chat_part(part)["image_url"]["url"], "detail": "auto"}
+        return {
+            "type": "input_image",
+            "image_url": _chat_part(part)["image_url"]["url"],
+            "detail": "auto",
+        }
     if ptype == "image_url":
-        url = part["image_url"]["url"] if isinstance(part.get("image_url"), dict) else part.get("image_url")
+        url = (
+            part["image_url"]["url"]
+            if isinstance(part.get("image_url"), dict)
+            else part.get("image_url")
+        )
         return {"type": "input_image", "image_url": url, "detail": "auto"}
     return part
 
@@ -102,7 +124,13 @@ def to_responses_input(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             items.append(dict(m))
             continue
         if role == "tool":
-            items.append({"type": "function_call_output", "call_id": m.get("tool_call_id"), "output": text_of(m.get("content"))})
+            items.append(
+                {
+                    "type": "function_call_output",
+                    "call_id": m.get("tool_call_id"),
+                    "output": text_of(m.get("content")),
+                }
+            )
             continue
         content = m.get("content")
         if content:
@@ -114,21 +142,47 @@ def to_responses_input(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for call in m.get("tool_calls") or []:
             if call.get("type") == "custom":  # a free-form custom tool call (Chat spelling)
                 custom = call.get("custom", {})
-                items.append({"type": "custom_tool_call", "call_id": call.get("id"), "name": custom.get("name"), "input": custom.get("input", "")})
+                items.append(
+                    {
+                        "type": "custom_tool_call",
+                        "call_id": call.get("id"),
+                        "name": custom.get("name"),
+                        "input": custom.get("input", ""),
+                    }
+                )
                 continue
             fn = call.get("function", {})
-            items.append({"type": "function_call", "call_id": call.get("id"), "name": fn.get("name"), "arguments": fn.get("arguments", "{}")})
+            items.append(
+                {
+                    "type": "function_call",
+                    "call_id": call.get("id"),
+                    "name": fn.get("name"),
+                    "arguments": fn.get("arguments", "{}"),
+                }
+            )
     return items
 
 
-def responses_input_and_instructions(messages: list[dict[str, Any]]) -> tuple[str | list[dict[str, Any]], str | None]:
+def responses_input_and_instructions(
+    messages: list[dict[str, Any]],
+) -> tuple[str | list[dict[str, Any]], str | None]:
     """Leading system text becomes ``instructions``; a lone plain user turn is sent as a string."""
     leading: list[str] = []
     rest = list(messages)
-    while rest and rest[0].get("role") in ("system", "developer") and isinstance(rest[0].get("content"), str) and set(rest[0]) == {"role", "content"}:
+    while (
+        rest
+        and rest[0].get("role") in ("system", "developer")
+        and isinstance(rest[0].get("content"), str)
+        and set(rest[0]) == {"role", "content"}
+    ):
         leading.append(rest.pop(0)["content"])
     instructions = "\n\n".join(leading) if leading else None
-    if len(rest) == 1 and set(rest[0]) == {"role", "content"} and rest[0]["role"] == "user" and isinstance(rest[0]["content"], str):
+    if (
+        len(rest) == 1
+        and set(rest[0]) == {"role", "content"}
+        and rest[0]["role"] == "user"
+        and isinstance(rest[0]["content"], str)
+    ):
         return rest[0]["content"], instructions
     return to_responses_input(rest), instructions
 
@@ -142,7 +196,11 @@ def _tool_choice(choice: Any, api: str, custom_names: frozenset[str] = frozenset
         return choice.value
     if isinstance(choice, str) and choice not in ("auto", "required", "none"):
         kind = "custom" if choice in custom_names else "function"
-        return {"type": kind, kind: {"name": choice}} if api == "chat_completions" else {"type": kind, "name": choice}
+        return (
+            {"type": kind, kind: {"name": choice}}
+            if api == "chat_completions"
+            else {"type": kind, "name": choice}
+        )
     return choice
 
 
@@ -219,9 +277,13 @@ class OpenAI(SdkClients, Client):
     ) -> None:
         if provider not in (None, PROVIDER):
             raise errors.ConfigurationError(f"the OpenAI client cannot serve provider={provider!r}")
-        self._azure = self._azure_options(azure_endpoint, azure_deployment, api_version, base_url or server_url)
+        self._azure = self._azure_options(
+            azure_endpoint, azure_deployment, api_version, base_url or server_url
+        )
         if api not in ("chat_completions", "responses"):
-            raise errors.ConfigurationError(f"api must be 'chat_completions' or 'responses', got {api!r}")
+            raise errors.ConfigurationError(
+                f"api must be 'chat_completions' or 'responses', got {api!r}"
+            )
         self.model = model_name
         # The SDK would read OPENAI_BASE_URL itself; we read it too so server.address is true.
         self.base_url = base_url or server_url or os.environ.get("OPENAI_BASE_URL") or None
@@ -236,9 +298,13 @@ class OpenAI(SdkClients, Client):
         self.tool_names = [_tool_name(t) for t in self.tools]
         self._custom_names = frozenset(_tool_name(t) for t in self.tools if _is_custom(t))
         self.tool_choice = tool_choice
-        self.cache_content = [cache_content] if isinstance(cache_content, str) else list(cache_content or [])
+        self.cache_content = (
+            [cache_content] if isinstance(cache_content, str) else list(cache_content or [])
+        )
         self._check_response_format(response_format)
-        self.mode = "structured" if response_format is not None else ("tools" if self.tools else "stream")
+        self.mode = (
+            "structured" if response_format is not None else ("tools" if self.tools else "stream")
+        )
         self._kind = {"structured": "structured", "tools": "tools"}.get(self.mode, "text")
         reasoning = is_reasoning_model(model_name, self.info) or self.reasoning_effort is not None
         sampling = drop_none({"temperature": temperature, "top_p": top_p, **model_kwargs})
@@ -248,12 +314,18 @@ class OpenAI(SdkClients, Client):
         self.max_tokens = max_tokens
         self.n = n
         if self._azure is not None:
-            self._api_key = resolve_api_key(api_key, AZURE_ENV_KEY, "Azure OpenAI", allow_dummy=False)
+            self._api_key = resolve_api_key(
+                api_key, AZURE_ENV_KEY, "Azure OpenAI", allow_dummy=False
+            )
         else:
-            self._api_key = resolve_api_key(api_key, ENV_KEY, PROVIDER, allow_dummy=self.base_url is not None)
+            self._api_key = resolve_api_key(
+                api_key, ENV_KEY, PROVIDER, allow_dummy=self.base_url is not None
+            )
         self._max_retries = max_retries
         self._timeout = timeout
-        host, port = server_address(self._azure["azure_endpoint"] if self._azure else self.base_url, "api.openai.com")
+        host, port = server_address(
+            self._azure["azure_endpoint"] if self._azure else self.base_url, "api.openai.com"
+        )
         self._request_attributes = drop_none(
             {
                 "temperature": sampling.get("temperature"),
@@ -265,7 +337,9 @@ class OpenAI(SdkClients, Client):
                 "reasoning_effort": self.reasoning_effort,
                 "api": api,
                 "tools_count": len(self.tools) or None,
-                "output_type": "json" if response_format is not None else None,  # only when a format is requested
+                "output_type": "json"
+                if response_format is not None
+                else None,  # only when a format is requested
             }
         )
 
@@ -281,7 +355,9 @@ class OpenAI(SdkClients, Client):
     # ------------------------------------------------------------------ SDK clients
 
     @staticmethod
-    def _azure_options(endpoint: str | None, deployment: str | None, version: str | None, base_url: str | None) -> dict[str, Any] | None:
+    def _azure_options(
+        endpoint: str | None, deployment: str | None, version: str | None, base_url: str | None
+    ) -> dict[str, Any] | None:
         """Azure OpenAI settings (the SDK's ``AzureOpenAI``), or None for OpenAI itself.
 
         Azure is chosen by ``azure_endpoint`` (or ``AZURE_OPENAI_ENDPOINT`` when a deployment or
@@ -332,7 +408,11 @@ class OpenAI(SdkClients, Client):
         msgs = prefix + list(messages)
         if self.api == "responses":
             return self._responses_request(msgs)
-        params: dict[str, Any] = {"model": self.model, "messages": to_chat_messages(msgs), **self._sampling}
+        params: dict[str, Any] = {
+            "model": self.model,
+            "messages": to_chat_messages(msgs),
+            **self._sampling,
+        }
         if self.streaming:
             params["stream"] = True
             if self.include_usage:
@@ -398,9 +478,18 @@ class OpenAI(SdkClients, Client):
 class OpenAITools(OpenAI):
     """OpenAI with tools: returns a ToolPredictionResponse with every predicted call."""
 
-    def __init__(self, model_name: str, *, tools: list[Tool | dict[str, Any]], tool_choice: Any = ToolChoice.REQUIRED, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        *,
+        tools: list[Tool | dict[str, Any]],
+        tool_choice: Any = ToolChoice.REQUIRED,
+        **kwargs: Any,
+    ) -> None:
         if not tools:
-            raise errors.ConfigurationError("OpenAITools needs at least one tool: pass tools=[Tool(...)]")
+            raise errors.ConfigurationError(
+                "OpenAITools needs at least one tool: pass tools=[Tool(...)]"
+            )
         kwargs.setdefault("temperature", 0.2)
         super().__init__(model_name, tools=tools, tool_choice=tool_choice, **kwargs)
 
@@ -408,7 +497,9 @@ class OpenAITools(OpenAI):
 # ---------------------------------------------------------------------------- recorded requests
 
 
-def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, **overrides: Any) -> tuple[OpenAI, list[dict[str, Any]]]:
+def client_from_recorded_request(
+    path: str, body: dict[str, Any] | str | bytes, **overrides: Any
+) -> tuple[OpenAI, list[dict[str, Any]]]:
     """Rebuild our client call from a recorded OpenAI request (URL path + JSON body).
 
     Returns the client and the messages to call it with, so ``client(messages)`` sends an
@@ -423,18 +514,32 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
     data = dict(data)
     model = data.pop("model", None) or (azure.group(1) if azure else "")
     if not isinstance(model, str):
-        raise ValueError(f"not a recorded OpenAI request body ('model' is {type(model).__name__}, not text)")
+        raise ValueError(
+            f"not a recorded OpenAI request body ('model' is {type(model).__name__}, not text)"
+        )
     kwargs: dict[str, Any] = {"provider": PROVIDER, "api_key": "sk-replay", "max_retries": 0}
     api = "responses" if route.endswith("/responses") else "chat_completions"
     if api == "chat_completions" and not route.endswith("/chat/completions"):
-        raise ValueError(f"unsupported OpenAI endpoint {url.path!r}: expected /chat/completions or /responses")
+        raise ValueError(
+            f"unsupported OpenAI endpoint {url.path!r}: expected /chat/completions or /responses"
+        )
     kwargs["api"] = api
     version = dict(parse_qsl(url.query)).get("api-version")
-    if azure is not None or (version and route.startswith("/openai/")):  # Azure OpenAI, deployment or not
+    if azure is not None or (
+        version and route.startswith("/openai/")
+    ):  # Azure OpenAI, deployment or not
         host = f"{url.scheme}://{url.netloc}" if url.netloc else "https://replay.openai.azure.com"
-        kwargs.update(azure_endpoint=host, azure_deployment=azure.group(1) if azure else None, api_version=version or "2024-10-21")
+        kwargs.update(
+            azure_endpoint=host,
+            azure_deployment=azure.group(1) if azure else None,
+            api_version=version or "2024-10-21",
+        )
     elif route.startswith("/openai/v1/"):  # Azure's v1 endpoint: the OpenAI client at that base URL
-        kwargs["base_url"] = f"{url.scheme}://{url.netloc}/openai/v1" if url.netloc else "https://replay.openai.azure.com/openai/v1"
+        kwargs["base_url"] = (
+            f"{url.scheme}://{url.netloc}/openai/v1"
+            if url.netloc
+            else "https://replay.openai.azure.com/openai/v1"
+        )
     passthrough: dict[str, Any] = {}  # recorded fields our options do not express, sent as-is
     if data.get("stream") is False:
         passthrough["stream"] = False
@@ -465,7 +570,9 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
                 passthrough["response_format"] = rf
     else:
         raw_input = data.pop("input", [])
-        messages = [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else raw_input
+        messages = (
+            [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else raw_input
+        )
         instructions = data.pop("instructions", None)
         if instructions and isinstance(messages, list):
             messages = [{"role": "system", "content": instructions}, *messages]
@@ -477,10 +584,17 @@ def client_from_recorded_request(path: str, body: dict[str, Any] | str | bytes, 
         if isinstance(reasoning, dict) and set(reasoning) == {"effort"}:
             kwargs["reasoning_effort"] = data.pop("reasoning")["effort"]
         text = data.pop("text", None)
-        if isinstance(text, dict) and isinstance(text.get("format"), dict) and text["format"].get("type") != "text":
+        if (
+            isinstance(text, dict)
+            and isinstance(text.get("format"), dict)
+            and text["format"].get("type") != "text"
+        ):
             fmt = dict(text["format"])
             if fmt.get("type") == "json_schema":
-                kwargs["response_format"] = {"type": "json_schema", "json_schema": {k: v for k, v in fmt.items() if k != "type"}}
+                kwargs["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {k: v for k, v in fmt.items() if k != "type"},
+                }
             else:
                 kwargs["response_format"] = fmt
             if set(text) != {"format"}:

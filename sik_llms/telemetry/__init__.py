@@ -75,7 +75,9 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
             events=events,
         )
     except Exception as exc:
-        config.warn_once(f"start-call-{type(exc).__name__}", f"sik_llms telemetry disabled for a call: {exc!r}")
+        config.warn_once(
+            f"start-call-{type(exc).__name__}", f"sik_llms telemetry disabled for a call: {exc!r}"
+        )
         return None
 
 
@@ -117,7 +119,9 @@ def start_span(name: str, attributes: dict[str, Any], kind: str = "internal") ->
     return _start(tracer_for(tp), name, attributes, span_kind, otel_context.get_current())
 
 
-def add_agent_metrics(attrs: dict[str, Any], iterations: int, tool_calls: int, success: bool) -> None:
+def add_agent_metrics(
+    attrs: dict[str, Any], iterations: int, tool_calls: int, success: bool
+) -> None:
     """Record one agent run's own metrics (never its inner calls': they recorded themselves)."""
     _, mp = resolve_providers()
     if mp is not None:

@@ -79,13 +79,17 @@ class ClientAttributes:
                 inference[genai_key] = value
         if lean:  # one vocabulary per span: GenAI on the inference span, the seed's on llm.request
             keep = {n.LLM_MODEL, n.LLM_PROVIDER, n.OPENAI_API_TYPE}
-            inference = {k: v for k, v in inference.items() if k in keep or not k.startswith("llm.")}
+            inference = {
+                k: v for k, v in inference.items() if k in keep or not k.startswith("llm.")
+            }
             self.request = {k: v for k, v in self.request.items() if not k.startswith("gen_ai.")}
         # no key in any span (sik_llms.redact): values redacted once here, not on every call
         self.inference = {k: redact_value(v) for k, v in inference.items() if v is not None}
         self.request = {k: redact_value(v) for k, v in self.request.items()}
         self.inference_name = (
-            n.semconv_span_inference(n.OP_CHAT, model) if semconv else n.span_inference(provider, mode)
+            n.semconv_span_inference(n.OP_CHAT, model)
+            if semconv
+            else n.span_inference(provider, mode)
         )
         self.metric = {n.LABEL_MODEL: model, n.LABEL_PROVIDER: provider}
         genai_metric = {

@@ -165,7 +165,9 @@ def _signal_path_swapped(path: str, signal: str) -> str | None:
     return None
 
 
-def signal_endpoint(signal: str, env: Mapping[str, str] | None = None, proto: str | None = None) -> str:
+def signal_endpoint(
+    signal: str, env: Mapping[str, str] | None = None, proto: str | None = None
+) -> str:
     """The OTLP URL for ``signal`` ("traces", "metrics" or "logs") over ``proto``.
 
     A signal-specific variable is used as-is (the spec; over HTTP an empty path becomes ``/``).
@@ -339,7 +341,9 @@ class ZeroConfig:
 
 def read_zero_config(env: Mapping[str, str] | None = None) -> ZeroConfig:
     env = os.environ if env is None else env
-    resource = parse_key_values(_get(env, "OTEL_RESOURCE_ATTRIBUTES"), "OTEL_RESOURCE_ATTRIBUTES") or {}
+    resource = (
+        parse_key_values(_get(env, "OTEL_RESOURCE_ATTRIBUTES"), "OTEL_RESOURCE_ATTRIBUTES") or {}
+    )
     service = _get(env, "OTEL_SERVICE_NAME") or resource.get("service.name")
 
     sampler = (_get(env, "OTEL_TRACES_SAMPLER") or "parentbased_always_on").lower()

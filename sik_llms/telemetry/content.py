@@ -113,13 +113,19 @@ def _part(part: Any) -> dict[str, Any]:
     if kind in ("tool_result", "function_call_output"):
         response = part.get("content", part.get("output"))
         if isinstance(response, list):
-            response = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in response)
+            response = "".join(
+                p.get("text", "") if isinstance(p, dict) else str(p) for p in response
+            )
         return {
             "type": "tool_call_response",
             "id": part.get("tool_use_id", part.get("call_id")),
             "response": response,
         }
-    return {k: v for k, v in part.items() if isinstance(v, (str, int, float, bool, list, dict)) or v is None}
+    return {
+        k: v
+        for k, v in part.items()
+        if isinstance(v, (str, int, float, bool, list, dict)) or v is None
+    }
 
 
 def input_message(message: dict[str, Any]) -> dict[str, Any]:
@@ -134,7 +140,13 @@ def input_message(message: dict[str, Any]) -> dict[str, Any]:
         parts.extend(_part(p) for p in content)
     elif content not in (None, ""):
         if role == "tool":
-            parts.append({"type": "tool_call_response", "id": message.get("tool_call_id"), "response": content})
+            parts.append(
+                {
+                    "type": "tool_call_response",
+                    "id": message.get("tool_call_id"),
+                    "response": content,
+                }
+            )
         else:
             parts.append({"type": "text", "content": str(content)})
     for call in message.get("tool_calls") or ():
@@ -149,13 +161,17 @@ def input_message(message: dict[str, Any]) -> dict[str, Any]:
         )
     if role == "tool" and isinstance(content, list):  # a tool message with content parts
         text = "".join(p.get("content", "") for p in parts if p.get("type") == "text")
-        parts = [{"type": "tool_call_response", "id": message.get("tool_call_id"), "response": text}]
+        parts = [
+            {"type": "tool_call_response", "id": message.get("tool_call_id"), "response": text}
+        ]
     if role not in ("system", "user", "assistant", "tool"):
         role = "user" if role in ("developer",) else role
     return {"role": "system" if role == "developer" else role, "parts": parts}
 
 
-def split_input(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+def split_input(
+    messages: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
     """(input messages, system instruction parts or None) in the conventions' shape."""
     system: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
@@ -177,7 +193,9 @@ def output_message(response: Any) -> dict[str, Any]:
     if isinstance(message, str) and message:
         parts.append({"type": "text", "content": message})
     for p in getattr(response, "tool_predictions", None) or ():
-        parts.append({"type": "tool_call", "id": p.call_id, "name": p.name, "arguments": p.arguments})
+        parts.append(
+            {"type": "tool_call", "id": p.call_id, "name": p.name, "arguments": p.arguments}
+        )
     parsed = getattr(response, "parsed", None)
     if parsed is not None:
         dumped = parsed.model_dump(mode="json") if hasattr(parsed, "model_dump") else parsed

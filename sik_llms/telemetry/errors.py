@@ -9,4 +9,6 @@ def error_type(exc: BaseException) -> str:
     if isinstance(explicit, str) and explicit:
         return explicit
     cls = type(exc)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )

@@ -63,13 +63,17 @@ def record_input(handle: Any, capture: str, messages: list[dict[str, Any]]) -> d
     return content
 
 
-def record_output(handle: Any, capture: str, events: Any, content: dict[str, Any], response: Any) -> None:
+def record_output(
+    handle: Any, capture: str, events: Any, content: dict[str, Any], response: Any
+) -> None:
     """The answer on the span (as JSON) and/or, with the inputs, as the details event."""
     output = [contents.output_message(response)]
     if capture in ("SPAN_ONLY", "SPAN_AND_EVENT"):
         handle.set(n.GEN_AI_OUTPUT_MESSAGES, contents.to_json(output))
     if capture in ("EVENT_ONLY", "SPAN_AND_EVENT") and events is not None:
-        emit_inference_details(events, handle.span, handle.context, {**content, n.GEN_AI_OUTPUT_MESSAGES: output})
+        emit_inference_details(
+            events, handle.span, handle.context, {**content, n.GEN_AI_OUTPUT_MESSAGES: output}
+        )
 
 
 def inject_trace_context(request: Any, context: otel_context.Context) -> None:

@@ -50,7 +50,11 @@ class CallTotals:
     def callback(self, name: str) -> Callable[[CallbackOptions], Iterable[Observation]]:
         def observe(_options: CallbackOptions) -> Iterable[Observation]:
             with self._lock:
-                return [Observation(sums[name], attrs) for attrs, sums in self._rows.values() if name in sums]
+                return [
+                    Observation(sums[name], attrs)
+                    for attrs, sums in self._rows.values()
+                    if name in sums
+                ]
 
         return observe
 
@@ -172,13 +176,23 @@ class Instruments:
         for gap in gaps:
             self.genai_per_chunk.record(gap, genai)
 
-    def _genai_sets(self, genai: dict[str, Any], response_model: str | None) -> tuple[dict[str, Any], ...]:
+    def _genai_sets(
+        self, genai: dict[str, Any], response_model: str | None
+    ) -> tuple[dict[str, Any], ...]:
         """The GenAI histograms' attribute sets for a response, built once per distinct set."""
         key = (*genai.values(), response_model)
         sets = self._genai_cache.get(key)
         if sets is None:
-            base = {**genai, n.GEN_AI_RESPONSE_MODEL: response_model} if response_model else dict(genai)
-            sets = (base, {**base, n.GEN_AI_TOKEN_TYPE: "input"}, {**base, n.GEN_AI_TOKEN_TYPE: "output"})
+            base = (
+                {**genai, n.GEN_AI_RESPONSE_MODEL: response_model}
+                if response_model
+                else dict(genai)
+            )
+            sets = (
+                base,
+                {**base, n.GEN_AI_TOKEN_TYPE: "input"},
+                {**base, n.GEN_AI_TOKEN_TYPE: "output"},
+            )
             if len(self._genai_cache) >= 1024:  # bounded, whatever models a process sees
                 self._genai_cache.clear()
             self._genai_cache[key] = sets
@@ -202,10 +216,18 @@ class _AgentInstruments:
 
     def __init__(self, meter: Any) -> None:
         requests = "{request}"
-        self.reasoning_iterations = meter.create_counter(n.METRIC_REASONING_ITERATIONS, "{iteration}", "Agent reasoning iterations")
-        self.reasoning_tool_calls = meter.create_counter(n.METRIC_REASONING_TOOL_CALLS, "{call}", "Agent tool calls")
-        self.reasoning_requests = meter.create_counter(n.METRIC_REASONING_REQUESTS, requests, "Agent runs")
-        self.reasoning_success = meter.create_counter(n.METRIC_REASONING_SUCCESS, requests, "Agent runs that finished")
+        self.reasoning_iterations = meter.create_counter(
+            n.METRIC_REASONING_ITERATIONS, "{iteration}", "Agent reasoning iterations"
+        )
+        self.reasoning_tool_calls = meter.create_counter(
+            n.METRIC_REASONING_TOOL_CALLS, "{call}", "Agent tool calls"
+        )
+        self.reasoning_requests = meter.create_counter(
+            n.METRIC_REASONING_REQUESTS, requests, "Agent runs"
+        )
+        self.reasoning_success = meter.create_counter(
+            n.METRIC_REASONING_SUCCESS, requests, "Agent runs that finished"
+        )
         self.reasoning_iterations_per_request = meter.create_histogram(
             n.METRIC_REASONING_ITERATIONS_PER_REQUEST,
             "{iteration}",

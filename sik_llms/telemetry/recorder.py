@@ -41,7 +41,6 @@ from sik_llms.types import (
 logger = logging.getLogger("sik_llms")
 
 
-
 def safe_url(url: Any) -> str:
     """The request URL as ``url.full`` may show it: secrets redacted (``sik_llms.redact.redact_url``)."""
     return redact_url(url)
@@ -73,7 +72,9 @@ class SpanHandle:
             self.span.set_attribute(key, redact_value(value))
 
     def set_attributes(self, attributes: dict[str, Any]) -> None:
-        self.span.set_attributes({k: redact_value(v) for k, v in attributes.items() if v is not None})
+        self.span.set_attributes(
+            {k: redact_value(v) for k, v in attributes.items() if v is not None}
+        )
 
     @contextmanager
     def active(self) -> Iterator[SpanHandle]:
@@ -90,13 +91,20 @@ class SpanHandle:
         kind = error_type(exc)
         self.span.set_attribute(n.ERROR_TYPE, kind)
         if record:
-            message = exception_text(exc)  # secrets redacted from the event, the status and the trace
+            message = exception_text(
+                exc
+            )  # secrets redacted from the event, the status and the trace
             self.span.record_exception(
                 exc,
-                attributes={n.EXCEPTION_MESSAGE: message, n.EXCEPTION_STACKTRACE: exception_stacktrace(exc)},
+                attributes={
+                    n.EXCEPTION_MESSAGE: message,
+                    n.EXCEPTION_STACKTRACE: exception_stacktrace(exc),
+                },
                 timestamp=_clock.time_ns(),
             )
-        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exception_text(exc)}"))
+        self.span.set_status(
+            Status(StatusCode.ERROR, f"{type(exc).__name__}: {exception_text(exc)}")
+        )
 
     def end(self, end_time: int | None = None) -> None:
         self.span.end(end_time=_clock.time_ns() if end_time is None else end_time)
@@ -116,7 +124,9 @@ def start_span(
     parent: otel_context.Context | None = None,
 ) -> SpanHandle:
     """Start a span with its sampler-relevant attributes already set, timed by our clock."""
-    attrs = {k: redact_value(v) for k, v in attributes.items() if v is not None}  # no key in any span
+    attrs = {
+        k: redact_value(v) for k, v in attributes.items() if v is not None
+    }  # no key in any span
     return _start(tracer, name, attrs, kind, parent, _clock.time_ns())
 
 
@@ -132,7 +142,9 @@ def _start(
     client in ``attributes.py``, or cached per URL here)."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Creating span: %s with attributes: %s", name, attrs)
-    span = tracer.start_span(name, context=parent, kind=kind, attributes=attrs, start_time=start_time)
+    span = tracer.start_span(
+        name, context=parent, kind=kind, attributes=attrs, start_time=start_time
+    )
     # A sampler's SamplingResult replaces the start attributes; the guide's CostBasedSampler
     # returns none, which would strip llm.model from every span. Put them back.
     kept = getattr(span, "attributes", None)
@@ -169,7 +181,9 @@ class HttpAttempt:
         call.http_attempts += 1
         name = method if call.semconv else n.SPAN_HTTP
         assert call.tracer is not None and call.inference is not None
-        self._handle = _start(call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context, _clock.time_ns())
+        self._handle = _start(
+            call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context, _clock.time_ns()
+        )
         self._done = False
         content_events.inject_trace_context(request, self._handle.context)
 
@@ -201,7 +215,9 @@ class _Active:
     def __enter__(self) -> None:
         call = self._call
         self._token = CURRENT_CALL.set(call)
-        self._otel_token = otel_context.attach(call.inference.context) if call.inference is not None else None
+        self._otel_token = (
+            otel_context.attach(call.inference.context) if call.inference is not None else None
+        )
 
     def __exit__(self, *_exc: object) -> None:
         if self._otel_token is not None:
@@ -242,7 +258,9 @@ class CallRecorder:
         self._metric_attrs = attrs.metric
         self.streaming = attrs.streaming
         # streamed, with metrics: chunk times for gen_ai.client.operation.time_per_output_chunk
-        self._chunk_times: list[float] | None = [] if instruments is not None and attrs.streaming else None
+        self._chunk_times: list[float] | None = (
+            [] if instruments is not None and attrs.streaming else None
+        )
         if tracer is None:
             self.request = self.inference = None
             return
@@ -255,7 +273,14 @@ class CallRecorder:
             None,
             now,
         )
-        self.inference = _start(tracer, attrs.inference_name, attrs.inference, SpanKind.CLIENT, self.request.context, now)
+        self.inference = _start(
+            tracer,
+            attrs.inference_name,
+            attrs.inference,
+            SpanKind.CLIENT,
+            self.request.context,
+            now,
+        )
         if capture != "NO_CONTENT":
             self._content = content_events.record_input(self.inference, capture, messages)
 
@@ -270,7 +295,11 @@ class CallRecorder:
 
     def observe(self, item: Any) -> None:
         """Per event: count chunks and note the first one. Nothing else, by design."""
-        if type(item) is TextChunkEvent or type(item) is ThinkingChunkEvent or type(item) is ToolCallChunkEvent:
+        if (
+            type(item) is TextChunkEvent
+            or type(item) is ThinkingChunkEvent
+            or type(item) is ToolCallChunkEvent
+        ):
             self.chunks += 1
             if self._chunk_times is not None:  # streamed, with metrics: per-chunk timing metric
                 self._chunk_times.append(_clock.perf_counter())
@@ -327,13 +356,19 @@ class CallRecorder:
 
     # -------------------------------------------------------------- internals
 
-    def _set_response_attributes(self, r: TokenSummary, duration: float, total_cost: float | None) -> None:
+    def _set_response_attributes(
+        self, r: TokenSummary, duration: float, total_cost: float | None
+    ) -> None:
         assert self.request is not None and self.inference is not None
         # Unknown is not zero: a count the provider did not report (None) is left out.
         input_total = r.input_tokens_total
         output = r.output_tokens
         cache_read, cache_write = r.cache_read_tokens, r.cache_write_tokens
-        total = None if r.input_tokens is None and output is None else (input_total or 0) + (output or 0)
+        total = (
+            None
+            if r.input_tokens is None and output is None
+            else (input_total or 0) + (output or 0)
+        )
         summary = {
             n.LLM_TOKENS_INPUT: r.input_tokens,
             n.LLM_TOKENS_OUTPUT: output,
@@ -363,7 +398,9 @@ class CallRecorder:
         if r.response_id is not None:
             inference[n.GEN_AI_RESPONSE_ID] = r.response_id
         if r.reasoning_tokens:
-            inference[n.LLM_TOKENS_REASONING] = inference[n.GEN_AI_USAGE_REASONING] = r.reasoning_tokens
+            inference[n.LLM_TOKENS_REASONING] = inference[n.GEN_AI_USAGE_REASONING] = (
+                r.reasoning_tokens
+            )
         if self._first_chunk is not None:
             inference[n.LLM_TIME_TO_FIRST_CHUNK] = self._first_chunk
             if self.streaming:  # the GenAI attribute is defined for streamed responses only
@@ -377,10 +414,16 @@ class CallRecorder:
             summary.pop(n.GEN_AI_RESPONSE_MODEL, None)
             inference = {k: v for k, v in inference.items() if not k.startswith("llm.")}
         # no key in any span: string values redacted, as SpanHandle.set_attributes does
-        self.request.span.set_attributes({k: redact_value(v) for k, v in summary.items() if v is not None})
-        self.inference.span.set_attributes({k: redact_value(v) for k, v in inference.items() if v is not None})
+        self.request.span.set_attributes(
+            {k: redact_value(v) for k, v in summary.items() if v is not None}
+        )
+        self.inference.span.set_attributes(
+            {k: redact_value(v) for k, v in inference.items() if v is not None}
+        )
         if self.capture != "NO_CONTENT":
-            content_events.record_output(self.inference, self.capture, self.events, getattr(self, "_content", {}), r)
+            content_events.record_output(
+                self.inference, self.capture, self.events, getattr(self, "_content", {}), r
+            )
 
     def _record_metrics(
         self,
@@ -394,7 +437,12 @@ class CallRecorder:
         self._outcome_recorded = True
         try:
             self.instruments.record_call(
-                self._metric_attrs, self.attrs.genai_metric, duration, response, exc, cost,
+                self._metric_attrs,
+                self.attrs.genai_metric,
+                duration,
+                response,
+                exc,
+                cost,
                 genai_duration=not self.attrs.lean,
             )
             if self._chunk_times and exc is None and self._first_chunk is not None:

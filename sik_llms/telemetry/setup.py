@@ -23,11 +23,26 @@ EXIT_FLUSH_SECONDS = 1.0
 
 # (module, class) of each OTLP exporter, by protocol and signal
 _OTLP = {
-    ("http/protobuf", "traces"): ("opentelemetry.exporter.otlp.proto.http.trace_exporter", "OTLPSpanExporter"),
-    ("http/protobuf", "metrics"): ("opentelemetry.exporter.otlp.proto.http.metric_exporter", "OTLPMetricExporter"),
-    ("http/protobuf", "logs"): ("opentelemetry.exporter.otlp.proto.http._log_exporter", "OTLPLogExporter"),
-    ("grpc", "traces"): ("opentelemetry.exporter.otlp.proto.grpc.trace_exporter", "OTLPSpanExporter"),
-    ("grpc", "metrics"): ("opentelemetry.exporter.otlp.proto.grpc.metric_exporter", "OTLPMetricExporter"),
+    ("http/protobuf", "traces"): (
+        "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+        "OTLPSpanExporter",
+    ),
+    ("http/protobuf", "metrics"): (
+        "opentelemetry.exporter.otlp.proto.http.metric_exporter",
+        "OTLPMetricExporter",
+    ),
+    ("http/protobuf", "logs"): (
+        "opentelemetry.exporter.otlp.proto.http._log_exporter",
+        "OTLPLogExporter",
+    ),
+    ("grpc", "traces"): (
+        "opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
+        "OTLPSpanExporter",
+    ),
+    ("grpc", "metrics"): (
+        "opentelemetry.exporter.otlp.proto.grpc.metric_exporter",
+        "OTLPMetricExporter",
+    ),
     ("grpc", "logs"): ("opentelemetry.exporter.otlp.proto.grpc._log_exporter", "OTLPLogExporter"),
 }
 
@@ -84,11 +99,15 @@ def otlp_exporter(signal: str, sc: SignalConfig) -> Any:
             proto = "http/protobuf"
             from sik_llms.telemetry.config import signal_endpoint
 
-            sc = SignalConfig(sc.exporters, proto, signal_endpoint(signal, proto=proto), sc.headers, sc.timeout_s)
+            sc = SignalConfig(
+                sc.exporters, proto, signal_endpoint(signal, proto=proto), sc.headers, sc.timeout_s
+            )
     module, name = _OTLP[(proto, signal)]
     cls = getattr(importlib.import_module(module), name)
     if proto == "grpc":
-        exporter = cls(endpoint=sc.endpoint, headers=tuple(sc.headers.items()), timeout=sc.timeout_s)
+        exporter = cls(
+            endpoint=sc.endpoint, headers=tuple(sc.headers.items()), timeout=sc.timeout_s
+        )
         if not sc.headers:
             # the gRPC exporter treats "no headers" as "read OTEL_EXPORTER_OTLP_HEADERS"; a
             # per-signal list that parsed empty must stay empty (the per-signal value alone)
@@ -126,11 +145,15 @@ def _metric_readers(cfg: ZeroConfig) -> list[Any]:
     for name in sc.exporters:
         if name == "otlp":
             readers.append(
-                PeriodicExportingMetricReader(otlp_exporter("metrics", sc), export_interval_millis=cfg.metric_interval_ms)
+                PeriodicExportingMetricReader(
+                    otlp_exporter("metrics", sc), export_interval_millis=cfg.metric_interval_ms
+                )
             )
         elif name == "console":
             readers.append(
-                PeriodicExportingMetricReader(ConsoleMetricExporter(), export_interval_millis=cfg.metric_interval_ms)
+                PeriodicExportingMetricReader(
+                    ConsoleMetricExporter(), export_interval_millis=cfg.metric_interval_ms
+                )
             )
         elif name == "prometheus":
             reader = _prometheus_reader()
@@ -156,12 +179,18 @@ def _prometheus_reader() -> Any:
     try:
         port = int(raw_port)
     except ValueError:
-        warn_once("prometheus-port", f"OTEL_EXPORTER_PROMETHEUS_PORT={raw_port!r} is not a port number; using 9464.")
+        warn_once(
+            "prometheus-port",
+            f"OTEL_EXPORTER_PROMETHEUS_PORT={raw_port!r} is not a port number; using 9464.",
+        )
         port = 9464
     try:
         start_http_server(port=port, addr=host)
     except OSError as exc:
-        warn_once("prometheus-bind", f"Prometheus metrics endpoint {host}:{port} could not start ({exc}); metrics are not scraped.")
+        warn_once(
+            "prometheus-bind",
+            f"Prometheus metrics endpoint {host}:{port} could not start ({exc}); metrics are not scraped.",
+        )
         return None
     return PrometheusMetricReader()
 
@@ -184,7 +213,9 @@ def _logger_provider(cfg: ZeroConfig, resource: Any) -> Any:
     return provider
 
 
-def install(cfg: ZeroConfig, traces: bool, metrics: bool, logs: bool = False) -> tuple[Any, Any, Any]:
+def install(
+    cfg: ZeroConfig, traces: bool, metrics: bool, logs: bool = False
+) -> tuple[Any, Any, Any]:
     """Create and register global providers for the requested signals; returns them (or None).
 
     A signal whose exporter is ``none`` gets no provider: it stays off.
@@ -202,7 +233,9 @@ def install(cfg: ZeroConfig, traces: bool, metrics: bool, logs: bool = False) ->
         if readers:
             from opentelemetry.sdk.metrics import MeterProvider
 
-            meter_provider = MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
+            meter_provider = MeterProvider(
+                resource=resource, metric_readers=readers, shutdown_on_exit=False
+            )
             metrics_api.set_meter_provider(meter_provider)
     if logs and cfg.signals["logs"].exporters:
         from opentelemetry import _logs as logs_api
@@ -215,7 +248,10 @@ def install(cfg: ZeroConfig, traces: bool, metrics: bool, logs: bool = False) ->
             return "(yours)"
         if provider is None:
             return "off"
-        return ",".join(cfg.signals[signal].endpoint if e == "otlp" else e for e in cfg.signals[signal].exporters)
+        return ",".join(
+            cfg.signals[signal].endpoint if e == "otlp" else e
+            for e in cfg.signals[signal].exporters
+        )
 
     logger.info(
         "sik_llms zero-config telemetry: service=%s traces=%s metrics=%s logs=%s",
@@ -224,11 +260,15 @@ def install(cfg: ZeroConfig, traces: bool, metrics: bool, logs: bool = False) ->
         where(meter_provider, "metrics", metrics),
         where(logger_provider, "logs", logs),
     )
-    atexit.register(bounded_shutdown, tracer_provider, meter_provider, EXIT_FLUSH_SECONDS, logger_provider)
+    atexit.register(
+        bounded_shutdown, tracer_provider, meter_provider, EXIT_FLUSH_SECONDS, logger_provider
+    )
     return tracer_provider, meter_provider, logger_provider
 
 
-def bounded_shutdown(tracer_provider: Any, meter_provider: Any, seconds: float, logger_provider: Any = None) -> bool:
+def bounded_shutdown(
+    tracer_provider: Any, meter_provider: Any, seconds: float, logger_provider: Any = None
+) -> bool:
     """Shut providers down but never wait more than ``seconds`` (the collector may be dead).
 
     Returns True when shutdown finished in time. The work runs on a daemon thread, so an

@@ -72,7 +72,9 @@ PROFILES = ("full", "lean")
 
 
 @contextmanager
-def use_providers(tracer_provider: Any = None, meter_provider: Any = None, logger_provider: Any = None) -> Iterator[None]:
+def use_providers(
+    tracer_provider: Any = None, meter_provider: Any = None, logger_provider: Any = None
+) -> Iterator[None]:
     """Record sik_llms calls made in this context with these providers (None: that signal off).
 
     Context-local: other threads, tasks and tests keep their own providers, and nothing global
@@ -103,7 +105,10 @@ def _global_providers() -> tuple[Any, Any]:
 
     tp = trace.get_tracer_provider()
     mp = metrics.get_meter_provider()
-    return (tp if _is_real_tracer_provider(tp) else None, mp if _is_real_meter_provider(mp) else None)
+    return (
+        tp if _is_real_tracer_provider(tp) else None,
+        mp if _is_real_meter_provider(mp) else None,
+    )
 
 
 def _global_logger_provider() -> Any:
@@ -134,7 +139,9 @@ def _ensure_zero_config(tp: Any, mp: Any) -> tuple[Any, Any]:
             )
             return tp, mp
         try:
-            new_tp, new_mp, _ = setup.install(config.read_zero_config(), traces=tp is None, metrics=mp is None)
+            new_tp, new_mp, _ = setup.install(
+                config.read_zero_config(), traces=tp is None, metrics=mp is None
+            )
         except Exception as exc:  # a bad environment must never break the user's call
             config.warn_once("zero-config-failed", f"sik_llms zero-config telemetry failed: {exc}")
             return tp, mp
@@ -203,7 +210,9 @@ def _ensure_zero_config_logs() -> Any:
             try:
                 setup.install(config.read_zero_config(), traces=False, metrics=False, logs=True)
             except Exception as exc:  # a bad environment must never break the user's call
-                config.warn_once("zero-config-logs-failed", f"sik_llms zero-config logs failed: {exc}")
+                config.warn_once(
+                    "zero-config-logs-failed", f"sik_llms zero-config logs failed: {exc}"
+                )
     return _global_logger_provider()
 
 
@@ -211,7 +220,10 @@ def logger_for(provider: Any) -> Any:
     """sik_llms's OpenTelemetry logger on ``provider``, made once per provider."""
     cached = _loggers.get(id(provider))
     if cached is None or cached[0] is not provider:
-        cached = _loggers[id(provider)] = (provider, provider.get_logger(INSTRUMENTATION_NAME, __version__))
+        cached = _loggers[id(provider)] = (
+            provider,
+            provider.get_logger(INSTRUMENTATION_NAME, __version__),
+        )
     return cached[1]
 
 
@@ -261,8 +273,12 @@ def _sdk_disabled(raw: str | None) -> bool | None:
 
 
 @lru_cache(maxsize=16)
-def _settings(semconv_raw: str | None, capture_raw: str | None, profile_raw: str | None) -> tuple[bool, str, bool]:
-    env = {k: v for k, v in ((_SEMCONV_VAR, semconv_raw), (_CAPTURE_VAR, capture_raw)) if v is not None}
+def _settings(
+    semconv_raw: str | None, capture_raw: str | None, profile_raw: str | None
+) -> tuple[bool, str, bool]:
+    env = {
+        k: v for k, v in ((_SEMCONV_VAR, semconv_raw), (_CAPTURE_VAR, capture_raw)) if v is not None
+    }
     profile = (profile_raw or "").strip().lower() or "full"
     if profile not in PROFILES:
         config.warn_once(

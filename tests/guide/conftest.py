@@ -47,4 +47,3 @@ def cassette_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", suite.SIMULATOR_BASE_URLS["openai"])
     monkeypatch.setenv("OPENAI_API_KEY", suite.SIMULATOR_KEY)
     monkeypatch.delenv("OTEL_SDK_DISABLED", raising=False)
-

@@ -141,5 +141,3 @@ def assert_one_call_tree(spans: list[Any]) -> None:
     assert by_name["llm.request"].parent_id is None
     assert by_name["llm.openai.stream"].parent_id == by_name["llm.request"].span_id
     assert by_name["http.request"].parent_id == by_name["llm.openai.stream"].span_id
-
-

@@ -314,5 +314,3 @@ def test_multi_service_guide_flow_splits_the_trace(guide_env: Simulator) -> None
     assert format(process.trace_id, "032x") == UPSTREAM_TRACE
     assert process.span.parent.span_id == int(UPSTREAM_SPAN, 16)
     assert api.trace_id != process.trace_id and api.children == []
-
-

@@ -145,5 +145,3 @@ def test_reasoning_agent_deep_instrumentation(guide_env: Simulator) -> None:
     labels = {"reasoning_effort": "medium", "llm_model": "gpt-4o-mini"}
     assert cap.metric_value(n.METRIC_REASONING_ITERATIONS, **labels) == 3
     assert cap.metric_value(n.METRIC_REASONING_TOOL_CALLS, **labels) == 1
-
-

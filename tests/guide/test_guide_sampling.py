@@ -207,5 +207,3 @@ def test_cost_based_sampler_on_replayed_calls(cassette_env: None, sampler: type[
     cheap_kept = sampler is PrintedRunnable or int(cheap.trace_id, 16) % 10 == 0
     assert (cheap.trace_id in by_trace) is cheap_kept
     assert len(spans) == 3 * len(by_trace)
-
-

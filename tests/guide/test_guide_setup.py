@@ -313,5 +313,3 @@ def test_advanced_multiple_exporters_send_the_same_spans_to_both(guide_env: Simu
                     s.span_id for s in honeycomb.spans() if s.trace_id == response.trace_id
                 }
     assert all(e.headers["x-honeycomb-team"] == "api-key" for e in honeycomb.exports())
-
-

@@ -258,5 +258,3 @@ def test_measure_overhead_snippet(guide_env: Simulator, capsys: pytest.CaptureFi
     assert re.fullmatch(r"Telemetry overhead: -?\d+\.\d%\n", capsys.readouterr().out)
     assert len(cap.find_all("llm.request")) == 20 and len(cap.spans()) == 60
     assert cap.metric_value(n.METRIC_REQUESTS) == 20
-
-

@@ -12,7 +12,9 @@ from harness.collector import Collector
 
 def _provider(endpoint: str) -> TracerProvider:
     tp = TracerProvider(resource=Resource.create({"service.name": "t"}), shutdown_on_exit=False)
-    tp.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=2)))
+    tp.add_span_processor(
+        SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=2))
+    )
     return tp
 
 
@@ -20,7 +22,9 @@ def test_collects_spans_with_parents_and_attributes():
     with Collector() as collector:
         tp = _provider(collector.endpoint)
         tracer = tp.get_tracer("t")
-        with tracer.start_as_current_span("parent", attributes={"llm.model": "gpt-4o-mini", "n": 3}):
+        with tracer.start_as_current_span(
+            "parent", attributes={"llm.model": "gpt-4o-mini", "n": 3}
+        ):
             with tracer.start_as_current_span("child"):
                 pass
         spans = collector.wait_for_spans(2, timeout=5)
@@ -49,8 +53,13 @@ def test_records_each_export_path_headers_and_resource():
     wrong endpoint is recorded and answered 404, so a test can show the guide's mistake."""
     with Collector() as collector:
         for path in ("/v1/traces/my-dataset", "/"):
-            exporter = OTLPSpanExporter(endpoint=f"{collector.endpoint}{path}", headers={"X-Team": "k"}, timeout=2)
-            tp = TracerProvider(resource=Resource.create({"service.name": "svc", "env": "test"}), shutdown_on_exit=False)
+            exporter = OTLPSpanExporter(
+                endpoint=f"{collector.endpoint}{path}", headers={"X-Team": "k"}, timeout=2
+            )
+            tp = TracerProvider(
+                resource=Resource.create({"service.name": "svc", "env": "test"}),
+                shutdown_on_exit=False,
+            )
             tp.add_span_processor(SimpleSpanProcessor(exporter))
             with tp.get_tracer("t").start_as_current_span("x"):
                 pass

@@ -55,21 +55,31 @@ class LeakWatch:
         """Every text a secret could hide in, labelled."""
         out = []
         for exc in self.errors:
-            out += [f"error str: {exc}", f"error repr: {exc!r}",
-                    "error traceback: " + "".join(traceback.format_exception(exc))]
+            out += [
+                f"error str: {exc}",
+                f"error repr: {exc!r}",
+                "error traceback: " + "".join(traceback.format_exception(exc)),
+            ]
         for span in self.spans():
             out.append(f"span name: {span.name}")
-            out += [f"span {span.name} attribute {k}: {v}" for k, v in (span.attributes or {}).items()]
+            out += [
+                f"span {span.name} attribute {k}: {v}" for k, v in (span.attributes or {}).items()
+            ]
             out.append(f"span {span.name} status: {span.status.description}")
             for event in span.events:
-                out += [f"span {span.name} event {event.name} {k}: {v}" for k, v in (event.attributes or {}).items()]
+                out += [
+                    f"span {span.name} event {event.name} {k}: {v}"
+                    for k, v in (event.attributes or {}).items()
+                ]
         out.append("log: " + self.caplog.text)
         out += [f"log record: {r.getMessage()} {r.exc_text or ''}" for r in self.caplog.records]
         return out
 
     def assert_nowhere(self, *secrets: str) -> None:
         otlp = self.otlp()
-        assert self.collector.state.bodies, "the OTLP exporter sent nothing: the check would be empty"
+        assert self.collector.state.bodies, (
+            "the OTLP exporter sent nothing: the check would be empty"
+        )
         for secret in secrets:
             for probe in {secret, secret.strip()}:
                 leaks = [t[:160] for t in self.texts() if probe in t]
@@ -93,7 +103,9 @@ def leak_watch(caplog: pytest.LogCaptureFixture) -> Iterator[LeakWatch]:
         provider = TracerProvider(shutdown_on_exit=False)
         provider.add_span_processor(SimpleSpanProcessor(memory))
         provider.add_span_processor(
-            SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{collector.endpoint}/v1/traces", timeout=5))
+            SimpleSpanProcessor(
+                OTLPSpanExporter(endpoint=f"{collector.endpoint}/v1/traces", timeout=5)
+            )
         )
         caplog.set_level(logging.DEBUG, logger="sik_llms")
         with telemetry.use_providers(tracer_provider=provider):

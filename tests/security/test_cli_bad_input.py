@@ -99,12 +99,22 @@ def test_bad_input_is_one_line_and_a_nonzero_exit(
     (tmp_path / "a-file").write_text("x")
     (tmp_path / "bad.yaml").write_text(BAD_VERSION)
     (tmp_path / "not-a-cassette.yaml").write_text("interactions: 5\n")
-    fill = {"busy": str(busy_port), "closed": str(closed_port), "file": str(tmp_path / "a-file"),
-            "dir": str(tmp_path), "bad": str(tmp_path / "bad.yaml"),
-            "notcassette": str(tmp_path / "not-a-cassette.yaml")}
+    fill = {
+        "busy": str(busy_port),
+        "closed": str(closed_port),
+        "file": str(tmp_path / "a-file"),
+        "dir": str(tmp_path),
+        "bad": str(tmp_path / "bad.yaml"),
+        "notcassette": str(tmp_path / "not-a-cassette.yaml"),
+    }
     args = [part.format(**fill) for part in argv.split()]
-    result = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
-                            timeout=120, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert result.returncode not in (0, None), (result.stdout[-500:], result.stderr)
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -116,7 +126,9 @@ def test_bad_input_is_one_line_and_a_nonzero_exit(
 def test_binding_a_non_loopback_address_warns_loudly(host: str) -> None:
     warnings: list[str] = []
     check_args("simulate", argparse.Namespace(host=host, port=0), warn=warnings.append)
-    assert len(warnings) == 1 and "not a loopback address" in warnings[0] and "WARNING" in warnings[0]
+    assert (
+        len(warnings) == 1 and "not a loopback address" in warnings[0] and "WARNING" in warnings[0]
+    )
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])

@@ -64,7 +64,11 @@ class Captured:
         return [s.name for s in self.spans()]
 
     def children(self, parent: ReadableSpan) -> list[ReadableSpan]:
-        kids = [s for s in self.spans() if s.parent is not None and s.parent.span_id == parent.context.span_id]
+        kids = [
+            s
+            for s in self.spans()
+            if s.parent is not None and s.parent.span_id == parent.context.span_id
+        ]
         return sorted(kids, key=lambda s: s.start_time or 0)
 
     def tree(self, root: ReadableSpan, depth: int = 2) -> list[Any]:
@@ -99,7 +103,9 @@ class Captured:
         return points
 
 
-def agent_labels(model: str = "gpt-4o-mini", provider: str = "openai", effort: str = "medium") -> dict[str, str]:
+def agent_labels(
+    model: str = "gpt-4o-mini", provider: str = "openai", effort: str = "medium"
+) -> dict[str, str]:
     """The agent metrics' labels, keyed as ``Captured.metric`` expects (dots are not kwargs)."""
     return {n.LABEL_REASONING_EFFORT: effort, n.LABEL_MODEL: model, n.LABEL_PROVIDER: provider}
 

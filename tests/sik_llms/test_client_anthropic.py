@@ -36,7 +36,9 @@ def _events(payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @needs_real
 def test_parser_on_recorded_thinking_stream() -> None:
     parser = AnthropicParser("claude-3-7-sonnet-20250219")
-    payloads = recorded_sse_events(REAL / "openllmetry/test_anthropic_thinking_streaming_legacy.yaml")
+    payloads = recorded_sse_events(
+        REAL / "openllmetry/test_anthropic_thinking_streaming_legacy.yaml"
+    )
     items = [e for ev in _events(payloads) for e in parser.feed(ev)]
     response = parser.finish()
     thinking = [e for e in items if isinstance(e, ThinkingChunkEvent)]
@@ -54,7 +56,9 @@ def test_parser_on_recorded_thinking_stream() -> None:
 @needs_real
 def test_parser_on_recorded_parallel_tool_use_stream() -> None:
     parser = AnthropicParser("claude-sonnet-4-6", kind="tools")
-    payloads = recorded_sse_events(REAL / "openinference/test_anthropic_instrumentation_multiple_tool_calling_streaming.yaml")
+    payloads = recorded_sse_events(
+        REAL / "openinference/test_anthropic_instrumentation_multiple_tool_calling_streaming.yaml"
+    )
     for ev in _events(payloads):
         parser.feed(ev)
     response = parser.finish()
@@ -76,21 +80,41 @@ def _start(input_tokens: int = 10, **usage: Any) -> dict[str, Any]:
 
 def _text_block(index: int, *texts: str) -> list[dict[str, Any]]:
     return [
-        {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
-        *({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": t}} for t in texts),
+        {
+            "type": "content_block_start",
+            "index": index,
+            "content_block": {"type": "text", "text": ""},
+        },
+        *(
+            {
+                "type": "content_block_delta",
+                "index": index,
+                "delta": {"type": "text_delta", "text": t},
+            }
+            for t in texts
+        ),
         {"type": "content_block_stop", "index": index},
     ]
 
 
 def _delta(stop: str = "end_turn", **usage: Any) -> dict[str, Any]:
-    return {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None}, "usage": usage}
+    return {
+        "type": "message_delta",
+        "delta": {"stop_reason": stop, "stop_sequence": None},
+        "usage": usage,
+    }
 
 
 def test_later_usage_wins_and_cache_tokens_are_priced() -> None:
     body = sse(
         _start(10, cache_read_input_tokens=0, cache_creation_input_tokens=0),
         *_text_block(0, "Hel", "lo"),
-        _delta(output_tokens=7, input_tokens=25, cache_read_input_tokens=1000, cache_creation_input_tokens=2000),
+        _delta(
+            output_tokens=7,
+            input_tokens=25,
+            cache_read_input_tokens=1000,
+            cache_creation_input_tokens=2000,
+        ),
         {"type": "message_stop"},
         named=True,
     )
@@ -107,15 +131,23 @@ def test_later_usage_wins_and_cache_tokens_are_priced() -> None:
 def test_ping_whitespace_padding_and_redacted_thinking() -> None:
     body = (
         b"event: message_start\ndata: " + json.dumps(_start()).encode() + b"      \n\n"
-        b"event: ping\ndata: {\"type\": \"ping\"}\n\n"
-        b"event: content_block_start\ndata: {\"type\":\"redacted_thinking\",\"index\":0,\"content_block\":{\"type\":\"redacted_thinking\",\"data\":\"EncryptedBlob\"}}\n\n"
+        b'event: ping\ndata: {"type": "ping"}\n\n'
+        b'event: content_block_start\ndata: {"type":"redacted_thinking","index":0,"content_block":{"type":"redacted_thinking","data":"EncryptedBlob"}}\n\n'
         + sse(*_text_block(1, "ok"), _delta(output_tokens=3), {"type": "message_stop"}, named=True)
     )
-    body = body.replace(b'{"type":"redacted_thinking","index"', b'{"type":"content_block_start","index"')
+    body = body.replace(
+        b'{"type":"redacted_thinking","index"', b'{"type":"content_block_start","index"'
+    )
     with scripted(httpx2.Response(200, content=body, headers=SSE)):
         items = list(_client().stream_sync(MSGS))
-    assert isinstance(items[0], ThinkingChunkEvent) and items[0].is_redacted and items[0].content == "EncryptedBlob"
-    assert items[-1].response == "ok" and items[-1].thinking is None  # redacted thinking is not text
+    assert (
+        isinstance(items[0], ThinkingChunkEvent)
+        and items[0].is_redacted
+        and items[0].content == "EncryptedBlob"
+    )
+    assert (
+        items[-1].response == "ok" and items[-1].thinking is None
+    )  # redacted thinking is not text
 
 
 def test_thinking_request_rules() -> None:
@@ -124,8 +156,13 @@ def test_thinking_request_rules() -> None:
     assert params["thinking"] == {"type": "enabled", "budget_tokens": 16_000}
     assert params["max_tokens"] == 4_096 + 16_000
     assert not {"temperature", "top_k", "top_p"} & set(params)
-    assert _client(thinking_budget_tokens=2048, max_tokens=3000).build_request(MSGS)["max_tokens"] == 3000
-    assert _client(reasoning_effort="high").build_request(MSGS)["thinking"]["budget_tokens"] == 32_000
+    assert (
+        _client(thinking_budget_tokens=2048, max_tokens=3000).build_request(MSGS)["max_tokens"]
+        == 3000
+    )
+    assert (
+        _client(reasoning_effort="high").build_request(MSGS)["thinking"]["budget_tokens"] == 32_000
+    )
     assert _client(reasoning_effort="low").build_request(MSGS)["thinking"]["budget_tokens"] == 4_000
     with pytest.raises(errors.ConfigurationError, match="not both"):
         _client(reasoning_effort="low", thinking_budget_tokens=2000)
@@ -138,10 +175,16 @@ def test_thinking_request_rules() -> None:
 
 
 def test_system_messages_caching_and_tools_request() -> None:
-    tool = Tool(name="lookup", description="Look up", parameters=[Parameter(name="q", param_type=str)])
-    client = create_client("claude-sonnet-4-5", tools=[tool], cache_tools=True, cache_content="big doc", api_key="k")
+    tool = Tool(
+        name="lookup", description="Look up", parameters=[Parameter(name="q", param_type=str)]
+    )
+    client = create_client(
+        "claude-sonnet-4-5", tools=[tool], cache_tools=True, cache_content="big doc", api_key="k"
+    )
     assert isinstance(client, AnthropicTools)
-    params = client.build_request(client_messages := [system_message("be brief"), user_message("hi")])
+    params = client.build_request(
+        client_messages := [system_message("be brief"), user_message("hi")]
+    )
     assert client_messages[0] == {"role": "system", "content": "be brief"}  # not mutated
     assert params["system"] == [
         {"type": "text", "text": "big doc", "cache_control": {"type": "ephemeral"}},
@@ -156,8 +199,24 @@ def test_system_messages_caching_and_tools_request() -> None:
 def test_parallel_tool_use_with_input_json_delta() -> None:
     def tool_block(index: int, name: str, parts: list[str]) -> list[dict[str, Any]]:
         return [
-            {"type": "content_block_start", "index": index, "content_block": {"type": "tool_use", "id": f"toolu_{index}", "name": name, "input": {}}},
-            *({"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": p}} for p in parts),
+            {
+                "type": "content_block_start",
+                "index": index,
+                "content_block": {
+                    "type": "tool_use",
+                    "id": f"toolu_{index}",
+                    "name": name,
+                    "input": {},
+                },
+            },
+            *(
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "input_json_delta", "partial_json": p},
+                }
+                for p in parts
+            ),
             {"type": "content_block_stop", "index": index},
         ]
 
@@ -188,8 +247,16 @@ class Person(BaseModel):
 def _structured_body(arguments: dict[str, Any]) -> bytes:
     return sse(
         _start(),
-        {"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": "t", "name": "Person", "input": {}}},
-        {"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": json.dumps(arguments)}},
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "tool_use", "id": "t", "name": "Person", "input": {}},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "input_json_delta", "partial_json": json.dumps(arguments)},
+        },
         {"type": "content_block_stop", "index": 0},
         _delta("tool_use", output_tokens=12),
         {"type": "message_stop"},
@@ -200,12 +267,16 @@ def _structured_body(arguments: dict[str, Any]) -> bytes:
 def test_structured_output_through_a_forced_tool() -> None:
     client = create_client("claude-sonnet-4-5", response_format=Person, api_key="k")
     assert client.mode == "structured"
-    with scripted(httpx2.Response(200, content=_structured_body({"name": "Ada", "age": 36}), headers=SSE)) as seen:
+    with scripted(
+        httpx2.Response(200, content=_structured_body({"name": "Ada", "age": 36}), headers=SSE)
+    ) as seen:
         response = client(MSGS)
     sent = json.loads(seen[0].content)
     assert sent["tool_choice"] == {"type": "tool", "name": "Person"}
     assert sent["tools"][0]["input_schema"]["required"] == ["name", "age"]
-    assert isinstance(response, StructuredOutputResponse) and response.parsed == Person(name="Ada", age=36)
+    assert isinstance(response, StructuredOutputResponse) and response.parsed == Person(
+        name="Ada", age=36
+    )
     assert response.output_tokens == 12 and response.total_cost is not None
 
 
@@ -227,10 +298,18 @@ def test_non_streamed_message_and_beta_endpoint() -> None:
     with scripted(httpx2.Response(200, json=message)) as seen:
         items = list(client.stream_sync(MSGS))
     assert str(seen[0].url) == "https://api.anthropic.com/v1/messages?beta=true"
-    assert [type(i).__name__ for i in items] == ["ThinkingChunkEvent", "TextChunkEvent", "TextResponse"]
+    assert [type(i).__name__ for i in items] == [
+        "ThinkingChunkEvent",
+        "TextChunkEvent",
+        "TextResponse",
+    ]
     response = items[-1]
     assert isinstance(response, TextResponse)
-    assert (response.response, response.thinking, response.cache_read_tokens) == ("Answer.", "consider", 3)
+    assert (response.response, response.thinking, response.cache_read_tokens) == (
+        "Answer.",
+        "consider",
+        3,
+    )
     assert client.request_attributes() == {
         "max_tokens": 4096, "stream": False, "server_address": "api.anthropic.com", "server_port": 443,
         "api": "messages",  # no output_type: no format was requested
@@ -255,4 +334,6 @@ def test_web_search_server_tool_and_sdk_tracing_option() -> None:
     assert params["tools"] == [{"type": "web_search_20250305", "name": "web_search", "max_uses": 3}]
     # Default: the SDK's own span is off (our inference span is the GenAI span of the call).
     assert _client()._sync_client().open_telemetry["traces"]["enabled"] is False
-    assert _client(sdk_open_telemetry=None)._sync_client().open_telemetry["traces"]["enabled"] is True
+    assert (
+        _client(sdk_open_telemetry=None)._sync_client().open_telemetry["traces"]["enabled"] is True
+    )

@@ -50,9 +50,15 @@ CASES = [
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 @pytest.mark.parametrize(("status", "cls", "etype"), CASES)
 @pytest.mark.parametrize("entry", ["sync", "async"])
-def test_every_status_maps_to_a_typed_error(provider: str, status: int, cls: type, etype: str, entry: str) -> None:
+def test_every_status_maps_to_a_typed_error(
+    provider: str, status: int, cls: type, etype: str, entry: str
+) -> None:
     message = f"boom {status}"
-    body = _openai_error(status, etype, message) if provider == "openai" else _anthropic_error(etype, message)
+    body = (
+        _openai_error(status, etype, message)
+        if provider == "openai"
+        else _anthropic_error(etype, message)
+    )
     headers = {"retry-after": "7"} if status == 429 else {}
     client = _openai() if provider == "openai" else _anthropic()
     with scripted(httpx2.Response(status, json=body, headers=headers)), pytest.raises(cls) as info:
@@ -70,7 +76,13 @@ def test_every_status_maps_to_a_typed_error(provider: str, status: int, cls: typ
 
 
 def test_retry_after_ms_wins_and_error_type_name_of_other_exceptions() -> None:
-    with scripted(httpx2.Response(429, json=_openai_error(429, "rate_limit_exceeded", "slow"), headers={"retry-after-ms": "1500"})):
+    with scripted(
+        httpx2.Response(
+            429,
+            json=_openai_error(429, "rate_limit_exceeded", "slow"),
+            headers={"retry-after-ms": "1500"},
+        )
+    ):
         with pytest.raises(errors.RateLimitError) as info:
             _openai()(MSGS)
     assert info.value.retry_after == 1.5
@@ -105,7 +117,12 @@ def _broken_openai() -> httpx2.Response:
     return httpx2.Response(
         200,
         headers={"content-type": "text/event-stream"},
-        stream=_Broken([body], httpx2.RemoteProtocolError("peer closed connection without sending complete message body")),
+        stream=_Broken(
+            [body],
+            httpx2.RemoteProtocolError(
+                "peer closed connection without sending complete message body"
+            ),
+        ),
     )
 
 
@@ -140,7 +157,9 @@ def test_anthropic_error_event_mid_stream_is_typed_and_keeps_the_text() -> None:
         {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
     ]  # fmt: skip
     body = sse(*events, named=True)
-    with scripted(httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})):
+    with scripted(
+        httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
+    ):
         with pytest.raises(errors.OverloadedError) as info:
             _anthropic()(MSGS)
     assert info.value.status == 529 and info.value.partial_text == "Partial"
@@ -148,15 +167,20 @@ def test_anthropic_error_event_mid_stream_is_typed_and_keeps_the_text() -> None:
 
 
 def test_malformed_stream_data_raises_malformed_stream_error() -> None:
-    body = sse(_chunk("ok")) .replace(b"data: [DONE]", b"data: {not json")
-    with scripted(httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})):
+    body = sse(_chunk("ok")).replace(b"data: [DONE]", b"data: {not json")
+    with scripted(
+        httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
+    ):
         with pytest.raises(errors.MalformedStreamError) as info:
             _openai()(MSGS)
     assert info.value.partial_text == "ok"
 
 
 def test_connection_failure_is_a_connection_error() -> None:
-    with scripted(httpx2.ConnectError("connection refused")), pytest.raises(errors.ConnectionError) as info:
+    with (
+        scripted(httpx2.ConnectError("connection refused")),
+        pytest.raises(errors.ConnectionError) as info,
+    ):
         _anthropic()(MSGS)
     assert info.value.provider == "anthropic" and "connection refused" in info.value.message
 
@@ -177,7 +201,9 @@ def test_unknown_model_lists_close_matches() -> None:
         create_client("claude-sonet-4-5", api_key="k")
 
 
-def test_base_url_serves_any_model_without_a_key_and_without_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_url_serves_any_model_without_a_key_and_without_cost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     client = create_client("my-local-llama", base_url="http://127.0.0.1:9/v1", stream=False)
     completion = {
@@ -213,7 +239,10 @@ def test_structured_output_validation_failure_is_raised_not_swallowed() -> None:
         "choices": [{"index": 0, "message": {"role": "assistant", "content": json.dumps({"name": "A", "age": "old"})}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
     }  # fmt: skip
-    with scripted(httpx2.Response(200, json=completion)), pytest.raises(errors.StructuredOutputError) as info:
+    with (
+        scripted(httpx2.Response(200, json=completion)),
+        pytest.raises(errors.StructuredOutputError) as info,
+    ):
         _openai(response_format=Person, stream=False)(MSGS)
     assert "Person" in info.value.message and info.value.raw
 
@@ -253,6 +282,8 @@ def test_stopping_a_stream_early_closes_the_http_response() -> None:
         await agen.aclose()
 
     body2 = _Tracked()
-    with scripted(httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=body2)):
+    with scripted(
+        httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=body2)
+    ):
         asyncio.run(run())
     assert body2.closed

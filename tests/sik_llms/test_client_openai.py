@@ -55,7 +55,10 @@ def test_chat_parser_on_recorded_parallel_tool_stream() -> None:
     assert chunks and {type(c).__name__ for c in chunks} == {"ToolCallChunkEvent"}
     response = parser.finish()
     assert isinstance(response, ToolPredictionResponse)
-    assert [p.name for p in response.tool_predictions] == ["get_current_weather", "get_current_weather"]
+    assert [p.name for p in response.tool_predictions] == [
+        "get_current_weather",
+        "get_current_weather",
+    ]
     cities = [p.arguments.get("location") for p in response.tool_predictions]
     assert all(isinstance(c, str) and c for c in cities) and cities[0] != cities[1]
     assert all(p.call_id and p.call_id.startswith("call_") for p in response.tool_predictions)
@@ -69,11 +72,15 @@ def test_chat_parser_uses_only_the_first_choice_of_n() -> None:
 
     path = REAL / "otel-contrib/test_chat_completion_multiple_choices_streaming.yaml"
     payloads = recorded_sse_events(path)
-    assert any(c["index"] == 1 for p in payloads for c in p["choices"])  # the recording has 2 choices
+    assert any(
+        c["index"] == 1 for p in payloads for c in p["choices"]
+    )  # the recording has 2 choices
     parser = OpenAIChatParser("gpt-4o-mini")
     chunks = [e for p in payloads for e in parser.feed(p)]
     response = parser.finish()
-    first_only = "".join(c["delta"].get("content") or "" for p in payloads for c in p["choices"] if c["index"] == 0)
+    first_only = "".join(
+        c["delta"].get("content") or "" for p in payloads for c in p["choices"] if c["index"] == 0
+    )
     assert response.response == first_only == "".join(c.content for c in chunks)
 
 
@@ -86,7 +93,10 @@ def test_responses_parser_on_recorded_stream_with_reasoning_and_tools() -> None:
     response = parser.finish()
     assert isinstance(response, ToolPredictionResponse)
     assert response.tool_predictions[0].name == "multiply"
-    assert set(response.tool_predictions[0].arguments) >= {"a", "b"} or response.tool_predictions[0].arguments
+    assert (
+        set(response.tool_predictions[0].arguments) >= {"a", "b"}
+        or response.tool_predictions[0].arguments
+    )
     assert (response.input_tokens, response.output_tokens) == (58, 23)
     assert response.total_cost is None  # gpt-5.5 has no vouched-for price
 
@@ -94,7 +104,9 @@ def test_responses_parser_on_recorded_stream_with_reasoning_and_tools() -> None:
 # ----------------------------------------------------------------------------- entry points
 
 
-def _drain_all_entry_points(client: OpenAI, interaction_factory: Any) -> dict[str, tuple[list[Any], Any]]:
+def _drain_all_entry_points(
+    client: OpenAI, interaction_factory: Any
+) -> dict[str, tuple[list[Any], Any]]:
     results: dict[str, tuple[list[Any], Any]] = {}
 
     async def collect_async() -> list[Any]:
@@ -132,7 +144,11 @@ def test_all_entry_points_give_the_same_result(cassette: str) -> None:
 
     path = REAL / cassette
     first = load_interaction(path, 0)
-    build = anthropic_provider.client_from_recorded_request if "anthropic" in cassette else client_from_recorded_request
+    build = (
+        anthropic_provider.client_from_recorded_request
+        if "anthropic" in cassette
+        else client_from_recorded_request
+    )
     client, messages = build(first.path, first.request_json())
     MSGS_FOR_ENTRY[:] = messages
     results = _drain_all_entry_points(client, lambda: load_interaction(path, 0))
@@ -141,15 +157,21 @@ def test_all_entry_points_give_the_same_result(cassette: str) -> None:
     for name, (other_events, other_response) in results.items():
         if name in ("stream", "stream_sync"):
             assert other_events == events, name
-        assert other_response.model_dump(exclude={"duration_seconds"}) == response.model_dump(exclude={"duration_seconds"}), name
+        assert other_response.model_dump(exclude={"duration_seconds"}) == response.model_dump(
+            exclude={"duration_seconds"}
+        ), name
     if isinstance(response, TextResponse):
-        assert "".join(e.content for e in events if isinstance(e, TextChunkEvent)) == response.response
+        assert (
+            "".join(e.content for e in events if isinstance(e, TextChunkEvent)) == response.response
+        )
 
 
 def test_call_works_inside_a_running_event_loop() -> None:
     async def inside_loop() -> TextResponse:
         body = sse(_chunk("fine"), _usage_chunk())
-        with scripted(httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})):
+        with scripted(
+            httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
+        ):
             return _client()(MSGS)  # deliberately not awaited: the sync path needs no loop
 
     response = asyncio.run(inside_loop())
@@ -161,7 +183,9 @@ def test_call_works_under_gevent() -> None:
     body = sse(_chunk("green"), _usage_chunk())
 
     def run() -> Any:
-        with scripted(httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})):
+        with scripted(
+            httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
+        ):
             return _client()(MSGS)
 
     greenlet = gevent.spawn(run)
@@ -173,14 +197,18 @@ def test_call_works_under_gevent() -> None:
 # ----------------------------------------------------------------------------- request rules
 
 
-def _chunk(content: str | None, model: str = "gpt-4o-mini-2024-07-18", **delta: Any) -> dict[str, Any]:
+def _chunk(
+    content: str | None, model: str = "gpt-4o-mini-2024-07-18", **delta: Any
+) -> dict[str, Any]:
     return {
         "id": "c1", "object": "chat.completion.chunk", "created": 1, "model": model,
         "choices": [{"index": 0, "delta": {"content": content, **delta}, "finish_reason": None}],
     }  # fmt: skip
 
 
-def _usage_chunk(prompt: int = 10, completion: int = 5, cached: int = 0, reasoning: int = 0) -> dict[str, Any]:
+def _usage_chunk(
+    prompt: int = 10, completion: int = 5, cached: int = 0, reasoning: int = 0
+) -> dict[str, Any]:
     return {
         "id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini-2024-07-18",
         "choices": [],
@@ -192,7 +220,9 @@ def _usage_chunk(prompt: int = 10, completion: int = 5, cached: int = 0, reasoni
     }  # fmt: skip
 
 
-def _completion(content: str | None = None, refusal: str | None = None, model: str = "gpt-4o-mini-2024-07-18") -> dict[str, Any]:
+def _completion(
+    content: str | None = None, refusal: str | None = None, model: str = "gpt-4o-mini-2024-07-18"
+) -> dict[str, Any]:
     return {
         "id": "cmpl-1", "object": "chat.completion", "created": 1, "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": refusal}, "finish_reason": "stop"}],
@@ -202,7 +232,9 @@ def _completion(content: str | None = None, refusal: str | None = None, model: s
 
 def test_streaming_request_asks_for_usage_and_accounts_cached_tokens() -> None:
     body = sse(_chunk("a"), _chunk("b"), _usage_chunk(prompt=1000, completion=10, cached=600))
-    with scripted(httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})) as seen:
+    with scripted(
+        httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
+    ) as seen:
         response = _client(temperature=0.3, max_tokens=50)(MSGS)
     sent = json.loads(seen[0].content)
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
@@ -238,7 +270,12 @@ def test_tools_request_and_response() -> None:
     client = create_client("gpt-4o-mini", tools=[tool], api_key="sk")
     assert isinstance(client, OpenAITools) and client.mode == "tools"
     calls = [
-        {"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}},
+        {
+            "index": 0,
+            "id": "call_a",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": ""},
+        },
     ]
     body = sse(
         _chunk(None, tool_calls=calls),
@@ -246,12 +283,16 @@ def test_tools_request_and_response() -> None:
         _chunk(None, tool_calls=[{"index": 0, "function": {"arguments": ' "Paris"}'}}]),
         _usage_chunk(),
     )
-    with scripted(httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})) as seen:
+    with scripted(
+        httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
+    ) as seen:
         response = client(MSGS)
     sent = json.loads(seen[0].content)
     assert sent["tool_choice"] == "required" and sent["temperature"] == 0.2
     assert sent["tools"][0]["function"]["strict"] is True
-    assert response.tool_prediction is not None and response.tool_prediction.arguments == {"city": "Paris"}
+    assert response.tool_prediction is not None and response.tool_prediction.arguments == {
+        "city": "Paris"
+    }
     assert client.request_attributes()["tools_count"] == 1
 
 
@@ -263,7 +304,9 @@ class Answer(BaseModel):
 def test_structured_output_into_a_pydantic_model() -> None:
     client = create_client("gpt-4o-mini", response_format=Answer, api_key="sk", stream=False)
     assert client.mode == "structured" and client.request_attributes()["output_type"] == "json"
-    with scripted(httpx2.Response(200, json=_completion('{"city":"Paris","population":2100000}'))) as seen:
+    with scripted(
+        httpx2.Response(200, json=_completion('{"city":"Paris","population":2100000}'))
+    ) as seen:
         response = client(MSGS)
     sent = json.loads(seen[0].content)
     assert sent["response_format"]["type"] == "json_schema"
@@ -281,7 +324,9 @@ def test_structured_output_refusal() -> None:
 
 def test_structured_output_streamed_emits_no_text_chunks() -> None:
     body = sse(_chunk('{"city":"Rome",'), _chunk('"population":3}'), _usage_chunk())
-    with scripted(httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})):
+    with scripted(
+        httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
+    ):
         items = list(_client(response_format=Answer).stream_sync(MSGS))
     assert len(items) == 1 and items[0].parsed == Answer(city="Rome", population=3)
 
@@ -295,13 +340,18 @@ def test_responses_api_with_structured_output_and_instructions() -> None:
                   "input_tokens_details": {"cached_tokens": 10}, "output_tokens_details": {"reasoning_tokens": 0}},
         "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
     }  # fmt: skip
-    client = _client("gpt-4.1-nano", api="responses", stream=False, response_format=Answer, max_tokens=100)
+    client = _client(
+        "gpt-4.1-nano", api="responses", stream=False, response_format=Answer, max_tokens=100
+    )
     with scripted(httpx2.Response(200, json=payload)) as seen:
         response = client([system_message("be terse"), user_message("Oslo?")])
     sent = json.loads(seen[0].content)
     assert seen[0].url.path == "/v1/responses"
     assert sent["instructions"] == "be terse" and sent["input"] == "Oslo?"
-    assert sent["text"]["format"]["type"] == "json_schema" and sent["text"]["format"]["name"] == "Answer"
+    assert (
+        sent["text"]["format"]["type"] == "json_schema"
+        and sent["text"]["format"]["name"] == "Answer"
+    )
     assert sent["max_output_tokens"] == 100
     assert response.parsed == Answer(city="Oslo", population=7)
     assert response.cache_read_tokens == 10 and response.finish_reason == "completed"
@@ -310,8 +360,14 @@ def test_responses_api_with_structured_output_and_instructions() -> None:
 
 def test_compatible_server_reasoning_content_becomes_thinking() -> None:
     usage = {**_usage_chunk(), "model": "qwen-local"}
-    body = sse(_chunk("", model="qwen-local", reasoning_content="hmm"), _chunk("ok", model="qwen-local"), usage)
-    with scripted(httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})):
+    body = sse(
+        _chunk("", model="qwen-local", reasoning_content="hmm"),
+        _chunk("ok", model="qwen-local"),
+        usage,
+    )
+    with scripted(
+        httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
+    ):
         items = list(OpenAI("qwen-local", base_url="http://127.0.0.1:1/v1").stream_sync(MSGS))
     assert isinstance(items[0], ThinkingChunkEvent) and items[-1].thinking == "hmm"
     assert items[-1].response == "ok" and items[-1].total_cost is None
@@ -334,7 +390,12 @@ def test_client_registry_and_modes() -> None:
     assert isinstance(create_client("gpt-4.1", api_key="k"), OpenAI)
     client = create_client("gpt-4.1", "OpenAI", tools=[Tool(name="t")], api_key="k")
     assert isinstance(client, OpenAITools)
-    assert OpenAITools("gpt-4.1", tools=[Tool(name="t")], api_key="k", tool_choice=ToolChoice.AUTO).tool_choice == ToolChoice.AUTO
+    assert (
+        OpenAITools(
+            "gpt-4.1", tools=[Tool(name="t")], api_key="k", tool_choice=ToolChoice.AUTO
+        ).tool_choice
+        == ToolChoice.AUTO
+    )
 
 
 def test_sdk_clients_are_built_once_and_async_once_per_loop() -> None:

@@ -66,7 +66,16 @@ def phoenix(tmp_path):
         "PHOENIX_GRPC_PORT": str(grpc_port),
     }
     proc = subprocess.Popen(
-        [PHOENIX, "serve", "--host", "127.0.0.1", "--port", str(port), "--grpc-port", str(grpc_port)],
+        [
+            PHOENIX,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--grpc-port",
+            str(grpc_port),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -108,7 +117,9 @@ print(r.trace_id)
             "OTEL_BSP_SCHEDULE_DELAY": "50",
         }
     )
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     trace_id = result.stdout.strip()
 
@@ -117,7 +128,9 @@ print(r.trace_id)
     while time.monotonic() < deadline:
         status, body = get_json(f"{phoenix}/v1/projects/sik-e2e/spans?limit=100")
         if status == 200 and isinstance(body, dict):
-            spans = [s for s in body.get("data", []) if s.get("context", {}).get("trace_id") == trace_id]
+            spans = [
+                s for s in body.get("data", []) if s.get("context", {}).get("trace_id") == trace_id
+            ]
             if len(spans) >= 3:
                 break
         time.sleep(0.5)

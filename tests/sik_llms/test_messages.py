@@ -26,7 +26,11 @@ from sik_llms.providers.openai import to_chat_messages, to_responses_input
 def test_helpers_strip_and_set_roles() -> None:
     assert system_message("  be brief ") == {"role": "system", "content": "be brief"}
     assert user_message(" hi\n") == {"role": "user", "content": "hi"}
-    assert assistant_message(" ok ", name="bot") == {"role": "assistant", "content": "ok", "name": "bot"}
+    assert assistant_message(" ok ", name="bot") == {
+        "role": "assistant",
+        "content": "ok",
+        "name": "bot",
+    }
 
 
 def test_user_message_rejects_nested_lists_and_bad_types() -> None:
@@ -59,7 +63,11 @@ def test_normalize_never_mutates_and_accepts_plain_dicts() -> None:
     snapshot = copy.deepcopy(original)
     out = normalize_messages(original)
     assert original == snapshot
-    assert out[1]["content"][1] == {"type": "image", "source_type": "url", "data": "https://example.com/a.png"}
+    assert out[1]["content"][1] == {
+        "type": "image",
+        "source_type": "url",
+        "data": "https://example.com/a.png",
+    }
     out[0]["content"] = "changed"
     out[1]["content"].append("x")
     assert original == snapshot
@@ -84,24 +92,35 @@ def test_images_convert_per_provider() -> None:
     image = ImageContent.from_bytes(b"abc", media_type="image/gif")
     msgs = normalize_messages([system_message("sys"), user_message(["what", image])])
     chat = to_chat_messages(msgs)
-    assert chat[1]["content"][1] == {"type": "image_url", "image_url": {"url": "data:image/gif;base64,YWJj"}}
+    assert chat[1]["content"][1] == {
+        "type": "image_url",
+        "image_url": {"url": "data:image/gif;base64,YWJj"},
+    }
     system, anth = to_anthropic(msgs)
     assert system == [{"type": "text", "text": "sys"}]
-    assert anth[0]["content"][1] == {"type": "image", "source": {"type": "base64", "media_type": "image/gif", "data": "YWJj"}}
+    assert anth[0]["content"][1] == {
+        "type": "image",
+        "source": {"type": "base64", "media_type": "image/gif", "data": "YWJj"},
+    }
     items = to_responses_input(msgs[1:])
     assert items[0]["content"][0] == {"type": "input_text", "text": "what"}
     assert items[0]["content"][1]["type"] == "input_image"
 
 
 def test_text_of() -> None:
-    assert text_of([{"type": "text", "text": "a"}, {"type": "image"}, {"type": "text", "text": "b"}]) == "ab"
+    assert (
+        text_of([{"type": "text", "text": "a"}, {"type": "image"}, {"type": "text", "text": "b"}])
+        == "ab"
+    )
     assert text_of(None) == ""
 
 
 _part = st.one_of(
     st.text(max_size=20),
     st.builds(lambda t: {"type": "text", "text": t}, st.text(max_size=20)),
-    st.builds(lambda u: ImageContent.from_url("https://x.test/" + u), st.text(alphabet="abc", max_size=5)),
+    st.builds(
+        lambda u: ImageContent.from_url("https://x.test/" + u), st.text(alphabet="abc", max_size=5)
+    ),
 )
 _message = st.builds(
     lambda role, content: {"role": role, "content": content},
@@ -119,7 +138,11 @@ def test_normalize_never_mutates_any_input(messages: list[dict]) -> None:
     for original, normalized in zip(messages, out, strict=True):
         assert normalized is not original
         assert text_of(normalized["content"]) == (
-            original["content"] if isinstance(original["content"], str) else "".join(
-                p if isinstance(p, str) else p.get("text", "") for p in original["content"] if not isinstance(p, ImageContent)
+            original["content"]
+            if isinstance(original["content"], str)
+            else "".join(
+                p if isinstance(p, str) else p.get("text", "")
+                for p in original["content"]
+                if not isinstance(p, ImageContent)
             )
         )

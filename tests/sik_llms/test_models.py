@@ -26,7 +26,12 @@ def test_original_table_is_present_with_its_prices() -> None:
     assert info is not None and info.name == "gpt-4o-mini-2024-07-18"
     assert (info.input_price, info.output_price, info.cache_read_price) == (0.15, 0.6, 0.075)
     opus = get_model_info("claude-opus-4-20250514")
-    assert opus is not None and (opus.input_price, opus.output_price, opus.cache_read_price, opus.cache_write_price) == (15, 75, 1.5, 18.75)
+    assert opus is not None and (
+        opus.input_price,
+        opus.output_price,
+        opus.cache_read_price,
+        opus.cache_write_price,
+    ) == (15, 75, 1.5, 18.75)
     assert get_model_info("claude-3-7-sonnet-latest").max_output_extended_thinking == 64_000
 
 
@@ -91,7 +96,9 @@ def test_every_model_named_by_the_recordings_is_registered() -> None:
 def test_openai_cached_tokens_are_never_charged_twice() -> None:
     info = get_model_info("gpt-4o-mini")
     r = TextResponse()
-    openai_provider.fill_usage(r, info, input_tokens=1_000_000, output_tokens=1_000_000, cached=400_000, reasoning=0)
+    openai_provider.fill_usage(
+        r, info, input_tokens=1_000_000, output_tokens=1_000_000, cached=400_000, reasoning=0
+    )
     assert r.input_tokens == 1_000_000 and r.cache_read_tokens == 400_000
     assert r.input_cost == pytest.approx(0.6 * 0.15)
     assert r.cache_read_cost == pytest.approx(0.4 * 0.075)
@@ -103,7 +110,14 @@ def test_openai_cached_tokens_are_never_charged_twice() -> None:
 def test_anthropic_cache_reads_and_writes_have_their_own_prices() -> None:
     info = get_model_info("claude-sonnet-4-5")
     r = TextResponse()
-    anthropic_provider.fill_usage(r, info, input_tokens=1_000_000, output_tokens=0, cache_read=2_000_000, cache_write=1_000_000)
+    anthropic_provider.fill_usage(
+        r,
+        info,
+        input_tokens=1_000_000,
+        output_tokens=0,
+        cache_read=2_000_000,
+        cache_write=1_000_000,
+    )
     assert r.input_cost == pytest.approx(3)
     assert r.cache_read_cost == pytest.approx(0.6)
     assert r.cache_write_cost == pytest.approx(3.75)
@@ -113,7 +127,9 @@ def test_anthropic_cache_reads_and_writes_have_their_own_prices() -> None:
 
 def test_unpriced_models_have_no_cost() -> None:
     r = TextResponse()
-    openai_provider.fill_usage(r, get_model_info("gpt-5.5"), input_tokens=10, output_tokens=10, cached=0, reasoning=0)
+    openai_provider.fill_usage(
+        r, get_model_info("gpt-5.5"), input_tokens=10, output_tokens=10, cached=0, reasoning=0
+    )
     assert r.total_cost is None
     openai_provider.fill_usage(r, None, input_tokens=10, output_tokens=10, cached=0, reasoning=0)
     assert r.total_cost is None

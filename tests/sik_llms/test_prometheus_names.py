@@ -20,7 +20,9 @@ def scrape_after_calls() -> str:
     reader = PrometheusMetricReader(registry=registry, disable_target_info=True)
     mp = MeterProvider(metric_readers=[reader], shutdown_on_exit=False)
     with telemetry.use_providers(None, mp):
-        with scripted(Script(ok(openai_sse("hi", prompt_tokens=150, completion_tokens=75, cached=50)))):
+        with scripted(
+            Script(ok(openai_sse("hi", prompt_tokens=150, completion_tokens=75, cached=50)))
+        ):
             create_client("gpt-4o-mini", api_key="sk-test")(MESSAGES)
         with scripted(Script(ok(anthropic_sse("hi", cache_write=20)))):
             create_client("claude-sonnet-4-5", api_key="sk-test")(MESSAGES)
@@ -48,7 +50,11 @@ def test_exposed_names_match_the_guide():
         "gen_ai_client_operation_duration_seconds_bucket",
     }
     assert expected <= names, sorted(expected - names)
-    assert re.search(r'^llm_tokens_input_total\{.*llm_model="gpt-4o-mini".*llm_provider="openai".*\} 150\.0$', text, re.M)
+    assert re.search(
+        r'^llm_tokens_input_total\{.*llm_model="gpt-4o-mini".*llm_provider="openai".*\} 150\.0$',
+        text,
+        re.M,
+    )
     assert re.search(r'^llm_requests_failed_total\{.*llm_model="gpt-4o-mini".*\} 1\.0$', text, re.M)
     assert re.search(r'^llm_requests_total\{.*llm_model="gpt-4o-mini".*\} 2\.0$', text, re.M)
     # duration buckets are sized for seconds (the original used millisecond-sized defaults)

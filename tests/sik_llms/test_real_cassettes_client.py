@@ -31,7 +31,11 @@ BUILDERS = {
 def _rows() -> list[Any]:
     manifest = REAL / "MANIFEST.jsonl"
     if not manifest.is_file():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"real recordings not present at {REAL}"))]
+        return [
+            pytest.param(
+                None, marks=pytest.mark.skip(reason=f"real recordings not present at {REAL}")
+            )
+        ]
     rows = []
     for line in manifest.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -78,7 +82,11 @@ def _assert_same_request(interaction: Any) -> None:
     body = json.loads(sent.content)
     # A one-message Responses input list and the equivalent plain string are the same request.
     rec_input = recorded.get("input")
-    if isinstance(rec_input, list) and len(rec_input) == 1 and rec_input[0] == {"role": "user", "content": body.get("input")}:
+    if (
+        isinstance(rec_input, list)
+        and len(rec_input) == 1
+        and rec_input[0] == {"role": "user", "content": body.get("input")}
+    ):
         recorded["input"] = body["input"]
     assert body == recorded
 

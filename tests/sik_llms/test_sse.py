@@ -34,7 +34,9 @@ def _real_stream_bodies() -> list[tuple[str, bytes]]:
         return []
     bodies = []
     for path in sorted(REAL.rglob("*.yaml")):
-        count = len((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("interactions") or [])
+        count = len(
+            (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("interactions") or []
+        )
         for index in range(count):
             interaction = load_interaction(path, index)
             if interaction.headers.get("content-type", "").startswith("text/event-stream"):
@@ -64,12 +66,24 @@ def test_matches_the_sdk_decoder_on_every_real_stream(name: str, body: bytes) ->
 
 
 _names = st.none() | st.sampled_from(["message_start", "content_block_delta", "error", "ping"])
-_data_lines = st.lists(st.text(alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"]), max_size=20), min_size=1, max_size=3)
+_data_lines = st.lists(
+    st.text(
+        alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"]),
+        max_size=20,
+    ),
+    min_size=1,
+    max_size=3,
+)
 _events = st.lists(st.tuples(_names, _data_lines), max_size=6)
 
 
 @settings(max_examples=300, deadline=None)
-@given(events=_events, newline=st.sampled_from(["\n", "\r\n", "\r"]), comments=st.booleans(), cuts=st.lists(st.integers(0, 400), max_size=12))
+@given(
+    events=_events,
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    comments=st.booleans(),
+    cuts=st.lists(st.integers(0, 400), max_size=12),
+)
 def test_any_chunking_and_line_ending_gives_the_same_events(
     events: list[tuple[str | None, list[str]]], newline: str, comments: bool, cuts: list[int]
 ) -> None:
@@ -86,7 +100,10 @@ def test_any_chunking_and_line_ending_gives_the_same_events(
 
 
 def test_a_last_event_without_its_blank_line_is_not_lost() -> None:
-    assert decode([b'data: {"a":1}\n\ndata: {"b":2}']) == [SseEvent(None, b'{"a":1}'), SseEvent(None, b'{"b":2}')]
+    assert decode([b'data: {"a":1}\n\ndata: {"b":2}']) == [
+        SseEvent(None, b'{"a":1}'),
+        SseEvent(None, b'{"b":2}'),
+    ]
     assert decode([b"event: ping\r"]) == [SseEvent("ping", b"")]
     assert decode([b""]) == []
 
@@ -103,4 +120,3 @@ def test_real_stream_body_feeds_json_straight_to_the_parser() -> None:
     """``SseEvent.data`` is bytes that ``json.loads`` takes as they are (no second decode)."""
     (event,) = decode(['data: {"text": "d\u00e9j\u00e0 vu"}\n\n'.encode()])
     assert json.loads(event.data) == {"text": "d\u00e9j\u00e0 vu"}
-

@@ -18,7 +18,16 @@ def _fresh_warnings():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, None), ("", None), ("true", True), ("TRUE", True), ("false", False), ("0", False), ("no", False), ("False", False)],
+    [
+        (None, None),
+        ("", None),
+        ("true", True),
+        ("TRUE", True),
+        ("false", False),
+        ("0", False),
+        ("no", False),
+        ("False", False),
+    ],
 )
 def test_sdk_disabled_values(value, expected):
     env = {} if value is None else {"OTEL_SDK_DISABLED": value}
@@ -35,9 +44,21 @@ def test_sdk_disabled_bad_value_warns_and_is_ignored(caplog):
     ("env", "traces", "metrics"),
     [
         ({}, "http://localhost:4318/v1/traces", "http://localhost:4318/v1/metrics"),
-        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"}, "http://c:4318/v1/traces", "http://c:4318/v1/metrics"),
-        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318/"}, "http://c:4318/v1/traces", "http://c:4318/v1/metrics"),
-        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c/otlp"}, "http://c/otlp/v1/traces", "http://c/otlp/v1/metrics"),
+        (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"},
+            "http://c:4318/v1/traces",
+            "http://c:4318/v1/metrics",
+        ),
+        (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318/"},
+            "http://c:4318/v1/traces",
+            "http://c:4318/v1/metrics",
+        ),
+        (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c/otlp"},
+            "http://c/otlp/v1/traces",
+            "http://c/otlp/v1/metrics",
+        ),
         # the guide's Honeycomb example: a dataset path after the signal path
         (
             {"OTEL_EXPORTER_OTLP_ENDPOINT": "https://api.honeycomb.io/v1/traces/your-dataset"},
@@ -74,7 +95,10 @@ def test_headers_are_url_decoded_and_a_per_signal_list_replaces_the_general_one(
     }
     # the spec and the Python SDK: the per-signal value alone, never merged with the general one
     assert config.headers("traces", env) == {"x-honeycomb-team": "traces-only"}
-    assert config.headers("metrics", env) == {"authorization": "Bearer tok", "x-honeycomb-team": "abc"}
+    assert config.headers("metrics", env) == {
+        "authorization": "Bearer tok",
+        "x-honeycomb-team": "abc",
+    }
 
 
 def test_malformed_headers_warn_and_are_dropped(caplog):
@@ -115,7 +139,12 @@ def test_zero_config_reads_every_variable():
 @pytest.mark.parametrize(
     ("env", "field", "expected", "variable"),
     [
-        ({"OTEL_TRACES_SAMPLER": "jaeger_remote"}, "sampler", "parentbased_always_on", "OTEL_TRACES_SAMPLER"),
+        (
+            {"OTEL_TRACES_SAMPLER": "jaeger_remote"},
+            "sampler",
+            "parentbased_always_on",
+            "OTEL_TRACES_SAMPLER",
+        ),
         (
             {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.5"},
             "sampler_arg",
@@ -128,9 +157,24 @@ def test_zero_config_reads_every_variable():
             1.0,
             "OTEL_TRACES_SAMPLER_ARG",
         ),
-        ({"OTEL_METRIC_EXPORT_INTERVAL": "soon"}, "metric_interval_ms", 60000, "OTEL_METRIC_EXPORT_INTERVAL"),
-        ({"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, "protocol", "http/protobuf", "OTEL_EXPORTER_OTLP_PROTOCOL"),
-        ({"OTEL_RESOURCE_ATTRIBUTES": "oops"}, "resource_attributes", {}, "OTEL_RESOURCE_ATTRIBUTES"),
+        (
+            {"OTEL_METRIC_EXPORT_INTERVAL": "soon"},
+            "metric_interval_ms",
+            60000,
+            "OTEL_METRIC_EXPORT_INTERVAL",
+        ),
+        (
+            {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"},
+            "protocol",
+            "http/protobuf",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ),
+        (
+            {"OTEL_RESOURCE_ATTRIBUTES": "oops"},
+            "resource_attributes",
+            {},
+            "OTEL_RESOURCE_ATTRIBUTES",
+        ),
     ],
 )
 def test_bad_values_warn_naming_the_variable_and_fall_back(caplog, env, field, expected, variable):
@@ -142,7 +186,9 @@ def test_bad_values_warn_naming_the_variable_and_fall_back(caplog, env, field, e
 
 def test_batch_larger_than_queue_is_clamped(caplog):
     with caplog.at_level(logging.WARNING, logger="sik_llms"):
-        cfg = config.read_zero_config({"OTEL_BSP_MAX_QUEUE_SIZE": "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "500"})
+        cfg = config.read_zero_config(
+            {"OTEL_BSP_MAX_QUEUE_SIZE": "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "500"}
+        )
     assert cfg.bsp["max_export_batch_size"] == 100
     assert "OTEL_BSP_MAX_EXPORT_BATCH_SIZE" in caplog.text
 
@@ -165,6 +211,8 @@ def test_capture_modes(value, mode):
 
 
 def test_semconv_opt_in_is_a_list():
-    assert config.semconv_opt_in({"OTEL_SEMCONV_STABILITY_OPT_IN": "http, gen_ai_latest_experimental"})
+    assert config.semconv_opt_in(
+        {"OTEL_SEMCONV_STABILITY_OPT_IN": "http, gen_ai_latest_experimental"}
+    )
     assert not config.semconv_opt_in({"OTEL_SEMCONV_STABILITY_OPT_IN": "http"})
     assert not config.semconv_opt_in({})

@@ -20,22 +20,44 @@ def test_an_assistant_tool_call_turn_and_its_result_keep_their_structure():
     ]  # fmt: skip
     inputs, system = content.split_input(messages)
     assert system == [{"type": "text", "content": "Be brief."}]
-    assert inputs[1] == {"role": "assistant", "parts": [{"type": "tool_call", "id": "call_1", "name": "weather", "arguments": {"city": "Paris"}}]}
-    assert inputs[2] == {"role": "tool", "parts": [{"type": "tool_call_response", "id": "call_1", "response": "18C"}]}
+    assert inputs[1] == {
+        "role": "assistant",
+        "parts": [
+            {"type": "tool_call", "id": "call_1", "name": "weather", "arguments": {"city": "Paris"}}
+        ],
+    }
+    assert inputs[2] == {
+        "role": "tool",
+        "parts": [{"type": "tool_call_response", "id": "call_1", "response": "18C"}],
+    }
 
 
 def test_anthropic_tool_blocks_and_responses_items_map_to_the_same_parts():
     anthropic = [
-        {"role": "assistant", "content": [{"type": "tool_use", "id": "tu_1", "name": "f", "input": {"x": 1}}]},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "tu_1", "content": "ok"}]},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "tu_1", "name": "f", "input": {"x": 1}}],
+        },
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": "tu_1", "content": "ok"}],
+        },
     ]
     inputs, _ = content.split_input(anthropic)
-    assert inputs[0]["parts"] == [{"type": "tool_call", "id": "tu_1", "name": "f", "arguments": {"x": 1}}]
+    assert inputs[0]["parts"] == [
+        {"type": "tool_call", "id": "tu_1", "name": "f", "arguments": {"x": 1}}
+    ]
     assert inputs[1]["parts"] == [{"type": "tool_call_response", "id": "tu_1", "response": "ok"}]
-    responses = [{"type": "function_call", "call_id": "c9", "name": "f", "arguments": "{}"}, {"type": "function_call_output", "call_id": "c9", "output": "done"}]
+    responses = [
+        {"type": "function_call", "call_id": "c9", "name": "f", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c9", "output": "done"},
+    ]
     inputs, _ = content.split_input(responses)
     assert inputs == [
-        {"role": "assistant", "parts": [{"type": "tool_call", "id": "c9", "name": "f", "arguments": {}}]},
+        {
+            "role": "assistant",
+            "parts": [{"type": "tool_call", "id": "c9", "name": "f", "arguments": {}}],
+        },
         {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c9", "response": "done"}]},
     ]
 
@@ -68,9 +90,14 @@ def test_finish_reasons_map_to_the_conventions_values(raw, mapped):
 
 def test_an_answer_with_tool_calls_is_an_output_message_with_tool_call_parts():
     prediction = SimpleNamespace(call_id="c1", name="weather", arguments={"city": "Paris"})
-    response = SimpleNamespace(tool_predictions=[prediction], message="Checking.", finish_reason="tool_calls")
+    response = SimpleNamespace(
+        tool_predictions=[prediction], message="Checking.", finish_reason="tool_calls"
+    )
     assert content.output_message(response) == {
         "role": "assistant",
-        "parts": [{"type": "text", "content": "Checking."}, {"type": "tool_call", "id": "c1", "name": "weather", "arguments": {"city": "Paris"}}],
+        "parts": [
+            {"type": "text", "content": "Checking."},
+            {"type": "tool_call", "id": "c1", "name": "weather", "arguments": {"city": "Paris"}},
+        ],
         "finish_reason": "tool_call",
     }

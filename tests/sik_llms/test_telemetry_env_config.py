@@ -35,7 +35,10 @@ def test_prometheus_is_a_metrics_exporter_only(caplog):
 def test_grpc_defaults_to_port_4317_without_a_path():
     env = {"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
     assert config.signal_endpoint("traces", env) == "http://localhost:4317"
-    assert config.signal_endpoint("logs", {**env, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317"}) == "http://c:4317"
+    assert (
+        config.signal_endpoint("logs", {**env, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317"})
+        == "http://c:4317"
+    )
 
 
 def test_a_per_signal_protocol_does_not_leak_into_the_other_signals():
@@ -78,4 +81,6 @@ def test_a_malformed_header_entry_is_dropped_and_the_rest_kept(caplog):
 
 def test_the_service_name_is_left_to_the_spec_default_when_unset():
     assert config.read_zero_config({}).service_name is None
-    assert config.read_zero_config({"OTEL_RESOURCE_ATTRIBUTES": "service.name=a"}).service_name == "a"
+    assert (
+        config.read_zero_config({"OTEL_RESOURCE_ATTRIBUTES": "service.name=a"}).service_name == "a"
+    )

@@ -37,7 +37,12 @@ def call():
     return r, script.requests
 """
 
-FAST = {"OTEL_SDK_DISABLED": "false", "OTEL_BSP_SCHEDULE_DELAY": "20", "OTEL_METRIC_EXPORT_INTERVAL": "100", "OTEL_BLRP_SCHEDULE_DELAY": "20"}
+FAST = {
+    "OTEL_SDK_DISABLED": "false",
+    "OTEL_BSP_SCHEDULE_DELAY": "20",
+    "OTEL_METRIC_EXPORT_INTERVAL": "100",
+    "OTEL_BLRP_SCHEDULE_DELAY": "20",
+}
 
 
 def run_py(body: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -45,7 +50,9 @@ def run_py(body: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     full_env.update(FAST)
     full_env.update(env)
-    return subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=60
+    )
 
 
 def free_port() -> int:
@@ -78,17 +85,44 @@ def grpc_collector() -> Iterator[dict[str, Any]]:
 
     class Traces(trace_service_pb2_grpc.TraceServiceServicer):
         def Export(self, request: Any, context: Any) -> Any:
-            keep("spans", [s.name for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans], context)
+            keep(
+                "spans",
+                [
+                    s.name
+                    for rs in request.resource_spans
+                    for ss in rs.scope_spans
+                    for s in ss.spans
+                ],
+                context,
+            )
             return trace_service_pb2.ExportTraceServiceResponse()
 
     class Metrics(metrics_service_pb2_grpc.MetricsServiceServicer):
         def Export(self, request: Any, context: Any) -> Any:
-            keep("metrics", [m.name for rm in request.resource_metrics for sm in rm.scope_metrics for m in sm.metrics], context)
+            keep(
+                "metrics",
+                [
+                    m.name
+                    for rm in request.resource_metrics
+                    for sm in rm.scope_metrics
+                    for m in sm.metrics
+                ],
+                context,
+            )
             return metrics_service_pb2.ExportMetricsServiceResponse()
 
     class Logs(logs_service_pb2_grpc.LogsServiceServicer):
         def Export(self, request: Any, context: Any) -> Any:
-            keep("logs", [r.event_name for rl in request.resource_logs for sl in rl.scope_logs for r in sl.log_records], context)
+            keep(
+                "logs",
+                [
+                    r.event_name
+                    for rl in request.resource_logs
+                    for sl in rl.scope_logs
+                    for r in sl.log_records
+                ],
+                context,
+            )
             return logs_service_pb2.ExportLogsServiceResponse()
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
@@ -109,7 +143,10 @@ def grpc_collector() -> Iterator[dict[str, Any]]:
 
 def test_traces_exporter_none_switches_traces_off_and_keeps_metrics():
     with Collector() as collector:
-        result = run_py("r, _ = call(); print(r.trace_context is None)", {"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint})
+        result = run_py(
+            "r, _ = call(); print(r.trace_context is None)",
+            {"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint},
+        )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"  # no tracer provider: the call is untraced
     assert collector.state.trace_requests == 0
@@ -118,7 +155,10 @@ def test_traces_exporter_none_switches_traces_off_and_keeps_metrics():
 
 def test_metrics_exporter_none_switches_metrics_off_and_keeps_traces():
     with Collector() as collector:
-        result = run_py("call()", {"OTEL_METRICS_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint})
+        result = run_py(
+            "call()",
+            {"OTEL_METRICS_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint},
+        )
         spans = collector.wait_for_spans(3)
     assert result.returncode == 0, result.stderr
     assert len(spans) == 3
@@ -129,7 +169,11 @@ def test_console_exporters_print_instead_of_sending():
     with Collector() as collector:
         result = run_py(
             "call()",
-            {"OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint},
+            {
+                "OTEL_TRACES_EXPORTER": "console",
+                "OTEL_METRICS_EXPORTER": "none",
+                "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
+            },
         )
     assert result.returncode == 0, result.stderr
     assert '"name": "llm.request"' in result.stdout
@@ -138,7 +182,10 @@ def test_console_exporters_print_instead_of_sending():
 
 def test_an_unknown_exporter_warns_and_the_default_otlp_is_used():
     with Collector() as collector:
-        result = run_py("call()", {"OTEL_TRACES_EXPORTER": "zipkin", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint})
+        result = run_py(
+            "call()",
+            {"OTEL_TRACES_EXPORTER": "zipkin", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint},
+        )
         spans = collector.wait_for_spans(3)
     assert result.returncode == 0, result.stderr
     assert "OTEL_TRACES_EXPORTER names 'zipkin'" in result.stderr
@@ -159,7 +206,10 @@ def test_prometheus_metrics_exporter_serves_the_guide_names():
         },
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "llm_requests_total" in result.stdout and "gen_ai_client_operation_duration_seconds" in result.stdout
+    assert (
+        "llm_requests_total" in result.stdout
+        and "gen_ai_client_operation_duration_seconds" in result.stdout
+    )
 
 
 # ------------------------------------------------------------------ logs: content events
@@ -169,14 +219,19 @@ def test_content_events_reach_v1_logs_as_structured_log_records():
     with Collector() as collector:
         result = run_py(
             "r, _ = call(); print(r.trace_context.span_id)",
-            {"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "EVENT_ONLY", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint},
+            {
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "EVENT_ONLY",
+                "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
+            },
         )
         collector.wait_for_spans(3)
     assert result.returncode == 0, result.stderr
     (event,) = collector.logs()
     assert event.event_name == "gen_ai.client.inference.operation.details"
     assert event.attributes["gen_ai.provider.name"] == "openai"
-    assert event.attributes["gen_ai.input.messages"] == [{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]
+    assert event.attributes["gen_ai.input.messages"] == [
+        {"role": "user", "parts": [{"type": "text", "content": "hi"}]}
+    ]
     assert event.attributes["gen_ai.output.messages"][0]["finish_reason"] == "stop"
     inference = next(s for s in collector.spans() if s.name == "llm.openai.stream")
     assert event.span_id == inference.span_id  # correlated with the inference span
@@ -206,7 +261,9 @@ def test_zero_config_names_the_process_not_the_library():
         collector.wait_for_spans(3)
     assert result.returncode == 0, result.stderr
     resources = [r for e in collector.exports() for r in e.resources]
-    assert {r["service.name"] for r in resources} == {f"unknown_service:{Path(sys.executable).name}"}
+    assert {r["service.name"] for r in resources} == {
+        f"unknown_service:{Path(sys.executable).name}"
+    }
     assert all("service.version" not in r for r in resources)
     assert all(r["telemetry.sdk.name"] == "opentelemetry" for r in resources)
 
@@ -242,7 +299,10 @@ def test_a_per_signal_protocol_applies_to_that_signal_only():
         )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert len(got["spans"]) == 3 and got["metrics"] == []
-    assert collector.state.metric_points.get("llm.requests") == 1 and collector.state.trace_requests == 0
+    assert (
+        collector.state.metric_points.get("llm.requests") == 1
+        and collector.state.trace_requests == 0
+    )
 
 
 def test_per_signal_headers_replace_the_general_ones_and_a_malformed_entry_is_dropped_everywhere():
@@ -259,8 +319,12 @@ def test_per_signal_headers_replace_the_general_ones_and_a_malformed_entry_is_dr
     assert result.returncode == 0, result.stderr
     by_path = {e.path: e.headers for e in collector.exports()}
     assert by_path["/v1/traces"].get("x-traces") == "2" and "x-general" not in by_path["/v1/traces"]
-    assert by_path["/v1/metrics"].get("x-general") == "1" and "broken" not in json.dumps(by_path["/v1/metrics"])
-    assert "malformed entry 'broken'" in result.stderr and result.stderr.count("malformed entry") == 1
+    assert by_path["/v1/metrics"].get("x-general") == "1" and "broken" not in json.dumps(
+        by_path["/v1/metrics"]
+    )
+    assert (
+        "malformed entry 'broken'" in result.stderr and result.stderr.count("malformed entry") == 1
+    )
 
 
 # ------------------------------------------------------------------ trace context to providers

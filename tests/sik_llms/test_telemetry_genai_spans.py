@@ -26,7 +26,9 @@ def test_one_chat_operation_per_call_with_streaming_only_timing(stream: bool) ->
     with capture() as cap, scripted(Script(ok(body))):
         client(MESSAGES)
     chats = [s for s in cap.spans() if s.attributes.get("gen_ai.operation.name") == "chat"]
-    assert [s.name for s in chats] == ["llm.openai.stream"]  # the llm.request wrapper claims nothing
+    assert [s.name for s in chats] == [
+        "llm.openai.stream"
+    ]  # the llm.request wrapper claims nothing
     request = cap.find("llm.request")
     assert not any(k.startswith("gen_ai.") for k in request.attributes)
     inference = chats[0].attributes

@@ -15,7 +15,9 @@ from sik_llms.telemetry.state import PROFILE_VAR
 SHAPE = bench_shapes(("stream10",))[("openai", "stream10")]
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, profile: str | None) -> tuple[dict[str, dict[str, Any]], set[str]]:
+def _run(
+    monkeypatch: pytest.MonkeyPatch, profile: str | None
+) -> tuple[dict[str, dict[str, Any]], set[str]]:
     if profile is None:
         monkeypatch.delenv(PROFILE_VAR, raising=False)
     else:
@@ -33,12 +35,17 @@ def _run(monkeypatch: pytest.MonkeyPatch, profile: str | None) -> tuple[dict[str
     return spans, metrics
 
 
-def test_the_lean_profile_keeps_one_vocabulary_per_span_and_drops_the_duplicate_duration(monkeypatch):
+def test_the_lean_profile_keeps_one_vocabulary_per_span_and_drops_the_duplicate_duration(
+    monkeypatch,
+):
     spans, metrics = _run(monkeypatch, "lean")
     inference = spans[n.span_inference("openai", "stream")]
     request = spans[n.SPAN_REQUEST]
     assert {k for k in inference if k.startswith("llm.")} == {n.LLM_MODEL, n.LLM_PROVIDER}
-    assert inference[n.GEN_AI_USAGE_OUTPUT_TOKENS] == 10 and n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK in inference
+    assert (
+        inference[n.GEN_AI_USAGE_OUTPUT_TOKENS] == 10
+        and n.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK in inference
+    )
     assert not any(k.startswith("gen_ai.") for k in request)
     assert request[n.LLM_COST_TOTAL] > 0 and request[n.LLM_TOKENS_TOTAL] == 22
     assert n.METRIC_REQUEST_DURATION in metrics and n.METRIC_GEN_AI_TOKEN_USAGE in metrics
@@ -51,7 +58,10 @@ def test_the_default_profile_keeps_both_vocabularies_and_every_metric(monkeypatc
     inference = spans[n.span_inference("openai", "stream")]
     assert inference[n.LLM_DURATION_SECONDS] > 0 and inference[n.LLM_STREAMING] is True
     # one chat operation per call (#17): the GenAI model is on the inference span, not llm.request
-    assert n.GEN_AI_REQUEST_MODEL not in spans[n.SPAN_REQUEST] and inference[n.GEN_AI_REQUEST_MODEL] == "gpt-4o-mini"
+    assert (
+        n.GEN_AI_REQUEST_MODEL not in spans[n.SPAN_REQUEST]
+        and inference[n.GEN_AI_REQUEST_MODEL] == "gpt-4o-mini"
+    )
     assert {n.METRIC_REQUEST_DURATION, n.METRIC_GEN_AI_OPERATION_DURATION} <= metrics
 
 

@@ -30,11 +30,15 @@ def call():
 """
 
 
-def run_py(body: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_py(
+    body: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     code = PRELUDE.format(root=str(ROOT)) + textwrap.dedent(body)
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def closed_port() -> int:
@@ -84,7 +88,10 @@ def test_zero_config_exports_with_service_and_resource_attributes():
 def test_exit_with_an_unreachable_collector_is_bounded():
     result = run_py(
         "call(); call()\nimport time\nprint(time.monotonic())",
-        env={"OTEL_SDK_DISABLED": "false", "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{closed_port()}"},
+        env={
+            "OTEL_SDK_DISABLED": "false",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{closed_port()}",
+        },
     )
     exited = time.monotonic()  # CLOCK_MONOTONIC is system-wide on Linux
     assert result.returncode == 0, result.stderr
@@ -124,7 +131,10 @@ def test_zero_config_fills_only_the_missing_signal():
         print(json.dumps({"same_tracer": trace.get_tracer_provider() is tp,
                           "meter": type(metrics.get_meter_provider()).__name__}))
         """,
-        env={"OTEL_SDK_DISABLED": "false", "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{closed_port()}"},
+        env={
+            "OTEL_SDK_DISABLED": "false",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{closed_port()}",
+        },
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == '{"same_tracer": true, "meter": "MeterProvider"}'

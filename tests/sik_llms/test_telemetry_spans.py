@@ -57,7 +57,11 @@ def test_openai_tree_and_metrics_are_the_same_on_every_entry_point(cap, entry):
     (http,) = cap.by_name(n.SPAN_HTTP)
     assert inference.parent.span_id == request.context.span_id
     assert http.parent.span_id == inference.context.span_id
-    assert (request.kind, inference.kind, http.kind) == (SpanKind.INTERNAL, SpanKind.CLIENT, SpanKind.CLIENT)
+    assert (request.kind, inference.kind, http.kind) == (
+        SpanKind.INTERNAL,
+        SpanKind.CLIENT,
+        SpanKind.CLIENT,
+    )
 
     ra = request.attributes
     assert (ra[n.LLM_MODEL], ra[n.LLM_PROVIDER]) == ("gpt-4o-mini", "openai")
@@ -107,7 +111,9 @@ def test_anthropic_tree_and_cache_accounting(cap):
     (inference,) = cap.by_name("llm.anthropic.stream")
     ia = inference.attributes
     assert ia[n.GEN_AI_PROVIDER_NAME] == "anthropic"
-    assert ia[n.GEN_AI_USAGE_INPUT_TOKENS] == 130  # conventions: input includes cache reads and writes
+    assert (
+        ia[n.GEN_AI_USAGE_INPUT_TOKENS] == 130
+    )  # conventions: input includes cache reads and writes
     assert ia[n.GEN_AI_USAGE_CACHE_READ] == 100 and ia[n.GEN_AI_USAGE_CACHE_WRITE] == 20
     assert response.input_tokens == 10  # as Anthropic reported it
     labels = {n.LABEL_MODEL: "claude-sonnet-4-5", n.LABEL_PROVIDER: "anthropic"}
@@ -151,7 +157,12 @@ def test_failure_marks_spans_and_counts_a_failed_request(cap):
     labels = {n.LABEL_MODEL: "gpt-4o-mini", n.LABEL_PROVIDER: "openai"}
     assert cap.metric(n.METRIC_REQUESTS, **labels) == 1
     assert cap.metric(n.METRIC_REQUESTS_FAILED, **labels) == 1
-    assert cap.metric(n.METRIC_GEN_AI_OPERATION_DURATION, **{n.ERROR_TYPE: request.attributes[n.ERROR_TYPE]}) == 1
+    assert (
+        cap.metric(
+            n.METRIC_GEN_AI_OPERATION_DURATION, **{n.ERROR_TYPE: request.attributes[n.ERROR_TYPE]}
+        )
+        == 1
+    )
 
 
 def test_early_closed_stream_ends_spans_and_leaks_no_context(cap):
@@ -182,7 +193,10 @@ def test_cancelled_async_stream_ends_spans(cap):
 
     with scripted(Script(ok(openai_sse("one two three", pieces=3)))):
         ctx = asyncio.run(run())
-    assert trace.get_current_span(ctx) is trace.INVALID_SPAN or not trace.get_current_span(ctx).is_recording()
+    assert (
+        trace.get_current_span(ctx) is trace.INVALID_SPAN
+        or not trace.get_current_span(ctx).is_recording()
+    )
     assert cap.by_name(n.SPAN_REQUEST)[0].attributes[n.LLM_CANCELLED] is True
 
 
@@ -191,15 +205,25 @@ def test_semconv_opt_in_switches_span_names(cap, monkeypatch):
     client = create_client("gpt-4o-mini", api_key=KEY)
     with scripted(Script(ok(openai_sse("hi")))):
         client(MESSAGES)
-    assert sorted(s.name for s in cap.spans()) == sorted(["llm.request", "chat gpt-4o-mini", "POST"])
+    assert sorted(s.name for s in cap.spans()) == sorted(
+        ["llm.request", "chat gpt-4o-mini", "POST"]
+    )
     # both vocabularies still travel together
     (inference,) = cap.by_name("chat gpt-4o-mini")
-    assert inference.attributes[n.LLM_STREAMING] is True and inference.attributes[n.GEN_AI_OPERATION_NAME] == "chat"
+    assert (
+        inference.attributes[n.LLM_STREAMING] is True
+        and inference.attributes[n.GEN_AI_OPERATION_NAME] == "chat"
+    )
 
 
 @pytest.mark.parametrize(
     ("mode", "on_span", "on_event"),
-    [("NO_CONTENT", False, False), ("SPAN_ONLY", True, False), ("EVENT_ONLY", False, True), ("SPAN_AND_EVENT", True, True)],
+    [
+        ("NO_CONTENT", False, False),
+        ("SPAN_ONLY", True, False),
+        ("EVENT_ONLY", False, True),
+        ("SPAN_AND_EVENT", True, True),
+    ],
 )
 def test_content_capture_only_on_opt_in_and_never_the_key(monkeypatch, mode, on_span, on_event):
     from opentelemetry.sdk._logs import LoggerProvider
@@ -211,22 +235,34 @@ def test_content_capture_only_on_opt_in_and_never_the_key(monkeypatch, mode, on_
     lp.add_log_record_processor(SimpleLogRecordProcessor(logs))
     monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", mode)
     client = create_client("gpt-4o-mini", api_key=KEY)
-    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What's 2+2?"}]
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What's 2+2?"},
+    ]
     with telemetry.use_providers(cap.tp, cap.mp, lp), scripted(Script(ok(openai_sse("4")))):
         client(messages)
     (inference,) = cap.by_name("llm.openai.stream")
     assert (n.GEN_AI_INPUT_MESSAGES in inference.attributes) is on_span
     assert not inference.events  # content events are log records, never span events
-    events = [r.log_record for r in logs.get_finished_logs() if r.log_record.event_name == n.EVENT_INFERENCE_DETAILS]
+    events = [
+        r.log_record
+        for r in logs.get_finished_logs()
+        if r.log_record.event_name == n.EVENT_INFERENCE_DETAILS
+    ]
     assert bool(events) is on_event
     if on_span:
         inputs = json.loads(inference.attributes[n.GEN_AI_INPUT_MESSAGES])
         assert inputs == [{"role": "user", "parts": [{"type": "text", "content": "What's 2+2?"}]}]
-        assert json.loads(inference.attributes[n.GEN_AI_SYSTEM_INSTRUCTIONS]) == [{"type": "text", "content": "Be brief."}]
+        assert json.loads(inference.attributes[n.GEN_AI_SYSTEM_INSTRUCTIONS]) == [
+            {"type": "text", "content": "Be brief."}
+        ]
         outputs = json.loads(inference.attributes[n.GEN_AI_OUTPUT_MESSAGES])
         assert outputs[0]["parts"] == [{"type": "text", "content": "4"}]
     everything = json.dumps(
-        [{"a": dict(s.attributes), "e": [dict(e.attributes) for e in s.events]} for s in cap.spans()]
+        [
+            {"a": dict(s.attributes), "e": [dict(e.attributes) for e in s.events]}
+            for s in cap.spans()
+        ]
         + [dict(e.attributes) for e in events],
         default=str,
     )
@@ -248,7 +284,16 @@ def test_guide_cost_based_sampler_sees_the_model_at_span_start():
     seen = []
 
     class CostBasedSampler(Sampler):  # the guide's sampler, recording what it saw
-        def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None, trace_state=None):
+        def should_sample(
+            self,
+            parent_context,
+            trace_id,
+            name,
+            kind=None,
+            attributes=None,
+            links=None,
+            trace_state=None,
+        ):
             seen.append((name, dict(attributes)))
             model = attributes.get("llm.model", "")
             if "gpt-4" in model and "mini" not in model:
@@ -259,7 +304,10 @@ def test_guide_cost_based_sampler_sees_the_model_at_span_start():
             return "CostBasedSampler"
 
     c = Captured(sampler=CostBasedSampler())
-    with telemetry.use_providers(c.tp, c.mp), scripted(Script(ok(openai_sse("hi", model="gpt-4o-2024-11-20")))):
+    with (
+        telemetry.use_providers(c.tp, c.mp),
+        scripted(Script(ok(openai_sse("hi", model="gpt-4o-2024-11-20")))),
+    ):
         create_client("gpt-4o", api_key=KEY)(MESSAGES)
         cheap = create_client("gpt-4o-mini", api_key=KEY)(MESSAGES)
     assert seen[0] == (n.SPAN_REQUEST, seen[0][1]) and seen[0][1][n.LLM_MODEL] == "gpt-4o"
@@ -287,8 +335,12 @@ def test_guide_helpers():
         assert telemetry.get_tracer() is None
     assert telemetry.create_span_link(None, "00f067aa0ba902b7") is None
     assert telemetry.create_span_link("zz", "00f067aa0ba902b7") is None
-    link = telemetry.create_span_link("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", {"k": "v"})
-    assert link.context.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736 and link.attributes["k"] == "v"
+    link = telemetry.create_span_link(
+        "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", {"k": "v"}
+    )
+    assert (
+        link.context.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736 and link.attributes["k"] == "v"
+    )
 
 
 def test_call_counters_are_exact_cumulative_sums_under_threads(cap):
@@ -300,8 +352,12 @@ def test_call_counters_are_exact_cumulative_sums_under_threads(cap):
     from opentelemetry.sdk.metrics.export import AggregationTemporality, Sum
 
     client = create_client("gpt-4o-mini", api_key=KEY)
-    with scripted(Script(*[ok(openai_sse("4", prompt_tokens=3, completion_tokens=2)) for _ in range(40)])):
-        contexts = [contextvars.copy_context() for _ in range(40)]  # the scripted transport is context-local
+    with scripted(
+        Script(*[ok(openai_sse("4", prompt_tokens=3, completion_tokens=2)) for _ in range(40)])
+    ):
+        contexts = [
+            contextvars.copy_context() for _ in range(40)
+        ]  # the scripted transport is context-local
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda ctx: ctx.run(client, MESSAGES), contexts))
     labels = {n.LABEL_MODEL: "gpt-4o-mini", n.LABEL_PROVIDER: "openai"}
@@ -309,7 +365,9 @@ def test_call_counters_are_exact_cumulative_sums_under_threads(cap):
     assert cap.metric(n.METRIC_TOKENS_INPUT, **labels) == 120
     assert cap.metric(n.METRIC_TOKENS_OUTPUT, **labels) == 80
     data = cap.reader.get_metrics_data()
-    metrics = {m.name: m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
+    metrics = {
+        m.name: m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
+    }
     requests = metrics[n.METRIC_REQUESTS].data
     assert isinstance(requests, Sum) and requests.is_monotonic
     assert requests.aggregation_temporality == AggregationTemporality.CUMULATIVE
@@ -326,10 +384,17 @@ def test_call_counters_are_exact_cumulative_sums_under_threads(cap):
 )
 def test_server_address_follows_the_sdk_base_url_variable(cap, monkeypatch, model, env, body):
     """The SDKs send to *_BASE_URL when no base_url is given; our spans must say so too."""
-    monkeypatch.setenv(env, "http://127.0.0.1:8765/v1" if env.startswith("OPENAI") else "http://127.0.0.1:8765")
+    monkeypatch.setenv(
+        env, "http://127.0.0.1:8765/v1" if env.startswith("OPENAI") else "http://127.0.0.1:8765"
+    )
     script = Script(ok(body()))
     with scripted(script):
         create_client(model, api_key=KEY)(MESSAGES)
     assert script.requests[0].url.host == "127.0.0.1"
-    inference = next(s for s in cap.spans() if s.name.startswith("llm.") and s.name != n.SPAN_REQUEST)
-    assert (inference.attributes[n.SERVER_ADDRESS], inference.attributes[n.SERVER_PORT]) == ("127.0.0.1", 8765)
+    inference = next(
+        s for s in cap.spans() if s.name.startswith("llm.") and s.name != n.SPAN_REQUEST
+    )
+    assert (inference.attributes[n.SERVER_ADDRESS], inference.attributes[n.SERVER_PORT]) == (
+        "127.0.0.1",
+        8765,
+    )

@@ -73,12 +73,18 @@ def _weather() -> Tool:
     return Tool(
         name="get_weather",
         description="Weather for a city",
-        parameters=[Parameter(name="city", param_type=str), Parameter(name="address", param_type=Address)],
+        parameters=[
+            Parameter(name="city", param_type=str),
+            Parameter(name="address", param_type=Address),
+        ],
     )
 
 
 def test_openai_schema_is_strict_only_when_everything_is_required() -> None:
-    tool = Tool(name="t", parameters=[Parameter(name="a", param_type=str), Parameter(name="b", param_type=int)])
+    tool = Tool(
+        name="t",
+        parameters=[Parameter(name="a", param_type=str), Parameter(name="b", param_type=int)],
+    )
     fn = tool.to_openai()["function"]
     assert fn["strict"] is True
     assert fn["parameters"] == {
@@ -87,7 +93,9 @@ def test_openai_schema_is_strict_only_when_everything_is_required() -> None:
         "required": ["a", "b"],
         "additionalProperties": False,
     }
-    optional = Tool(name="t", parameters=[Parameter(name="a", param_type=str, required=False)]).to_openai()["function"]
+    optional = Tool(
+        name="t", parameters=[Parameter(name="a", param_type=str, required=False)]
+    ).to_openai()["function"]
     assert "strict" not in optional and optional["parameters"]["required"] == []
     # a nested model with an optional field cannot be strict either
     assert "strict" not in _weather().to_openai()["function"]
@@ -110,7 +118,9 @@ def test_bad_names_and_duplicates() -> None:
 
 
 def test_from_function_reads_signature_hints_and_docstring() -> None:
-    def search(query: str, limit: int = 10, tags: list[str] | None = None, unit: Unit = Unit.C) -> list[str]:
+    def search(
+        query: str, limit: int = 10, tags: list[str] | None = None, unit: Unit = Unit.C
+    ) -> list[str]:
         """Search the catalogue.
 
         Longer explanation that is not the summary.
@@ -129,7 +139,11 @@ def test_from_function_reads_signature_hints_and_docstring() -> None:
     by_name = {p.name: p for p in tool.parameters}
     assert by_name["query"].required and not by_name["limit"].required
     assert by_name["limit"].description == "how many results at most"
-    assert by_name["tags"].schema() == {"type": "array", "items": {"type": "string"}, "description": "filter tags"}
+    assert by_name["tags"].schema() == {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "filter tags",
+    }
     assert by_name["unit"].schema()["enum"] == ["celsius", "fahrenheit"]
 
 

@@ -24,7 +24,14 @@ from tests.sik_llms.wire_cases import (
 
 def test_every_model_the_installed_sdks_list_is_known_with_its_provider() -> None:
     listed = sdk_catalog.sdk_models()
-    assert {"claude-opus-4-7", "claude-opus-4-8", "claude-sonnet-5", "claude-haiku-5-5", "gpt-5.5", "o3"} <= set(listed)
+    assert {
+        "claude-opus-4-7",
+        "claude-opus-4-8",
+        "claude-sonnet-5",
+        "claude-haiku-5-5",
+        "gpt-5.5",
+        "o3",
+    } <= set(listed)
     for name, provider in listed.items():
         info = get_model_info(name)
         assert info is not None, name
@@ -34,8 +41,12 @@ def test_every_model_the_installed_sdks_list_is_known_with_its_provider() -> Non
 def test_a_new_sdk_model_gets_a_client_and_an_unpriced_cost() -> None:
     client = create_client("claude-opus-4-8", api_key="sk-ant-test")
     assert isinstance(client, Anthropic)
-    body = named_sse(message_start("claude-opus-4-8", 12), block_start(0, {"type": "text", "text": ""}),
-                     block_delta(0, {"type": "text_delta", "text": "ok"}), message_delta("end_turn", 2))
+    body = named_sse(
+        message_start("claude-opus-4-8", 12),
+        block_start(0, {"type": "text", "text": ""}),
+        block_delta(0, {"type": "text_delta", "text": "ok"}),
+        message_delta("end_turn", 2),
+    )
     with capture() as cap, serve(200, body):
         response = client([user_message("hi")])
     assert (response.input_tokens, response.output_tokens, response.total_cost) == (12, 2, None)
@@ -49,7 +60,9 @@ def test_the_unpriced_note_is_logged_once_per_model(caplog, monkeypatch) -> None
     with caplog.at_level(logging.INFO, logger="sik_llms"):
         for _ in range(3):
             create_client("claude-sonnet-5", api_key="sk-ant-test")
-    notes = [r for r in caplog.records if "no published price for claude-sonnet-5" in r.getMessage()]
+    notes = [
+        r for r in caplog.records if "no published price for claude-sonnet-5" in r.getMessage()
+    ]
     assert len(notes) == 1
 
 
@@ -69,9 +82,13 @@ def test_a_deprecated_model_warns_once_with_the_sdks_end_of_life_date(monkeypatc
         create_client("claude-sonnet-4-5", api_key="sk-ant-test")
         create_client("claude-sonnet-4-5", api_key="sk-ant-test")
         create_client("claude-haiku-4-5", api_key="sk-ant-test")  # not deprecated: silent
-    deprecations = [w for w in caught if issubclass(w.category, sdk_catalog.ModelDeprecationWarning)]
+    deprecations = [
+        w for w in caught if issubclass(w.category, sdk_catalog.ModelDeprecationWarning)
+    ]
     assert len(deprecations) == 1
-    assert "2026-11-30" in str(deprecations[0].message) and "claude-sonnet-4-5" in str(deprecations[0].message)
+    assert "2026-11-30" in str(deprecations[0].message) and "claude-sonnet-4-5" in str(
+        deprecations[0].message
+    )
 
 
 def test_dates_in_the_sdks_spelling_become_iso_dates() -> None:

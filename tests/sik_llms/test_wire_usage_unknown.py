@@ -24,14 +24,25 @@ from tests.sik_llms.wire_cases import (
 
 ASK = [user_message("hi")]
 TOKEN_ATTRIBUTES = (
-    "llm.tokens.input", "llm.tokens.output", "llm.tokens.total", "llm.tokens.cache_read", "llm.tokens.cache_write",
-    "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.usage.cache_read.input_tokens",
+    "llm.tokens.input",
+    "llm.tokens.output",
+    "llm.tokens.total",
+    "llm.tokens.cache_read",
+    "llm.tokens.cache_write",
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.cache_read.input_tokens",
     "gen_ai.usage.cache_write.input_tokens",
 )
 
-NO_USAGE_CHAT = chat_sse(chat_choice({"role": "assistant", "content": "Hello"}), chat_choice({}, "stop"))
+NO_USAGE_CHAT = chat_sse(
+    chat_choice({"role": "assistant", "content": "Hello"}), chat_choice({}, "stop")
+)
 NO_USAGE_RESPONSES = named_sse(
-    {"type": "response.created", "response": {"id": "resp_1", "model": "gpt-4o-mini", "output": []}},
+    {
+        "type": "response.created",
+        "response": {"id": "resp_1", "model": "gpt-4o-mini", "output": []},
+    },
     {"type": "response.output_text.delta", "output_index": 0, "delta": "Hello"},
 )
 NO_MESSAGE_DELTA = named_sse(
@@ -53,17 +64,31 @@ def _token_points(cap) -> list[dict]:
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
-@pytest.mark.parametrize(("model", "options", "body"), [
-    ("gpt-4o-mini", {}, NO_USAGE_CHAT),
-    ("gpt-4o-mini", {"api": "responses"}, NO_USAGE_RESPONSES),
-], ids=["chat-ignored-include_usage", "responses-cut-before-completed"])
-def test_an_openai_call_without_usage_reports_unknown_tokens_everywhere(model: str, options: dict, body: bytes, entry: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "options", "body"),
+    [
+        ("gpt-4o-mini", {}, NO_USAGE_CHAT),
+        ("gpt-4o-mini", {"api": "responses"}, NO_USAGE_RESPONSES),
+    ],
+    ids=["chat-ignored-include_usage", "responses-cut-before-completed"],
+)
+def test_an_openai_call_without_usage_reports_unknown_tokens_everywhere(
+    model: str, options: dict, body: bytes, entry: str
+) -> None:
     client = create_client(model, api_key="sk-test", **options)
     with capture() as cap, serve(200, body):
         response, _ = run(client, ASK, entry)
     assert response.response == "Hello"
-    assert (response.input_tokens, response.output_tokens, response.total_tokens) == (None, None, None)
-    assert (response.cache_read_tokens, response.reasoning_tokens, response.total_cost) == (None, None, None)
+    assert (response.input_tokens, response.output_tokens, response.total_tokens) == (
+        None,
+        None,
+        None,
+    )
+    assert (response.cache_read_tokens, response.reasoning_tokens, response.total_cost) == (
+        None,
+        None,
+        None,
+    )
     attributes = _attributes(cap)
     assert not [key for key in TOKEN_ATTRIBUTES if key in attributes]
     assert "llm.cost.total" not in attributes
@@ -74,12 +99,17 @@ def test_an_openai_call_without_usage_reports_unknown_tokens_everywhere(model: s
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
-def test_an_anthropic_stream_cut_before_message_delta_knows_its_input_but_not_its_output(entry: str) -> None:
+def test_an_anthropic_stream_cut_before_message_delta_knows_its_input_but_not_its_output(
+    entry: str,
+) -> None:
     client = create_client("claude-haiku-4-5", api_key="sk-ant-test")
     with capture() as cap, serve(200, NO_MESSAGE_DELTA):
         response, _ = run(client, ASK, entry)
     assert response.response == "Hello"
-    assert (response.input_tokens, response.output_tokens) == (20, None)  # never message_start's placeholder 1
+    assert (response.input_tokens, response.output_tokens) == (
+        20,
+        None,
+    )  # never message_start's placeholder 1
     assert response.total_cost is None
     attributes = _attributes(cap)
     assert attributes["gen_ai.usage.input_tokens"] == 20
@@ -92,7 +122,11 @@ def test_an_anthropic_stream_cut_before_message_delta_knows_its_input_but_not_it
 @pytest.mark.parametrize("model", ["gpt-4o-mini", "claude-haiku-4-5"])
 def test_a_failed_call_records_no_tokens(model: str) -> None:
     client = create_client(model, api_key="sk-test", max_retries=0)
-    with capture() as cap, serve(500, b'{"error": {"message": "down", "type": "server_error"}}', JSON), pytest.raises(ServerError):
+    with (
+        capture() as cap,
+        serve(500, b'{"error": {"message": "down", "type": "server_error"}}', JSON),
+        pytest.raises(ServerError),
+    ):
         client(ASK)
     assert _token_points(cap) == []
     assert cap.metric_value("llm.tokens.input", None, llm_model=model) is None
@@ -101,7 +135,10 @@ def test_a_failed_call_records_no_tokens(model: str) -> None:
 
 
 def test_a_reported_zero_is_still_recorded_as_zero() -> None:
-    body = chat_sse(chat_choice({"content": ""}, "stop"), {"choices": [], "usage": {"prompt_tokens": 0, "completion_tokens": 0}})
+    body = chat_sse(
+        chat_choice({"content": ""}, "stop"),
+        {"choices": [], "usage": {"prompt_tokens": 0, "completion_tokens": 0}},
+    )
     client = create_client("gpt-4o-mini", api_key="sk-test")
     with capture() as cap, serve(200, body):
         response = client(ASK)

@@ -19,7 +19,9 @@ SSE = "text/event-stream; charset=utf-8"
 JSON = "application/json"
 
 
-def chat_sse(*chunks: dict[str, Any], model: str = "gpt-4o-mini-2024-07-18", done: bool = True) -> bytes:
+def chat_sse(
+    *chunks: dict[str, Any], model: str = "gpt-4o-mini-2024-07-18", done: bool = True
+) -> bytes:
     """A Chat Completions stream: each chunk gets the id / object / model envelope."""
     base = {"id": "chatcmpl-w1", "object": "chat.completion.chunk", "created": 1, "model": model}
     body = "".join(f"data: {json.dumps({**base, **c})}\n\n" for c in chunks)
@@ -31,7 +33,14 @@ def chat_choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, A
 
 
 def chat_usage(prompt: int, completion: int) -> dict[str, Any]:
-    return {"choices": [], "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}}
+    return {
+        "choices": [],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        },
+    }
 
 
 def named_sse(*events: dict[str, Any]) -> bytes:
@@ -39,11 +48,20 @@ def named_sse(*events: dict[str, Any]) -> bytes:
     return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()
 
 
-def message_start(model: str = "claude-haiku-4-5-20251001", input_tokens: int = 20) -> dict[str, Any]:
+def message_start(
+    model: str = "claude-haiku-4-5-20251001", input_tokens: int = 20
+) -> dict[str, Any]:
     return {
         "type": "message_start",
-        "message": {"id": "msg_w1", "type": "message", "role": "assistant", "model": model, "content": [],
-                    "stop_reason": None, "usage": {"input_tokens": input_tokens, "output_tokens": 1}},
+        "message": {
+            "id": "msg_w1",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [],
+            "stop_reason": None,
+            "usage": {"input_tokens": input_tokens, "output_tokens": 1},
+        },
     }
 
 
@@ -56,13 +74,23 @@ def block_delta(index: int, delta: dict[str, Any]) -> dict[str, Any]:
 
 
 def message_delta(stop: str, output_tokens: int) -> dict[str, Any]:
-    return {"type": "message_delta", "delta": {"stop_reason": stop}, "usage": {"output_tokens": output_tokens}}
+    return {
+        "type": "message_delta",
+        "delta": {"stop_reason": stop},
+        "usage": {"output_tokens": output_tokens},
+    }
 
 
 class Served:
     """Answers every request with one recorded-shape response; keeps what was sent."""
 
-    def __init__(self, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.status, self.body, self.content_type = status, body, content_type
         self.headers = headers or {}
         self.requests: list[httpx2.Request] = []
@@ -79,14 +107,18 @@ class Served:
 
 
 @contextmanager
-def serve(status: int, body: bytes, content_type: str | None = SSE, headers: dict[str, str] | None = None) -> Iterator[Served]:
+def serve(
+    status: int, body: bytes, content_type: str | None = SSE, headers: dict[str, str] | None = None
+) -> Iterator[Served]:
     served = Served(status, body, content_type, headers)
 
     async def async_handler(request: httpx2.Request) -> httpx2.Response:
         await request.aread()
         return served(request)
 
-    with use_transport(sync=httpx2.MockTransport(served), async_=httpx2.MockTransport(async_handler)):
+    with use_transport(
+        sync=httpx2.MockTransport(served), async_=httpx2.MockTransport(async_handler)
+    ):
         yield served
 
 

@@ -39,24 +39,54 @@ examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--quick", action="store_true", help="3 short rounds and 100 memory calls (CI; most of its time is starting the workers)")
-    parser.add_argument("--json", action="store_true", help="print the whole report as JSON on stdout")
-    parser.add_argument("--markdown", nargs="?", const="-", default=None, metavar="FILE",
-                        help="write the Markdown tables to FILE (alone or '-': print them; the default when "
-                             "stdout is not a terminal)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 short rounds and 100 memory calls (CI; most of its time is starting the workers)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the whole report as JSON on stdout"
+    )
+    parser.add_argument(
+        "--markdown",
+        nargs="?",
+        const="-",
+        default=None,
+        metavar="FILE",
+        help="write the Markdown tables to FILE (alone or '-': print them; the default when "
+        "stdout is not a terminal)",
+    )
     parser.add_argument("--out", type=Path, help="also write the JSON report to this file")
-    parser.add_argument("--from-json", type=Path, metavar="FILE",
-                        help="measure nothing: render --markdown from a report written by --out")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 15; 3 with --quick)")
-    parser.add_argument("--batch-ms", type=float, help="bare-SDK milliseconds per sample (default 40; 8 with --quick)")
-    parser.add_argument("--memory-calls", type=int,
-                        help="calls for the RSS-growth measurement (default 10000; 100 with --quick; 0 skips it)")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="FILE",
+        help="measure nothing: render --markdown from a report written by --out",
+    )
+    parser.add_argument(
+        "--rounds", type=int, help="interleaved rounds (default 15; 3 with --quick)"
+    )
+    parser.add_argument(
+        "--batch-ms",
+        type=float,
+        help="bare-SDK milliseconds per sample (default 40; 8 with --quick)",
+    )
+    parser.add_argument(
+        "--memory-calls",
+        type=int,
+        help="calls for the RSS-growth measurement (default 10000; 100 with --quick; 0 skips it)",
+    )
     parser.add_argument("--setups", help="comma-separated setups to run (bare is always included)")
     parser.add_argument("--providers", help="comma-separated: openai,anthropic")
     parser.add_argument("--workloads", help="comma-separated: answer,stream10,stream100,tool")
-    parser.add_argument("--peer-path", help="directory prepended to the peer workers' PYTHONPATH (see below)")
-    parser.add_argument("--profile", action="store_true",
-                        help="instead of benchmarking, profile sik-llms with telemetry on and print hot spots")
+    parser.add_argument(
+        "--peer-path", help="directory prepended to the peer workers' PYTHONPATH (see below)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of benchmarking, profile sik-llms with telemetry on and print hot spots",
+    )
 
 
 def _pick(raw: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -65,7 +95,9 @@ def _pick(raw: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ..
     names = tuple(n.strip() for n in raw.split(",") if n.strip())
     unknown = [n for n in names if n not in allowed]
     if unknown:
-        raise SystemExit(f"sik-llms bench: unknown {what} {unknown}; choose from {', '.join(allowed)}")
+        raise SystemExit(
+            f"sik-llms bench: unknown {what} {unknown}; choose from {', '.join(allowed)}"
+        )
     return names
 
 
@@ -82,10 +114,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             text = bench.markdown_document(json.loads(args.from_json.read_text()))
         except OSError as exc:
-            print(f"sik-llms bench: cannot read {args.from_json}: {exc.strerror or exc}", file=sys.stderr)
+            print(
+                f"sik-llms bench: cannot read {args.from_json}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
             return 2
         except (ValueError, KeyError, TypeError) as exc:
-            print(f"sik-llms bench: {args.from_json} is not a bench report ({exc!r})", file=sys.stderr)
+            print(
+                f"sik-llms bench: {args.from_json} is not a bench report ({exc!r})", file=sys.stderr
+            )
             return 2
         if to_file:
             Path(args.markdown).write_text(text)

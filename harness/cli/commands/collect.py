@@ -12,15 +12,24 @@ HELP = "Run a loopback OTLP/HTTP collector (point OTEL_EXPORTER_OTLP_ENDPOINT at
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=4318, help="port on 127.0.0.1 (default 4318; 0 picks a free one)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=4318,
+        help="port on 127.0.0.1 (default 4318; 0 picks a free one)",
+    )
     parser.add_argument(
         "--fault",
         choices=["none", "slow", "reject_429", "reject_503"],
         default="none",
         help="misbehave on purpose, to see that LLM calls do not notice",
     )
-    parser.add_argument("--delay", type=float, default=2.0, help="seconds per export with --fault slow")
-    parser.add_argument("--seconds", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)")
+    parser.add_argument(
+        "--delay", type=float, default=2.0, help="seconds per export with --fault slow"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 
 EXTRA = "harness"
-REQUIRES = ("opentelemetry.sdk", "opentelemetry.exporter.prometheus", "prometheus_client", "yaml", "rich")
+REQUIRES = (
+    "opentelemetry.sdk",
+    "opentelemetry.exporter.prometheus",
+    "prometheus_client",
+    "yaml",
+    "rich",
+)
 
 HELP = (
     "Replay the project's cassettes through the instrumented client and ReasoningAgent (virtual "
@@ -20,17 +26,39 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object with the same content")
-    parser.add_argument("--html", type=Path, metavar="FILE",
-                        help="also write the traces as a self-contained timeline page (no network needed)")
-    parser.add_argument("--live", action="store_true",
-                        help="run the tour against the provider simulator in real time (with its latency model)")
-    parser.add_argument("--otlp", metavar="URL", default=None,
-                        help="also export the spans over OTLP/HTTP (default: OTEL_EXPORTER_OTLP_ENDPOINT if set)")
-    parser.add_argument("--cassettes", type=Path, default=None, metavar="DIR",
-                        help="cassette directory (default: the project's cassettes/)")
-    parser.add_argument("--color", choices=["auto", "always", "never"], default="auto",
-                        help="colour output (auto: only on a terminal)")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object with the same content"
+    )
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write the traces as a self-contained timeline page (no network needed)",
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="run the tour against the provider simulator in real time (with its latency model)",
+    )
+    parser.add_argument(
+        "--otlp",
+        metavar="URL",
+        default=None,
+        help="also export the spans over OTLP/HTTP (default: OTEL_EXPORTER_OTLP_ENDPOINT if set)",
+    )
+    parser.add_argument(
+        "--cassettes",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="cassette directory (default: the project's cassettes/)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour output (auto: only on a terminal)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,8 +81,11 @@ def run(args: argparse.Namespace) -> int:
         print_report(report, color=color)
     otlp_outcome = report.get("otlp")
     if otlp_outcome and not otlp_outcome["ok"]:
-        print(f"sik-llms demo: OTLP export to {otlp_outcome['endpoint']} FAILED: {otlp_outcome['sent']} of "
-              f"{otlp_outcome['spans']} spans accepted ({otlp_outcome['error']})", file=sys.stderr)
+        print(
+            f"sik-llms demo: OTLP export to {otlp_outcome['endpoint']} FAILED: {otlp_outcome['sent']} of "
+            f"{otlp_outcome['spans']} spans accepted ({otlp_outcome['error']})",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

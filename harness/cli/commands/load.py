@@ -14,18 +14,44 @@ HELP = (
     "CostBasedSampler / collector down, slow, 503) and write summary.json, summary.md and chart.html."
 )
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--quick", action="store_true", help="five short phases (under a minute in total)")
-    parser.add_argument("--out", type=Path, default=Path("load-results"), help="output directory (default load-results)")
-    parser.add_argument("--users", type=int, help="concurrent locust users (default 20; 10 with --quick)")
-    parser.add_argument("--seconds", type=float, help="run time per phase (default 20; 4 with --quick)")
+    parser.add_argument(
+        "--quick", action="store_true", help="five short phases (under a minute in total)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("load-results"),
+        help="output directory (default load-results)",
+    )
+    parser.add_argument(
+        "--users", type=int, help="concurrent locust users (default 20; 10 with --quick)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, help="run time per phase (default 20; 4 with --quick)"
+    )
     parser.add_argument("--phases", help="comma-separated phase names to run (default: all)")
-    parser.add_argument("--workers", type=int, default=0,
-                        help="run the always_on phase distributed: one master and this many workers")
-    parser.add_argument("--markdown", type=Path, metavar="FILE", default=None,
-                        help="also write the phase table (Markdown, with the run's line) to FILE; '-' for stdout")
-    parser.add_argument("--from-summary", type=Path, metavar="JSON", default=None,
-                        help="run nothing: render --markdown from a run's summary.json (e.g. loadtests/results/)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="run the always_on phase distributed: one master and this many workers",
+    )
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="also write the phase table (Markdown, with the run's line) to FILE; '-' for stdout",
+    )
+    parser.add_argument(
+        "--from-summary",
+        type=Path,
+        metavar="JSON",
+        default=None,
+        help="run nothing: render --markdown from a run's summary.json (e.g. loadtests/results/)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     cfg = LoadConfig()
     if args.quick:
-        cfg = LoadConfig(users=QUICK["users"], seconds=QUICK["seconds"], phases=list(QUICK["phases"]))
+        cfg = LoadConfig(
+            users=QUICK["users"], seconds=QUICK["seconds"], phases=list(QUICK["phases"])
+        )
     if args.users:
         cfg.users = args.users
     if args.seconds:
@@ -59,15 +87,19 @@ def run(args: argparse.Namespace) -> int:
         names = [p.strip() for p in args.phases.split(",") if p.strip()]
         unknown = set(names) - {p.name for p in PHASES}
         if unknown:
-            print(f"sik-llms load: unknown phase(s) {sorted(unknown)}; choose from {[p.name for p in PHASES]}",
-                  file=sys.stderr)
+            print(
+                f"sik-llms load: unknown phase(s) {sorted(unknown)}; choose from {[p.name for p in PHASES]}",
+                file=sys.stderr,
+            )
             return 2
         cfg.phases = names
     if args.workers:
         res = run_distributed(cfg, args.out, workers=args.workers)
         agg = res["aggregation"]
-        print(f"distributed: {res['workers']} workers, {res['calls_total']} calls, {res['failures']} failed, "
-              f"spans expected {res['spans']['expected']} received {res['spans']['received']}")
+        print(
+            f"distributed: {res['workers']} workers, {res['calls_total']} calls, {res['failures']} failed, "
+            f"spans expected {res['spans']['expected']} received {res['spans']['received']}"
+        )
         print(
             f"master's custom-metric totals {'equal' if agg['exact'] else 'DIFFER FROM'} the sum of the "
             f"{agg['worker_files']} workers' own totals; final reports from {len(agg['done'])} of "
@@ -82,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             args.markdown.write_text(summary_markdown(summary))
             print(f"wrote {args.markdown}")
-    print(f"\nwrote {args.out / 'summary.json'}, {args.out / 'summary.md'}, {args.out / 'chart.html'}")
+    print(
+        f"\nwrote {args.out / 'summary.json'}, {args.out / 'summary.md'}, {args.out / 'chart.html'}"
+    )
     return 0 if all(r["failures"] == 0 for r in summary["phases"]) else 1
 
 
@@ -96,10 +130,16 @@ def _from_summary(args: argparse.Namespace) -> int:
         summary = json.loads(args.from_summary.read_text())
         text = summary_markdown(summary)
     except OSError as exc:
-        print(f"sik-llms load: cannot read {args.from_summary}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"sik-llms load: cannot read {args.from_summary}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 2
     except (ValueError, KeyError, TypeError) as exc:
-        print(f"sik-llms load: {args.from_summary} is not a load summary.json ({exc!r})", file=sys.stderr)
+        print(
+            f"sik-llms load: {args.from_summary} is not a load summary.json ({exc!r})",
+            file=sys.stderr,
+        )
         return 2
     if args.markdown is None or str(args.markdown) == "-":
         print(text, end="")

@@ -29,7 +29,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = replay_cassette(path)
         except (CassetteError, UnsupportedInteraction, OSError) as exc:
-            print(f"sik-llms replay: {path}: {exc}".replace(f"{path}: {path}:", f"{path}:"), file=sys.stderr)
+            print(
+                f"sik-llms replay: {path}: {exc}".replace(f"{path}: {path}:", f"{path}:"),
+                file=sys.stderr,
+            )
             status = 1
             continue
         if args.json:
@@ -42,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
                 if call.error
                 else f"{call.status} {call.finish_reason}"
             )
-            print(f"\n#{call.index} {call.provider} {call.api} {call.request_model} stream={call.stream} -> {outcome}")
+            print(
+                f"\n#{call.index} {call.provider} {call.api} {call.request_model} stream={call.stream} -> {outcome}"
+            )
             print(call.tree)
         for skipped in result.skipped:
             print(f"\n#{skipped.index} skipped: {skipped.reason}")

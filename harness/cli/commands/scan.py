@@ -16,8 +16,12 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (scanned recursively)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary line")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or directories (scanned recursively)"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print findings only, no summary line"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,8 +36,11 @@ def run(args: argparse.Namespace) -> int:
         print(finding)
     if not args.quiet:
         if findings:
-            print(f"{len(findings)} possible secret(s) in {count} file(s): remove or redact them, "
-                  "then re-run (cassettes: re-record; scrubbing runs at record time).", file=sys.stderr)
+            print(
+                f"{len(findings)} possible secret(s) in {count} file(s): remove or redact them, "
+                "then re-run (cassettes: re-record; scrubbing runs at record time).",
+                file=sys.stderr,
+            )
         else:
             print(f"no secrets found in {count} file(s)", file=sys.stderr)
     return 1 if findings else 0

@@ -19,25 +19,41 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("cassette", nargs="*", help="vcrpy cassette(s) to replay (every LLM interaction, each entry point)")
-    parser.add_argument("--real", metavar="DIR", help="a directory with MANIFEST.jsonl (e.g. ../shared/cassettes-real)")
+    parser.add_argument(
+        "cassette",
+        nargs="*",
+        help="vcrpy cassette(s) to replay (every LLM interaction, each entry point)",
+    )
+    parser.add_argument(
+        "--real",
+        metavar="DIR",
+        help="a directory with MANIFEST.jsonl (e.g. ../shared/cassettes-real)",
+    )
     parser.add_argument("--no-suite", action="store_true", help="skip the project's cassette suite")
     parser.add_argument(
-        "--seed-names", action="store_true",
+        "--seed-names",
+        action="store_true",
         help="keep the seed's span names (the default without OTEL_SEMCONV_STABILITY_OPT_IN); the span-name rule is then skipped",
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per run instead of text")
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object per run instead of text"
+    )
     parser.add_argument(
         "--compare", metavar="CASSETTE",
         help="replay one recording through sik_llms and each installed peer instrumentation and print their "
         "span trees side by side with their conformance counts (interaction --index, default 0)",
     )  # fmt: skip
-    parser.add_argument("--index", type=int, default=0, help="which interaction of --compare's cassette")
+    parser.add_argument(
+        "--index", type=int, default=0, help="which interaction of --compare's cassette"
+    )
     parser.add_argument(
         "--docs-table", metavar="FILE",
         help="with --real: replay every recording under every peer and write the comparison table (Markdown)",
     )  # fmt: skip
-    parser.add_argument("--peer-path", help="extra import path for peer workers (e.g. where httpx lives, for openai-v2)")
+    parser.add_argument(
+        "--peer-path",
+        help="extra import path for peer workers (e.g. where httpx lives, for openai-v2)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,7 +85,10 @@ def run(args: argparse.Namespace) -> int:
         if args.real:
             manifest = Path(args.real) / "MANIFEST.jsonl"
             if not manifest.is_file():
-                print(f"sik-llms semconv: {manifest} not found (--real wants a directory with MANIFEST.jsonl)", file=sys.stderr)
+                print(
+                    f"sik-llms semconv: {manifest} not found (--real wants a directory with MANIFEST.jsonl)",
+                    file=sys.stderr,
+                )
                 return 2
             targets += real_recordings(Path(args.real))
         for path, index in targets:
@@ -112,13 +131,19 @@ def _compare(args: argparse.Namespace) -> int:
 
     path = Path(args.compare)
     if not path.is_file():
-        print(f"sik-llms semconv: {path} not found (--compare wants a vcrpy cassette)", file=sys.stderr)
+        print(
+            f"sik-llms semconv: {path} not found (--compare wants a vcrpy cassette)",
+            file=sys.stderr,
+        )
         return 2
     runs = compare(path, args.index, extra_path=args.peer_path)
     print(side_by_side(runs))
     for run in runs:
         if run.status == "ok" and run.violations:
-            print(f"\n{run.peer}: " + ", ".join(f"{rule} {n}" for rule, n in sorted(run.violations.items())))
+            print(
+                f"\n{run.peer}: "
+                + ", ".join(f"{rule} {n}" for rule, n in sorted(run.violations.items()))
+            )
             for example in run.examples:
                 print(f"  {example}")
     return 0
@@ -131,13 +156,21 @@ def _docs_table(args: argparse.Namespace) -> int:
     from harness.semconv.table import build_table, render_markdown
 
     if not args.real or not (Path(args.real) / "MANIFEST.jsonl").is_file():
-        print("sik-llms semconv: --docs-table needs --real DIR (a directory with MANIFEST.jsonl)", file=sys.stderr)
+        print(
+            "sik-llms semconv: --docs-table needs --real DIR (a directory with MANIFEST.jsonl)",
+            file=sys.stderr,
+        )
         return 2
     targets = real_recordings(Path(args.real))
     print(f"replaying {len(targets)} recordings under each instrumentation ...", file=sys.stderr)
     summaries = build_table(targets, extra_path=args.peer_path)
     out = Path(args.docs_table)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_markdown(summaries, f"{len(targets)} real recordings ({Path(args.real).name}/MANIFEST.jsonl)"), encoding="utf-8")
+    out.write_text(
+        render_markdown(
+            summaries, f"{len(targets)} real recordings ({Path(args.real).name}/MANIFEST.jsonl)"
+        ),
+        encoding="utf-8",
+    )
     print(f"wrote {out}", file=sys.stderr)
     return 0

@@ -34,19 +34,43 @@ then:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: 0 = any free port)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port to listen on (default: 0 = any free port)"
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--scenario", help="scenario YAML file, or a bundled name (default, travel_agent)")
-    source.add_argument("--cassette", help="serve answers from this vcrpy cassette instead of a scenario")
-    parser.add_argument("--no-repeat", action="store_true",
-                        help="with --cassette: refuse a request once its recorded answers are used up")
-    parser.add_argument("--ttft", type=float, default=0.0, help="time to first token, seconds (default 0)")
-    parser.add_argument("--tps", type=float, default=0.0, help="tokens per second after the first (0 = instant)")
-    parser.add_argument("--jitter", type=float, default=0.0, help="latency jitter as a fraction, 0..1")
-    parser.add_argument("--seed", type=int, default=0, help="seed for ids, jitter and fault probabilities")
-    parser.add_argument("--fault", action="append", default=[], metavar="KIND[:k=v,...]",
-                        help="inject a fault (repeatable); see the fault kinds below")
+    source.add_argument(
+        "--scenario", help="scenario YAML file, or a bundled name (default, travel_agent)"
+    )
+    source.add_argument(
+        "--cassette", help="serve answers from this vcrpy cassette instead of a scenario"
+    )
+    parser.add_argument(
+        "--no-repeat",
+        action="store_true",
+        help="with --cassette: refuse a request once its recorded answers are used up",
+    )
+    parser.add_argument(
+        "--ttft", type=float, default=0.0, help="time to first token, seconds (default 0)"
+    )
+    parser.add_argument(
+        "--tps", type=float, default=0.0, help="tokens per second after the first (0 = instant)"
+    )
+    parser.add_argument(
+        "--jitter", type=float, default=0.0, help="latency jitter as a fraction, 0..1"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed for ids, jitter and fault probabilities"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND[:k=v,...]",
+        help="inject a fault (repeatable); see the fault kinds below",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,8 +81,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         latency = Latency(ttft=args.ttft, tps=args.tps, jitter=args.jitter, seed=args.seed)
         faults = [parse_fault_spec(spec) for spec in args.fault]
-        app = build_app(scenario=args.scenario, cassette=args.cassette, latency=None if latency.is_zero else latency,
-                        faults=faults, seed=args.seed, cassette_repeat=not args.no_repeat)
+        app = build_app(
+            scenario=args.scenario,
+            cassette=args.cassette,
+            latency=None if latency.is_zero else latency,
+            faults=faults,
+            seed=args.seed,
+            cassette_repeat=not args.no_repeat,
+        )
     except (ScenarioError, CassetteError, ValueError) as exc:
         print(f"sik-llms simulate: {exc}", file=sys.stderr)
         return 2
@@ -68,7 +98,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             port = await server.start()
         except OSError as exc:
-            raise SystemExit(f"sik-llms simulate: cannot listen on {args.host}:{args.port}: {exc}") from exc
+            raise SystemExit(
+                f"sik-llms simulate: cannot listen on {args.host}:{args.port}: {exc}"
+            ) from exc
         source = f"cassette {args.cassette}" if args.cassette else f"scenario {app.scenario.name}"
         print(f"sik-llms simulator listening on http://{args.host}:{port} ({source})")
         print(f"  OpenAI:    base_url=http://{args.host}:{port}/v1")

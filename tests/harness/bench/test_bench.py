@@ -61,7 +61,10 @@ def test_memory_per_chunk_checks_and_machine_are_reported(report: dict) -> None:
     assert report["memory"], "memory growth is measured"
     for m in report["memory"]:
         assert m["calls"] == 100 and isinstance(m["peak_rss_growth_kb"], int)
-    assert {(c["provider"], c["setup"]) for c in report["per_chunk"]} >= {("openai", "ours_on"), ("anthropic", "ours_on")}
+    assert {(c["provider"], c["setup"]) for c in report["per_chunk"]} >= {
+        ("openai", "ours_on"),
+        ("anthropic", "ours_on"),
+    }
     assert report["checks"] and all(isinstance(c["passed"], bool) for c in report["checks"])
     assert report["machine"]["nproc"] >= 1 and report["machine"]["python"]
     assert report["otlp"]["calls"] > 0 and report["otlp"]["spans_per_call"] > 0
@@ -71,7 +74,9 @@ def test_memory_per_chunk_checks_and_machine_are_reported(report: dict) -> None:
 def test_markdown_has_one_line_per_result(report: dict) -> None:
     text = bench.markdown(report)
     assert text.count("\n| openai |") + text.startswith("| openai") >= 1
-    assert len([ln for ln in text.splitlines() if ln.startswith(("| openai | ", "| anthropic | "))]) >= len(report["results"])
+    assert len(
+        [ln for ln in text.splitlines() if ln.startswith(("| openai | ", "| anthropic | "))]
+    ) >= len(report["results"])
 
 
 @pytest.mark.parametrize("provider", bench.PROVIDERS)
@@ -85,15 +90,21 @@ def test_the_same_recorded_answer_reaches_bare_and_ours(provider: str, workload:
     else:
         n = 100 if workload in ("answer", "stream100") else 10
         assert ours.response == answer_text(n)
-        text = bare if isinstance(bare, str) else (
-            bare.choices[0].message.content if provider == "openai" else bare.content[0].text)
+        text = (
+            bare
+            if isinstance(bare, str)
+            else (bare.choices[0].message.content if provider == "openai" else bare.content[0].text)
+        )
         assert text == ours.response
 
 
 def test_memory_transport_serves_sse_event_by_event() -> None:
     """The bodies are the simulator's (one home for the wire formats), served one event per read."""
     transport = memory_transport("anthropic", "stream10")
-    with httpx2.Client(transport=transport) as client, client.stream("POST", "https://x/v1/messages") as resp:
+    with (
+        httpx2.Client(transport=transport) as client,
+        client.stream("POST", "https://x/v1/messages") as resp,
+    ):
         chunks = list(resp.iter_raw())
     # message_start, content_block_start, ping, ten deltas, content_block_stop, message_delta, message_stop
     assert len(chunks) == 3 + 10 + 3
@@ -101,7 +112,11 @@ def test_memory_transport_serves_sse_event_by_event() -> None:
 
 
 def test_instrumentation_alone_is_measured_against_its_own_untraced_base(report: dict) -> None:
-    rows = {(r["provider"], r["workload"], r["setup"]): r for r in report["results"] if r["status"] == "ok"}
+    rows = {
+        (r["provider"], r["workload"], r["setup"]): r
+        for r in report["results"]
+        if r["status"] == "ok"
+    }
     for (provider, workload, setup), row in rows.items():
         base = TELEMETRY_BASE.get(setup)
         if base is None:

@@ -38,12 +38,18 @@ def _points(reader: Any) -> dict[tuple[str, tuple[Any, ...]], Any]:
                     if metric.name in TIMED_METRICS:  # measured, so only counts and buckets compare
                         points[key] = (p.count, tuple(p.bucket_counts))
                         continue
-                    points[key] = (p.count, p.sum, tuple(p.bucket_counts)) if hasattr(p, "bucket_counts") else p.value
+                    points[key] = (
+                        (p.count, p.sum, tuple(p.bucket_counts))
+                        if hasattr(p, "bucket_counts")
+                        else p.value
+                    )
     return points
 
 
 @pytest.mark.parametrize("key", sorted(SHAPES), ids=lambda k: "-".join(k))
-def test_the_floor_emits_the_same_spans_attributes_and_points_as_call_recorder(key: tuple[str, str]) -> None:
+def test_the_floor_emits_the_same_spans_attributes_and_points_as_call_recorder(
+    key: tuple[str, str],
+) -> None:
     shape = SHAPES[key]
     ours_pipe, floor_pipe = memory_providers(), memory_providers()
     with use_providers(ours_pipe.tracer_provider, ours_pipe.meter_provider):

@@ -39,7 +39,9 @@ def load() -> CountingLoad:
     return CountingLoad()
 
 
-def test_the_same_file_is_parsed_once_and_each_caller_gets_its_own_cassette(tmp_path: Path, load: CountingLoad) -> None:
+def test_the_same_file_is_parsed_once_and_each_caller_gets_its_own_cassette(
+    tmp_path: Path, load: CountingLoad
+) -> None:
     path = save_cassette(_cassette('{"a": 1}'), tmp_path / "one.yaml")
     first = cache.cached_cassette(path, load, name="first")
     first.interactions.append(first.interactions[0])
@@ -59,7 +61,9 @@ def test_an_edited_file_is_parsed_again(tmp_path: Path, load: CountingLoad) -> N
     assert again.interactions[0].response.body == b'{"a": 22}'
 
 
-def test_a_recording_that_rewrites_the_file_is_never_served_stale(tmp_path: Path, load: CountingLoad) -> None:
+def test_a_recording_that_rewrites_the_file_is_never_served_stale(
+    tmp_path: Path, load: CountingLoad
+) -> None:
     path = save_cassette(_cassette('{"a": 1}'), tmp_path / "one.yaml")
     cache.cached_cassette(path, load)
     stat = path.stat()
@@ -75,7 +79,9 @@ def test_a_missing_cassette_still_raises_the_loaders_clear_error(tmp_path: Path)
         cache.cached_cassette(tmp_path / "nope.yaml", load_cassette)
 
 
-def test_use_cassette_replays_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_use_cassette_replays_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from harness.cassettes import format as cassette_format
     from harness.cassettes import use_cassette
 

@@ -39,7 +39,9 @@ MANIFEST = _manifest()
 IDS = [m["local_path"] for m in MANIFEST]
 
 
-def _call(provider: str, uri: str, body: dict[str, Any], transport: httpx2.BaseTransport) -> tuple[Any, int]:
+def _call(
+    provider: str, uri: str, body: dict[str, Any], transport: httpx2.BaseTransport
+) -> tuple[Any, int]:
     """Send ``body`` to ``uri`` through the provider's official sync SDK; returns (items, status)."""
     stream = bool(body.get("stream"))
     path = uri.split("?")[0].split("/v1", 1)[1]
@@ -49,15 +51,25 @@ def _call(provider: str, uri: str, body: dict[str, Any], transport: httpx2.BaseT
         if provider == "openai":
             client: Any = openai.OpenAI(api_key="test", http_client=http, max_retries=0)
             responses = path.startswith("/responses")
-            cast, event = (Response, ResponseStreamEvent) if responses else (ChatCompletion, ChatCompletionChunk)
+            cast, event = (
+                (Response, ResponseStreamEvent)
+                if responses
+                else (ChatCompletion, ChatCompletionChunk)
+            )
             stream_cls = openai.Stream[event]  # type: ignore[valid-type]
         else:
             client = anthropic.Anthropic(api_key="test", http_client=http, max_retries=0)
             path = "/v1" + path
             cast, stream_cls = Message, anthropic.Stream[RawMessageStreamEvent]
         try:
-            result = client.post(path, cast_to=cast, body=body, options={"params": params},
-                                 stream=stream, stream_cls=stream_cls)
+            result = client.post(
+                path,
+                cast_to=cast,
+                body=body,
+                options={"params": params},
+                stream=stream,
+                stream_cls=stream_cls,
+            )
             items = list(result) if stream else [result]
             return items, 200
         except (openai.APIStatusError, anthropic.APIStatusError) as exc:
@@ -91,20 +103,27 @@ def test_repeated_identical_requests_come_back_in_recorded_order() -> None:
     assert len({json.dumps(i.request.json(), sort_keys=True) for i in cassette.interactions}) == 1
     transport = CassetteTransport(cassette)
     body = cassette.interactions[0].request.json()
-    got = [_call("openai", cassette.interactions[0].request.uri, body, transport)[0][0].id for _ in range(4)]
+    got = [
+        _call("openai", cassette.interactions[0].request.uri, body, transport)[0][0].id
+        for _ in range(4)
+    ]
     assert got == [i.response.json()["id"] for i in cassette.interactions]
     assert len(set(got)) == 4
 
 
-def _first_chunk_and_total(clock: VirtualClock, transport: CassetteTransport) -> tuple[float, float, int]:
+def _first_chunk_and_total(
+    clock: VirtualClock, transport: CassetteTransport
+) -> tuple[float, float, int]:
     http = httpx2.Client(transport=transport)
     client = openai.OpenAI(api_key="test", http_client=http, max_retries=0)
     start = clock.perf_counter()
     first = None
     n = 0
     for _chunk in client.chat.completions.create(
-        model="gpt-4", messages=[{"role": "user", "content": "Say this is a test"}],
-        stream=True, stream_options={"include_usage": True},
+        model="gpt-4",
+        messages=[{"role": "user", "content": "Say this is a test"}],
+        stream=True,
+        stream_options={"include_usage": True},
     ):
         n += 1
         if first is None:
@@ -118,7 +137,9 @@ def test_streamed_replay_has_repeatable_nonzero_time_to_first_chunk() -> None:
     runs = []
     for _ in range(2):
         clock = VirtualClock()
-        runs.append(_first_chunk_and_total(clock, CassetteTransport(load_cassette(path), clock=clock)))
+        runs.append(
+            _first_chunk_and_total(clock, CassetteTransport(load_cassette(path), clock=clock))
+        )
     (ttfc, total, n), second = runs
     assert n > 1
     assert 0 < ttfc < total

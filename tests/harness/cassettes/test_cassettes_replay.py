@@ -37,30 +37,50 @@ PROMPT = [{"role": "user", "content": "count"}]
 
 def _chunk(i: int, content: str | None, finish: str | None = None) -> bytes:
     delta = {"content": content} if content is not None else {}
-    data = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini",
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    data = {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
     return f"data: {json.dumps(data)}\n\n".encode()
 
 
 def _openai_stream(words: list[str], timing: StreamTiming | None = None) -> Interaction:
-    body = b"".join(_chunk(i, w) for i, w in enumerate(words)) + _chunk(99, None, "stop") + b"data: [DONE]\n\n"
+    body = (
+        b"".join(_chunk(i, w) for i, w in enumerate(words))
+        + _chunk(99, None, "stop")
+        + b"data: [DONE]\n\n"
+    )
     request = {"model": "gpt-4o-mini", "messages": PROMPT, "stream": True}
     return Interaction(
         index=0,
         request=RecordedRequest("POST", OPENAI_URL, {}, json.dumps(request).encode()),
-        response=RecordedResponse(200, "OK", {"content-type": ["text/event-stream"]}, body, timing=timing),
+        response=RecordedResponse(
+            200, "OK", {"content-type": ["text/event-stream"]}, body, timing=timing
+        ),
     )
 
 
 def _anthropic_message() -> Interaction:
-    body = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-x",
-            "content": [{"type": "text", "text": "hello"}], "stop_reason": "end_turn",
-            "stop_sequence": None, "usage": {"input_tokens": 3, "output_tokens": 1}}
+    body = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-x",
+        "content": [{"type": "text", "text": "hello"}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 3, "output_tokens": 1},
+    }
     request = {"max_tokens": 10, "messages": PROMPT, "model": "claude-x"}
     return Interaction(
         index=0,
         request=RecordedRequest("POST", ANTHROPIC_URL, {}, json.dumps(request).encode()),
-        response=RecordedResponse(200, "OK", {"content-type": ["application/json"]}, json.dumps(body).encode()),
+        response=RecordedResponse(
+            200, "OK", {"content-type": ["application/json"]}, json.dumps(body).encode()
+        ),
     )
 
 
@@ -69,8 +89,12 @@ def _stream_openai(client: openai.OpenAI) -> list[Any]:
 
 
 def _oa(transport: Any, **kw: Any) -> openai.OpenAI:
-    return openai.OpenAI(api_key="sk-test", max_retries=kw.pop("max_retries", 0),
-                         http_client=httpx2.Client(transport=transport), **kw)
+    return openai.OpenAI(
+        api_key="sk-test",
+        max_retries=kw.pop("max_retries", 0),
+        http_client=httpx2.Client(transport=transport),
+        **kw,
+    )
 
 
 def test_stream_is_served_one_chunk_per_event_with_virtual_gaps() -> None:
@@ -78,7 +102,9 @@ def test_stream_is_served_one_chunk_per_event_with_virtual_gaps() -> None:
     transport = CassetteTransport(Cassette([_openai_stream(["a", "b", "c"])]), clock=clock)
     http = httpx2.Client(transport=transport)
     seen: list[tuple[bytes, int]] = []
-    with http.stream("POST", OPENAI_URL, json={"model": "gpt-4o-mini", "messages": PROMPT, "stream": True}) as r:
+    with http.stream(
+        "POST", OPENAI_URL, json={"model": "gpt-4o-mini", "messages": PROMPT, "stream": True}
+    ) as r:
         for raw in r.iter_raw():
             seen.append((raw, clock.elapsed_ns))
     assert len(seen) == 5
@@ -94,9 +120,13 @@ def test_recorded_timing_is_reproduced_and_identical_across_runs() -> None:
     for _ in range(2):
         clock = VirtualClock()
         with _clock.use_clock(clock):
-            client = _oa(CassetteTransport(Cassette([_openai_stream(["a", "b"], timing)]), clock=clock))
+            client = _oa(
+                CassetteTransport(Cassette([_openai_stream(["a", "b"], timing)]), clock=clock)
+            )
             start = _clock.perf_counter()
-            stream = client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT, stream=True)
+            stream = client.chat.completions.create(
+                model="gpt-4o-mini", messages=PROMPT, stream=True
+            )
             stamps = [_clock.perf_counter() - start for _ in stream]
         results.append((stamps, clock.time_ns()))
     assert results[0] == results[1]
@@ -116,7 +146,9 @@ def test_realtime_mode_really_sleeps_the_gaps() -> None:
 
 def test_consumer_can_close_a_stream_early() -> None:
     transport = CassetteTransport(Cassette([_openai_stream(list("abcdefgh"))]))
-    stream = _oa(transport).chat.completions.create(model="gpt-4o-mini", messages=PROMPT, stream=True)
+    stream = _oa(transport).chat.completions.create(
+        model="gpt-4o-mini", messages=PROMPT, stream=True
+    )
     first = next(iter(stream))
     assert first.choices[0].delta.content == "a"
     stream.close()
@@ -129,7 +161,9 @@ def test_async_consumer_can_be_cancelled_mid_stream() -> None:
     got: list[str] = []
 
     async def consume(client: openai.AsyncOpenAI) -> None:
-        stream = await client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT, stream=True)
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=PROMPT, stream=True
+        )
         async for chunk in stream:
             got.append(chunk.choices[0].delta.content or "")
             if len(got) == 2:
@@ -153,12 +187,19 @@ def test_async_consumer_can_be_cancelled_mid_stream() -> None:
 def test_error_then_retry_is_replayed_through_sdk_retries() -> None:
     ok = _anthropic_message()
     overloaded = Interaction(
-        index=0, request=ok.request,
-        response=RecordedResponse(529, "", {"content-type": ["application/json"], "retry-after-ms": ["1"]},
-                                  b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'),
+        index=0,
+        request=ok.request,
+        response=RecordedResponse(
+            529,
+            "",
+            {"content-type": ["application/json"], "retry-after-ms": ["1"]},
+            b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+        ),
     )
     transport = CassetteTransport(Cassette([overloaded, ok]))
-    client = anthropic.Anthropic(api_key="k", max_retries=2, http_client=httpx2.Client(transport=transport))
+    client = anthropic.Anthropic(
+        api_key="k", max_retries=2, http_client=httpx2.Client(transport=transport)
+    )
     message = client.messages.create(model="claude-x", max_tokens=10, messages=PROMPT)  # type: ignore[arg-type]
     assert message.content[0].text == "hello"  # type: ignore[union-attr]
     assert transport.unused() == []
@@ -167,10 +208,17 @@ def test_error_then_retry_is_replayed_through_sdk_retries() -> None:
 
 def test_error_status_surfaces_as_the_sdk_error() -> None:
     bad = _anthropic_message()
-    bad.response = RecordedResponse(400, "Bad Request", {"content-type": ["application/json"]},
-                                    b'{"type":"error","error":{"type":"invalid_request_error","message":"nope"}}')
-    client = anthropic.Anthropic(api_key="k", max_retries=0,
-                                 http_client=httpx2.Client(transport=CassetteTransport(Cassette([bad]))))
+    bad.response = RecordedResponse(
+        400,
+        "Bad Request",
+        {"content-type": ["application/json"]},
+        b'{"type":"error","error":{"type":"invalid_request_error","message":"nope"}}',
+    )
+    client = anthropic.Anthropic(
+        api_key="k",
+        max_retries=0,
+        http_client=httpx2.Client(transport=CassetteTransport(Cassette([bad]))),
+    )
     with pytest.raises(anthropic.BadRequestError, match="nope"):
         client.messages.create(model="claude-x", max_tokens=10, messages=PROMPT)  # type: ignore[arg-type]
 
@@ -183,10 +231,14 @@ def test_use_cassette_routes_sik_transport_and_installs_the_virtual_clock(tmp_pa
     path = _write(tmp_path, _openai_stream(["x", "y"]))
     with use_cassette(path, name="openai/stream") as session:
         assert _clock.current_clock() is session.clock
-        client = openai.OpenAI(api_key="sk-test", max_retries=0, http_client=httpx2.Client(transport=SikTransport()))
+        client = openai.OpenAI(
+            api_key="sk-test", max_retries=0, http_client=httpx2.Client(transport=SikTransport())
+        )
         start = _clock.perf_counter()
         first_at = None
-        for _chunk in client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT, stream=True):
+        for _chunk in client.chat.completions.create(
+            model="gpt-4o-mini", messages=PROMPT, stream=True
+        ):
             first_at = first_at if first_at is not None else _clock.perf_counter() - start
         assert first_at is not None and first_at > 0
     assert _clock.current_clock() is _clock.SYSTEM_CLOCK
@@ -209,7 +261,9 @@ def test_realtime_use_cassette_leaves_the_system_clock(tmp_path: Path) -> None:
     path = _write(tmp_path, _anthropic_message())
     with use_cassette(path, timing="realtime") as session:
         assert session.clock is None and _clock.current_clock() is _clock.SYSTEM_CLOCK
-        client = anthropic.Anthropic(api_key="k", max_retries=0, http_client=httpx2.Client(transport=SikTransport()))
+        client = anthropic.Anthropic(
+            api_key="k", max_retries=0, http_client=httpx2.Client(transport=SikTransport())
+        )
         client.messages.create(model="claude-x", max_tokens=10, messages=PROMPT)  # type: ignore[arg-type]
 
 
@@ -218,26 +272,35 @@ def test_replay_never_opens_a_socket(tmp_path: Path, monkeypatch: pytest.MonkeyP
     attempts: list[Any] = []
 
     def guarded(self: socket.socket, address: Any) -> Any:
-        if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in ("127.0.0.1", "::1"):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in (
+            "127.0.0.1",
+            "::1",
+        ):
             attempts.append(address)
             raise OSError(f"network blocked in replay test: {address!r}")
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: (_ for _ in ()).throw(OSError("DNS blocked")))
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *a, **k: (_ for _ in ()).throw(OSError("DNS blocked"))
+    )
     # the guard itself works:
     with pytest.raises(OSError, match="network blocked"):
         socket.socket().connect(("203.0.113.1", 443))
     attempts.clear()
     path = _write(tmp_path, _openai_stream(["a"]))
     with use_cassette(path):
-        sync = openai.OpenAI(api_key="sk-test", max_retries=0, http_client=httpx2.Client(transport=SikTransport()))
+        sync = openai.OpenAI(
+            api_key="sk-test", max_retries=0, http_client=httpx2.Client(transport=SikTransport())
+        )
         assert len(_stream_openai(sync)) == 2
 
     async def run() -> int:
         async with httpx2.AsyncClient(transport=AsyncSikTransport()) as http:
             client = openai.AsyncOpenAI(api_key="sk-test", max_retries=0, http_client=http)
-            stream = await client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT, stream=True)
+            stream = await client.chat.completions.create(
+                model="gpt-4o-mini", messages=PROMPT, stream=True
+            )
             return len([c async for c in stream])
 
     with use_cassette(path):

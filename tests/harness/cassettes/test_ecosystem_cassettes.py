@@ -25,7 +25,9 @@ def test_our_cassette_deserializes_in_plain_vcrpy_as_requests_and_responses() ->
     text = dump_cassette(load_cassette(OURS))
     assert f"\n{METADATA_KEY}:" in text and "\nmetadata:" not in text
     loaded = deserialize(text, yamlserializer)
-    assert len(loaded) == 2  # vcrpy returns a third value for its own 'metadata', which breaks readers
+    assert (
+        len(loaded) == 2
+    )  # vcrpy returns a third value for its own 'metadata', which breaks readers
     requests, responses = loaded
     assert requests[0].uri == "http://simulator.invalid/v1/chat/completions"
     assert responses[0]["status"]["code"] == 200
@@ -35,7 +37,8 @@ def test_our_cassette_replays_under_pytest_recordings_vcr_marker(pytester: pytes
     folder = pytester.path / "cassettes" / "test_vcr"
     folder.mkdir(parents=True)
     shutil.copy(OURS, folder / "test_ours.yaml")
-    pytester.makepyfile(test_vcr=textwrap.dedent('''
+    pytester.makepyfile(
+        test_vcr=textwrap.dedent("""
         import httpx2
         import pytest
 
@@ -44,7 +47,8 @@ def test_our_cassette_replays_under_pytest_recordings_vcr_marker(pytester: pytes
             response = httpx2.post("http://simulator.invalid/v1/chat/completions", json={})
             assert response.status_code == 200
             assert response.json()["object"] == "chat.completion"
-    '''))
+    """)
+    )
     result = pytester.runpytest_subprocess("-p", "no:randomly", "--record-mode=none")
     result.assert_outcomes(passed=1)
 
@@ -55,8 +59,11 @@ def test_a_pytest_recording_cassette_replays_through_ours(tmp_path: Path) -> Non
 
     # written by vcrpy's own serializer, as pytest-recording saves it
     request = Request("POST", "https://api.example.com/v1/things", b'{"q": 1}', {})
-    response = {"status": {"code": 200, "message": "OK"}, "headers": {"content-type": ["application/json"]},
-                "body": {"string": '{"answer": 42}'}}
+    response = {
+        "status": {"code": 200, "message": "OK"},
+        "headers": {"content-type": ["application/json"]},
+        "body": {"string": '{"answer": 42}'},
+    }
     path = tmp_path / "vcrpy.yaml"
     path.write_text(serialize({"requests": [request], "responses": [response]}, yamlserializer))
     # any httpx2 client, any base URL: matched by method, path and JSON body

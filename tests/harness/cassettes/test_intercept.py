@@ -23,7 +23,10 @@ def _recorded_body() -> bytes:
 
 def test_a_plain_httpx2_client_gets_the_stream_event_by_event_on_the_virtual_clock() -> None:
     chunks_at: list[int] = []
-    with use_cassette(STREAM) as session, httpx2.Client(base_url="https://api.openai.com") as client:
+    with (
+        use_cassette(STREAM) as session,
+        httpx2.Client(base_url="https://api.openai.com") as client,
+    ):
         with client.stream("POST", "/v1/chat/completions", content=_recorded_body()) as response:
             for _chunk in response.iter_bytes():
                 chunks_at.append(session.clock.elapsed_ns)
@@ -47,7 +50,9 @@ def test_async_clients_and_httpx_clients_are_served_too() -> None:
         session.replay.matcher.config.allow_repeats = True
         assert asyncio.run(_async_post(_recorded_body())) == 200
         with httpx.Client() as client:
-            response = client.post("https://api.openai.com/v1/chat/completions", content=_recorded_body())
+            response = client.post(
+                "https://api.openai.com/v1/chat/completions", content=_recorded_body()
+            )
             assert response.status_code == 200 and b"data:" in response.content
         assert session.route is not None and session.route.served == 2
 
@@ -58,8 +63,11 @@ def test_a_process_route_serves_threads_that_did_not_copy_the_context() -> None:
 
     def work() -> None:
         with httpx2.Client() as client:
-            results.append(client.post("http://elsewhere.test/v1/chat/completions", content=_recorded_body())
-                           .status_code)
+            results.append(
+                client.post(
+                    "http://elsewhere.test/v1/chat/completions", content=_recorded_body()
+                ).status_code
+            )
 
     with route(transport, scope="process"):
         thread = threading.Thread(target=work)

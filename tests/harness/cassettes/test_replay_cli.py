@@ -31,7 +31,10 @@ def test_replay_matches_the_manifest(entry):
     prefix = entry["expected_text_prefix"].replace("\\n", "\n")
     if entry["http_status"] >= 400:
         assert got["error"] is not None and got["error"]["status"] == entry["http_status"]
-        assert got["error"]["message"].startswith(prefix[:40].rstrip("…")) or prefix[:30] in got["error"]["message"]
+        assert (
+            got["error"]["message"].startswith(prefix[:40].rstrip("…"))
+            or prefix[:30] in got["error"]["message"]
+        )
         return
     assert got["error"] is None
     if prefix.startswith("tool:"):
@@ -62,13 +65,31 @@ def test_cli_json_shape_and_determinism(capsys):
     data = json.loads(first)
     (interaction,) = data["interactions"]
     assert set(interaction) >= {
-        "index", "provider", "api", "request_model", "response_model", "stream", "status", "text",
-        "tool_calls", "finish_reason", "usage", "cost_usd", "error", "spans",
+        "index",
+        "provider",
+        "api",
+        "request_model",
+        "response_model",
+        "stream",
+        "status",
+        "text",
+        "tool_calls",
+        "finish_reason",
+        "usage",
+        "cost_usd",
+        "error",
+        "spans",
     }
     assert set(interaction["usage"]) == {
-        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "reasoning_tokens",
     }
-    assert {"name", "span_id", "parent_id", "kind", "status", "attributes"} <= set(interaction["spans"][0])
+    assert {"name", "span_id", "parent_id", "kind", "status", "attributes"} <= set(
+        interaction["spans"][0]
+    )
 
 
 def test_unsupported_input_is_one_line_and_non_zero(tmp_path):
@@ -81,7 +102,10 @@ def test_unsupported_input_is_one_line_and_non_zero(tmp_path):
     )
     for path in (not_yaml, other_api, tmp_path / "missing.yaml"):
         result = subprocess.run(
-            [sys.executable, "-m", "harness.cli", "replay", str(path)], capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "harness.cli", "replay", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode != 0
         assert "Traceback" not in result.stderr

@@ -22,12 +22,26 @@ TOKEN = "Qw8ErT5yUi2OpA7sDf4GhJ6k"
 
 
 def _cassette(body: object, headers: dict[str, list[str]] | None = None) -> str:
-    return yaml.safe_dump({"interactions": [{
-        "request": {"method": "POST", "uri": "https://api.openai.com/v1/chat/completions", "body": '{"model":"m"}',
-                    "headers": headers or {"content-type": ["application/json"]}},
-        "response": {"status": {"code": 200, "message": "OK"}, "headers": {"Content-Encoding": ["gzip"]},
-                     "body": {"string": body}},
-    }], "version": 1})
+    return yaml.safe_dump(
+        {
+            "interactions": [
+                {
+                    "request": {
+                        "method": "POST",
+                        "uri": "https://api.openai.com/v1/chat/completions",
+                        "body": '{"model":"m"}',
+                        "headers": headers or {"content-type": ["application/json"]},
+                    },
+                    "response": {
+                        "status": {"code": 200, "message": "OK"},
+                        "headers": {"Content-Encoding": ["gzip"]},
+                        "body": {"string": body},
+                    },
+                }
+            ],
+            "version": 1,
+        }
+    )
 
 
 def test_planted_openai_key_is_found_with_file_and_line(tmp_path: Path) -> None:
@@ -52,7 +66,11 @@ def test_key_inside_gzip_binary_body_is_found(tmp_path: Path) -> None:
 
 def test_base64_blob_in_any_text_file_is_decoded(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
-    path.write_text("x\nblob " + base64.b64encode(gzip.compress(f"key={OPENAI} and more padding".encode())).decode() + "\n")
+    path.write_text(
+        "x\nblob "
+        + base64.b64encode(gzip.compress(f"key={OPENAI} and more padding".encode())).decode()
+        + "\n"
+    )
     [finding] = scan_file(path)
     assert (finding.line, finding.kind) == (2, "openai-key (in base64)")
 
@@ -77,7 +95,9 @@ def test_clean_cassette_passes(tmp_path: Path) -> None:
     assert scan_paths([tmp_path]) == ([], 1)
 
 
-def test_cli_exits_nonzero_listing_every_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exits_nonzero_listing_every_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "a.yaml").write_text(f"key: {OPENAI}\n")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.yaml").write_text(_cassette(gzip.compress(ANTHROPIC.encode())))

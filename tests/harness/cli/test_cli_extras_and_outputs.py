@@ -43,7 +43,9 @@ def test_every_command_names_its_extra_and_the_modules_it_needs() -> None:
     for name in COMMANDS:
         module = importlib.import_module(f"harness.cli.commands.{name}")
         assert module.EXTRA in ("harness", "load"), name
-        assert module.REQUIRES and not missing_modules(module.REQUIRES), name  # the dev install has all
+        assert module.REQUIRES and not missing_modules(module.REQUIRES), (
+            name
+        )  # the dev install has all
 
 
 def test_output_checks_accept_writable_paths_and_leave_nothing_behind(tmp_path: Path) -> None:
@@ -68,10 +70,17 @@ def test_bench_refuses_an_unwritable_out_before_measuring(
     assert main(["bench", "--quick", "--out", str(tmp_path)]) == 2
     assert time.monotonic() - t0 < 5  # no worker was started
     assert "is a directory" in capsys.readouterr().err
-    assert main(["bench", "--quick", "--markdown", str(tmp_path / "f" / "x.md"), "--out", str(tmp_path)]) == 2
+    assert (
+        main(
+            ["bench", "--quick", "--markdown", str(tmp_path / "f" / "x.md"), "--out", str(tmp_path)]
+        )
+        == 2
+    )
 
 
-def test_load_refuses_an_out_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_load_refuses_an_out_that_is_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
     assert main(["load", "--quick", "--out", str(a_file)]) == 2
@@ -83,7 +92,9 @@ def test_load_markdown_from_a_stored_summary_is_the_stored_table(
 ) -> None:
     results = ROOT / "loadtests" / "results"
     out = tmp_path / "load.md"
-    assert main(["load", "--from-summary", str(results / "summary.json"), "--markdown", str(out)]) == 0
+    assert (
+        main(["load", "--from-summary", str(results / "summary.json"), "--markdown", str(out)]) == 0
+    )
     assert out.read_text() == (results / "summary.md").read_text()
     assert main(["load", "--from-summary", str(tmp_path / "missing.json")]) == 2
     assert "cannot read" in capsys.readouterr().err
@@ -91,6 +102,9 @@ def test_load_markdown_from_a_stored_summary_is_the_stored_table(
 
 def test_in_a_checkout_the_bundled_files_are_the_repository_s_own() -> None:
     assert checkout_root() == ROOT
-    assert cassette_dir() == ROOT / "cassettes" and (cassette_dir() / "openai" / "agent_trip.yaml").is_file()
+    assert (
+        cassette_dir() == ROOT / "cassettes"
+        and (cassette_dir() / "openai" / "agent_trip.yaml").is_file()
+    )
     assert locustfile() == ROOT / "loadtests" / "locustfile.py" and locustfile().is_file()
     assert default_record_dir() == ROOT / "cassettes"

@@ -45,13 +45,29 @@ def test_plain_lines_fit_80_columns(capsys: pytest.CaptureFixture[str]) -> None:
     assert not too_long, too_long
 
 
-def test_trees_are_the_harness_xray_view_with_agent_spans_tools_and_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+def test_trees_are_the_harness_xray_view_with_agent_spans_tools_and_numbers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     out = run_demo(capsys)
-    for needle in ("trip_planning.request (11.87s)", "llm.reasoning_agent.stream", "reasoning.thinking.iteration_1",
-                   "reasoning.tool.search_flights", "reasoning.tool.search_hotels", "reasoning.final_answer",
-                   "◀ slowest", "llm.request (", "→", "tokens $", "http.request (", "ERROR 429", "ERROR 401"):
+    for needle in (
+        "trip_planning.request (11.87s)",
+        "llm.reasoning_agent.stream",
+        "reasoning.thinking.iteration_1",
+        "reasoning.tool.search_flights",
+        "reasoning.tool.search_hotels",
+        "reasoning.final_answer",
+        "◀ slowest",
+        "llm.request (",
+        "→",
+        "tokens $",
+        "http.request (",
+        "ERROR 429",
+        "ERROR 401",
+    ):
         assert needle in out, needle
-    assert re.search(r'llm_tokens_input_total.*\n\s+\{llm_model="gpt-4o-mini",llm_provider="openai"\}\s+\d+', out)
+    assert re.search(
+        r'llm_tokens_input_total.*\n\s+\{llm_model="gpt-4o-mini",llm_provider="openai"\}\s+\d+', out
+    )
     assert re.search(r'llm_reasoning_iterations_total.*\n.*reasoning_effort="medium"\}\s+3\n', out)
 
 
@@ -75,7 +91,9 @@ def test_report_numbers_come_from_the_spans(capsys: pytest.CaptureFixture[str]) 
 
     requests = [n for n in walk(tree) if n["name"] == "llm.request"]
     assert len(requests) == trip["summary"]["llm_calls"] == 6
-    assert trip["summary"]["tokens_in"] == sum(r["attributes"]["llm.tokens.input"] for r in requests)
+    assert trip["summary"]["tokens_in"] == sum(
+        r["attributes"]["llm.tokens.input"] for r in requests
+    )
     assert trip["summary"]["iterations"] == 3 and trip["summary"]["tool_calls"] == 2
     # realistic recorded timing: each LLM call takes between 0.3 s and 10 s
     assert all(0.3 < r["duration_s"] < 10 for r in requests)
@@ -88,7 +106,9 @@ def test_report_numbers_come_from_the_spans(capsys: pytest.CaptureFixture[str]) 
     assert decisions[("CostBasedSampler", "gpt-4o-mini")] == "dropped"
 
 
-def test_html_is_self_contained_with_waterfall_bars(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_html_is_self_contained_with_waterfall_bars(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     page = tmp_path / "trace.html"
     run_demo(capsys, "--html", str(page))
     text = page.read_text(encoding="utf-8")
@@ -100,18 +120,38 @@ def test_html_is_self_contained_with_waterfall_bars(tmp_path: Path, capsys: pyte
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed")
-def test_html_renders_in_headless_chromium(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_html_renders_in_headless_chromium(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     page = tmp_path / "trace.html"
     run_demo(capsys, "--html", str(page))
-    base = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'p'}"]
+    base = [
+        "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'p'}",
+    ]
     png = tmp_path / "shot.png"
-    subprocess.run([*base, f"--screenshot={png}", "--window-size=1200,900", page.as_uri()],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [*base, f"--screenshot={png}", "--window-size=1200,900", page.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     data = png.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 10_000  # a blank page compresses to far less
-    dom = subprocess.run([*base, "--dump-dom", page.as_uri()], check=True, capture_output=True, text=True,
-                         timeout=120).stdout
+    dom = subprocess.run(
+        [*base, "--dump-dom", page.as_uri()],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     widths = re.findall(r'class="bar[^"]*" style="left:[\d.]+%;width:([\d.]+)%"', dom)
     assert widths and all(float(w) > 0 for w in widths)
 
@@ -126,10 +166,15 @@ def test_otlp_export_delivers_the_spans(capsys: pytest.CaptureFixture[str]) -> N
     assert {"llm.reasoning_agent.stream", "reasoning.tool.search_flights", "http.request"} <= names
 
 
-@pytest.mark.skipif(not shutil.which("unshare") or subprocess.run(["unshare", "-rn", "true"],
-                    capture_output=True).returncode != 0, reason="unshare -rn (user namespaces) is unavailable")
+@pytest.mark.skipif(
+    not shutil.which("unshare")
+    or subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode != 0,
+    reason="unshare -rn (user namespaces) is unavailable",
+)
 def test_demo_works_without_a_network(capsys: pytest.CaptureFixture[str]) -> None:
     normal = subprocess.run([*SIK, "demo"], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    offline = subprocess.run(["unshare", "-rn", *SIK, "demo"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    offline = subprocess.run(
+        ["unshare", "-rn", *SIK, "demo"], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert offline.returncode == 0, offline.stderr
     assert offline.stdout == normal.stdout

@@ -51,7 +51,9 @@ def test_always_on_healthy_collector_receives_every_span(quick: dict[str, dict[s
 
 @pytest.mark.load
 @pytest.mark.parametrize("phase", ["always_on", "ratio_0.1", "cost_sampler"])
-def test_parent_based_sampling_keeps_traces_whole(quick: dict[str, dict[str, Any]], phase: str) -> None:
+def test_parent_based_sampling_keeps_traces_whole(
+    quick: dict[str, dict[str, Any]], phase: str
+) -> None:
     s = quick[phase]["spans"]
     assert s["orphans"] == 0 and s["partial_traces"] == 0
     assert s["received"] == s["expected"]
@@ -71,7 +73,9 @@ def test_sampled_fraction_matches_configured_ratio(quick: dict[str, dict[str, An
 def test_collector_down_does_not_hang_or_fail(quick: dict[str, dict[str, Any]]) -> None:
     r = quick["collector_down"]
     assert r["failures"] == 0
-    assert r["spans"]["received"] == 0 and r["spans"]["dropped"] == r["spans"]["ended_in_process"] > 0
+    assert (
+        r["spans"]["received"] == 0 and r["spans"]["dropped"] == r["spans"]["ended_in_process"] > 0
+    )
     assert r["exit_seconds"] < 5.0  # the SDK alone would take 30 s (BSP join) at exit
 
 

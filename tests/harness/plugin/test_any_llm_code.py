@@ -19,7 +19,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-APP = '''
+APP = """
 import os
 
 import anthropic
@@ -59,7 +59,7 @@ def ask(text="What's 2+2?"):
     with tracer.start_as_current_span("feature.ask"):
         client = create_client("gpt-4o-mini", base_url=os.environ.get("OPENAI_BASE_URL"))
         return client([user_message(text)]).response
-'''
+"""
 
 CONFTEST = '''
 import os
@@ -147,14 +147,25 @@ def test_unmarked_code_cannot_reach_the_internet():
 
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    for variable in ("CI", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "RECORD"):
+    for variable in (
+        "CI",
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
+        "RECORD",
+    ):
         monkeypatch.delenv(variable, raising=False)
-    pytester.makepyfile(app=APP, conftest=CONFTEST, test_openai=TEST_OPENAI, test_others=TEST_OTHERS)
+    pytester.makepyfile(
+        app=APP, conftest=CONFTEST, test_openai=TEST_OPENAI, test_others=TEST_OTHERS
+    )
     pytester.makeini("[pytest]\npythonpath = .\n")
     return pytester
 
 
-def _record(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str) -> pytest.RunResult:
+def _record(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> pytest.RunResult:
     with monkeypatch.context() as env:
         env.setenv("RECORD", "1")
         env.setenv("OPENAI_API_KEY", "simulated")
@@ -170,12 +181,21 @@ def _offline(project: pytest.Pytester, *args: str) -> subprocess.CompletedProces
     """A replay in a network namespace of its own (nothing can leave), when unshare works."""
     prefix = ["unshare", "-rn"] if shutil.which("unshare") and _unshare_works() else []
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_"))}
-    return subprocess.run([*prefix, sys.executable, "-m", "pytest", "-p", "no:randomly", *args],
-                          cwd=project.path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "pytest", "-p", "no:randomly", *args],
+        cwd=project.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def _unshare_works() -> bool:
-    return subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False).returncode == 0
+    return (
+        subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False).returncode == 0
+    )
 
 
 def test_recorded_once_replays_offline_identically_in_any_order_and_under_xdist(
@@ -184,15 +204,28 @@ def test_recorded_once_replays_offline_identically_in_any_order_and_under_xdist(
     recorded = _record(project, monkeypatch, "--snapshot-update", "-k", "not unmarked")
     recorded.assert_outcomes(passed=4, deselected=1)
     cassettes = _files(project.path / "cassettes", "*.yaml")
-    assert sorted(cassettes) == ["test_openai/test_stream_summary.yaml", "test_openai/test_summarize.yaml",
-                                 "test_others/test_ask.yaml", "test_others/test_classify.yaml"]
+    assert sorted(cassettes) == [
+        "test_openai/test_stream_summary.yaml",
+        "test_openai/test_summarize.yaml",
+        "test_others/test_ask.yaml",
+        "test_others/test_classify.yaml",
+    ]
     assert all(b"simulated" not in text for text in cassettes.values())
     snapshots = _files(project.path, "*.txt")
     assert len(snapshots) == 4
     # recorded on the virtual clock with the real gaps: durations are not zero
-    assert " 0us" not in snapshots["__snapshots__/test_openai/test_stream_summary.txt"].decode().splitlines()[0]
+    assert (
+        " 0us"
+        not in snapshots["__snapshots__/test_openai/test_stream_summary.txt"]
+        .decode()
+        .splitlines()[0]
+    )
 
-    for args in (["test_openai.py", "test_others.py"], ["test_others.py", "test_openai.py"], ["-n", "2"]):
+    for args in (
+        ["test_openai.py", "test_others.py"],
+        ["test_others.py", "test_openai.py"],
+        ["-n", "2"],
+    ):
         run = _offline(project, *args, "-k", "not unmarked")
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
         assert "4 passed" in run.stdout
@@ -200,7 +233,9 @@ def test_recorded_once_replays_offline_identically_in_any_order_and_under_xdist(
         assert _files(project.path / "cassettes", "*.yaml") == cassettes
 
 
-def test_the_guard_fails_an_unmarked_test_naming_the_host_before_any_connect(project: pytest.Pytester) -> None:
+def test_the_guard_fails_an_unmarked_test_naming_the_host_before_any_connect(
+    project: pytest.Pytester,
+) -> None:
     run = _offline(project, "test_others.py", "-k", "unmarked")
     assert run.returncode == 1
     assert "sik-llms network guard: the test tried to reach 192.0.2.7:80 (connect)" in run.stdout
@@ -210,7 +245,9 @@ def test_the_guard_fails_an_unmarked_test_naming_the_host_before_any_connect(pro
 def test_a_changed_prompt_fails_with_the_diff_and_the_command_that_rewrites_it_in_one_run(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _record(project, monkeypatch, "test_openai.py", "-k", "test_summarize", "--snapshot-update").assert_outcomes(passed=1)
+    _record(
+        project, monkeypatch, "test_openai.py", "-k", "test_summarize", "--snapshot-update"
+    ).assert_outcomes(passed=1)
     project.makepyfile(app=APP.replace("the harness works", "the harness changed"))
     miss = _offline(project, "test_openai.py", "-k", "test_summarize")
     assert miss.returncode == 1
@@ -223,21 +260,28 @@ def test_a_changed_prompt_fails_with_the_diff_and_the_command_that_rewrites_it_i
     with monkeypatch.context() as env:
         env.setenv("RECORD", "1")
         env.setenv("OPENAI_API_KEY", "simulated")
-        project.runpytest_subprocess("test_openai.py", "-k", "test_summarize", "--llm-record-mode=all",
-                                     "--snapshot-update").assert_outcomes(passed=1)
+        project.runpytest_subprocess(
+            "test_openai.py", "-k", "test_summarize", "--llm-record-mode=all", "--snapshot-update"
+        ).assert_outcomes(passed=1)
     again = _offline(project, "test_openai.py", "-k", "test_summarize")
     assert again.returncode == 0, again.stdout[-2000:]
 
 
 def test_an_unknown_marker_keyword_is_one_clear_line(project: pytest.Pytester) -> None:
-    project.makepyfile(test_typo=textwrap.dedent('''
+    project.makepyfile(
+        test_typo=textwrap.dedent("""
         import pytest
 
         @pytest.mark.llm_cassette(ignore_feilds=["user"])
         def test_typo():
             pass
-    '''))
+    """)
+    )
     result = project.runpytest_subprocess("test_typo.py")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*@pytest.mark.llm_cassette got unknown keyword(s) ignore_feilds; accepted: *"
-                                 "ignore_fields*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*@pytest.mark.llm_cassette got unknown keyword(s) ignore_feilds; accepted: *"
+            "ignore_fields*"
+        ]
+    )

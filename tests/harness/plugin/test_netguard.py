@@ -13,7 +13,10 @@ pytest_plugins = ["pytester"]
 
 def test_an_outside_connect_is_refused_before_the_socket_connects() -> None:
     with guard() as active, socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        with pytest.raises(NetworkBlockedError, match=r"192\.0\.2\.1:443 \(connect\).*--llm-allow-network=192\.0\.2\.1"):
+        with pytest.raises(
+            NetworkBlockedError,
+            match=r"192\.0\.2\.1:443 \(connect\).*--llm-allow-network=192\.0\.2\.1",
+        ):
             sock.connect(("192.0.2.1", 443))
         with pytest.raises(OSError):
             sock.getpeername()  # never connected: nothing was sent
@@ -33,7 +36,9 @@ def test_loopback_and_allowed_hosts_pass() -> None:
             pass
     with guard(allow=["192.0.2.1"]) as active:
         assert active.allows("192.0.2.1") and active.allows("localhost") and active.allows("::1")
-        assert active.allows("0.0.0.0") and active.allows("::")  # this host (bind checks resolve them)
+        assert active.allows("0.0.0.0") and active.allows(
+            "::"
+        )  # this host (bind checks resolve them)
         assert not active.allows("192.0.2.2")
 
 
@@ -44,7 +49,8 @@ def test_guards_nest_and_the_inner_one_ends_with_its_block() -> None:
 
 
 def test_the_plugin_guards_every_test_and_the_marker_allows(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_net='''
+    pytester.makepyfile(
+        test_net="""
         import socket
         import pytest
 
@@ -55,7 +61,10 @@ def test_the_plugin_guards_every_test_and_the_marker_allows(pytester: pytest.Pyt
         def test_allowed_by_marker():
             from harness.netguard import current
             assert current().allows("example.com")
-    ''')
+    """
+    )
     result = pytester.runpytest_subprocess("-p", "no:randomly")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*sik-llms network guard: the test tried to reach example.com:80 (DNS lookup)*"])
+    result.stdout.fnmatch_lines(
+        ["*sik-llms network guard: the test tried to reach example.com:80 (DNS lookup)*"]
+    )

@@ -115,14 +115,25 @@ def _trees(path: Path) -> dict[str, bytes]:
 
 def test_options_markers_and_header(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
-    result.stdout.fnmatch_lines(["*--llm-record-mode=*none,once,new_episodes,all*", "*--llm-timing=*virtual,realtime*",
-                                 "*llm_cassette_dir*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*--llm-record-mode=*none,once,new_episodes,all*",
+            "*--llm-timing=*virtual,realtime*",
+            "*llm_cassette_dir*",
+        ]
+    )
     markers = pytester.runpytest("--markers")
-    markers.stdout.fnmatch_lines(["@pytest.mark.llm_cassette(name=None, mode=None, timing=None*",
-                                  "@pytest.mark.llm_spans(**options)*"])
+    markers.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.llm_cassette(name=None, mode=None, timing=None*",
+            "@pytest.mark.llm_spans(**options)*",
+        ]
+    )
     pytester.makepyfile("def test_x(): pass")
     header = pytester.runpytest("--llm-record-mode=once")
-    header.stdout.fnmatch_lines([f"sik-llms: cassettes in {pytester.path / 'cassettes'}, record mode: once, timing: *"])
+    header.stdout.fnmatch_lines(
+        [f"sik-llms: cassettes in {pytester.path / 'cassettes'}, record mode: once, timing: *"]
+    )
     bad = pytester.runpytest("--llm-record-mode=rewrite")
     assert bad.ret != 0
     bad.stderr.fnmatch_lines(["*invalid choice: 'rewrite'*"])
@@ -131,12 +142,16 @@ def test_options_markers_and_header(pytester: pytest.Pytester) -> None:
 def test_replay_only_by_default_and_the_miss_names_the_cassette(chat_dir: pytest.Pytester) -> None:
     result = chat_dir.runpytest_subprocess("test_chat.py::test_chat")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*cassettes/openai/chat_basic.yaml not found; record it with mode='once'*"])
+    result.stdout.fnmatch_lines(
+        ["*cassettes/openai/chat_basic.yaml not found; record it with mode='once'*"]
+    )
 
 
 def test_record_once_then_replay_identically(chat_dir: pytest.Pytester) -> None:
     cassette = chat_dir.path / "cassettes" / "openai" / "chat_basic.yaml"
-    chat_dir.runpytest_subprocess("test_chat.py::test_chat", "--llm-record-mode=once").assert_outcomes(passed=1)
+    chat_dir.runpytest_subprocess(
+        "test_chat.py::test_chat", "--llm-record-mode=once"
+    ).assert_outcomes(passed=1)
     assert cassette.is_file()
     assert "test-key" not in cassette.read_text()  # the allow-list dropped the auth header
 
@@ -147,23 +162,30 @@ def test_record_once_then_replay_identically(chat_dir: pytest.Pytester) -> None:
     assert runs[0] == runs[1]
     text = runs[0].decode()
     assert text.startswith("llm.request ") and " 0us " not in text.splitlines()[0]
-    assert "llm.requests ({request}) counter llm.model=gpt-4o-mini llm.provider=openai value=1" in text
+    assert (
+        "llm.requests ({request}) counter llm.model=gpt-4o-mini llm.provider=openai value=1" in text
+    )
 
 
 def test_a_failing_test_writes_no_cassette(chat_dir: pytest.Pytester) -> None:
-    module = CHAT_MODULE.replace('assert response.response == "2 + 2 = 4"', 'assert response.response == "5"')
+    module = CHAT_MODULE.replace(
+        'assert response.response == "2 + 2 = 4"', 'assert response.response == "5"'
+    )
     chat_dir.makepyfile(test_chat=module)
     result = chat_dir.runpytest_subprocess("test_chat.py::test_chat", "--llm-record-mode=all")
     result.assert_outcomes(failed=1)
     assert not (chat_dir.path / "cassettes" / "openai" / "chat_basic.yaml").exists()
 
 
-def test_marker_mode_ini_dir_and_cli_override(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_marker_mode_ini_dir_and_cli_override(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CI", raising=False)
     pytester.makeini("[pytest]\nllm_cassette_dir = recordings\n")
     (pytester.path / "recordings").mkdir()
     (pytester.path / "recordings" / "named.yaml").write_text("interactions: []\nversion: 1\n")
-    pytester.makepyfile(test_paths="""
+    pytester.makepyfile(
+        test_paths="""
         import pytest
         from harness.clock import VirtualClock
         from sik_llms import clock as _clock
@@ -184,14 +206,18 @@ def test_marker_mode_ini_dir_and_cli_override(pytester: pytest.Pytester, monkeyp
         def test_realtime(llm_spans):
             assert llm_spans.clock is None
             assert _clock.current_clock() is _clock.SYSTEM_CLOCK
-    """)
+    """
+    )
     pytester.runpytest_subprocess().assert_outcomes(passed=3)
     pytester.runpytest_subprocess("--llm-record-mode=new_episodes").assert_outcomes(passed=3)
-    pytester.runpytest_subprocess("--llm-timing=realtime", "-k", "realtime").assert_outcomes(passed=1, deselected=2)
+    pytester.runpytest_subprocess("--llm-timing=realtime", "-k", "realtime").assert_outcomes(
+        passed=1, deselected=2
+    )
 
 
 def test_context_leaks_are_reset_between_tests(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_leak="""
+    pytester.makepyfile(
+        test_leak="""
         from opentelemetry import context, trace
         from opentelemetry.sdk.trace import TracerProvider
 
@@ -201,14 +227,16 @@ def test_context_leaks_are_reset_between_tests(pytester: pytest.Pytester) -> Non
 
         def test_next():
             assert trace.get_current_span() is trace.INVALID_SPAN
-    """)
+    """
+    )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
     pytester.makeini("[pytest]\nllm_isolate_context = false\n")
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1, failed=1)
 
 
 def test_coexists_with_pytest_recording_and_syrupy(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_both="""
+    pytester.makepyfile(
+        test_both="""
         import pytest
 
         @pytest.mark.vcr
@@ -217,7 +245,8 @@ def test_coexists_with_pytest_recording_and_syrupy(pytester: pytest.Pytester) ->
             assert vcr is not None
             assert llm_spans.tree() == snapshot
             assert {"amber": True} == snapshot
-    """)
+    """
+    )
     result = pytester.runpytest("--record-mode=none", "--snapshot-update", "-p", "recording")
     result.assert_outcomes(passed=1)
     txt = pytester.path / "__snapshots__" / "test_both" / "test_vcr_and_spans.txt"
@@ -226,7 +255,9 @@ def test_coexists_with_pytest_recording_and_syrupy(pytester: pytest.Pytester) ->
 
 
 def test_xdist_runs_give_the_same_trees_as_a_serial_run(chat_dir: pytest.Pytester) -> None:
-    chat_dir.runpytest_subprocess("test_chat.py::test_chat", "--llm-record-mode=once").assert_outcomes(passed=1)
+    chat_dir.runpytest_subprocess(
+        "test_chat.py::test_chat", "--llm-record-mode=once"
+    ).assert_outcomes(passed=1)
     serial = chat_dir.runpytest_subprocess()
     serial.assert_outcomes(passed=5)
     first = _trees(chat_dir.path / "trees")
@@ -243,19 +274,25 @@ def test_xdist_runs_give_the_same_trees_as_a_serial_run(chat_dir: pytest.Pyteste
     )
 
 
-def test_marker_tests_skip_with_a_reason_when_cassettes_are_unavailable(pytester: pytest.Pytester) -> None:
+def test_marker_tests_skip_with_a_reason_when_cassettes_are_unavailable(
+    pytester: pytest.Pytester,
+) -> None:
     pytester.makeconftest("""
         import sys
 
         sys.modules["harness.cassettes"] = None  # as if the cassette engine were not installed
     """)
-    pytester.makepyfile(test_skip="""
+    pytester.makepyfile(
+        test_skip="""
         import pytest
 
         @pytest.mark.llm_cassette("anything")
         def test_needs_a_cassette():
             raise AssertionError("must not run")
-    """)
+    """
+    )
     result = pytester.runpytest_subprocess("-rs")
     result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["*sik-llms cassettes are unavailable*install sik-llms[[]harness[]]*"])
+    result.stdout.fnmatch_lines(
+        ["*sik-llms cassettes are unavailable*install sik-llms[[]harness[]]*"]
+    )

@@ -26,6 +26,12 @@ def test_kept_fractions_as_printed_and_as_fixed(model: str, printed: float, fixe
 
 def test_reasoning_spans_are_always_kept_and_missing_attributes_do_not_raise() -> None:
     for sampler in (GuideCostBasedSampler(), CostBasedSampler()):
-        assert sampler.should_sample(None, 3, "llm.reasoning_agent.stream").decision == Decision.RECORD_AND_SAMPLE
-        assert sampler.should_sample(None, 5, "llm.request", None, None).decision == Decision.RECORD_AND_SAMPLE
+        assert (
+            sampler.should_sample(None, 3, "llm.reasoning_agent.stream").decision
+            == Decision.RECORD_AND_SAMPLE
+        )
+        assert (
+            sampler.should_sample(None, 5, "llm.request", None, None).decision
+            == Decision.RECORD_AND_SAMPLE
+        )
         assert sampler.should_sample(None, 3, "llm.request", None, None).decision == Decision.DROP

@@ -18,7 +18,10 @@ OPENAI_REC = REAL / "otel-contrib" / "test_chat_completion_with_content.yaml"
 @pytest.mark.skipif(not OPENAI_REC.is_file(), reason="real recordings not present")
 def test_one_recording_through_ours_and_each_peer_side_by_side() -> None:
     pytest.importorskip("opentelemetry.instrumentation.openai")
-    runs = {r.peer: r for r in compare(OPENAI_REC, 0, peers=["sik_llms", "openllmetry", "anthropic_sdk"])}
+    runs = {
+        r.peer: r
+        for r in compare(OPENAI_REC, 0, peers=["sik_llms", "openllmetry", "anthropic_sdk"])
+    }
     assert runs["sik_llms"].status == "ok" and runs["sik_llms"].violations == {}
     assert "chat gpt-4o-mini [CLIENT]" in runs["sik_llms"].tree
     assert runs["openllmetry"].status == "ok" and runs["openllmetry"].total > 0
@@ -36,8 +39,15 @@ def test_the_docs_table_counts_rules_and_says_what_did_not_run() -> None:
         PeerRun("openllmetry", "skipped", "does not instrument x"),
     ]  # fmt: skip
     summary = summarise("openllmetry", runs)
-    assert (summary.replayed, summary.violations, summary.skipped) == (1, Counter({"span.name": 2}), Counter({"does not instrument x": 1}))
-    text = render_markdown([summary, PeerSummary("sik_llms", replayed=1, attributes={"gen_ai.operation.name"})], "2 recordings")
+    assert (summary.replayed, summary.violations, summary.skipped) == (
+        1,
+        Counter({"span.name": 2}),
+        Counter({"does not instrument x": 1}),
+    )
+    text = render_markdown(
+        [summary, PeerSummary("sik_llms", replayed=1, attributes={"gen_ai.operation.name"})],
+        "2 recordings",
+    )
     assert "| `span.name` 2 |" in text and "1: does not instrument x" in text
     assert "| `gen_ai.is_streaming` | yes |  |" in text
     assert "sik-llms semconv" in text  # says how it was made

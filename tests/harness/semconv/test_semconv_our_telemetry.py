@@ -35,13 +35,22 @@ def test_every_project_cassette_and_the_agent_keep_the_conventions(semconv_names
 
 def _rows() -> list[object]:
     if not (REAL / "MANIFEST.jsonl").is_file():
-        return [pytest.param(None, None, marks=pytest.mark.skip(reason=f"real recordings not present at {REAL}"))]
-    return [pytest.param(path, index, id=f"{path.parent.name}/{path.name}") for path, index in real_recordings(REAL)]
+        return [
+            pytest.param(
+                None, None, marks=pytest.mark.skip(reason=f"real recordings not present at {REAL}")
+            )
+        ]
+    return [
+        pytest.param(path, index, id=f"{path.parent.name}/{path.name}")
+        for path, index in real_recordings(REAL)
+    ]
 
 
 @pytest.mark.real_cassettes
 @pytest.mark.parametrize(("path", "index"), _rows())
-def test_every_real_recording_through_every_entry_point_keeps_the_conventions(path: Path, index: int) -> None:
+def test_every_real_recording_through_every_entry_point_keeps_the_conventions(
+    path: Path, index: int
+) -> None:
     for entry in ENTRY_POINTS:
         checked = replay_recording(path, index, entry)
         assert checked.report.spans_checked >= 3, entry
@@ -83,11 +92,17 @@ def test_sdk_objects_are_read_as_they_come() -> None:
     tp = TracerProvider()
     tp.add_span_processor(SimpleSpanProcessor(spans))
     with tp.get_tracer("peer").start_as_current_span("chat gpt-4o", kind=SpanKind.CLIENT) as span:
-        span.set_attributes({"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o"})
+        span.set_attributes(
+            {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.system": "openai",
+                "gen_ai.request.model": "gpt-4o",
+            }
+        )
     reader = InMemoryMetricReader()
-    MeterProvider(metric_readers=[reader]).get_meter("peer").create_histogram("gen_ai.client.token.usage", "tokens").record(
-        3, {"gen_ai.operation.name": "chat", "gen_ai.token.type": "input"}
-    )
+    MeterProvider(metric_readers=[reader]).get_meter("peer").create_histogram(
+        "gen_ai.client.token.usage", "tokens"
+    ).record(3, {"gen_ai.operation.name": "chat", "gen_ai.token.type": "input"})
     logs = InMemoryLogRecordExporter()
     lp = LoggerProvider()
     lp.add_log_record_processor(SimpleLogRecordProcessor(logs))

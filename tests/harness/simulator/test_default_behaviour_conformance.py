@@ -36,8 +36,15 @@ from tests.conftest import REAL, real_manifest
 
 pytestmark = pytest.mark.real_cassettes
 #: headers whose presence in a real answer the simulator must match
-_PROVIDER_HEADERS = ("content-type", "x-request-id", "request-id", "openai-version", "openai-processing-ms",
-                     "retry-after", "x-should-retry")
+_PROVIDER_HEADERS = (
+    "content-type",
+    "x-request-id",
+    "request-id",
+    "openai-version",
+    "openai-processing-ms",
+    "retry-after",
+    "x-should-retry",
+)
 
 
 def _interactions() -> list[tuple[dict[str, Any], int]]:
@@ -71,8 +78,10 @@ def _differences(api: str, recorded: Any, resp: httpx2.Response) -> list[str]:
     real = recorded.response
     real_sse = recorded.streamed and real.status < 400
     ours_sse = resp.headers["content-type"].startswith("text/event-stream")
-    problems = feature_diff(features(api, real.status, real.body, real_sse),
-                            features(api, resp.status_code, resp.content, ours_sse))
+    problems = feature_diff(
+        features(api, real.status, real.body, real_sse),
+        features(api, resp.status_code, resp.content, ours_sse),
+    )
     if problems:
         return problems
     if not ours_sse:
@@ -80,7 +89,9 @@ def _differences(api: str, recorded: Any, resp: httpx2.Response) -> list[str]:
     else:
         real_events, our_events = parse_sse(real.body), parse_sse(resp.content)
         if event_sequence(real_events) != event_sequence(our_events):
-            problems.append(f"event order: real {event_sequence(real_events)}, ours {event_sequence(our_events)}")
+            problems.append(
+                f"event order: real {event_sequence(real_events)}, ours {event_sequence(our_events)}"
+            )
         ours_by_kind: dict[str, list[Any]] = defaultdict(list)
         for name, data in our_events:
             ours_by_kind[event_kind(name, data)].append(data)
@@ -92,17 +103,24 @@ def _differences(api: str, recorded: Any, resp: httpx2.Response) -> list[str]:
             seen.add(kind)
             problems += structure_diff(data, ours_by_kind[kind][0], kind)
     real_headers = {k.lower() for k in real.headers}
-    wanted = {h for h in real_headers if h in _PROVIDER_HEADERS or h.startswith(("x-ratelimit", "anthropic-ratelimit"))}
+    wanted = {
+        h
+        for h in real_headers
+        if h in _PROVIDER_HEADERS or h.startswith(("x-ratelimit", "anthropic-ratelimit"))
+    }
     missing = wanted - {k.lower() for k in resp.headers}
     if missing:
         problems.append(f"headers missing: {sorted(missing)}")
     return problems
 
 
-@pytest.mark.skipif(not CASES, reason=f"real recordings not found at {REAL} (only present in the workspace)")
+@pytest.mark.skipif(
+    not CASES, reason=f"real recordings not found at {REAL} (only present in the workspace)"
+)
 @pytest.mark.parametrize(("row", "index"), CASES, ids=[f"{r['local_path']}#{i}" for r, i in CASES])
 def test_default_answer_has_the_structure_and_features_of_the_real_one(
-        default_sim: Simulator, row: dict[str, Any], index: int) -> None:
+    default_sim: Simulator, row: dict[str, Any], index: int
+) -> None:
     recorded = load_cassette(REAL / row["local_path"]).interactions[index]
     if recorded.response.status == 401:
         with Simulator(scenario={"auth": {"check": True, "keys": ["sk-right"]}}) as sim:

@@ -18,7 +18,9 @@ from harness.simulator import CassetteError, Simulator
 from tests.conftest import REAL, real_manifest
 
 ROWS = real_manifest()
-needs_real = pytest.mark.skipif(not ROWS, reason=f"real recordings not found at {REAL} (only present in the workspace)")
+needs_real = pytest.mark.skipif(
+    not ROWS, reason=f"real recordings not found at {REAL} (only present in the workspace)"
+)
 
 
 def _path_and_query(uri: str) -> str:
@@ -28,7 +30,11 @@ def _path_and_query(uri: str) -> str:
 
 def _headers(provider: str) -> dict[str, str]:
     if provider == "anthropic":
-        return {"anthropic-version": "2023-06-01", "x-api-key": "k", "content-type": "application/json"}
+        return {
+            "anthropic-version": "2023-06-01",
+            "x-api-key": "k",
+            "content-type": "application/json",
+        }
     return {"authorization": "Bearer k", "content-type": "application/json"}
 
 
@@ -54,13 +60,22 @@ def test_every_real_cassette_replays_over_http(row: dict[str, Any]) -> None:
 @needs_real
 def test_repeated_identical_requests_are_served_in_recorded_order() -> None:
     path = REAL / "openllmetry" / "test_chat.yaml"  # 4 identical requests, 4 different gzip answers
-    recorded = [i.response.json()["choices"][0]["message"]["content"] for i in load_cassette(path).interactions]
+    recorded = [
+        i.response.json()["choices"][0]["message"]["content"]
+        for i in load_cassette(path).interactions
+    ]
     assert len(set(recorded)) > 1
     with Simulator(cassette=path) as sim:
         client = openai.OpenAI(base_url=sim.openai_base_url, api_key="k", max_retries=0)
-        got = [client.chat.completions.create(model="gpt-3.5-turbo", messages=[
-            {"role": "user", "content": "Tell me a joke about opentelemetry"}]).choices[0].message.content
-            for _ in recorded]
+        got = [
+            client.chat.completions.create(
+                model="gpt-3.5-turbo",
+                messages=[{"role": "user", "content": "Tell me a joke about opentelemetry"}],
+            )
+            .choices[0]
+            .message.content
+            for _ in recorded
+        ]
     assert got == recorded
 
 
@@ -84,23 +99,69 @@ def _kwargs(body: dict[str, Any]) -> dict[str, Any]:
 
 def test_miss_names_the_cassette_and_the_closest_difference(tmp_path: Path) -> None:
     cassette = tmp_path / "mine.yaml"
-    cassette.write_text(yaml.safe_dump({"version": 1, "interactions": [{
-        "request": {"method": "POST", "uri": "https://api.openai.com/v1/chat/completions",
-                    "body": json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}, indent=2),
-                    "headers": {}},
-        "response": {"status": {"code": 200, "message": "OK"}, "headers": {},
-                     "body": {"string": json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "created": 1,
-                                                    "model": "gpt-4o", "choices": [{"index": 0, "finish_reason": "stop",
-                                                    "message": {"role": "assistant", "content": "hello"}}]})}},
-    }]}))
+    cassette.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "interactions": [
+                    {
+                        "request": {
+                            "method": "POST",
+                            "uri": "https://api.openai.com/v1/chat/completions",
+                            "body": json.dumps(
+                                {
+                                    "model": "gpt-4o",
+                                    "messages": [{"role": "user", "content": "hi"}],
+                                },
+                                indent=2,
+                            ),
+                            "headers": {},
+                        },
+                        "response": {
+                            "status": {"code": 200, "message": "OK"},
+                            "headers": {},
+                            "body": {
+                                "string": json.dumps(
+                                    {
+                                        "id": "chatcmpl-1",
+                                        "object": "chat.completion",
+                                        "created": 1,
+                                        "model": "gpt-4o",
+                                        "choices": [
+                                            {
+                                                "index": 0,
+                                                "finish_reason": "stop",
+                                                "message": {
+                                                    "role": "assistant",
+                                                    "content": "hello",
+                                                },
+                                            }
+                                        ],
+                                    }
+                                )
+                            },
+                        },
+                    }
+                ],
+            }
+        )
+    )
     with Simulator(cassette=cassette, cassette_repeat=False) as sim:
         client = openai.OpenAI(base_url=sim.openai_base_url, api_key="k", max_retries=0)
-        ok = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
-        assert ok.choices[0].message.content == "hello"  # pretty-printed recorded body still matches
+        ok = client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
+        )
+        assert (
+            ok.choices[0].message.content == "hello"
+        )  # pretty-printed recorded body still matches
         with pytest.raises(openai.NotFoundError, match="already played"):
-            client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+            client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
+            )
         with pytest.raises(openai.NotFoundError) as info:
-            client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "bye"}])
+            client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "bye"}]
+            )
     message = str(info.value)
     assert "mine.yaml" in message and "body.messages[0].content" in message
 
@@ -130,15 +191,29 @@ def test_record_against_the_simulator_with_vcrpy_then_serve_that_cassette(tmp_pa
     with Simulator(scenario="travel_agent", seed=3) as sim:
         client = openai.OpenAI(base_url=sim.openai_base_url, api_key="sk-sim", max_retries=0)
         with recorder.use_cassette(str(cassette)):
-            live = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
-            live_stream = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
-                model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": "strawberry"}]) if c.choices)
+            live = client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+            )
+            live_stream = "".join(
+                c.choices[0].delta.content or ""
+                for c in client.chat.completions.create(
+                    model="gpt-4o-mini",
+                    stream=True,
+                    messages=[{"role": "user", "content": "strawberry"}],
+                )
+                if c.choices
+            )
     assert "authorization" not in cassette.read_text().lower()
     with Simulator(cassette=cassette) as replay:
         client = openai.OpenAI(base_url=replay.openai_base_url, api_key="sk-sim", max_retries=0)
-        again = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
-        stream = client.chat.completions.create(model="gpt-4o-mini", stream=True,
-                                                messages=[{"role": "user", "content": "strawberry"}])
+        again = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        )
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": "strawberry"}]
+        )
         again_stream = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
-    assert again.id == live.id and again.choices[0].message.content == live.choices[0].message.content
+    assert (
+        again.id == live.id and again.choices[0].message.content == live.choices[0].message.content
+    )
     assert again_stream == live_stream and "3 times" in again_stream

@@ -45,11 +45,13 @@ def _representatives() -> list[dict[str, Any]]:
 
 
 #: extra recordings worth holding to the same bar: streamed tool calls on every API
-EXTRA = ("simonw-llm/test_responses_tool_use_streaming.yaml",
-         "otel-contrib/test_chat_completion_multiple_tools_streaming_with_content.yaml",
-         "openinference/test_anthropic_instrumentation_multiple_tool_calling_streaming.yaml",
-         "openllmetry/test_responses_tool_calls.yaml",
-         "openllmetry/test_parsed_refused_completion.yaml")
+EXTRA = (
+    "simonw-llm/test_responses_tool_use_streaming.yaml",
+    "otel-contrib/test_chat_completion_multiple_tools_streaming_with_content.yaml",
+    "openinference/test_anthropic_instrumentation_multiple_tool_calling_streaming.yaml",
+    "openllmetry/test_responses_tool_calls.yaml",
+    "openllmetry/test_parsed_refused_completion.yaml",
+)
 REPS = _representatives()
 _STREAM_TYPES: dict[str, Any] = {
     "chat.completions": ChatCompletionChunk,
@@ -58,7 +60,11 @@ _STREAM_TYPES: dict[str, Any] = {
 }
 #: SDK types that only appear for fields newer API versions add (e.g. usage.cache_creation)
 VERSION_TYPES = {"CacheCreation", "PromptTokensDetails", "CompletionTokensDetails"}
-_JSON_TYPES: dict[str, Any] = {"chat.completions": ChatCompletion, "responses": Response, "messages": Message}
+_JSON_TYPES: dict[str, Any] = {
+    "chat.completions": ChatCompletion,
+    "responses": Response,
+    "messages": Message,
+}
 
 
 def _sdk_parse(api: str, type_: Any, value: Any) -> Any:
@@ -89,7 +95,9 @@ def _by_kind(events: list[tuple[str | None, Any]]) -> dict[str, list[Any]]:
     return out
 
 
-@pytest.mark.skipif(not REPS, reason=f"real recordings not found at {REAL} (only present in the workspace)")
+@pytest.mark.skipif(
+    not REPS, reason=f"real recordings not found at {REAL} (only present in the workspace)"
+)
 @pytest.mark.parametrize("row", REPS, ids=[r["local_path"] for r in REPS])
 def test_simulator_matches_real_structure(row: dict[str, Any]) -> None:
     cassette = load_cassette(REAL / row["local_path"])
@@ -127,8 +135,12 @@ def test_simulator_matches_real_structure(row: dict[str, Any]) -> None:
         for real_data in samples[:1]:
             assert structure_diff(real_data, our_kinds[kind][0], f"{kind}") == [], kind
     type_ = _STREAM_TYPES[api]
-    real_types = [type(_sdk_parse(api, type_, d)).__name__ for _, d in real_events if isinstance(d, dict)]
-    our_types = [type(_sdk_parse(api, type_, d)).__name__ for _, d in our_events if isinstance(d, dict)]
+    real_types = [
+        type(_sdk_parse(api, type_, d)).__name__ for _, d in real_events if isinstance(d, dict)
+    ]
+    our_types = [
+        type(_sdk_parse(api, type_, d)).__name__ for _, d in our_events if isinstance(d, dict)
+    ]
     assert _collapse(our_types, drop="RawPingEvent") == _collapse(real_types, drop="RawPingEvent")
 
 

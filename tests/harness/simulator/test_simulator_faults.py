@@ -24,11 +24,15 @@ def sim() -> Iterator[Simulator]:
 
 
 def _oa(sim: Simulator, retries: int = 0, timeout: float = 10) -> openai.OpenAI:
-    return openai.OpenAI(base_url=sim.openai_base_url, api_key="sk-sim", max_retries=retries, timeout=timeout)
+    return openai.OpenAI(
+        base_url=sim.openai_base_url, api_key="sk-sim", max_retries=retries, timeout=timeout
+    )
 
 
 def _an(sim: Simulator, retries: int = 0, timeout: float = 10) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=sim.anthropic_base_url, api_key="sk-sim", max_retries=retries, timeout=timeout)
+    return anthropic.Anthropic(
+        base_url=sim.anthropic_base_url, api_key="sk-sim", max_retries=retries, timeout=timeout
+    )
 
 
 def test_429_retry_after_is_honoured_by_sdk_retries(sim: Simulator) -> None:
@@ -57,8 +61,11 @@ def test_529_is_anthropic_overloaded_error(sim: Simulator) -> None:
     with pytest.raises(anthropic.OverloadedError) as info:
         _an(sim).messages.create(model=CLAUDE, max_tokens=50, messages=MSG)  # type: ignore[arg-type]
     assert info.value.status_code == 529
-    assert info.value.body == {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"},
-                               "request_id": info.value.body["request_id"]}  # type: ignore[index]
+    assert info.value.body == {
+        "type": "error",
+        "error": {"type": "overloaded_error", "message": "Overloaded"},
+        "request_id": info.value.body["request_id"],
+    }  # type: ignore[index]
 
 
 def test_500_then_success_exercises_anthropic_retries(sim: Simulator) -> None:
@@ -78,8 +85,10 @@ def test_disconnect_mid_stream(sim: Simulator) -> None:
         for chunk in stream:
             got.append(chunk)
     assert len(got) == 3
-    with pytest.raises((anthropic.APIConnectionError, httpx2.TransportError)), \
-            _an(sim).messages.stream(model=CLAUDE, max_tokens=50, messages=MSG) as s:  # type: ignore[arg-type]
+    with (
+        pytest.raises((anthropic.APIConnectionError, httpx2.TransportError)),
+        _an(sim).messages.stream(model=CLAUDE, max_tokens=50, messages=MSG) as s,
+    ):  # type: ignore[arg-type]
         s.get_final_message()
     with pytest.raises(openai.APIConnectionError):  # a JSON body cut in half
         _oa(sim).chat.completions.create(model="gpt-4o-mini", messages=MSG)  # type: ignore[arg-type]
@@ -114,7 +123,10 @@ def test_hang_makes_the_client_time_out_and_is_bounded(sim: Simulator) -> None:
     with httpx2.Client(timeout=10) as http:
         sim.set_faults("hang:hang_max=0.2")
         with pytest.raises(httpx2.TransportError):
-            http.post(f"{sim.openai_base_url}/chat/completions", json={"model": "gpt-4o-mini", "messages": MSG})
+            http.post(
+                f"{sim.openai_base_url}/chat/completions",
+                json={"model": "gpt-4o-mini", "messages": MSG},
+            )
 
 
 def test_probability_faults_are_seeded() -> None:
@@ -128,22 +140,36 @@ def test_probability_faults_are_seeded() -> None:
 
 
 def test_scenario_rule_fault_and_scripted_error() -> None:
-    scenario = {"rules": [
-        {"match": {"last_user": "sometimes"}, "fault": {"kind": "500", "probability": 0.0}, "reply": {"text": "ok"}},
-        {"match": {"last_user": "flaky"}, "fault": {"kind": "disconnect", "after_events": 1}},
-        {"match": {"last_user": "limit"}, "times": 1,
-         "reply": {"error": {"status": 429, "message": "slow down", "retry_after": 0.05}}},
-    ]}
+    scenario = {
+        "rules": [
+            {
+                "match": {"last_user": "sometimes"},
+                "fault": {"kind": "500", "probability": 0.0},
+                "reply": {"text": "ok"},
+            },
+            {"match": {"last_user": "flaky"}, "fault": {"kind": "disconnect", "after_events": 1}},
+            {
+                "match": {"last_user": "limit"},
+                "times": 1,
+                "reply": {"error": {"status": 429, "message": "slow down", "retry_after": 0.05}},
+            },
+        ]
+    }
     with Simulator(scenario=scenario) as sim:
         client = _oa(sim, retries=1)
-        out = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "limit"}])
+        out = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "limit"}]
+        )
         assert [r.status for r in sim.requests] == [429, 200] and out.choices
-        stream = client.chat.completions.create(model="gpt-4o-mini", stream=True,
-                                                messages=[{"role": "user", "content": "flaky"}])
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": "flaky"}]
+        )
         with pytest.raises((openai.APIConnectionError, httpx2.TransportError)):
             list(stream)
         assert sim.requests[-1].fault == "disconnect"
-        never = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "sometimes"}])
+        never = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "sometimes"}]
+        )
         assert never.choices[0].message.content == "ok"
 
 
@@ -160,11 +186,18 @@ def test_stream_error_event_after_the_stream_started(sim: Simulator) -> None:
     sim.set_faults("stream_error:after_events=3")
     got = []
     with pytest.raises(anthropic.APIStatusError) as info:
-        for event in _an(sim).messages.create(model=CLAUDE, max_tokens=50, messages=MSG, stream=True):  # type: ignore[arg-type]
+        for event in _an(sim).messages.create(
+            model=CLAUDE, max_tokens=50, messages=MSG, stream=True
+        ):  # type: ignore[arg-type]
             got.append(event.type)
-    assert got == ["message_start", "content_block_start"]  # (the ping before the break is not surfaced)
+    assert got == [
+        "message_start",
+        "content_block_start",
+    ]  # (the ping before the break is not surfaced)
     assert info.value.body["error"]["type"] == "overloaded_error"  # type: ignore[index]
     with pytest.raises(openai.APIError, match="The server had an error"):
         list(_oa(sim).chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True))  # type: ignore[arg-type]
-    with pytest.raises(openai.InternalServerError):  # a JSON answer cannot fail half way: a plain 500
+    with pytest.raises(
+        openai.InternalServerError
+    ):  # a JSON answer cannot fail half way: a plain 500
         _oa(sim).chat.completions.create(model="gpt-4o-mini", messages=MSG)  # type: ignore[arg-type]

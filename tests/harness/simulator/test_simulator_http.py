@@ -17,7 +17,9 @@ from harness.simulator.httpserver import parse_request
 from harness.simulator.throughput import run_bench
 from tests.conftest import ROOT
 
-BODY = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}).encode()
+BODY = json.dumps(
+    {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+).encode()
 
 
 def _raw(port: int, data: bytes, until: bytes, timeout: float = 5.0) -> bytes:
@@ -33,7 +35,9 @@ def _raw(port: int, data: bytes, until: bytes, timeout: float = 5.0) -> bytes:
 
 
 def _post(body: bytes, extra: str = "") -> bytes:
-    return (f"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: {len(body)}\r\n{extra}\r\n").encode() + body
+    return (
+        f"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: {len(body)}\r\n{extra}\r\n"
+    ).encode() + body
 
 
 def test_keep_alive_and_pipelining_answer_in_order() -> None:
@@ -60,7 +64,13 @@ def test_chunked_request_body_is_accepted() -> None:
 
 def test_stream_is_sent_one_chunk_per_sse_event() -> None:
     with Simulator(latency=Latency(ttft=0.01, tps=1000)) as sim:
-        body = json.dumps({"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "hi"}]}).encode()
+        body = json.dumps(
+            {
+                "model": "gpt-4o-mini",
+                "stream": True,
+                "messages": [{"role": "user", "content": "hi"}],
+            }
+        ).encode()
         data = _raw(sim.port, _post(body, "connection: close\r\n"), b"\r\n0\r\n\r\n")
     head, _, rest = data.partition(b"\r\n\r\n")
     assert b"transfer-encoding: chunked" in head and b"content-type: text/event-stream" in head
@@ -86,21 +96,42 @@ def test_parse_request_waits_for_the_whole_body() -> None:
     full = _post(BODY)
     assert parse_request(full[:-5]) is None
     parsed = parse_request(full + b"extra")
-    assert parsed is not None and parsed[0].body == BODY and parsed[1] == len(full) and parsed[2] is True
+    assert (
+        parsed is not None
+        and parsed[0].body == BODY
+        and parsed[1] == len(full)
+        and parsed[2] is True
+    )
 
 
 def test_health_and_unknown_methods() -> None:
     with Simulator() as sim, httpx2.Client() as http:
         assert http.get(f"{sim.base_url}/health").json()["status"] == "ok"
         wrong = http.get(f"{sim.openai_base_url}/chat/completions")
-        assert wrong.status_code == 404 and "Invalid URL (GET /v1/chat/completions)" in wrong.json()["error"]["message"]
+        assert (
+            wrong.status_code == 404
+            and "Invalid URL (GET /v1/chat/completions)" in wrong.json()["error"]["message"]
+        )
 
 
 def test_cli_prints_base_urls_and_stops_on_ctrl_c() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "simulate", "--port", "0", "--scenario", "travel_agent",
-         "--fault", "429:first=1,retry_after=0.01"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "harness.cli",
+            "simulate",
+            "--port",
+            "0",
+            "--scenario",
+            "travel_agent",
+            "--fault",
+            "429:first=1,retry_after=0.01",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
@@ -110,8 +141,20 @@ def test_cli_prints_base_urls_and_stops_on_ctrl_c() -> None:
         assert f"base_url=http://127.0.0.1:{port}/v1" in proc.stdout.readline()  # type: ignore[union-attr]
         with httpx2.Client(timeout=5) as http:
             url = f"http://127.0.0.1:{port}/v1/chat/completions"
-            assert http.post(url, json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}).status_code == 429
-            assert http.post(url, json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}).status_code == 200
+            assert (
+                http.post(
+                    url,
+                    json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]},
+                ).status_code
+                == 429
+            )
+            assert (
+                http.post(
+                    url,
+                    json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]},
+                ).status_code
+                == 200
+            )
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=10)
         assert proc.returncode == 0 and "stopped after 2 request(s)" in out
@@ -122,11 +165,21 @@ def test_cli_prints_base_urls_and_stops_on_ctrl_c() -> None:
 
 
 def test_cli_rejects_bad_input_clearly() -> None:
-    result = subprocess.run([sys.executable, "-m", "harness.cli", "simulate", "--fault", "teapot"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "simulate", "--fault", "teapot"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2 and "unknown fault kind 'teapot'" in result.stderr
-    result = subprocess.run([sys.executable, "-m", "harness.cli", "simulate", "--scenario", "nope"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "simulate", "--scenario", "nope"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2 and "not found; give a path or a bundled name" in result.stderr
 
 
@@ -143,8 +196,12 @@ sim_from_factory = simulator_fixture(scenario="travel_agent", seed=5)
 def test_fixture_factory_gives_a_running_simulator(sim_from_factory: Simulator) -> None:
     import anthropic
 
-    client = anthropic.Anthropic(base_url=sim_from_factory.anthropic_base_url, api_key="k", max_retries=0)
-    count = client.messages.count_tokens(model="claude-sonnet-4-6", messages=[{"role": "user", "content": "hi"}])
+    client = anthropic.Anthropic(
+        base_url=sim_from_factory.anthropic_base_url, api_key="k", max_retries=0
+    )
+    count = client.messages.count_tokens(
+        model="claude-sonnet-4-6", messages=[{"role": "user", "content": "hi"}]
+    )
     assert count.input_tokens > 0
     assert sim_from_factory.requests[0].path == "/v1/messages/count_tokens"
 
@@ -155,16 +212,27 @@ def test_provider_headers_look_like_the_real_ones() -> None:
 
     with Simulator() as sim:
         oa = openai.OpenAI(base_url=sim.openai_base_url, api_key="k", max_retries=0)
-        first = oa.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "a"}])
-        second = oa.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "a"}])
-        assert first.headers["x-request-id"].startswith("req_") and first.headers["openai-processing-ms"]
+        first = oa.chat.completions.with_raw_response.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "a"}]
+        )
+        second = oa.chat.completions.with_raw_response.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "a"}]
+        )
+        assert (
+            first.headers["x-request-id"].startswith("req_")
+            and first.headers["openai-processing-ms"]
+        )
         assert first.headers["content-type"] == "application/json"
-        assert int(second.headers["x-ratelimit-remaining-requests"]) == \
-            int(first.headers["x-ratelimit-remaining-requests"]) - 1
+        assert (
+            int(second.headers["x-ratelimit-remaining-requests"])
+            == int(first.headers["x-ratelimit-remaining-requests"]) - 1
+        )
         an = anthropic.Anthropic(base_url=sim.anthropic_base_url, api_key="k", max_retries=0)
-        raw = an.messages.with_raw_response.create(model="claude-sonnet-4-6", max_tokens=20,
-                                                  messages=[{"role": "user", "content": "a"}])
+        raw = an.messages.with_raw_response.create(
+            model="claude-sonnet-4-6", max_tokens=20, messages=[{"role": "user", "content": "a"}]
+        )
         assert raw.headers["request-id"].startswith("req_011C")
-        assert int(raw.headers["anthropic-ratelimit-requests-remaining"]) < \
-            int(raw.headers["anthropic-ratelimit-requests-limit"])
+        assert int(raw.headers["anthropic-ratelimit-requests-remaining"]) < int(
+            raw.headers["anthropic-ratelimit-requests-limit"]
+        )
         assert raw.parse().id.startswith("msg_01")

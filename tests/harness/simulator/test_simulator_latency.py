@@ -13,9 +13,15 @@ from harness.simulator import Latency, Simulator
 def test_same_seed_same_schedule_and_different_seed_differs() -> None:
     tokens = [1] * 20
     a = Latency(ttft=0.2, tps=50, jitter=0.3, seed=7)
-    assert a.schedule(tokens, key=3) == Latency(ttft=0.2, tps=50, jitter=0.3, seed=7).schedule(tokens, key=3)
-    assert a.schedule(tokens, key=3) != Latency(ttft=0.2, tps=50, jitter=0.3, seed=8).schedule(tokens, key=3)
-    assert a.schedule(tokens, key=3) != a.schedule(tokens, key=4)  # each request gets its own jitter
+    assert a.schedule(tokens, key=3) == Latency(ttft=0.2, tps=50, jitter=0.3, seed=7).schedule(
+        tokens, key=3
+    )
+    assert a.schedule(tokens, key=3) != Latency(ttft=0.2, tps=50, jitter=0.3, seed=8).schedule(
+        tokens, key=3
+    )
+    assert a.schedule(tokens, key=3) != a.schedule(
+        tokens, key=4
+    )  # each request gets its own jitter
 
 
 def test_schedule_shape_follows_ttft_and_tps() -> None:
@@ -38,11 +44,16 @@ def test_bad_latency_is_rejected_with_an_example() -> None:
 def test_stream_timing_roughly_as_configured() -> None:
     latency = Latency(ttft=0.25, tps=100)
     with Simulator(latency=latency) as sim:
-        client = openai.OpenAI(base_url=sim.openai_base_url, api_key="sk-sim", max_retries=0, timeout=10)
+        client = openai.OpenAI(
+            base_url=sim.openai_base_url, api_key="sk-sim", max_retries=0, timeout=10
+        )
         started = time.monotonic()
-        stream = client.chat.completions.create(model="gpt-4o-mini", stream=True,
-                                                stream_options={"include_usage": True},
-                                                messages=[{"role": "user", "content": "Tell me about latency"}])
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini",
+            stream=True,
+            stream_options={"include_usage": True},
+            messages=[{"role": "user", "content": "Tell me about latency"}],
+        )
         first = None
         count = 0
         for chunk in stream:
@@ -56,19 +67,31 @@ def test_stream_timing_roughly_as_configured() -> None:
         expected = 0.25 + usage.completion_tokens / 100  # the rest streams at ~100 tokens/s
         assert 0.8 * expected <= total < expected + 2.0
         started = time.monotonic()
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
+        )
         assert 0.25 <= time.monotonic() - started < 3.0
     assert count > 3
 
 
 def test_rule_latency_overrides_default() -> None:
-    scenario = {"rules": [{"match": {"last_user": "slow"}, "latency": {"ttft": 0.3}, "reply": {"text": "ok"}}]}
+    scenario = {
+        "rules": [
+            {"match": {"last_user": "slow"}, "latency": {"ttft": 0.3}, "reply": {"text": "ok"}}
+        ]
+    }
     with Simulator(scenario=scenario) as sim:
-        client = openai.OpenAI(base_url=sim.openai_base_url, api_key="sk-sim", max_retries=0, timeout=10)
+        client = openai.OpenAI(
+            base_url=sim.openai_base_url, api_key="sk-sim", max_retries=0, timeout=10
+        )
         started = time.monotonic()
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "fast"}])
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "fast"}]
+        )
         fast = time.monotonic() - started
         started = time.monotonic()
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "slow"}])
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "slow"}]
+        )
         slow = time.monotonic() - started
     assert slow >= 0.3 and fast < slow

@@ -23,7 +23,11 @@ from harness.simulator.tokens import count_tokens, split_pieces
 
 
 def _view(text: str, **kw: Any) -> RequestView:
-    body = {"model": kw.pop("model", "gpt-4o-mini"), "messages": [{"role": "user", "content": text}], **kw}
+    body = {
+        "model": kw.pop("model", "gpt-4o-mini"),
+        "messages": [{"role": "user", "content": text}],
+        **kw,
+    }
     return view_chat(body)
 
 
@@ -34,18 +38,33 @@ def test_bundled_scenarios_load() -> None:
         assert Scenario.load(name).name == name
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"rulez": []}, r"unknown key\(s\) \['rulez'\]; allowed:"),
-    ({"rules": [{"match": {"user": "x"}}]}, r"rule 1: match: unknown key\(s\) \['user'\]"),
-    ({"rules": [{"name": "r", "reply": {"txt": "x"}}]}, r"rule 1 \(r\): reply: unknown key\(s\) \['txt'\]"),
-    ({"rules": [{"match": {"provider": "google"}}]}, "match.provider must be openai, anthropic or any"),
-    ({"rules": [{"match": {"last_user_regex": "("}}]}, "not a valid regex"),
-    ({"rules": [{"reply": {"error": {"status": 200}}}]}, r"status must be an HTTP error status"),
-    ({"rules": [{"reply": {"tool_calls": [{"arguments": {}}]}}]}, r"tool_calls\[0\] needs a 'name'"),
-    ({"rules": [{"fault": {"kind": "boom"}}]}, "unknown fault kind 'boom'"),
-    ({"rules": [{"nth": 0}]}, "nth must be a positive integer"),
-    ({"rules": "nope"}, "'rules' must be a list"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"rulez": []}, r"unknown key\(s\) \['rulez'\]; allowed:"),
+        ({"rules": [{"match": {"user": "x"}}]}, r"rule 1: match: unknown key\(s\) \['user'\]"),
+        (
+            {"rules": [{"name": "r", "reply": {"txt": "x"}}]},
+            r"rule 1 \(r\): reply: unknown key\(s\) \['txt'\]",
+        ),
+        (
+            {"rules": [{"match": {"provider": "google"}}]},
+            "match.provider must be openai, anthropic or any",
+        ),
+        ({"rules": [{"match": {"last_user_regex": "("}}]}, "not a valid regex"),
+        (
+            {"rules": [{"reply": {"error": {"status": 200}}}]},
+            r"status must be an HTTP error status",
+        ),
+        (
+            {"rules": [{"reply": {"tool_calls": [{"arguments": {}}]}}]},
+            r"tool_calls\[0\] needs a 'name'",
+        ),
+        ({"rules": [{"fault": {"kind": "boom"}}]}, "unknown fault kind 'boom'"),
+        ({"rules": [{"nth": 0}]}, "nth must be a positive integer"),
+        ({"rules": "nope"}, "'rules' must be a list"),
+    ],
+)
 def test_bad_scenarios_say_what_is_wrong(data: dict[str, Any], message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         Scenario.from_dict(data, source="my.yaml")
@@ -61,13 +80,17 @@ def test_missing_and_invalid_files(tmp_path: Path) -> None:
 
 
 def test_matching_conditions() -> None:
-    scenario = Scenario.from_dict({"rules": [
-        {"name": "claude", "match": {"model": "claude-*"}},
-        {"name": "regex", "match": {"last_user_regex": r"\bflights?\b", "stream": True}},
-        {"name": "json", "match": {"response_format": True}},
-        {"name": "second", "match": {"last_user": "count"}, "nth": 2},
-        {"name": "twice", "match": {"last_user": "twice"}, "times": 2},
-    ]})
+    scenario = Scenario.from_dict(
+        {
+            "rules": [
+                {"name": "claude", "match": {"model": "claude-*"}},
+                {"name": "regex", "match": {"last_user_regex": r"\bflights?\b", "stream": True}},
+                {"name": "json", "match": {"response_format": True}},
+                {"name": "second", "match": {"last_user": "count"}, "nth": 2},
+                {"name": "twice", "match": {"last_user": "twice"}, "times": 2},
+            ]
+        }
+    )
 
     def pick(view: RequestView) -> str | None:
         rule = scenario.select(view)
@@ -84,45 +107,78 @@ def test_matching_conditions() -> None:
 def test_auth_checked_when_scenario_says_so() -> None:
     scenario = {"auth": {"check": True, "keys": ["sk-good"]}}
     with Simulator(scenario=scenario) as sim:
-        bad = openai.OpenAI(base_url=sim.openai_base_url, api_key="sk-wrong-key-1234", max_retries=0)
+        bad = openai.OpenAI(
+            base_url=sim.openai_base_url, api_key="sk-wrong-key-1234", max_retries=0
+        )
         with pytest.raises(openai.AuthenticationError) as info:
-            bad.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+            bad.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+            )
         assert info.value.body["code"] == "invalid_api_key"  # type: ignore[index]
         good = openai.OpenAI(base_url=sim.openai_base_url, api_key="sk-good", max_retries=0)
-        assert good.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]).choices
+        assert good.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        ).choices
         with httpx2.Client() as http:
-            resp = http.post(f"{sim.base_url}/v1/messages", json={"model": "c", "max_tokens": 5, "messages": []},
-                             headers={"anthropic-version": "2023-06-01"})
+            resp = http.post(
+                f"{sim.base_url}/v1/messages",
+                json={"model": "c", "max_tokens": 5, "messages": []},
+                headers={"anthropic-version": "2023-06-01"},
+            )
         assert resp.status_code == 401
-        assert resp.json()["error"] == {"type": "authentication_error", "message": "x-api-key header is required"}
+        assert resp.json()["error"] == {
+            "type": "authentication_error",
+            "message": "x-api-key header is required",
+        }
 
 
 def test_unknown_model_when_models_are_listed() -> None:
     with Simulator(scenario={"models": ["gpt-4o-mini"]}) as sim:
         client = openai.OpenAI(base_url=sim.openai_base_url, api_key="k", max_retries=0)
         with pytest.raises(openai.NotFoundError, match="does not exist"):
-            client.chat.completions.create(model="gpt-9", messages=[{"role": "user", "content": "hi"}])
+            client.chat.completions.create(
+                model="gpt-9", messages=[{"role": "user", "content": "hi"}]
+            )
         assert [m.id for m in client.models.list()] == ["gpt-4o-mini"]
 
 
 def test_validation_errors_use_real_envelopes() -> None:
     with Simulator() as sim, httpx2.Client() as http:
-        missing = http.post(f"{sim.openai_base_url}/chat/completions", json={"model": "gpt-4o-mini"})
+        missing = http.post(
+            f"{sim.openai_base_url}/chat/completions", json={"model": "gpt-4o-mini"}
+        )
         assert missing.status_code == 400
-        assert missing.json() == {"error": {"message": "Missing required parameter: 'messages'.",
-                                            "type": "invalid_request_error", "param": "messages",
-                                            "code": "missing_required_parameter"}}
+        assert missing.json() == {
+            "error": {
+                "message": "Missing required parameter: 'messages'.",
+                "type": "invalid_request_error",
+                "param": "messages",
+                "code": "missing_required_parameter",
+            }
+        }
         no_model = http.post(f"{sim.openai_base_url}/chat/completions", json={"messages": []})
         assert no_model.json()["error"]["message"] == "you must provide a model parameter"
-        an = http.post(f"{sim.base_url}/v1/messages", json={"model": "c", "messages": []},
-                       headers={"anthropic-version": "2023-06-01", "x-api-key": "k"})
+        an = http.post(
+            f"{sim.base_url}/v1/messages",
+            json={"model": "c", "messages": []},
+            headers={"anthropic-version": "2023-06-01", "x-api-key": "k"},
+        )
         assert an.status_code == 400 and an.json()["type"] == "error"
-        assert an.json()["error"] == {"type": "invalid_request_error", "message": "max_tokens: Field required"}
+        assert an.json()["error"] == {
+            "type": "invalid_request_error",
+            "message": "max_tokens: Field required",
+        }
         assert an.headers["request-id"].startswith("req_011C")
         garbage = http.post(f"{sim.openai_base_url}/chat/completions", content=b"{nope")
-        assert garbage.status_code == 400 and "could not parse the JSON body" in garbage.json()["error"]["message"]
+        assert (
+            garbage.status_code == 400
+            and "could not parse the JSON body" in garbage.json()["error"]["message"]
+        )
         route = http.post(f"{sim.openai_base_url}/completions", json={})
-        assert route.status_code == 404 and "The simulator serves POST /v1/chat/completions" in route.text
+        assert (
+            route.status_code == 404
+            and "The simulator serves POST /v1/chat/completions" in route.text
+        )
 
 
 def test_token_counts_are_stable_and_plausible() -> None:
@@ -162,6 +218,9 @@ def test_generated_json_validates_against_schema(seed: int) -> None:
 def test_default_answer_structured_output_over_http() -> None:
     with Simulator() as sim:
         client = openai.OpenAI(base_url=sim.openai_base_url, api_key="k", max_retries=0)
-        out = client.chat.completions.parse(model="gpt-4o", response_format=Person,
-                                            messages=[{"role": "user", "content": "make a person"}])
+        out = client.chat.completions.parse(
+            model="gpt-4o",
+            response_format=Person,
+            messages=[{"role": "user", "content": "make a person"}],
+        )
         assert isinstance(out.choices[0].message.parsed, Person)

@@ -120,13 +120,17 @@ def test_metrics_readout_is_plain_and_sorted() -> None:
         "attributes": {"llm.model": "a", "llm.provider": "openai"},
         "value": 8,
     }
-    assert points[0]["buckets"] == {5.0: 1}  # SDK default bounds: (0, 5] and points[0]["count"] == 1
+    assert points[0]["buckets"] == {
+        5.0: 1
+    }  # SDK default bounds: (0, 5] and points[0]["count"] == 1
     assert cap.metric_value("llm.tokens.input") == 13
     assert cap.metric_value("llm.tokens.input", llm_model="a") == 8
     assert cap.metric_value("llm.tokens.input", **{"llm.model": "b"}) == 5
     assert cap.metric_value("llm.request.duration", llm_model="a")["sum"] == 0.3
     assert cap.metric_value("llm.requests.failed", default=0) == 0
-    with pytest.raises(LookupError, match=r"recorded metrics: \['llm.request.duration', 'llm.tokens.input'\]"):
+    with pytest.raises(
+        LookupError, match=r"recorded metrics: \['llm.request.duration', 'llm.tokens.input'\]"
+    ):
         cap.metric_value("llm.requests.failed")
     with pytest.raises(LookupError, match="its series"):
         cap.metric_value("llm.tokens.input", llm_model="zzz")
@@ -156,7 +160,9 @@ def test_global_mode_captures_log_records_of_the_global_logger_provider() -> Non
     from opentelemetry._logs import LogRecord, get_logger
 
     with capture(global_=True) as cap:
-        get_logger("app.events").emit(LogRecord(body="hello", attributes={"gen_ai.system": "openai"}))
+        get_logger("app.events").emit(
+            LogRecord(body="hello", attributes={"gen_ai.system": "openai"})
+        )
     assert [r.log_record.body for r in cap.logs()] == ["hello"]
 
 

@@ -9,7 +9,7 @@ from harness.spans.snapshot import SpanTreeSnapshot
 
 pytest_plugins = ["pytester"]
 
-INNER = '''
+INNER = """
 from opentelemetry.trace import SpanKind
 
 
@@ -33,7 +33,7 @@ def test_two_trees_and_an_amber_value(llm_spans, snapshot):
     assert llm_spans.tree(metrics=False) == snapshot
     assert {"plain": "syrupy"} == snapshot
     assert llm_spans.tree(verbose=True) == snapshot
-'''
+"""
 
 EXPECTED_CHAT = """\
 llm.request 1.20s llm.model=gpt-4o-mini llm.tokens.input=12
@@ -58,7 +58,9 @@ def test_serialize_accepts_trees_and_text_only() -> None:
         extension.serialize({"a": 1})
 
 
-def test_update_creates_readable_txt_then_passes_then_catches_a_change(pytester: pytest.Pytester) -> None:
+def test_update_creates_readable_txt_then_passes_then_catches_a_change(
+    pytester: pytest.Pytester,
+) -> None:
     _write(pytester)
     result = pytester.runpytest("--snapshot-update", "-p", "no:randomly")
     result.assert_outcomes(passed=2)
@@ -79,14 +81,18 @@ def test_update_creates_readable_txt_then_passes_then_catches_a_change(pytester:
     _write(pytester, model="gpt-4.1")
     failed = pytester.runpytest()
     failed.assert_outcomes(passed=1, failed=1)
-    failed.stdout.fnmatch_lines(["*- llm.request 1.20s llm.model=gpt-4o-mini*", "*+ llm.request 1.20s llm.model=gpt-4.1*"])
+    failed.stdout.fnmatch_lines(
+        ["*- llm.request 1.20s llm.model=gpt-4o-mini*", "*+ llm.request 1.20s llm.model=gpt-4.1*"]
+    )
 
     pytester.runpytest("--snapshot-update").assert_outcomes(passed=2)
     assert "llm.model=gpt-4.1" in (folder / "test_chat.txt").read_text()
     pytester.runpytest().assert_outcomes(passed=2)
 
 
-def test_snapshots_are_byte_identical_across_runs_and_under_xdist(pytester: pytest.Pytester) -> None:
+def test_snapshots_are_byte_identical_across_runs_and_under_xdist(
+    pytester: pytest.Pytester,
+) -> None:
     _write(pytester)
     pytester.runpytest("--snapshot-update").assert_outcomes(passed=2)
     folder = pytester.path / "__snapshots__" / "test_trees"

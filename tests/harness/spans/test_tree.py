@@ -11,7 +11,13 @@ from harness.spans.tree import build_tree
 from harness.spans.values import format_duration, format_value, parse_scalar
 
 
-def llm_call(cap: Capture, *, model: str = "gpt-4o-mini", tokens: tuple[int, int] = (12, 3), fail: bool = False) -> None:
+def llm_call(
+    cap: Capture,
+    *,
+    model: str = "gpt-4o-mini",
+    tokens: tuple[int, int] = (12, 3),
+    fail: bool = False,
+) -> None:
     """The contract's call tree, built by hand on the capture's virtual clock."""
     tracer = cap.tracer("sik_llms.fake")
     assert cap.clock is not None
@@ -38,7 +44,10 @@ def llm_call(cap: Capture, *, model: str = "gpt-4o-mini", tokens: tuple[int, int
             with tracer.start_as_current_span(
                 "http.request",
                 kind=SpanKind.CLIENT,
-                attributes={"http.response.status_code": 500 if fail else 200, "url.full": "http://127.0.0.1:54321/v1/chat"},
+                attributes={
+                    "http.response.status_code": 500 if fail else 200,
+                    "url.full": "http://127.0.0.1:54321/v1/chat",
+                },
             ):
                 cap.clock.advance(0.9)
         if fail:
@@ -92,7 +101,10 @@ def test_errors_show_status_and_exception_event(cap: Capture) -> None:
     first = cap.tree(metrics=False).render().splitlines()
     assert 'status=ERROR status.description="server exploded"' in first[0]
     assert "error.type=InternalServerError" in first[0]
-    assert first[1] == '│   · exception exception.message="server exploded" exception.type=RuntimeError'
+    assert (
+        first[1]
+        == '│   · exception exception.message="server exploded" exception.type=RuntimeError'
+    )
     cap.assert_tree("""
         llm.request status=ERROR error.type=InternalServerError
           · exception exception.type=RuntimeError
@@ -174,14 +186,19 @@ def test_query_api(cap: Capture) -> None:
 def test_metrics_section_is_rendered(cap: Capture) -> None:
     meter = cap.meter_provider.get_meter("m")
     meter.create_counter("llm.requests").add(2, {"llm.model": "gpt-4o-mini"})
-    meter.create_histogram("llm.request.duration", unit="s").record(1.5, {"llm.model": "gpt-4o-mini"})
+    meter.create_histogram("llm.request.duration", unit="s").record(
+        1.5, {"llm.model": "gpt-4o-mini"}
+    )
     assert cap.tree().render() == (
         "metrics:\n"
         "  llm.request.duration (s) histogram llm.model=gpt-4o-mini count=1 sum=<duration>\n"
         "  llm.requests counter llm.model=gpt-4o-mini value=2\n"
     )
     # durations are masked by default (instrumentations time them by the wall clock); unmasked:
-    assert "count=1 sum=1.5 min=1.5 max=1.5 buckets=[5.0:1]" in cap.tree(masks={"*.duration": None}).render()
+    assert (
+        "count=1 sum=1.5 min=1.5 max=1.5 buckets=[5.0:1]"
+        in cap.tree(masks={"*.duration": None}).render()
+    )
 
 
 def test_empty_tree() -> None:
@@ -203,7 +220,9 @@ def test_partial_pattern_matches_only_what_it_names(cap: Capture) -> None:
     cap.assert_tree("llm.* llm.model=gpt-4o-* llm.cost.total=1.23e-05")
     cap.assert_tree("...\n  http.request [CLIENT] http.response.status_code=200")
     cap.assert_tree("llm.request\n  ...\n    http.request")
-    cap.assert_tree('llm.request\n  llm.openai.stream gen_ai.response.finish_reasons=["stop"] gen_ai.response.id=<id>')
+    cap.assert_tree(
+        'llm.request\n  llm.openai.stream gen_ai.response.finish_reasons=["stop"] gen_ai.response.id=<id>'
+    )
 
 
 def test_a_rendered_tree_is_a_valid_pattern(cap: Capture) -> None:
@@ -254,12 +273,19 @@ def test_failure_message_points_at_the_line_and_shows_the_actual_tree(cap: Captu
               llm.openai.stream llm.streaming=false gen_ai.response.model=x
         """)
     message = str(info.value)
-    assert "pattern line 3: `llm.openai.stream llm.streaming=false gen_ai.response.model=x`" in message
+    assert (
+        "pattern line 3: `llm.openai.stream llm.streaming=false gen_ai.response.model=x`" in message
+    )
     assert "llm.streaming is True, expected False; gen_ai.response.model is missing" in message
-    assert "    3 |               llm.openai.stream llm.streaming=false gen_ai.response.model=x  <-- not found" in message
+    assert (
+        "    3 |               llm.openai.stream llm.streaming=false gen_ai.response.model=x  <-- not found"
+        in message
+    )
     assert "actual tree:\n  llm.request 1.16s" in message
     assert "  └── llm.openai.stream [CLIENT] 1.10s llm.streaming=true\n" in message
-    with pytest.raises(AssertionError, match=r"no span in `llm\.request` is named like 'llm\.anthropic\.\*'"):
+    with pytest.raises(
+        AssertionError, match=r"no span in `llm\.request` is named like 'llm\.anthropic\.\*'"
+    ):
         cap.assert_tree("llm.request\n  llm.anthropic.*")
 
 
@@ -273,7 +299,14 @@ def test_pattern_parsing() -> None:
         └── second
     """)
     assert (line.name, line.kind, line.duration) == ("root", "CLIENT", "12ms")
-    assert {k: v for k, (_, v) in line.fields.items()} == {"a": 1, "b": 2.5, "c": True, "d": "x y", "e": [1, 2], "f": "word"}
+    assert {k: v for k, (_, v) in line.fields.items()} == {
+        "a": 1,
+        "b": 2.5,
+        "c": True,
+        "d": "x y",
+        "e": [1, 2],
+        "f": "word",
+    }
     assert [c.name for c in line.children] == ["child", "second"]
     assert [c.name for c in line.children[0].children] == ["grandchild"]
     with pytest.raises(ValueError, match="cannot read 'stray'"):
@@ -282,7 +315,24 @@ def test_pattern_parsing() -> None:
         cap.assert_tree("   \n")
 
 
-@pytest.mark.parametrize("value", [1, 2.5, 1e-05, True, False, "word", "two words", "12", "true", "", "a=b", ("stop", "length"), "..."])
+@pytest.mark.parametrize(
+    "value",
+    [
+        1,
+        2.5,
+        1e-05,
+        True,
+        False,
+        "word",
+        "two words",
+        "12",
+        "true",
+        "",
+        "a=b",
+        ("stop", "length"),
+        "...",
+    ],
+)
 def test_format_value_round_trips_through_parse_scalar(value: object) -> None:
     parsed = parse_scalar(format_value(value))
     assert parsed == (list(value) if isinstance(value, tuple) else value)
@@ -291,7 +341,14 @@ def test_format_value_round_trips_through_parse_scalar(value: object) -> None:
 
 @pytest.mark.parametrize(
     ("ns", "text"),
-    [(0, "0us"), (999, "0us"), (12_345, "12us"), (1_250_000, "1.2ms"), (350_000_000, "350ms"), (2_100_000_000, "2.10s")],
+    [
+        (0, "0us"),
+        (999, "0us"),
+        (12_345, "12us"),
+        (1_250_000, "1.2ms"),
+        (350_000_000, "350ms"),
+        (2_100_000_000, "2.10s"),
+    ],
 )
 def test_format_duration(ns: int, text: str) -> None:
     assert format_duration(ns) == text
@@ -299,9 +356,15 @@ def test_format_duration(ns: int, text: str) -> None:
 
 def test_default_view_hides_values_a_span_repeats_from_its_parent(cap: Capture) -> None:
     tracer = cap.tracer()
-    with tracer.start_as_current_span("llm.request", attributes={"llm.model": "m", "llm.provider": "openai"}):
-        tracer.start_span("llm.openai.stream", attributes={"llm.model": "m", "llm.provider": "other"}).end()
+    with tracer.start_as_current_span(
+        "llm.request", attributes={"llm.model": "m", "llm.provider": "openai"}
+    ):
+        tracer.start_span(
+            "llm.openai.stream", attributes={"llm.model": "m", "llm.provider": "other"}
+        ).end()
     lines = cap.tree(metrics=False).render().splitlines()
     assert lines[1] == "└── llm.openai.stream 0us llm.provider=other"
     assert "llm.model=m" in cap.tree(metrics=False).render(verbose=True).splitlines()[1]
-    cap.assert_tree("llm.request\n  llm.openai.stream llm.model=m")  # patterns still see every attribute
+    cap.assert_tree(
+        "llm.request\n  llm.openai.stream llm.model=m"
+    )  # patterns still see every attribute

@@ -67,7 +67,9 @@ class AgentWire:
 
     @contextmanager
     def installed(self) -> Iterator[AgentWire]:
-        with use_transport(sync=httpx2.MockTransport(self.handle), async_=httpx2.MockTransport(self.ahandle)):
+        with use_transport(
+            sync=httpx2.MockTransport(self.handle), async_=httpx2.MockTransport(self.ahandle)
+        ):
             yield self
 
     # ------------------------------------------------------------------ script
@@ -89,13 +91,20 @@ class AgentWire:
         stream = bool(body.get("stream"))
         if body.get("response_format"):
             usage = USAGE["step"]
-            message: dict[str, Any] = {"role": "assistant", "content": self._next_step(), "refusal": None}
+            message: dict[str, Any] = {
+                "role": "assistant",
+                "content": self._next_step(),
+                "refusal": None,
+            }
             finish = "stop"
         elif body.get("tools"):
             usage = USAGE["tool"]
             name = body["tools"][0]["function"]["name"]
-            call = {"id": f"call_{len(self.calls)}", "type": "function",
-                    "function": {"name": name, "arguments": json.dumps(self._tool(name))}}
+            call = {
+                "id": f"call_{len(self.calls)}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(self._tool(name))},
+            }
             message = {"role": "assistant", "content": None, "tool_calls": [call], "refusal": None}
             finish = "tool_calls"
         else:
@@ -104,27 +113,96 @@ class AgentWire:
             message = {"role": "assistant", "content": self.final, "refusal": None}
             finish = "stop"
         usage_json = {
-            "prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage),
-            "prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0},
+            "prompt_tokens": usage[0],
+            "completion_tokens": usage[1],
+            "total_tokens": sum(usage),
+            "prompt_tokens_details": {"cached_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0},
         }
-        base = {"id": f"chatcmpl-{len(self.calls)}", "created": 1700000000, "model": "gpt-4o-mini-2024-07-18"}
+        base = {
+            "id": f"chatcmpl-{len(self.calls)}",
+            "created": 1700000000,
+            "model": "gpt-4o-mini-2024-07-18",
+        }
         if not stream:
-            payload = {**base, "object": "chat.completion", "usage": usage_json,
-                       "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}]}
+            payload = {
+                **base,
+                "object": "chat.completion",
+                "usage": usage_json,
+                "choices": [
+                    {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
+                ],
+            }
             return _unread(json.dumps(payload).encode(), "application/json")
         chunk = {**base, "object": "chat.completion.chunk"}
-        events = [{**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
+        events = [
+            {
+                **chunk,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"role": "assistant", "content": ""},
+                        "finish_reason": None,
+                    }
+                ],
+            }
+        ]
         if message.get("tool_calls"):
             call = message["tool_calls"][0]
-            events.append({**chunk, "choices": [{"index": 0, "finish_reason": None, "delta": {"tool_calls": [
-                {"index": 0, "id": call["id"], "type": "function",
-                 "function": {"name": call["function"]["name"], "arguments": ""}}]}}]})
-            events.append({**chunk, "choices": [{"index": 0, "finish_reason": None, "delta": {"tool_calls": [
-                {"index": 0, "function": {"arguments": call["function"]["arguments"]}}]}}]})
+            events.append(
+                {
+                    **chunk,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": None,
+                            "delta": {
+                                "tool_calls": [
+                                    {
+                                        "index": 0,
+                                        "id": call["id"],
+                                        "type": "function",
+                                        "function": {
+                                            "name": call["function"]["name"],
+                                            "arguments": "",
+                                        },
+                                    }
+                                ]
+                            },
+                        }
+                    ],
+                }
+            )
+            events.append(
+                {
+                    **chunk,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": None,
+                            "delta": {
+                                "tool_calls": [
+                                    {
+                                        "index": 0,
+                                        "function": {"arguments": call["function"]["arguments"]},
+                                    }
+                                ]
+                            },
+                        }
+                    ],
+                }
+            )
         else:
             text = message["content"]
             for piece in _pieces(text):
-                events.append({**chunk, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
+                events.append(
+                    {
+                        **chunk,
+                        "choices": [
+                            {"index": 0, "delta": {"content": piece}, "finish_reason": None}
+                        ],
+                    }
+                )
         events.append({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         events.append({**chunk, "choices": [], "usage": usage_json})
         sse = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
@@ -138,19 +216,31 @@ class AgentWire:
             usage = USAGE["step"]
             raw = self._next_step()
             try:
-                block: dict[str, Any] = {"type": "tool_use", "id": f"toolu_{len(self.calls)}",
-                                         "name": tools[0]["name"] if tools else "ReasoningStep",
-                                         "input": json.loads(raw)}
+                block: dict[str, Any] = {
+                    "type": "tool_use",
+                    "id": f"toolu_{len(self.calls)}",
+                    "name": tools[0]["name"] if tools else "ReasoningStep",
+                    "input": json.loads(raw),
+                }
             except json.JSONDecodeError:
-                block = {"type": "tool_use", "id": f"toolu_{len(self.calls)}",
-                         "name": tools[0]["name"] if tools else "ReasoningStep", "input": {"garbage": raw}}
+                block = {
+                    "type": "tool_use",
+                    "id": f"toolu_{len(self.calls)}",
+                    "name": tools[0]["name"] if tools else "ReasoningStep",
+                    "input": {"garbage": raw},
+                }
             if not tools:  # native structured output: JSON text
                 block = {"type": "text", "text": raw}
             stop = "tool_use" if block["type"] == "tool_use" else "end_turn"
         elif tools:
             usage = USAGE["tool"]
             name = tools[0]["name"]
-            block = {"type": "tool_use", "id": f"toolu_{len(self.calls)}", "name": name, "input": self._tool(name)}
+            block = {
+                "type": "tool_use",
+                "id": f"toolu_{len(self.calls)}",
+                "name": name,
+                "input": self._tool(name),
+            }
             stop = "tool_use"
         else:
             self.calls.append("final")
@@ -158,33 +248,104 @@ class AgentWire:
             block = {"type": "text", "text": self.final}
             stop = "end_turn"
         model = body.get("model", "claude-sonnet-4-5")
-        msg_usage = {"input_tokens": usage[0], "output_tokens": usage[1],
-                     "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
+        msg_usage = {
+            "input_tokens": usage[0],
+            "output_tokens": usage[1],
+            "cache_read_input_tokens": 0,
+            "cache_creation_input_tokens": 0,
+        }
         msg_id = f"msg_{len(self.calls)}"
         if not body.get("stream"):
-            payload = {"id": msg_id, "type": "message", "role": "assistant", "model": model,
-                       "content": [block], "stop_reason": stop, "stop_sequence": None, "usage": msg_usage}
+            payload = {
+                "id": msg_id,
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [block],
+                "stop_reason": stop,
+                "stop_sequence": None,
+                "usage": msg_usage,
+            }
             return _unread(json.dumps(payload).encode(), "application/json")
         events: list[tuple[str, dict[str, Any]]] = [
-            ("message_start", {"type": "message_start", "message": {
-                "id": msg_id, "type": "message", "role": "assistant", "model": model, "content": [],
-                "stop_reason": None, "stop_sequence": None, "usage": {**msg_usage, "output_tokens": 1}}}),
+            (
+                "message_start",
+                {
+                    "type": "message_start",
+                    "message": {
+                        "id": msg_id,
+                        "type": "message",
+                        "role": "assistant",
+                        "model": model,
+                        "content": [],
+                        "stop_reason": None,
+                        "stop_sequence": None,
+                        "usage": {**msg_usage, "output_tokens": 1},
+                    },
+                },
+            ),
         ]
         if block["type"] == "text":
-            events.append(("content_block_start", {"type": "content_block_start", "index": 0,
-                                                   "content_block": {"type": "text", "text": ""}}))
+            events.append(
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": 0,
+                        "content_block": {"type": "text", "text": ""},
+                    },
+                )
+            )
             for piece in _pieces(block["text"]):
-                events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                                       "delta": {"type": "text_delta", "text": piece}}))
+                events.append(
+                    (
+                        "content_block_delta",
+                        {
+                            "type": "content_block_delta",
+                            "index": 0,
+                            "delta": {"type": "text_delta", "text": piece},
+                        },
+                    )
+                )
         else:
-            events.append(("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {
-                "type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}}))
-            events.append(("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {
-                "type": "input_json_delta", "partial_json": json.dumps(block["input"])}}))
+            events.append(
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": 0,
+                        "content_block": {
+                            "type": "tool_use",
+                            "id": block["id"],
+                            "name": block["name"],
+                            "input": {},
+                        },
+                    },
+                )
+            )
+            events.append(
+                (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": 0,
+                        "delta": {
+                            "type": "input_json_delta",
+                            "partial_json": json.dumps(block["input"]),
+                        },
+                    },
+                )
+            )
         events += [
             ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-            ("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
-                               "usage": {"output_tokens": usage[1]}}),
+            (
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": stop, "stop_sequence": None},
+                    "usage": {"output_tokens": usage[1]},
+                },
+            ),
             ("message_stop", {"type": "message_stop"}),
         ]
         sse = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
@@ -194,7 +355,9 @@ class AgentWire:
 def _unread(body: bytes, content_type: str) -> httpx2.Response:
     """A response whose body is still to be read, as from the network (``content=`` would be
     read eagerly, so the client could never be seen closing it)."""
-    return httpx2.Response(200, stream=httpx2.ByteStream(body), headers={"content-type": content_type})
+    return httpx2.Response(
+        200, stream=httpx2.ByteStream(body), headers={"content-type": content_type}
+    )
 
 
 def _is_structured_anthropic(body: dict[str, Any]) -> bool:
@@ -221,7 +384,9 @@ def trip_wire(provider: str = "openai", hotel_args: dict[str, Any] | None = None
         ],
         tool_args={
             "search_flights": {"destination": "Lisbon", "date": "2025-06-06"},
-            "search_hotels": hotel_args if hotel_args is not None else {"city": "Lisbon", "nights": 2},
+            "search_hotels": hotel_args
+            if hotel_args is not None
+            else {"city": "Lisbon", "nights": 2},
         },
         final="Fly TP1350, stay at Casa Lisboa.",
     )

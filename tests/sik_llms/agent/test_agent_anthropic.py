@@ -42,7 +42,10 @@ def test_trip_planning_on_anthropic(face):
     cap = Captured()
     wire = _wire()
     agent = ReasoningAgent(
-        model_name=MODEL, tools=[search_flights, SEARCH_HOTELS], reasoning_effort="medium", api_key=KEY
+        model_name=MODEL,
+        tools=[search_flights, SEARCH_HOTELS],
+        reasoning_effort="medium",
+        api_key=KEY,
     )
     messages = [{"role": "user", "content": "Plan a weekend in Lisbon"}]
 
@@ -67,7 +70,14 @@ def test_trip_planning_on_anthropic(face):
         ]
     response = items[-1]
     assert response.response == "Fly TP1350, stay at Casa Lisboa."
-    assert wire.calls == ["step", "tool:search_flights", "step", "tool:search_hotels", "step", "final"]
+    assert wire.calls == [
+        "step",
+        "tool:search_flights",
+        "step",
+        "tool:search_hotels",
+        "step",
+        "final",
+    ]
 
     # Anthropic refuses thinking on forced tool calls: only the final answer thinks
     step_body, tool_body, final_body = wire.bodies[0], wire.bodies[1], wire.bodies[-1]

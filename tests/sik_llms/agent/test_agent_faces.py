@@ -39,7 +39,10 @@ def _wire() -> AgentWire:
 
 def _agent() -> ReasoningAgent:
     return ReasoningAgent(
-        model_name="gpt-4o-mini", tools=[search_flights, search_hotels], max_iterations=8, api_key=KEY
+        model_name="gpt-4o-mini",
+        tools=[search_flights, search_hotels],
+        max_iterations=8,
+        api_key=KEY,
     )
 
 
@@ -80,7 +83,14 @@ def test_every_face_gives_the_same_result_tree_and_metrics():
         finals[face] = (final.response, final.input_tokens, final.output_tokens, final.total_cost)
         root = cap.one(n.SPAN_AGENT)
         trees[face] = cap.tree(root, depth=3)
-        assert wire.calls == ["step", "tool:search_flights", "step", "tool:search_hotels", "step", "final"], face
+        assert wire.calls == [
+            "step",
+            "tool:search_flights",
+            "step",
+            "tool:search_hotels",
+            "step",
+            "final",
+        ], face
         labels = agent_labels()
         assert cap.metric(n.METRIC_REASONING_REQUESTS, **labels) == 1, face
         assert cap.metric(n.METRIC_REASONING_ITERATIONS, **labels) == 3, face
@@ -175,7 +185,9 @@ def test_a_cancelled_task_ends_every_span_and_marks_the_run_failed():
             await asyncio.sleep(30)
             return "never"
 
-        agent = ReasoningAgent(model_name="gpt-4o-mini", tools=[search_flights, search_hotels], api_key=KEY)
+        agent = ReasoningAgent(
+            model_name="gpt-4o-mini", tools=[search_flights, search_hotels], api_key=KEY
+        )
         task = asyncio.create_task(agent.run_async(MESSAGES))
         await gate.wait()
         task.cancel()
@@ -226,7 +238,12 @@ def test_with_telemetry_off_running_the_agent_never_imports_the_sdk():
     )
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("OTEL_")}
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "OK"
@@ -236,7 +253,10 @@ def test_the_agent_is_registered_and_bypasses_the_per_call_wrapper():
     cap = Captured()
     wire = _wire()
     agent = Client.instantiate(
-        RegisteredClients.REASONING_AGENT, "gpt-4o-mini", tools=[search_flights, search_hotels], api_key=KEY
+        RegisteredClients.REASONING_AGENT,
+        "gpt-4o-mini",
+        tools=[search_flights, search_hotels],
+        api_key=KEY,
     )
     assert isinstance(agent, ReasoningAgent)
     with telemetry.use_providers(cap.tp, cap.mp), wire.installed():

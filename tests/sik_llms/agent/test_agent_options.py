@@ -36,7 +36,11 @@ def test_without_a_final_answer_the_last_thought_is_the_response():
     cap = Captured()
     wire = AgentWire(steps=[step("Lisbon: go in June.", "finished")])
     with telemetry.use_providers(cap.tp, cap.mp), wire.installed():
-        events = list(ReasoningAgent(model_name="gpt-4o-mini", api_key=KEY, generate_final_response=False).stream_sync(QUESTION))
+        events = list(
+            ReasoningAgent(
+                model_name="gpt-4o-mini", api_key=KEY, generate_final_response=False
+            ).stream_sync(QUESTION)
+        )
     assert summarize(events)[-1] == ("response", "Lisbon: go in June.")
     assert wire.calls == ["step"]
     root = cap.one(n.SPAN_AGENT)
@@ -75,7 +79,9 @@ async def _traced_lookup_async(city: str) -> str:
 
 
 @pytest.mark.parametrize("face", ["sync", "async"])
-@pytest.mark.parametrize("func", [_traced_lookup, _traced_lookup_async], ids=["sync_tool", "async_tool"])
+@pytest.mark.parametrize(
+    "func", [_traced_lookup, _traced_lookup_async], ids=["sync_tool", "async_tool"]
+)
 def test_spans_a_tool_opens_nest_under_its_reasoning_tool_span(face, func):
     cap = Captured()
     tool = Tool.from_function(func, name="lookup")

@@ -98,13 +98,17 @@ def _assert_totals_once(cap: Captured, response, steps: int, tools: int, finals:
     assert root.attributes[n.LLM_REASONING_TOKENS_INPUT] == tokens_in
     assert root.attributes[n.LLM_REASONING_TOKENS_OUTPUT] == tokens_out
     assert root.attributes[n.LLM_REASONING_TOKENS_TOTAL] == tokens_in + tokens_out
-    assert root.attributes[n.LLM_REASONING_COST_TOTAL] == pytest.approx(_cost(tokens_in, tokens_out))
+    assert root.attributes[n.LLM_REASONING_COST_TOTAL] == pytest.approx(
+        _cost(tokens_in, tokens_out)
+    )
     # the guide's SUM(llm.cost.total) over every span counts each call once, the run not again
     total = sum(s.attributes.get(n.LLM_COST_TOTAL, 0) for s in cap.spans())
     assert total == pytest.approx(_cost(tokens_in, tokens_out))
 
 
-def _assert_agent_metrics(cap: Captured, iterations: int, tool_calls: int, success: bool, effort: str = "medium") -> None:
+def _assert_agent_metrics(
+    cap: Captured, iterations: int, tool_calls: int, success: bool, effort: str = "medium"
+) -> None:
     labels = agent_labels(effort=effort)
     assert cap.metric(n.METRIC_REASONING_REQUESTS, **labels) == 1
     assert cap.metric(n.METRIC_REASONING_ITERATIONS, **labels) == iterations
@@ -145,7 +149,14 @@ def test_trip_planning_with_two_tools_is_the_guides_xray(cap):
         ("text", "Fly TP1350 on Friday and stay two nights at Casa Lisboa."),
         ("response", "Fly TP1350 on Friday and stay two nights at Casa Lisboa."),
     ]
-    assert wire.calls == ["step", "tool:search_flights", "step", "tool:search_hotels", "step", "final"]
+    assert wire.calls == [
+        "step",
+        "tool:search_flights",
+        "step",
+        "tool:search_hotels",
+        "step",
+        "final",
+    ]
     # the model saw the tool results in the next step
     assert "TP1350 to Lisbon" in wire.bodies[2]["messages"][-1]["content"]
 
@@ -155,20 +166,36 @@ def test_trip_planning_with_two_tools_is_the_guides_xray(cap):
     for child in cap.children(root):
         _assert_inner_calls(cap, child, 1)
     assert root.status.status_code == StatusCode.UNSET
-    assert {k: root.attributes[k] for k in (
-        n.LLM_REASONING_EFFORT, n.LLM_REASONING_ITERATIONS_TOTAL, n.LLM_REASONING_TOOL_CALLS_TOTAL,
-        n.GEN_AI_OPERATION_NAME, n.GEN_AI_AGENT_NAME, n.LLM_MODEL, n.LLM_PROVIDER,
-    )} == {
-        n.LLM_REASONING_EFFORT: "medium", n.LLM_REASONING_ITERATIONS_TOTAL: 3,
-        n.LLM_REASONING_TOOL_CALLS_TOTAL: 2, n.GEN_AI_OPERATION_NAME: n.OP_INVOKE_AGENT,
-        n.GEN_AI_AGENT_NAME: "ReasoningAgent", n.LLM_MODEL: MODEL, n.LLM_PROVIDER: "openai",
+    assert {
+        k: root.attributes[k]
+        for k in (
+            n.LLM_REASONING_EFFORT,
+            n.LLM_REASONING_ITERATIONS_TOTAL,
+            n.LLM_REASONING_TOOL_CALLS_TOTAL,
+            n.GEN_AI_OPERATION_NAME,
+            n.GEN_AI_AGENT_NAME,
+            n.LLM_MODEL,
+            n.LLM_PROVIDER,
+        )
+    } == {
+        n.LLM_REASONING_EFFORT: "medium",
+        n.LLM_REASONING_ITERATIONS_TOTAL: 3,
+        n.LLM_REASONING_TOOL_CALLS_TOTAL: 2,
+        n.GEN_AI_OPERATION_NAME: n.OP_INVOKE_AGENT,
+        n.GEN_AI_AGENT_NAME: "ReasoningAgent",
+        n.LLM_MODEL: MODEL,
+        n.LLM_PROVIDER: "openai",
     }
     thinking = cap.one("reasoning.thinking.iteration_1")
     assert thinking.attributes[n.REASONING_ITERATION] == 1
-    assert thinking.attributes[n.REASONING_THINKING_CONTENT_LENGTH] == len("First I need flights to Lisbon.")
+    assert thinking.attributes[n.REASONING_THINKING_CONTENT_LENGTH] == len(
+        "First I need flights to Lisbon."
+    )
     assert thinking.attributes[n.REASONING_NEXT_ACTION] == "use_tool"
     assert n.REASONING_THINKING_CONTENT not in thinking.attributes  # content capture is off
-    assert cap.one("reasoning.thinking.iteration_3").attributes[n.REASONING_NEXT_ACTION] == "finished"
+    assert (
+        cap.one("reasoning.thinking.iteration_3").attributes[n.REASONING_NEXT_ACTION] == "finished"
+    )
     for name, args in (("search_flights", 2), ("search_hotels", 2)):
         tool = cap.one(f"reasoning.tool.{name}")
         assert tool.attributes[n.TOOL_NAME] == name
@@ -181,7 +208,10 @@ def test_trip_planning_with_two_tools_is_the_guides_xray(cap):
     assert cap.start_attributes(root)[n.LLM_MODEL] == MODEL
     assert cap.start_attributes(root)[n.GEN_AI_OPERATION_NAME] == n.OP_INVOKE_AGENT
     assert cap.start_attributes(root)[n.LLM_REASONING_EFFORT] == "medium"
-    assert cap.start_attributes(cap.one("reasoning.tool.search_hotels"))[n.GEN_AI_TOOL_NAME] == "search_hotels"
+    assert (
+        cap.start_attributes(cap.one("reasoning.tool.search_hotels"))[n.GEN_AI_TOOL_NAME]
+        == "search_hotels"
+    )
 
     response = events[-1]
     assert response.trace_context is not None
@@ -208,22 +238,34 @@ def test_no_tools_thinks_then_answers(cap):
         ("response", "15 * 23 + 7 = 352"),
     ]
     root = cap.one(n.SPAN_AGENT)
-    assert cap.tree(root, depth=1) == ["reasoning.thinking.iteration_1", "reasoning.thinking.iteration_2", n.SPAN_FINAL_ANSWER]
-    assert cap.one("reasoning.thinking.iteration_1").attributes[n.REASONING_NEXT_ACTION] == "continue_thinking"
+    assert cap.tree(root, depth=1) == [
+        "reasoning.thinking.iteration_1",
+        "reasoning.thinking.iteration_2",
+        n.SPAN_FINAL_ANSWER,
+    ]
+    assert (
+        cap.one("reasoning.thinking.iteration_1").attributes[n.REASONING_NEXT_ACTION]
+        == "continue_thinking"
+    )
     _assert_totals_once(cap, events[-1], steps=2, tools=0, finals=1)
     _assert_agent_metrics(cap, iterations=2, tool_calls=0, success=True)
 
 
 def test_one_tool_from_a_tool_definition(cap):
     wire = AgentWire(
-        steps=[step("Let me compute it.", "use_tool", "calculator"), step("It is 352.", "finished")],
+        steps=[
+            step("Let me compute it.", "use_tool", "calculator"),
+            step("It is 352.", "finished"),
+        ],
         tool_args={"calculator": {"expression": "15 * 23 + 7"}},
         final="352",
     )
     with wire.installed():
-        events = list(_agent(tools=[CALCULATOR], reasoning_effort="high").stream_sync(
-            [{"role": "user", "content": "Solve: 15 * 23 + 7"}]
-        ))
+        events = list(
+            _agent(tools=[CALCULATOR], reasoning_effort="high").stream_sync(
+                [{"role": "user", "content": "Solve: 15 * 23 + 7"}]
+            )
+        )
 
     assert summarize(events)[2:4] == [
         ("predict", 1, "calculator", {"expression": "15 * 23 + 7"}),
@@ -243,7 +285,10 @@ def test_one_tool_from_a_tool_definition(cap):
 
 def test_a_failing_tool_is_an_error_the_model_sees_and_the_loop_goes_on(cap):
     wire = AgentWire(
-        steps=[step("Search flights.", "use_tool", "broken_flights"), step("The API is down; say so.", "finished")],
+        steps=[
+            step("Search flights.", "use_tool", "broken_flights"),
+            step("The API is down; say so.", "finished"),
+        ],
         tool_args={"broken_flights": {"destination": "Lisbon"}},
         final="The flight search is unavailable right now.",
     )
@@ -254,12 +299,17 @@ def test_a_failing_tool_is_an_error_the_model_sees_and_the_loop_goes_on(cap):
         ("thinking", 0, ""),
         ("thinking", 1, "Search flights."),
         ("predict", 1, "broken_flights", {"destination": "Lisbon"}),
-        ("error", "Tool 'broken_flights' failed: it raised ValueError: flight API unavailable for Lisbon"),
+        (
+            "error",
+            "Tool 'broken_flights' failed: it raised ValueError: flight API unavailable for Lisbon",
+        ),
         ("thinking", 2, "The API is down; say so."),
         ("text", "The flight search is unavailable right now."),
         ("response", "The flight search is unavailable right now."),
     ]
-    assert "ValueError: flight API unavailable for Lisbon" in wire.bodies[2]["messages"][-1]["content"]
+    assert (
+        "ValueError: flight API unavailable for Lisbon" in wire.bodies[2]["messages"][-1]["content"]
+    )
     tool = cap.one("reasoning.tool.broken_flights")
     assert tool.status.status_code == StatusCode.ERROR
     assert tool.attributes[n.ERROR_TYPE] == "ValueError"
@@ -273,7 +323,10 @@ def test_a_failing_tool_is_an_error_the_model_sees_and_the_loop_goes_on(cap):
 
 def test_an_unknown_tool_name_is_reported_and_the_loop_continues(cap):
     wire = AgentWire(
-        steps=[step("Trains might be nicer.", "use_tool", "search_trains"), step("Flights then.", "finished")],
+        steps=[
+            step("Trains might be nicer.", "use_tool", "search_trains"),
+            step("Flights then.", "finished"),
+        ],
         final="Take a flight.",
     )
     with wire.installed():
@@ -285,10 +338,18 @@ def test_an_unknown_tool_name_is_reported_and_the_loop_continues(cap):
         "Iteration 1 chose unknown tool 'search_trains' (available tools: search_flights).",
     )
     assert summary[3] == ("thinking", 2, "Flights then.")
-    assert wire.calls == ["step", "step", "final"]  # no argument prediction for a tool that does not exist
+    assert wire.calls == [
+        "step",
+        "step",
+        "final",
+    ]  # no argument prediction for a tool that does not exist
     assert "unknown tool 'search_trains'" in wire.bodies[1]["messages"][-1]["content"]
     root = cap.one(n.SPAN_AGENT)
-    assert cap.tree(root, depth=1) == ["reasoning.thinking.iteration_1", "reasoning.thinking.iteration_2", n.SPAN_FINAL_ANSWER]
+    assert cap.tree(root, depth=1) == [
+        "reasoning.thinking.iteration_1",
+        "reasoning.thinking.iteration_2",
+        n.SPAN_FINAL_ANSWER,
+    ]
     _assert_totals_once(cap, events[-1], steps=2, tools=0, finals=1)
     _assert_agent_metrics(cap, iterations=2, tool_calls=0, success=True)
 
@@ -302,7 +363,10 @@ def test_an_unparseable_step_is_retried_then_the_run_ends_unsuccessfully(cap):
     assert summary[0] == ("thinking", 0, "")
     errors = [e for e in summary if e[0] == "error"]
     assert len(errors) == 4
-    assert [e[1].startswith(f"Could not parse reasoning step (attempt {i} of 3)") for i, e in zip((1, 2, 3), errors, strict=False)] == [True] * 3
+    assert [
+        e[1].startswith(f"Could not parse reasoning step (attempt {i} of 3)")
+        for i, e in zip((1, 2, 3), errors, strict=False)
+    ] == [True] * 3
     assert errors[3][1].startswith("The reasoning step could not be parsed after 3 attempts")
     assert summary[-1] == ("response", "")
     assert events[-1].finish_reason == "error"
@@ -347,12 +411,19 @@ def test_hitting_max_iterations_reports_it_and_still_answers(cap):
         ("thinking", 0, ""),
         ("thinking", 1, "Hmm."),
         ("thinking", 2, "Still thinking."),
-        ("error", "Maximum iterations (2) reached without finishing; answering with the reasoning so far."),
+        (
+            "error",
+            "Maximum iterations (2) reached without finishing; answering with the reasoning so far.",
+        ),
         ("text", "Best guess: Lisbon in June."),
         ("response", "Best guess: Lisbon in June."),
     ]
     root = cap.one(n.SPAN_AGENT)
-    assert cap.tree(root, depth=1) == ["reasoning.thinking.iteration_1", "reasoning.thinking.iteration_2", n.SPAN_FINAL_ANSWER]
+    assert cap.tree(root, depth=1) == [
+        "reasoning.thinking.iteration_1",
+        "reasoning.thinking.iteration_2",
+        n.SPAN_FINAL_ANSWER,
+    ]
     assert root.attributes[n.LLM_REASONING_ITERATIONS_TOTAL] == 2
     assert root.attributes[n.LLM_REASONING_SUCCESS] is False
     _assert_totals_once(cap, events[-1], steps=2, tools=0, finals=1)
