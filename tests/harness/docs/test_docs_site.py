@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli.main import COMMANDS  # every command the CLI offers must have its section
+
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[3]
 DOCS = ROOT / "docs"
-COMMANDS = ("demo", "replay", "record", "simulate", "collect", "scan", "bench", "load")
+
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 
 
