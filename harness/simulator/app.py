@@ -2,7 +2,8 @@
 
 This is the simulator's brain and it does no I/O: ``SimulatorApp.plan`` is handed a parsed HTTP
 request and returns the ``Reply`` the server must send. Everything it decides is deterministic
-given the seed and the order of requests.
+given the seed and the order of requests. The rejections (unknown URL, bad key, unknown model,
+body not JSON) are worded in ``rejections``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from harness.simulator import anthropic_wire, openai_wire, validation
+from harness.simulator import anthropic_request, anthropic_wire, openai_wire, validation
 from harness.simulator.cassette import CassetteError, CassetteMiss, CassetteServer
 from harness.simulator.default_answer import default_answer
 from harness.simulator.errors import anthropic_error, openai_error
@@ -26,6 +27,13 @@ from harness.simulator.ids import IdMaker
 from harness.simulator.latency import Latency
 from harness.simulator.model import Answer, ErrorSpec, RequestView, WireError
 from harness.simulator.openai_wire import DUMPS, Sse
+from harness.simulator.rejections import (
+    api_key,
+    auth_error,
+    json_body,
+    model_not_found,
+    unknown_route,
+)
 from harness.simulator.reply import Reply
 from harness.simulator.routes import Route, describe_routes, route
 from harness.simulator.scenario import Rule, Scenario
@@ -35,7 +43,7 @@ ROUTES = describe_routes()
 _VIEWS = {
     "chat.completions": openai_wire.view_chat,
     "responses": openai_wire.view_responses,
-    "messages": anthropic_wire.view_messages,
+    "messages": anthropic_request.view_messages,
 }
 _OPENAI_JSON = [("content-type", "application/json")]
 _SSE_TYPE = "text/event-stream; charset=utf-8"
@@ -175,27 +183,17 @@ class SimulatorApp:
             body = DUMPS({"status": "ok", "simulator": "sik-llms", "routes": ROUTES}).encode()
             return Reply(200, list(_OPENAI_JSON), body)
         if api == "unknown" or (api == "models") != (request.method == "GET"):
-            message = (
-                f"Invalid URL ({request.method} {request.path}). The simulator serves {ROUTES}; check the "
-                "SDK base_url (OpenAI: http://HOST:PORT/v1, Anthropic: http://HOST:PORT)."
-            )
             return self.error_reply(
-                provider,
-                ErrorSpec(
-                    404,
-                    message,
-                    "invalid_request_error" if provider == "openai" else "not_found_error",
-                ),
-                ids,
+                provider, unknown_route(provider, request.method, request.path, ROUTES), ids
             )
-        key = self._api_key(request, provider)
+        key = api_key(request, provider)
         if not self.scenario.key_ok(key):
-            return self.error_reply(provider, self._auth_error(provider, key), ids)
+            return self.error_reply(provider, auth_error(provider, key), ids)
         if api == "models":
             return self._models(where, provider, ids)
         if api == "count_tokens":
-            view = anthropic_wire.view_messages(
-                {"max_tokens": 1, **self._json_body(request, provider)}
+            view = anthropic_request.view_messages(
+                {"max_tokens": 1, **json_body(request, provider)}
             )
             return Reply(
                 200,
@@ -207,7 +205,7 @@ class SimulatorApp:
             reply = self._from_cassette(request, record, ids)
             return self._apply_fault(reply, fault, provider, ids, record) if fault else reply
         try:
-            body = self._json_body(request, provider)
+            body = json_body(request, provider)
             if where.deployment and "model" not in body:  # Azure: the deployment names the model
                 body["model"] = where.deployment
             view = _VIEWS[api](body)  # the required-field checks come first, as in the real APIs
@@ -223,7 +221,7 @@ class SimulatorApp:
             return self._apply_fault(reply, fault, provider, ids, record) if fault else reply
         view.flavor = where.flavor
         if self.scenario.models is not None and view.model not in self.scenario.models:
-            return self.error_reply(provider, self._model_not_found(provider, view.model, api), ids)
+            return self.error_reply(provider, model_not_found(provider, view.model, api), ids)
         rule = self.scenario.select(view)
         record.rule = rule.name if rule else None
         if fault is None and rule is not None and rule.fault is not None:
@@ -254,26 +252,6 @@ class SimulatorApp:
             validation.check_openai_chat(body, model, checks)
         elif api == "responses":
             validation.check_openai_responses(body, model, checks)
-
-    @staticmethod
-    def _json_body(request: HttpRequest, provider: str) -> dict[str, Any]:
-        try:
-            body = json.loads(request.body or b"null")
-        except ValueError:
-            raise WireError(
-                400,
-                "We could not parse the JSON body of your request. (HINT: This likely means you "
-                "aren't using your HTTP library correctly. The API expects a JSON payload, but what was "
-                "sent was not valid JSON.)"
-                if provider == "openai"
-                else "There was an error parsing the body of your request: not valid JSON",
-                type="invalid_request_error",
-            ) from None
-        if not isinstance(body, dict):
-            raise WireError(
-                400, "The request body must be a JSON object.", type="invalid_request_error"
-            )
-        return body
 
     # -- answers -------------------------------------------------------------------------------
     def _latency_for(self, rule: Rule | None) -> Latency | None:
@@ -351,67 +329,13 @@ class SimulatorApp:
         if where.model_id is not None:
             model = where.model_id
             if model not in models and self.scenario.models is not None:
-                return self.error_reply(provider, self._model_not_found(provider, model), ids)
+                return self.error_reply(provider, model_not_found(provider, model), ids)
             obj = wire.model_object(model)
         else:
             obj = wire.models_list(models)
         return Reply(200, self._headers(provider, ids, False, 0), DUMPS(obj).encode())
 
-    # -- errors, auth, headers -------------------------------------------------------------------
-    @staticmethod
-    def _api_key(request: HttpRequest, provider: str) -> str | None:
-        auth = request.headers.get("authorization", "")
-        bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        if provider == "anthropic":
-            return request.headers.get("x-api-key") or bearer
-        return bearer
-
-    @staticmethod
-    def _auth_error(provider: str, key: str | None) -> ErrorSpec:
-        if provider == "anthropic":
-            return ErrorSpec(
-                401,
-                "x-api-key header is required" if not key else "invalid x-api-key",
-                "authentication_error",
-            )
-        if not key:
-            return ErrorSpec(
-                401,
-                "You didn't provide an API key. You need to provide your API key in an "
-                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                "invalid_request_error",
-                code="",
-            )
-        shown = f"{key[:3]}*****{key[-4:]}" if len(key) > 8 else key
-        return ErrorSpec(
-            401,
-            f"Incorrect API key provided: {shown}. You can find your API key at "
-            "https://platform.openai.com/account/api-keys.",
-            "invalid_request_error",
-            code="invalid_api_key",
-        )
-
-    @staticmethod
-    def _model_not_found(provider: str, model: str, api: str = "chat.completions") -> ErrorSpec:
-        if provider == "anthropic":
-            return ErrorSpec(404, f"model: {model}", "not_found_error")
-        if (
-            api == "responses"
-        ):  # the Responses API answers an unknown model with 400, naming the param
-            return ErrorSpec(
-                400,
-                f"The requested model '{model}' does not exist.",
-                "invalid_request_error",
-                code="model_not_found",
-                param="model",
-            )
-        return ErrorSpec(
-            404,
-            f"The model `{model}` does not exist or you do not have access to it.",
-            "invalid_request_error",
-            code="model_not_found",
-        )
-
+    # -- errors, headers -------------------------------------------------------------------
     def error_reply(self, provider: str, spec: ErrorSpec, ids: IdMaker) -> Reply:
         status = spec.status
         if provider == "openai":
