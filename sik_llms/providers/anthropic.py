@@ -1,6 +1,8 @@
 """Anthropic Messages: streaming, thinking, tools, structured output, prompt caching.
 
-All wire knowledge for Anthropic lives here: system messages become system blocks, extended
+The Anthropic client and its request bodies (the wire spelling of messages and of the
+structured-output tool is in ``_anthropic_request``; taking a recorded request apart is in
+``_anthropic_replay``): system messages become system blocks, extended
 thinking (budget from ``reasoning_effort`` or ``thinking_budget_tokens``) drops sampling
 parameters and raises ``max_tokens``, structured output runs through a forced tool whose input
 is validated into the caller's pydantic model (a failure raises, never swallowed), prompt
@@ -20,10 +22,8 @@ under our inference span.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -31,6 +31,8 @@ from sik_llms import errors
 from sik_llms.client import Client, RegisteredClients
 from sik_llms.models import get_model_info, note_unpriced
 from sik_llms.providers._anthropic_parsers import AnthropicParser, fill_usage
+from sik_llms.providers._anthropic_replay import recorded_client_args
+from sik_llms.providers._anthropic_request import model_schema, safe_tool_name, to_anthropic
 from sik_llms.providers._common import (
     SdkClients,
     drop_none,
@@ -63,76 +65,6 @@ DEFAULT_MAX_TOKENS = 4_096
 STRUCTURED_TOOL_DESCRIPTION = (
     "Return the answer by calling this tool with arguments matching its schema."
 )
-
-
-# ---------------------------------------------------------------------------- request building
-
-
-def _part(part: Any) -> Any:
-    if isinstance(part, dict) and part.get("type") == "image" and "source_type" in part:
-        if part["source_type"] == "url":
-            return {"type": "image", "source": {"type": "url", "url": part["data"]}}
-        return {
-            "type": "image",
-            "source": {
-                "type": "base64",
-                "media_type": part.get("media_type") or "image/png",
-                "data": part["data"],
-            },
-        }
-    if isinstance(part, dict) and part.get("type") == "image_url":
-        url = (
-            part["image_url"]["url"]
-            if isinstance(part.get("image_url"), dict)
-            else part.get("image_url")
-        )
-        return {"type": "image", "source": {"type": "url", "url": url}}
-    return part
-
-
-def to_anthropic(
-    messages: list[dict[str, Any]],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Neutral messages -> (system blocks, Anthropic messages)."""
-    system: list[dict[str, Any]] = []
-    out: list[dict[str, Any]] = []
-    for m in messages:
-        role = m.get("role")
-        content = m.get("content")
-        if role in ("system", "developer"):
-            if isinstance(content, list):
-                system.extend(
-                    dict(p) if isinstance(p, dict) else {"type": "text", "text": str(p)}
-                    for p in content
-                )
-            elif content:
-                system.append({"type": "text", "text": content})
-            continue
-        msg = {k: v for k, v in m.items() if k not in ("role", "content")}
-        if role == "tool":  # an OpenAI-shaped tool result -> Anthropic tool_result block
-            out.append(
-                {
-                    "role": "user",
-                    "content": [
-                        {
-                            "type": "tool_result",
-                            "tool_use_id": m.get("tool_call_id"),
-                            "content": content,
-                        }
-                    ],
-                }
-            )
-            continue
-        if isinstance(content, list):
-            content = [_part(p) for p in content]
-        out.append(
-            {
-                "role": role,
-                "content": content,
-                **{k: v for k, v in msg.items() if k not in ("tool_calls", "name")},
-            }
-        )
-    return system, out
 
 
 @Client.register(RegisteredClients.ANTHROPIC)
@@ -304,7 +236,7 @@ class Anthropic(SdkClients, Client):
             return str(
                 rf.get("name") or rf.get("json_schema", {}).get("name") or "structured_output"
             )
-        return _safe_tool_name(rf.__name__)
+        return safe_tool_name(rf.__name__)
 
     def request_attributes(self) -> dict[str, Any]:
         return self._request_attributes
@@ -333,7 +265,7 @@ class Anthropic(SdkClients, Client):
             if isinstance(rf, dict):
                 schema = rf.get("json_schema", {}).get("schema") or rf.get("schema") or rf
             else:
-                schema = _model_schema(rf)
+                schema = model_schema(rf)
             tools.append(
                 {
                     "name": self._structured_tool,
@@ -457,16 +389,6 @@ class AnthropicTools(Anthropic):
         super().__init__(model_name, tools=tools, tool_choice=tool_choice, **kwargs)
 
 
-def _safe_tool_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "_-" else "_" for c in name)[:64] or "structured_output"
-
-
-def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
-    from sik_llms.tools import json_schema
-
-    return json_schema(model)
-
-
 # ---------------------------------------------------------------------------- recorded requests
 
 
@@ -477,48 +399,5 @@ def client_from_recorded_request(
 
     ``/v1/messages?beta=true`` selects the beta endpoint. Returns the client and the messages.
     """
-    data = json.loads(body) if isinstance(body, str | bytes) else body
-    if not isinstance(data, dict) or not isinstance(data.get("model"), str):
-        raise ValueError(f"not a recorded Anthropic request body (no 'model'): {str(body)[:120]!r}")
-    if not urlsplit(path).path.rstrip("/").endswith("/messages"):
-        raise ValueError(f"unsupported Anthropic endpoint {path!r}: expected /v1/messages")
-    data = dict(data)
-    model = data.pop("model")
-    kwargs: dict[str, Any] = {"provider": PROVIDER, "api_key": "sk-ant-replay", "max_retries": 0}
-    kwargs["beta"] = "beta=true" in path
-    if data.get("stream") is False:  # sent explicitly: keep it on the wire, as recorded
-        kwargs["extra_body"] = {"stream": False}
-    kwargs["stream"] = bool(data.pop("stream", False))
-    kwargs["max_tokens"] = data.pop("max_tokens", None)
-    for key in ("temperature", "top_p", "top_k", "thinking"):
-        if key in data:
-            kwargs[key] = data.pop(key)
-    as_recorded: dict[str, Any] = {}  # fields we cannot take apart travel exactly as recorded
-    if "tools" in data:
-        tools = data.pop("tools")
-        usable = isinstance(tools, list) and all(isinstance(t, dict) for t in tools)
-        target = kwargs if usable else as_recorded
-        target["tools"] = tools
-        if "tool_choice" in data:
-            target["tool_choice"] = data.pop("tool_choice")
-    messages: list[dict[str, Any]] = []
-    system = data.pop("system", None)
-    if system and isinstance(system, str | list):
-        messages.append({"role": "system", "content": system})
-    elif system is not None:
-        as_recorded["system"] = system
-    if as_recorded:
-        kwargs["extra_body"] = {**kwargs.get("extra_body", {}), **as_recorded}
-    raw_messages = data.pop("messages", [])
-    if isinstance(raw_messages, list) and all(isinstance(m, dict) for m in raw_messages):
-        messages.extend(dict(m) for m in raw_messages)
-    else:
-        # Not messages we can take apart (a deliberately invalid request, e.g. ["Invalid
-        # content"]): sent exactly as recorded, so the call gets the recorded answer (a typed 400).
-        kwargs["extra_body"] = {**kwargs.get("extra_body", {}), "messages": raw_messages}
-        if system and isinstance(system, str | list):
-            kwargs["extra_body"]["system"] = system
-        messages = []
-    kwargs.update(data)
-    kwargs.update(overrides)
+    model, kwargs, messages = recorded_client_args(path, body, overrides)
     return Anthropic(model, **kwargs), messages

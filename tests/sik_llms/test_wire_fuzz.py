@@ -23,7 +23,8 @@ from harness.cassettes.format import parse_cassette
 from sik_llms import create_client, user_message
 from sik_llms.errors import LLMError
 from sik_llms.providers._anthropic_parsers import AnthropicParser
-from sik_llms.providers._openai_parsers import OpenAIChatParser, OpenAIResponsesParser
+from sik_llms.providers._openai_chat_parser import OpenAIChatParser
+from sik_llms.providers._openai_responses_parser import OpenAIResponsesParser
 from sik_llms.sse import SseDecoder, SseEvent
 from tests.sik_llms.wire_cases import serve
 
