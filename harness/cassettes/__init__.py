@@ -17,7 +17,6 @@ transports (``CassetteTransport``, ``RecordingTransport``) with ``MatchConfig``.
 
 from harness.cassettes.format import (
     Cassette,
-    CassetteError,
     CassetteNotFoundError,
     Interaction,
     RecordedRequest,
@@ -39,6 +38,7 @@ from harness.cassettes.session import (
 )
 from harness.cassettes.sse import SseEvent, decode_events, parse_event, split_events
 from harness.cassettes.transport import CassetteTransport
+from harness.cassettes.validate import CassetteError
 
 __all__ = [
     "MODES",

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,17 @@ import yaml
 from harness.cassettes.cache import forget
 from harness.cassettes.limits import YamlLimitError, check_yaml
 from harness.cassettes.sse import looks_like_sse, split_events
+from harness.cassettes.validate import (
+    CassetteError,
+    Headers,
+    as_bytes,
+    check_headers,
+    decode_body,
+    first_header,
+    parsed_body_bytes,
+    text_field,
+    without_headers,
+)
 from sik_llms.redact import redact_url
 
 try:  # libyaml is much faster on the large (200 KB) real cassettes
@@ -40,10 +50,6 @@ TIMING_KEY = "sik_llms_timing"
 PROVENANCE_KEY = "provenance"
 #: Top-level key of our metadata (provenance); ``metadata`` is read too (older cassettes).
 METADATA_KEY = "sik_llms_metadata"
-
-
-class CassetteError(ValueError):
-    """A cassette file that cannot be used; the message says what is wrong and what to do."""
 
 
 class CassetteNotFoundError(CassetteError, FileNotFoundError):
@@ -76,21 +82,6 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 
 
 _ReadableDumper.add_representer(str, _represent_str)
-
-Headers = dict[str, list[str]]
-
-
-def _header(headers: Headers, name: str) -> str | None:
-    lname = name.lower()
-    for key, values in headers.items():
-        if key.lower() == lname and values:
-            return values[0]
-    return None
-
-
-def _without(headers: Headers, *names: str) -> Headers:
-    drop = {n.lower() for n in names}
-    return {k: v for k, v in headers.items() if k.lower() not in drop}
 
 
 @dataclass
@@ -134,7 +125,7 @@ class RecordedRequest:
     body: bytes
 
     def header(self, name: str) -> str | None:
-        return _header(self.headers, name)
+        return first_header(self.headers, name)
 
     def json(self) -> Any:
         """The body parsed as JSON, or ``None`` when it is not JSON."""
@@ -150,7 +141,7 @@ class RecordedResponse:
     timing: StreamTiming | None = None
 
     def header(self, name: str) -> str | None:
-        return _header(self.headers, name)
+        return first_header(self.headers, name)
 
     def json(self) -> Any:
         return _json_or_none(self.body)
@@ -216,114 +207,11 @@ def _json_or_none(body: bytes) -> Any:
         return None
 
 
-def _as_bytes(value: Any, where: str) -> bytes:
-    if value is None:
-        return b""
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    raise CassetteError(f"{where}: body must be a string or !!binary, got {type(value).__name__}")
-
-
-def _headers(raw: Any, where: str) -> Headers:
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise CassetteError(
-            f"{where}: 'headers' must be a mapping of name to values, got {type(raw).__name__}"
-        )
-    out: Headers = {}
-    for name, value in raw.items():
-        if not isinstance(name, str | int | float) or isinstance(name, bool):
-            raise CassetteError(f"{where}: header names must be strings, got {type(name).__name__}")
-        values: Iterable[Any] = value if isinstance(value, list | tuple) else [value]
-        for v in values:
-            if v is not None and not isinstance(v, _SCALARS):
-                raise CassetteError(
-                    f"{where}: header {str(name)[:60]!r} must be a string or a list of strings, "
-                    f"got {type(v).__name__}"
-                )
-        out[str(name)] = [str(v) for v in values if v is not None]
-    return out
-
-
-_SCALARS = (str, int, float, bool)
-
-
-#: A decoded body larger than this is refused (a decompression bomb, not a recording).
-MAX_DECODED_BODY = 64 * 1024 * 1024
-
-
-def _inflate(body: bytes, wbits: int, where: str) -> bytes:
-    inflater = zlib.decompressobj(wbits=wbits)
-    out = inflater.decompress(body, MAX_DECODED_BODY)
-    if inflater.unconsumed_tail:
-        raise CassetteError(
-            f"{where}: compressed body expands past {MAX_DECODED_BODY // 2**20} MiB (a decompression bomb); "
-            "re-record the cassette"
-        )
-    return out + inflater.flush()
-
-
-def decode_body(body: bytes, encoding: str | None, where: str) -> bytes:
-    """Undo a Content-Encoding; bodies already decoded (no magic bytes) are returned as is."""
-    enc = (encoding or "").strip().lower()
-    if not enc or enc == "identity" or not body:
-        return body
-    try:
-        if enc in ("gzip", "x-gzip"):
-            if body[:2] != b"\x1f\x8b":
-                return body  # recorder already decoded it but kept the header
-            return _inflate(body, 47, where)
-        if enc == "deflate":
-            try:
-                return _inflate(body, 15, where)
-            except zlib.error:
-                return _inflate(body, -15, where)
-        if enc == "br":
-            try:
-                import brotli  # type: ignore[import-not-found]
-            except ImportError:
-                raise CassetteError(
-                    f"{where}: body is brotli-encoded; install 'brotli' to replay it"
-                ) from None
-            return brotli.decompress(body)
-    except zlib.error as exc:
-        raise CassetteError(
-            f"{where}: body says Content-Encoding {enc} but does not decode ({exc}); re-record the cassette"
-        ) from None
-    raise CassetteError(
-        f"{where}: unsupported Content-Encoding {enc!r}; re-record with gzip or identity"
-    )
-
-
-def _parsed_body(value: Any, where: str) -> bytes:
-    """pydantic-ai's serializer stores JSON bodies parsed (``parsed_body``): turn them back."""
-    try:
-        return json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise CassetteError(
-            f"{where}: 'parsed_body' is not JSON data ({type(exc).__name__}); re-record"
-        ) from None
-
-
-def _text_field(raw: Mapping[str, Any], key: str, where: str) -> str:
-    value = raw.get(key)
-    if value in (None, ""):
-        raise CassetteError(f"{where}: request is missing '{key}'; is this a vcrpy cassette?")
-    if not isinstance(value, str):
-        raise CassetteError(
-            f"{where}: request '{key}' must be a string, got {type(value).__name__}"
-        )
-    return value
-
-
 def _load_request(raw: Any, where: str) -> RecordedRequest:
     if not isinstance(raw, Mapping):
         raise CassetteError(f"{where}: 'request' must be a mapping")
-    method = _text_field(raw, "method", where)
-    uri = _text_field(raw, "uri", where)
+    method = text_field(raw, "method", where)
+    uri = text_field(raw, "uri", where)
     if not method.isascii() or not method.replace("-", "").isalpha():
         raise CassetteError(
             f"{where}: request 'method' must be an HTTP method such as POST, got {method[:40]!r}"
@@ -332,15 +220,15 @@ def _load_request(raw: Any, where: str) -> RecordedRequest:
         raise CassetteError(
             f"{where}: request 'uri' must be an absolute URL (scheme://host/path), got {uri[:80]!r}"
         )
-    headers = _headers(raw.get("headers"), f"{where} request")
+    headers = check_headers(raw.get("headers"), f"{where} request")
     if "parsed_body" in raw and "body" not in raw:
-        body = _parsed_body(raw["parsed_body"], f"{where} request")
+        body = parsed_body_bytes(raw["parsed_body"], f"{where} request")
     else:
         body = raw.get("body")
         if isinstance(body, Mapping):  # very old vcrpy: {string: ...}
             body = body.get("string")
-        body = _as_bytes(body, f"{where} request")
-        body = decode_body(body, _header(headers, "content-encoding"), f"{where} request")
+        body = as_bytes(body, f"{where} request")
+        body = decode_body(body, first_header(headers, "content-encoding"), f"{where} request")
     return RecordedRequest(method=method.upper(), uri=uri, headers=headers, body=body)
 
 
@@ -359,19 +247,19 @@ def _load_response(raw: Any, where: str) -> RecordedResponse:
             f"{where}: response 'status.message' must be a string, got {type(message).__name__}"
         )
     reason = str(message or "")
-    headers = _headers(raw.get("headers"), f"{where} response")
-    encoded = bool(_header(headers, "content-encoding"))
+    headers = check_headers(raw.get("headers"), f"{where} response")
+    encoded = bool(first_header(headers, "content-encoding"))
     if "parsed_body" in raw and "body" not in raw:
-        body = _parsed_body(raw["parsed_body"], f"{where} response")
+        body = parsed_body_bytes(raw["parsed_body"], f"{where} response")
     else:
         body_raw = raw.get("body", raw.get("content"))
         if isinstance(body_raw, Mapping):
             body_raw = body_raw.get("string")
-        body = _as_bytes(body_raw, f"{where} response")
-        body = decode_body(body, _header(headers, "content-encoding"), f"{where} response")
-    headers = _without(headers, "content-encoding") if encoded else headers
-    if _header(headers, "content-length") is not None or encoded:
-        headers = {**_without(headers, "content-length"), "content-length": [str(len(body))]}
+        body = as_bytes(body_raw, f"{where} response")
+        body = decode_body(body, first_header(headers, "content-encoding"), f"{where} response")
+    headers = without_headers(headers, "content-encoding") if encoded else headers
+    if first_header(headers, "content-length") is not None or encoded:
+        headers = {**without_headers(headers, "content-length"), "content-length": [str(len(body))]}
     timing = None
     if raw.get(TIMING_KEY) is not None:
         timing = StreamTiming.from_dict(raw[TIMING_KEY], where)

@@ -30,7 +30,6 @@ from harness.cassettes.format import (
     RecordedRequest,
     RecordedResponse,
     StreamTiming,
-    decode_body,
     dump_cassette,
     save_cassette,
 )
@@ -38,6 +37,7 @@ from harness.cassettes.intercept import passthrough
 from harness.cassettes.scan import scan_document
 from harness.cassettes.scrub import ScrubConfig, scrub_interaction
 from harness.cassettes.sse import SseSplitter
+from harness.cassettes.validate import decode_body
 from sik_llms.redact import redact_url
 
 RecordMode = Literal["none", "once", "new_episodes", "all"]

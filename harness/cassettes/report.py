@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.cassettes.format import Cassette, CassetteError, Interaction, load_cassette
+from harness.cassettes.format import Cassette, Interaction, load_cassette
 from harness.cassettes.transport import CassetteTransport
+from harness.cassettes.validate import CassetteError
 from harness.clock import VirtualClock
 from harness.spans.capture import capture
 from sik_llms import clock as _clock

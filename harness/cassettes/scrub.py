@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 
-from harness.cassettes.format import Headers, Interaction, RecordedRequest, RecordedResponse
+from harness.cassettes.format import Interaction, RecordedRequest, RecordedResponse
+from harness.cassettes.validate import Headers
 from sik_llms.redact import redact, redact_data, redact_url
 
 REQUEST_HEADER_ALLOW = frozenset(

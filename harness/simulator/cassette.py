@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.cassettes.format import Cassette, CassetteError, Interaction, load_cassette
+from harness.cassettes.format import Cassette, Interaction, load_cassette
 from harness.cassettes.match import CassetteMiss, MatchConfig, Matcher
+from harness.cassettes.validate import CassetteError
 
 #: Recorded response headers the simulator's own HTTP layer owns (or that must not be replayed).
 _DROP_HEADERS = {
