@@ -8,14 +8,13 @@ being true of the code fails here, not in a reader's terminal.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+
+from tests.harness.docs.conftest import run_python
 
 pytest_plugins = ["pytester"]
 
@@ -80,21 +79,6 @@ def test_readme_extras_table_lists_exactly_the_extras_pyproject_defines():
 
 
 # ---------------------------------------------------------------------- the examples run
-
-
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "OPENAI_", "ANTHROPIC_"))
-    }
-    full_env.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
 
 
 def test_client_and_telemetry_examples_run_against_the_simulator_and_export_their_spans():

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli.main import COMMANDS  # every command the CLI offers must have its section
+from tests.harness.docs.conftest import run_python
 
 pytest_plugins = ["pytester"]
 
@@ -28,21 +29,6 @@ _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 def python_blocks(page: str) -> list[str]:
     text = (DOCS / page).read_text(encoding="utf-8")
     return [body for lang, body in _FENCE.findall(text) if lang == "python"]
-
-
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "OPENAI_", "ANTHROPIC_"))
-    }
-    full_env.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
 
 
 def test_site_builds_with_strict_link_checking(tmp_path):
