@@ -23,7 +23,9 @@ def test_one_recording_through_ours_and_each_peer_side_by_side() -> None:
         for r in compare(OPENAI_REC, 0, peers=["sik_llms", "openllmetry", "anthropic_sdk"])
     }
     assert runs["sik_llms"].status == "ok" and runs["sik_llms"].violations == {}
-    assert "chat gpt-4o-mini [CLIENT]" in runs["sik_llms"].tree
+    assert (
+        '"chat gpt-4o-mini" [CLIENT]' in runs["sik_llms"].tree
+    )  # names with a space render quoted
     assert runs["openllmetry"].status == "ok" and runs["openllmetry"].total > 0
     assert runs["anthropic_sdk"].status == "skipped" and "openai" in runs["anthropic_sdk"].reason
     text = side_by_side(list(runs.values()))
