@@ -60,7 +60,9 @@ grep -q "trip_planning.request" demo.txt || fail "the demo printed no trip tree"
 "$PYV" -c "import json; s = json.load(open('demo.json'))['trip']['summary']; assert s['llm_calls'] == 6, s"
 
 step "sik-llms record --out DIR (against the in-process simulator)"
-"$SIK" record --out recorded --provider openai --scenario text --scenario tools
+# A user records on their own machine: recording is refused wherever CI is set (CI only
+# replays, and that refusal has its own tests), so this one step runs as a user's shell would.
+env -u CI "$SIK" record --out recorded --provider openai --scenario text --scenario tools
 [ -f recorded/openai/text.yaml ] && [ -f recorded/openai/tools.yaml ] || fail "record wrote no cassettes"
 "$SIK" scan recorded
 
