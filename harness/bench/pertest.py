@@ -168,7 +168,7 @@ def test_call(i, transport):
 
 
 def _project_cassettes() -> Path:
-    here = Path(__file__).resolve().parent.parent / "cassettes"
+    here = Path(__file__).resolve().parents[2] / "cassettes"  # harness/bench/ -> repo root
     if not (here / CASSETTE).is_file():
         raise FileNotFoundError(
             f"{here / CASSETTE} not found: the per-test bench needs the project's cassettes"
