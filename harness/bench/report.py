@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.bench import bsp, pertest
 from harness.bench.model import WORKLOAD_LABELS
 
 __all__ = ["HEADERS", "markdown", "markdown_document", "print_rich", "run_line"]
@@ -102,6 +103,8 @@ def markdown(report: dict[str, Any]) -> str:
             f"{otlp['collector_spans_received']} received by the loopback collector "
             "(BatchSpanProcessor defaults: a tight loop outruns one export thread and the queue drops the rest).",
         ]
+    lines += pertest.markdown_section(report.get("pertest"))
+    lines += bsp.markdown_section(report.get("bsp"), report)
     return "\n".join(lines)
 
 

@@ -115,8 +115,21 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         f"ttft {cfg['ttft'] * 1000:.0f} ms at {cfg['tps']:g} tok/s; machine: {m['nproc']} CPU ({m['cpu']})"
         + (f", load average {m['load_1m']:g} at the end" if m.get("load_1m") is not None else "")
         + ", "
-        f"Python {m['python']}.\n\n" + table(summary) + "\n"
+        f"Python {m['python']}.\n\n" + table(summary) + "\n" + _drops_against_sustained(summary)
     )
+
+
+def _drops_against_sustained(summary: dict[str, Any]) -> str:
+    """Each phase's span drops next to the rate the default batch processor sustains."""
+    from harness.bench.bsp import sustained_note
+
+    notes = [
+        f"- {r['phase']['name']}: " + sustained_note(r["throughput_rps"], r["spans"]["dropped"])
+        for r in summary["phases"]
+        if r.get("spans")
+    ]
+    notes = [n for n in notes if not n.endswith(": ")]
+    return "\n" + "\n".join(notes) + "\n" if notes else ""
 
 
 def write_summary(summary: dict[str, Any], out: Path) -> None:
