@@ -100,13 +100,26 @@ class _RemoteCollector:
             self.proc.kill()
 
 
-def _pipeline(endpoint: str) -> tuple[Any, Any]:
+def _pipeline(endpoint: str, env: dict[str, str] | None = None) -> tuple[Any, Any]:
+    """A provider exporting through a ``BatchSpanProcessor`` built with no arguments, so it
+    reads the ``OTEL_BSP_*`` variables: the process's, overridden by ``env`` for this one."""
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    tp = TracerProvider()
-    processor = BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=10))
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    try:
+        tp = TracerProvider()
+        processor = BatchSpanProcessor(
+            OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=10)
+        )
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     tp.add_span_processor(processor)
     return tp, processor
 
@@ -133,9 +146,11 @@ def measure_rate(
     provider: str = "openai",
     workload: str = "answer",
     producer: str = "ours",
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Calls at ``rate`` per second (0: unpaced) for ``seconds``; spans made, received, dropped."""
-    tp, _processor = _pipeline(collector.endpoint)
+    """Calls at ``rate`` per second (0: unpaced) for ``seconds``; spans made, received, dropped.
+    ``env``: ``OTEL_BSP_*`` values for this run's processor (the rest as the process has them)."""
+    tp, _processor = _pipeline(collector.endpoint, env)
     call = _producer(producer, tp, provider, workload)
     before = collector.count()
     calls = 0
@@ -163,6 +178,7 @@ def measure_rate(
     tp.shutdown()
     return {
         "producer": producer,
+        "settings": ",".join(f"{k}={v}" for k, v in (env or {}).items()) or "defaults",
         "target_calls_per_s": rate or None,
         "calls_per_s": round(calls / elapsed, 1),
         "received_calls_per_s": round(received / 3 / elapsed, 1),
@@ -334,11 +350,22 @@ def cpu_budget(
     }
 
 
-def run(rates: list[float], seconds: float = 4.0, producer: str = "ours") -> dict[str, Any]:
+def run(
+    rates: list[float],
+    seconds: float = 4.0,
+    producer: str = "ours",
+    envs: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """One row per rate and per setting (``envs``: ``OTEL_BSP_*`` overrides, ``{}`` for the
+    process's own), the settings interleaved at each rate so machine drift hits them alike."""
     collector = _RemoteCollector()
     try:
         budget = cpu_budget(collector)
-        rows = [measure_rate(rate, seconds, collector, producer=producer) for rate in rates]
+        rows = [
+            measure_rate(rate, seconds, collector, producer=producer, env=env)
+            for rate in rates
+            for env in envs or [{}]
+        ]
     finally:
         collector.close()
     return {**_settings(), "seconds": seconds, "cpu_budget": budget, "rows": rows}
@@ -354,13 +381,15 @@ def _settings() -> dict[str, Any]:
 
 def _print_rows(rows: list[dict[str, Any]]) -> None:
     print(
-        f"{'producer':>8} {'target/s':>9} {'calls/s':>8} {'made':>7} {'received':>9} {'dropped':>8} {'%':>6}"
+        f"{'producer':>8} {'target/s':>9} {'calls/s':>8} {'made':>7} {'received':>9} {'dropped':>8} "
+        f"{'%':>6}  settings"
     )
     for row in rows:
         target = row["target_calls_per_s"] or "max"
         print(
             f"{row['producer']:>8} {target!s:>9} {row['calls_per_s']:8.1f} {row['spans_made']:7d} "
-            f"{row['spans_received']:9d} {row['spans_dropped']:8d} {row['dropped_pct']:6.2f}"
+            f"{row['spans_received']:9d} {row['spans_dropped']:8d} {row['dropped_pct']:6.2f}  "
+            f"{row.get('settings', 'defaults')}"
         )
 
 
@@ -379,8 +408,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--producer", choices=PRODUCERS, default=None)
     parser.add_argument("--seconds", type=float, default=None, help="per rate (4; 6 with --find)")
     parser.add_argument("--probes", type=int, default=7, help="paced runs at most (--find)")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="VAR=VALUE[,VAR=VALUE]",
+        help="also run every rate with these OTEL_BSP_* settings, interleaved (repeatable)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    envs: list[dict[str, str]] = [{}]
+    for spec in args.compare:
+        pairs = [p.split("=", 1) for p in spec.split(",") if p.strip()]
+        bad = [p[0] for p in pairs if len(p) != 2 or p[0] not in BSP_VARIABLES]
+        if bad:
+            parser.error(f"--compare takes {', '.join(BSP_VARIABLES)}=VALUE, not {bad}")
+        envs.append(dict(pairs))  # type: ignore[arg-type]
     if args.find:
         collector = _RemoteCollector()
         try:
@@ -396,7 +439,10 @@ def main(argv: list[str] | None = None) -> int:
         result = {**_settings(), **found}
     else:
         result = run(
-            [float(r) for r in args.rates.split(",")], args.seconds or 4.0, args.producer or "ours"
+            [float(r) for r in args.rates.split(",")],
+            args.seconds or 4.0,
+            args.producer or "ours",
+            envs,
         )
     if args.json:
         print(json.dumps(result, indent=2))

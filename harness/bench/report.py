@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.bench import bsp, pertest
 from harness.bench.model import WORKLOAD_LABELS
 
 __all__ = ["HEADERS", "markdown", "markdown_document", "print_rich", "run_line"]
@@ -103,6 +102,8 @@ def markdown(report: dict[str, Any]) -> str:
             f"{otlp['collector_spans_received']} received by the loopback collector "
             "(BatchSpanProcessor defaults: a tight loop outruns one export thread and the queue drops the rest).",
         ]
+    from harness.bench import bsp, pertest  # here: ``python -m harness.bench.bsp`` runs cleanly
+
     lines += pertest.markdown_section(report.get("pertest"))
     lines += bsp.markdown_section(report.get("bsp"), report)
     return "\n".join(lines)
