@@ -132,17 +132,20 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
         result = yield
     except BaseException as exc:
         problems = _problems(item)
-        if problems and not isinstance(exc, HarnessProblem):
-            raise HarnessProblem("\n".join(dict.fromkeys(problems))) from exc
+        if problems and not isinstance(exc, pytest.fail.Exception):
+            # the harness's own words, once, without the SDK's retries and re-raises around them
+            from sik_llms.redact import exception_text
+
+            said = " ".join(exception_text(exc).split())
+            text = "\n".join(dict.fromkeys(problems))
+            if not any(p in said for p in problems):
+                text += f"\n(the code under test then raised {type(exc).__name__}: {said})"
+            raise pytest.fail.Exception(text, pytrace=False) from None
         raise
     problems = _problems(item)
     if problems:
-        raise HarnessProblem("\n".join(dict.fromkeys(problems)))
+        pytest.fail("\n".join(dict.fromkeys(problems)), pytrace=False)
     return result
-
-
-class HarnessProblem(AssertionError):
-    """What the network guard refused or a cassette could not answer during the test."""
 
 
 def _problems(item: pytest.Item) -> list[str]:
