@@ -110,6 +110,34 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+MARKERS = ("llm_cassette", "llm_spans", "llm_allow_network")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A misspelled marker of ours fails the test with one line, before anything runs.
+
+    pytest only warns about an unknown marker (``PytestUnknownMarkWarning``), so
+    ``@pytest.mark.llm_casette`` would run the test unreplayed, against whatever answers.
+    Markers the project registered itself are left alone."""
+    from difflib import get_close_matches
+
+    registered = {
+        line.split("(")[0].split(":")[0].strip() for line in item.config.getini("markers")
+    }
+    for mark in item.iter_markers():
+        if mark.name in registered:
+            continue
+        close = get_close_matches(mark.name, MARKERS, n=1, cutoff=0.75)
+        if close or mark.name.startswith("llm_"):
+            hint = (
+                f"did you mean @pytest.mark.{close[0]}?"
+                if close
+                else f"sik-llms has {', '.join(MARKERS)}"
+            )
+            pytest.fail(f"unknown marker @pytest.mark.{mark.name}: {hint}", pytrace=False)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     mode = config.getoption("--llm-record-mode") or "marker or none"
     timing = config.getoption("--llm-timing") or "marker or virtual"
