@@ -90,7 +90,9 @@ def _virtual_now(span: ReadableSpan) -> int | None:
 
 
 class Capture:
-    """What ``capture()`` yields: the providers, the captured spans and metrics, and views."""
+    """What ``capture()`` yields: the providers, the captured spans and metrics, and views.
+
+    Made directly, it holds its providers until ``close()`` (``capture()`` closes it)."""
 
     def __init__(self) -> None:
         self.exporter = InMemorySpanExporter()
