@@ -216,7 +216,9 @@ def test_call(i, transport):
 
 
 def _project_cassettes() -> Path:
-    here = Path(__file__).resolve().parents[2] / "cassettes"  # harness/bench/ -> repo root
+    from harness.bundled import cassette_dir  # the checkout's cassettes/, or the wheel's copy
+
+    here = cassette_dir()
     if not (here / CASSETTE).is_file():
         raise FileNotFoundError(
             f"{here / CASSETTE} not found: the per-test bench needs the project's cassettes"
@@ -293,7 +295,10 @@ def run(
     suites: tuple[str, ...] = SUITES,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Run the suites interleaved; ms/test (wall and CPU) per suite and each one's ratio to the floor."""
+    """Run the suites interleaved; ms/test (wall and CPU) per suite and each one's ratio to the
+    floor. A suite whose packages are missing is left out and named in ``skipped``."""
+    skipped = {kind: reason for kind in suites if (reason := _missing(kind))}
+    suites = tuple(kind for kind in suites if kind not in skipped)
     per: dict[str, list[tuple[float, float, float]]] = {kind: [] for kind in suites}
     with tempfile.TemporaryDirectory(prefix="sik-pertest-") as tmp:
         paths = {kind: write_suite(kind, Path(tmp) / kind, tests) for kind in suites}
@@ -324,7 +329,16 @@ def run(
         for row in rows.values():
             row["wall_ratio"] = round(row["wall_ms"] / rows["floor"]["wall_ms"], 2)
             row["cpu_ratio"] = round(row["cpu_ms"] / rows["floor"]["cpu_ms"], 2)
-    return {"tests": tests, "rounds": rounds, "warmup": warmup, "rows": rows}
+    return {"tests": tests, "rounds": rounds, "warmup": warmup, "rows": rows, "skipped": skipped}
+
+
+def _missing(kind: str) -> str | None:
+    """Why ``kind`` cannot run here (a package it needs is not installed), else None."""
+    import importlib.util
+
+    needs = ["pytest"] + (["pytest_recording", "vcr"] if kind == "vcr" else [])
+    absent = [name for name in needs if importlib.util.find_spec(name) is None]
+    return f"not installed: {', '.join(absent)}" if absent else None
 
 
 #: ``--check`` (CI): ours within this CPU ratio of the floor, and cheaper than ``vcr``. Loose
@@ -363,6 +377,8 @@ _LABELS = {
 
 def markdown_section(result: dict[str, Any] | None) -> list[str]:
     """The per-test table (lines of Markdown), empty when the bench did not measure it."""
+    if result and result.get("error"):
+        return ["", f"Per test: not measured ({result['error']})."]
     if not result or not result.get("rows"):
         return []
     lines = [
@@ -378,6 +394,8 @@ def markdown_section(result: dict[str, Any] | None) -> list[str]:
             f"| {_LABELS.get(kind, kind)} | {row['wall_ms']:.2f} | {row['cpu_ms']:.2f} | "
             f"{row.get('cpu_ratio', 0):.2f} | {row['gc_ms_mean']:.2f} |"
         )
+    for kind, reason in (result.get("skipped") or {}).items():
+        lines.append(f"| {_LABELS.get(kind, kind)} | skipped: {reason} | | | |")
     return lines
 
 

@@ -206,14 +206,20 @@ def _harness_sections(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str,
     sections: dict[str, Any] = {"pertest": None, "bsp": None}
     if cfg.pertest_tests:
         say(f"per test: {cfg.pertest_tests} tests x {len(pertest.ALL_SUITES)} suites ...")
-        sections["pertest"] = pertest.run(
-            cfg.pertest_tests,
-            cfg.pertest_rounds,
-            warmup=min(10, cfg.pertest_tests // 3),
-            suites=pertest.ALL_SUITES,
-            progress=say,
-        )
+        try:
+            sections["pertest"] = pertest.run(
+                cfg.pertest_tests,
+                cfg.pertest_rounds,
+                warmup=min(10, cfg.pertest_tests // 3),
+                suites=pertest.ALL_SUITES,
+                progress=say,
+            )
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:  # keep the rest
+            sections["pertest"] = {"error": str(exc).splitlines()[0]}
     if cfg.bsp_seconds:
         say("batch export: the highest rate with zero drops ...")
-        sections["bsp"] = bsp.measure_sustained(cfg.bsp_seconds, progress=say)
+        try:
+            sections["bsp"] = bsp.measure_sustained(cfg.bsp_seconds, progress=say)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            say(f"batch export: not measured ({exc})")
     return sections

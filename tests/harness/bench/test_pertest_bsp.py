@@ -38,6 +38,15 @@ def test_the_per_test_section_has_one_row_per_suite() -> None:
     assert pertest.markdown_section(None) == []
 
 
+def test_a_suite_that_cannot_run_is_named_with_its_reason() -> None:
+    result = {**_result(ours=2.0, vcr=25.0, floor=1.0), "skipped": {"vcr": "not installed: vcr"}}
+    assert any("skipped: not installed: vcr" in line for line in pertest.markdown_section(result))
+    assert pertest.markdown_section({"error": "no cassettes"}) == [
+        "",
+        "Per test: not measured (no cassettes).",
+    ]
+
+
 def test_every_suite_writes_a_runnable_test_file(tmp_path) -> None:
     for kind in pertest.ALL_SUITES:
         path = pertest.write_suite(kind, tmp_path / kind, tests=3)
