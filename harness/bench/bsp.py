@@ -282,8 +282,8 @@ def markdown_section(found: dict[str, Any] | None, report: dict[str, Any]) -> li
             f"The OTLP setup calls in a tight loop at {min(rates):.0f} to {max(rates):.0f} calls/s "
             f"({max(rates) / limit:.1f}x the sustained rate at most): {max(0, made - received)} of "
             f"about {made} spans dropped. Above the sustained rate the queue "
-            "(OTEL_BSP_MAX_QUEUE_SIZE) only absorbs a burst; raise OTEL_BSP_MAX_EXPORT_BATCH_SIZE "
-            "to export more per request (docs/bench.md)."
+            "(OTEL_BSP_MAX_QUEUE_SIZE) only absorbs a burst; sampling or more processes raise "
+            "the rate itself (docs/bench.md, 'Batch export')."
         )
     return lines
 
@@ -297,8 +297,8 @@ def sustained_note(calls_per_s: float | None, dropped: int) -> str:
     where = "above" if calls_per_s and calls_per_s > limit else "within"
     return (
         f"{dropped} spans dropped at {rate}, {where} the ~{limit} calls/s the default "
-        f"BatchSpanProcessor sustains on the bench machine (docs/bench.md, 'Batch export'; "
-        f"OTEL_BSP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_EXPORT_BATCH_SIZE raise it)."
+        f"BatchSpanProcessor sustains on the bench machine (docs/bench.md, 'Batch export': "
+        f"sampling raises it, OTEL_BSP_MAX_QUEUE_SIZE lengthens the bursts it absorbs)."
     )
 
 

@@ -128,3 +128,17 @@ def test_a_measured_rate_accounts_for_every_span_made() -> None:
         collector.close()
     assert row["spans_made"] > 0 and row["spans_made"] % 3 == 0
     assert row["spans_received"] + row["spans_dropped"] == row["spans_made"]
+
+
+def test_the_load_summary_puts_each_phase_drops_next_to_the_sustained_rate() -> None:
+    from harness.load.report import _drops_against_sustained
+
+    summary = {
+        "phases": [
+            {"phase": {"name": "otel_on"}, "throughput_rps": 42.0, "spans": {"dropped": 0}},
+            {"phase": {"name": "otel_off"}, "throughput_rps": 50.0, "spans": None},
+        ]
+    }
+    text = _drops_against_sustained(summary)
+    assert "- otel_on: 0 spans dropped at 42 calls/s, within the ~" in text
+    assert "otel_off" not in text
