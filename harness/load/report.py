@@ -120,16 +120,16 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 
 
 def _drops_against_sustained(summary: dict[str, Any]) -> str:
-    """Each phase's span drops next to the rate the default batch processor sustains."""
+    """The phases' span drops next to the rate the default batch processor sustains."""
     from harness.bench.bsp import sustained_note
 
-    notes = [
-        f"- {r['phase']['name']}: " + sustained_note(r["throughput_rps"], r["spans"]["dropped"])
+    runs = [
+        (r["phase"]["name"], r["throughput_rps"], r["spans"]["dropped"])
         for r in summary["phases"]
         if r.get("spans")
     ]
-    notes = [n for n in notes if not n.endswith(": ")]
-    return "\n" + "\n".join(notes) + "\n" if notes else ""
+    note = sustained_note(runs)
+    return f"\n{note}\n" if note else ""
 
 
 def write_summary(summary: dict[str, Any], out: Path) -> None:

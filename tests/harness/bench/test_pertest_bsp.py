@@ -101,9 +101,14 @@ def test_the_search_stops_when_the_producer_cannot_outrun_the_exporter() -> None
 
 def test_drops_are_reported_against_the_sustained_rate() -> None:
     limit = bsp.SUSTAINED["calls_per_s"]
-    above = bsp.sustained_note(limit * 2, 1234)
-    assert above.startswith(f"1234 spans dropped at {limit * 2} calls/s, above the ~{limit}")
-    assert "within" in bsp.sustained_note(limit / 2, 0)
+    note = bsp.sustained_note([("fast", limit * 2, 1234), ("down", 50.0, 99), ("on", 40.0, 0)])
+    assert f"sustains about {limit} calls/s" in note
+    assert f"fast 1234 spans at {limit * 2} calls/s (above it: calls outran the export)" in note
+    assert "down 99 spans at 50 calls/s (below it: exports failed)" in note
+    assert "on " not in note.split("dropped:")[1]
+    assert "no run dropped spans (the fastest made 40 calls/s)" in bsp.sustained_note(
+        [("on", 40.0, 0)]
+    )
     report = {
         "results": [{"setup": "ours_otlp", "status": "ok", "wall_us": {"median": 500.0}}],
         "otlp": {"calls": 1000, "spans_expected": 3000, "collector_spans_received": 2000},
@@ -140,5 +145,5 @@ def test_the_load_summary_puts_each_phase_drops_next_to_the_sustained_rate() -> 
         ]
     }
     text = _drops_against_sustained(summary)
-    assert "- otel_on: 0 spans dropped at 42 calls/s, within the ~" in text
+    assert "no run dropped spans (the fastest made 42 calls/s)" in text
     assert "otel_off" not in text
