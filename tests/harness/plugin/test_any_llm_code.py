@@ -8,14 +8,11 @@ installs process-wide providers and transport patches, exactly as in a user's ru
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
+
+from tests.harness.conftest import project_files, run_offline
 
 pytest_plugins = ["pytester"]
 
@@ -180,37 +177,12 @@ def _record(
         return project.runpytest_subprocess("-p", "no:randomly", "--llm-record-mode=once", *args)
 
 
-def _files(root: Path, pattern: str) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob(pattern))}
-
-
-def _offline(project: pytest.Pytester, *args: str) -> subprocess.CompletedProcess[str]:
-    """A replay in a network namespace of its own (nothing can leave), when unshare works."""
-    prefix = ["unshare", "-rn"] if shutil.which("unshare") and _unshare_works() else []
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_"))}
-    return subprocess.run(
-        [*prefix, sys.executable, "-m", "pytest", "-p", "no:randomly", *args],
-        cwd=project.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def _unshare_works() -> bool:
-    return (
-        subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False).returncode == 0
-    )
-
-
 def test_recorded_once_replays_offline_identically_in_any_order_and_under_xdist(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recorded = _record(project, monkeypatch, "--snapshot-update", "-k", "not unmarked")
     recorded.assert_outcomes(passed=4, deselected=1)
-    cassettes = _files(project.path / "cassettes", "*.yaml")
+    cassettes = project_files(project.path / "cassettes", "*.yaml")
     assert sorted(cassettes) == [
         "test_openai/test_stream_summary.yaml",
         "test_openai/test_summarize.yaml",
@@ -218,8 +190,16 @@ def test_recorded_once_replays_offline_identically_in_any_order_and_under_xdist(
         "test_others/test_classify.yaml",
     ]
     assert all(b"simulated" not in text for text in cassettes.values())
-    snapshots = _files(project.path, "*.txt")
+    snapshots = project_files(project.path, "*.txt")
     assert len(snapshots) == 4
+    # the snapshots hold every instrumentation's spans, so "unchanged" below covers them all
+    for test, span in (
+        ("test_openai/test_summarize", '"chat gpt-4o-mini" [CLIENT]'),  # openai-v2
+        ("test_openai/test_stream_summary", '"chat gpt-4o-mini" [CLIENT]'),
+        ("test_others/test_classify", "anthropic.messages.create [CLIENT]"),  # the SDK's own
+        ("test_others/test_ask", "llm.request"),  # sik_llms
+    ):
+        assert span in snapshots[f"__snapshots__/{test}.txt"].decode(), test
     # recorded on the virtual clock with the real gaps: durations are not zero
     assert (
         " 0us"
@@ -233,17 +213,17 @@ def test_recorded_once_replays_offline_identically_in_any_order_and_under_xdist(
         ["test_others.py", "test_openai.py"],
         ["-n", "2"],
     ):
-        run = _offline(project, *args, "-k", "not unmarked")
+        run = run_offline(project.path, *args, "-k", "not unmarked")
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
         assert "4 passed" in run.stdout
-        assert _files(project.path, "*.txt") == snapshots
-        assert _files(project.path / "cassettes", "*.yaml") == cassettes
+        assert project_files(project.path, "*.txt") == snapshots
+        assert project_files(project.path / "cassettes", "*.yaml") == cassettes
 
 
 def test_the_guard_fails_an_unmarked_test_naming_the_host_before_any_connect(
     project: pytest.Pytester,
 ) -> None:
-    run = _offline(project, "test_others.py", "-k", "unmarked")
+    run = run_offline(project.path, "test_others.py", "-k", "unmarked")
     assert run.returncode == 1
     assert "sik-llms network guard: the test tried to reach 192.0.2.7:80 (connect)" in run.stdout
     assert "--llm-allow-network=192.0.2.7" in run.stdout
@@ -256,7 +236,7 @@ def test_a_changed_prompt_fails_with_the_diff_and_the_command_that_rewrites_it_i
         project, monkeypatch, "test_openai.py", "-k", "test_summarize", "--snapshot-update"
     ).assert_outcomes(passed=1)
     project.makepyfile(app=APP.replace("the harness works", "the harness changed"))
-    miss = _offline(project, "test_openai.py", "-k", "test_summarize")
+    miss = run_offline(project.path, "test_openai.py", "-k", "test_summarize")
     assert miss.returncode == 1
     assert "closest recorded request" in miss.stdout
     assert "the harness works" in miss.stdout and "the harness changed" in miss.stdout
@@ -270,7 +250,7 @@ def test_a_changed_prompt_fails_with_the_diff_and_the_command_that_rewrites_it_i
         project.runpytest_subprocess(
             "test_openai.py", "-k", "test_summarize", "--llm-record-mode=all", "--snapshot-update"
         ).assert_outcomes(passed=1)
-    again = _offline(project, "test_openai.py", "-k", "test_summarize")
+    again = run_offline(project.path, "test_openai.py", "-k", "test_summarize")
     assert again.returncode == 0, again.stdout[-2000:]
 
 
