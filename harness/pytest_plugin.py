@@ -317,7 +317,15 @@ def llm_instrument(
 
     def instrument(instrumentor: Any, *, capture_content: bool | str = False, **kwargs: Any) -> Any:
         if isinstance(capture_content, str):
+            # the modes of opentelemetry-util-genai (openai-v2), which sik_llms reads too
+            from sik_llms.telemetry.config import CAPTURE_MODES
+
             mode = capture_content.upper()
+            if mode not in CAPTURE_MODES:
+                raise ValueError(
+                    f"llm_instrument: capture_content={capture_content!r} is not True, False or "
+                    f"one of {', '.join(CAPTURE_MODES)}"
+                )
         else:
             mode = "SPAN_AND_EVENT" if capture_content else "NO_CONTENT"
         monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", mode)
