@@ -67,6 +67,21 @@ def test_the_floor_emits_the_same_spans_attributes_and_points_as_call_recorder(
     assert _points(floor_pipe.metric_reader) == _points(ours_pipe.metric_reader)
 
 
+@pytest.mark.parametrize("emitter", ["floor", "recorder"])
+def test_both_emitters_put_the_http_spans_traceparent_on_the_provider_request(emitter: str) -> None:
+    shape = SHAPES[("openai", "answer")]
+    pipe = memory_providers()
+    shape.request.headers.pop("traceparent", None)
+    if emitter == "floor":
+        floor_call(shape, pipe.tracer_provider, pipe.meter_provider)()
+    else:
+        with use_providers(pipe.tracer_provider, pipe.meter_provider):
+            recorder_call(shape)()
+    http = next(s for s in pipe.span_exporter.get_finished_spans() if s.name == n.SPAN_HTTP)
+    _version, trace_id, span_id, _flags = shape.request.headers["traceparent"].split("-")
+    assert (int(trace_id, 16), int(span_id, 16)) == (http.context.trace_id, http.context.span_id)
+
+
 def test_micro_benchmark_reports_both_setups_and_their_ratio() -> None:
     row = micro(SHAPES[("openai", "answer")], rounds=1, calls=3)
     assert row["recorder_us"] > 0 and row["floor_us"] > 0
