@@ -27,6 +27,7 @@ __all__ = [
     "CallShape",
     "FloorEmitter",
     "MemoryPipeline",
+    "bench_floor_call",
     "bench_shapes",
     "floor_call",
     "memory_providers",
@@ -348,6 +349,30 @@ def recorder_call(shape: CallShape) -> Callable[[], None]:
             rec.observe(event)
         rec.succeed(response)
         rec.close()
+
+    return call
+
+
+def bench_floor_call(
+    provider: str, workload: str, tracer_provider: Any, meter_provider: Any
+) -> Callable[[], Any]:
+    """``sik-llms bench``'s ``floor`` setup: the untraced client call (``ours_off``), then
+    ``FloorEmitter`` emitting what ``ours_on`` records for it, in the same loop (so the floor
+    pays what ours pays for sharing caches with the SDK and HTTP code). Floor minus ``ours_off``
+    is the contract's own price; ``ours_on`` minus ``ours_off`` over it is the floor ratio."""
+    from harness.bench.calls import our_client, ours_call, prompt_messages
+    from harness.bench.wire import memory_transport
+
+    shape = record_shape(
+        our_client(provider, workload), prompt_messages(), memory_transport(provider, workload)
+    )
+    off = ours_call(provider, workload, None)
+    emit = floor_call(shape, tracer_provider, meter_provider)
+
+    def call() -> Any:
+        result = off()
+        emit()
+        return result
 
     return call
 
