@@ -161,11 +161,13 @@ class Instruments:
         duration: float,
         response: TokenSummary | None,
         exc: BaseException | None,
+        tokens: bool = True,
     ) -> None:
         """The GenAI conventions' client metrics of one call, on ``genai`` (not modified):
         ``gen_ai.client.operation.duration`` (with ``error.type`` on a failure) and, for a
-        response, ``gen_ai.client.token.usage`` per reported token type. The lean profile
-        records only these."""
+        response and with ``tokens``, ``gen_ai.client.token.usage`` per reported token type.
+        The lean profile records the duration only (the one metric the conventions require;
+        token usage is "recommended when readily available")."""
         if exc is not None:
             self.genai_duration.record(duration, {**genai, n.ERROR_TYPE: error_type(exc)})
             return
@@ -174,6 +176,8 @@ class Instruments:
             return
         on_duration, on_input, on_output = self._genai_sets(genai, response.model)
         self.genai_duration.record(duration, on_duration)
+        if not tokens:
+            return
         if response.input_tokens is not None:
             self.genai_tokens.record(response.input_tokens_total, on_input)
         if response.output_tokens is not None:

@@ -11,17 +11,18 @@ What one lean call records, and nothing else:
   ``gen_ai.response.time_to_first_chunk``; on failure ``error.type``, status ERROR and the
   exception event; message content when ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``
   asks for it, as in the default profile;
-- **two GenAI metrics**: ``gen_ai.client.operation.duration`` (Required by the conventions;
-  ``error.type`` on failures) and ``gen_ai.client.token.usage`` (input and output points);
+- **one metric**, ``gen_ai.client.operation.duration``, the one the GenAI conventions require
+  (``error.type`` on failures; the token counts are on the span as ``gen_ai.usage.*``);
 - ``traceparent`` on the provider request (the inference span's, as there is no HTTP span).
 
 Left out, compared with the default profile: the ``llm.request`` wrapper and the
 ``http.request`` spans (so no per-attempt retry or status-code spans), every ``llm.*``
 attribute (``llm.model`` and ``llm.provider`` included: samplers read ``gen_ai.request.model``
 and ``gen_ai.provider.name`` instead), the ``llm.*`` metrics (``llm.request.duration``, the
-token, cost and request counters) and the streaming chunk histograms
-(``gen_ai.client.operation.time_to_first_chunk`` / ``time_per_output_chunk``). The default
-profile is unchanged by any of this (``recorder.py``).
+token, cost and request counters), ``gen_ai.client.token.usage`` ("recommended when readily
+available") and the streaming chunk histograms (``gen_ai.client.operation.time_to_first_chunk``
+/ ``time_per_output_chunk``, "SHOULD be reported for streaming calls"). The default profile
+is unchanged by any of this (``recorder.py``).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ _CHUNKS = (TextChunkEvent, ThinkingChunkEvent, ToolCallChunkEvent)
 
 
 class LeanCallRecorder:
-    """Telemetry of one client call in the lean profile: one GenAI inference span, two metrics.
+    """Telemetry of one client call in the lean profile: one GenAI inference span, one metric.
 
     The same methods as ``CallRecorder`` (``active``, ``observe``, ``http_attempt``,
     ``succeed``, ``fail``, ``cancel``, ``close``), so the client and transport drive either.
@@ -174,6 +175,8 @@ class LeanCallRecorder:
         if self.instruments is None:
             return
         try:
-            self.instruments.record_genai(self.attrs.genai_metric, duration, response, exc)
+            self.instruments.record_genai(
+                self.attrs.genai_metric, duration, response, exc, tokens=False
+            )
         except Exception:  # metrics must never break the call
             logger.debug("recording sik_llms metrics failed", exc_info=True)
