@@ -332,6 +332,19 @@ def llm_instrument(
         instrumentor.uninstrument()
 
 
+def rerecord_hint(request: pytest.FixtureRequest) -> str:
+    """The exact command that re-records the test's cassette, for the miss message.
+
+    ``--snapshot-update`` is part of it when the test uses syrupy's ``snapshot``: a new answer
+    changes the snapshot, and a failing test keeps no new recording."""
+    update = " --snapshot-update" if "snapshot" in request.fixturenames else ""
+    return (
+        f"To re-record this cassette: pytest '{request.node.nodeid}' --llm-record-mode=all{update} "
+        "with the provider's API key set, or the client's base URL on `sik-llms simulate` "
+        "(the new recording is kept only if the test passes)."
+    )
+
+
 @pytest.fixture
 def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The test's cassette session (replay-only by default), active for the whole test."""
@@ -346,10 +359,7 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     path = cassette_path(request, kwargs.pop("name", None))
     kwargs["mode"] = _mode(request)
     kwargs["timing"] = _timing(request)
-    kwargs["hint"] = (
-        f"To re-record this cassette: pytest '{request.node.nodeid}' --llm-record-mode=all "
-        "(the new recording is kept only if the test passes)."
-    )
+    kwargs["hint"] = rerecord_hint(request)
     if kwargs["mode"] == "none" or (kwargs["mode"] == "once" and path.is_file()):
         for variable in PLACEHOLDER_KEY_VARIABLES:
             if not os.environ.get(variable):
