@@ -41,6 +41,7 @@ from sik_llms.telemetry import names as n
 from sik_llms.telemetry.attributes import client_attributes
 from sik_llms.telemetry.instruments import Instruments
 from sik_llms.telemetry.recorder import ActiveCall, SpanHandle, start_prepared
+from sik_llms.telemetry.sampler import sampler_keeps_attributes
 from sik_llms.types import TextChunkEvent, ThinkingChunkEvent, TokenSummary, ToolCallChunkEvent
 
 __all__ = ["LeanCallRecorder"]
@@ -91,7 +92,7 @@ class LeanCallRecorder:
         if tracer is not None:
             self.inference = start_prepared(
                 tracer, attrs.inference_name, attrs.inference, SpanKind.CLIENT, None,
-                _clock.time_ns(),
+                _clock.time_ns(), not sampler_keeps_attributes(tracer),
             )  # fmt: skip
             if capture != "NO_CONTENT":
                 self._content = content_events.record_input(self.inference, capture, messages)

@@ -34,6 +34,7 @@ from sik_llms.telemetry import names as n
 from sik_llms.telemetry.attributes import client_attributes
 from sik_llms.telemetry.errors import error_type
 from sik_llms.telemetry.instruments import Instruments
+from sik_llms.telemetry.sampler import sampler_keeps_attributes
 from sik_llms.telemetry.state import CURRENT_CALL
 from sik_llms.types import (
     TextChunkEvent,
@@ -143,9 +144,11 @@ def start_prepared(
     kind: SpanKind,
     parent: otel_context.Context | None,
     start_time: int,
+    check_sampler: bool = True,
 ) -> SpanHandle:
     """``start_span`` for attributes already free of None and redacted (prepared once per
-    client in ``attributes.py``, or cached per URL here)."""
+    client in ``attributes.py``, or cached per URL here). ``check_sampler=False`` when
+    ``sampler_keeps_attributes(tracer)`` said the check cannot find anything."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Creating span: %s with attributes: %s", name, attrs)
     span = tracer.start_span(
@@ -153,9 +156,10 @@ def start_prepared(
     )
     # A sampler's SamplingResult replaces the start attributes; the guide's CostBasedSampler
     # returns none, which would strip llm.model from every span. Put them back.
-    kept = getattr(span, "attributes", None)
-    if kept is not None and len(kept) < len(attrs):
-        span.set_attributes(attrs)
+    if check_sampler:
+        kept = getattr(span, "attributes", None)
+        if kept is not None and len(kept) < len(attrs):
+            span.set_attributes(attrs)
     return SpanHandle(span, parent)
 
 
@@ -188,7 +192,13 @@ class HttpAttempt:
         name = method if call.semconv else n.SPAN_HTTP
         assert call.tracer is not None and call.inference is not None
         self._handle = start_prepared(
-            call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context, _clock.time_ns()
+            call.tracer,
+            name,
+            attrs,
+            SpanKind.CLIENT,
+            call.inference.context,
+            _clock.time_ns(),
+            call.check_sampler,
         )
         self._done = False
         content_events.inject_trace_context(request, self._handle.context)
@@ -271,6 +281,7 @@ class CallRecorder:
             self.request = self.inference = None
             return
         now = clock.time_ns()
+        self.check_sampler = check = not sampler_keeps_attributes(tracer)
         self.request = start_prepared(
             tracer,
             n.SPAN_REQUEST,
@@ -278,6 +289,7 @@ class CallRecorder:
             SpanKind.INTERNAL,
             None,
             now,
+            check,
         )
         self.inference = start_prepared(
             tracer,
@@ -286,6 +298,7 @@ class CallRecorder:
             SpanKind.CLIENT,
             self.request.context,
             now,
+            check,
         )
         if capture != "NO_CONTENT":
             self._content = content_events.record_input(self.inference, capture, messages)
