@@ -240,6 +240,10 @@ def test_the_guard_fails_an_unmarked_test_naming_the_host_before_any_connect(
     assert run.returncode == 1
     assert "sik-llms network guard: the test tried to reach 192.0.2.7:80 (connect)" in run.stdout
     assert "--llm-allow-network=192.0.2.7" in run.stdout
+    # said once (the SDK retried: no chain of re-raises, no SDK traceback around it)
+    failure = run.stdout.split("short test summary info")[0]
+    assert failure.count("sik-llms network guard") == 1, failure
+    assert "During handling of the above exception" not in failure
 
 
 def test_a_changed_prompt_fails_with_the_diff_and_the_command_that_rewrites_it_in_one_run(
