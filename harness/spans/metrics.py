@@ -37,8 +37,16 @@ def read_metrics(reader: InMemoryMetricReader) -> list[MetricPoint]:
                     else:
                         entry["value"] = point.value
                     points.append(entry)
+    # name, then labels; unit and type break ties between same-named instruments of two
+    # instrumentations, so the order never depends on which registered first
     return sorted(
-        points, key=lambda p: (p["name"], sorted((k, str(v)) for k, v in p["attributes"].items()))
+        points,
+        key=lambda p: (
+            p["name"],
+            sorted((k, str(v)) for k, v in p["attributes"].items()),
+            p["unit"],
+            p["type"],
+        ),
     )
 
 

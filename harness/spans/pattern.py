@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from harness.spans.render import DEFAULT_ATTRIBUTES, render
+from harness.spans.render import render
 from harness.spans.values import format_duration, parse_scalar, render_value
 
 if TYPE_CHECKING:  # the tree module imports this one for SpanTree.assert_tree
@@ -264,7 +264,7 @@ def _report(
     keys = sorted(
         {k for line in _all_lines(lines) for k in line.fields if not k.startswith("status")}
     )
-    actual = render(tree, attributes=[*DEFAULT_ATTRIBUTES, *keys])
+    actual = render(tree, also=keys)
     numbered = []
     for number, text in enumerate(pattern.splitlines(), start=1):
         if text.strip():

@@ -268,7 +268,7 @@ def test_xdist_runs_give_the_same_trees_as_a_serial_run(chat_dir: pytest.Pyteste
     assert _trees(chat_dir.path / "trees") == first
     assert first["test_own_spans_a.txt"] == (
         textwrap.dedent("""\
-            step 500ms
+            step 500ms question=a
             └── inner 0us
         """).encode()
     )
