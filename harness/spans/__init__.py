@@ -12,7 +12,7 @@ Public API: ``capture`` / ``Capture``, ``build_tree`` / ``SpanTree`` / ``SpanNod
 """
 
 from harness.spans.capture import Capture, IncrementalIdGenerator, capture
-from harness.spans.pattern import assert_tree
+from harness.spans.diagnosis import assert_tree
 from harness.spans.render import render
 from harness.spans.snapshot import SpanTreeSnapshot
 from harness.spans.tree import SpanNode, SpanTree, build_tree

@@ -20,7 +20,10 @@ Each line names a span and, optionally, what else must hold::
 - a ``...`` line: the lines indented under it may match at any depth below its parent
   (at the top: anywhere in the tree). Top-level lines otherwise match root spans.
 
-Tree-drawing characters (``├── └── │``) count as indentation.
+Tree-drawing characters (``├── └── │``) count as indentation. Line numbers count from 1 at
+the first line of the pattern string (the one right after the opening quotes).
+
+This module parses and matches; ``harness.spans.diagnosis`` asserts and explains a mismatch.
 """
 
 from __future__ import annotations
@@ -31,11 +34,10 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from harness.spans.render import render
 from harness.spans.values import format_duration, parse_scalar, render_value
 
-if TYPE_CHECKING:  # the tree module imports this one for SpanTree.assert_tree
-    from harness.spans.tree import SpanNode, SpanTree
+if TYPE_CHECKING:  # trees are only read here
+    from harness.spans.tree import SpanNode
 
 _TOKEN = re.compile(r'[^\s"\[]*"(?:[^"\\]|\\.)*"|[^\s"\[]*\[[^\]]*\]|\S+')
 _DURATION = re.compile(r"\d+(\.\d+)?(s|ms|us)")
@@ -44,22 +46,25 @@ _GLOB = re.compile(r"[*?\[]")
 
 
 @dataclass
-class _Line:
+class PatternLine:
+    """One parsed pattern line: a span (or a ``·`` event, or a ``...`` line) and its needs."""
+
     number: int
     text: str
     name: str = "*"
     kind: str | None = None
     duration: str | None = None
     fields: dict[str, tuple[str, Any]] = field(default_factory=dict)
-    events: list[_Line] = field(default_factory=list)
-    children: list[_Line] = field(default_factory=list)
+    events: list[PatternLine] = field(default_factory=list)
+    children: list[PatternLine] = field(default_factory=list)
     anywhere: bool = False  # a "..." line
+    note: str = ""  # on an EXACT_COUNT line: what differs
 
 
-def parse_pattern(pattern: str) -> list[_Line]:
+def parse_pattern(pattern: str) -> list[PatternLine]:
     """Parse an indented pattern into top-level lines with nested children."""
-    root = _Line(0, "<root>")
-    stack: list[tuple[int, _Line]] = [(-1, root)]
+    root = PatternLine(0, "<root>")
+    stack: list[tuple[int, PatternLine]] = [(-1, root)]
     for number, raw in enumerate(pattern.splitlines(), start=1):
         stripped = raw.lstrip(_DRAWING)
         if not stripped.strip() or stripped.lstrip().startswith("#"):
@@ -77,12 +82,12 @@ def parse_pattern(pattern: str) -> list[_Line]:
     return root.children
 
 
-def _parse_line(number: int, text: str) -> _Line:
+def _parse_line(number: int, text: str) -> PatternLine:
     tokens = _TOKEN.findall(text)
     if tokens[0] == "...":
         if len(tokens) > 1:
             raise ValueError(f"pattern line {number}: `...` stands alone on its line: {text!r}")
-        return _Line(number, text, anywhere=True)
+        return PatternLine(number, text, anywhere=True)
     name = tokens[0]
     if len(name) >= 2 and name.startswith('"') and name.endswith('"'):
         try:
@@ -91,7 +96,7 @@ def _parse_line(number: int, text: str) -> _Line:
             raise ValueError(
                 f"pattern line {number}: cannot read the quoted name {tokens[0]!r}: {exc}"
             ) from None
-    line = _Line(number, text, name=name)
+    line = PatternLine(number, text, name=name)
     for token in tokens[1:]:
         if token in ("◀", "slowest"):
             continue
@@ -115,14 +120,16 @@ def _parse_line(number: int, text: str) -> _Line:
 # ---------------------------------------------------------------------- matching
 
 
-class _Matcher:
+class Matcher:
+    """Matches pattern lines against span nodes; ``exact`` also requires listed children only."""
+
     def __init__(self, exact: bool) -> None:
         self.exact = exact
 
-    def node(self, line: _Line, node: SpanNode) -> bool:
+    def node(self, line: PatternLine, node: SpanNode) -> bool:
         return not self.mismatches(line, node, deep=True)
 
-    def mismatches(self, line: _Line, node: SpanNode, *, deep: bool) -> list[str]:
+    def mismatches(self, line: PatternLine, node: SpanNode, *, deep: bool) -> list[str]:
         """Why ``node`` does not match ``line`` (empty when it does)."""
         problems: list[str] = []
         if not fnmatchcase(node.name, line.name):
@@ -148,29 +155,45 @@ class _Matcher:
                 problems.append(f"child line {missing.number} `{missing.text}` not found under it")
         return problems
 
-    def children(self, line: _Line, node: SpanNode) -> _Line | None:
+    def children(self, line: PatternLine, node: SpanNode) -> PatternLine | None:
         """The first child pattern line that finds no match under ``node`` (None: all match)."""
         return self.sequence(
-            line.children, node.children, list(node.descendants()), exact=self.exact
+            line.children, node.children, list(node.descendants()), exact=self.exact, at=line
+        )
+
+    def count_mismatch(
+        self, lines: list[PatternLine], candidates: list[SpanNode], at: PatternLine | None
+    ) -> PatternLine | None:
+        """With ``exact``, a synthetic line (named ``EXACT_COUNT``, numbered as the parent line
+        ``at``, else the first line) when ``lines`` list another number of spans than there are."""
+        plain = [line for line in lines if not line.anywhere]
+        if len(plain) == len(candidates):
+            return None
+        found = ", ".join(c.name for c in candidates) or "none"
+        where = "under it" if at is not None else "at the top"
+        line = at if at is not None else (plain or lines)[0]
+        return PatternLine(
+            line.number,
+            line.text,
+            name=EXACT_COUNT,
+            note=f"exactly {len(plain)} span(s) {where}, found {len(candidates)}: {found}",
         )
 
     def sequence(
         self,
-        lines: list[_Line],
+        lines: list[PatternLine],
         candidates: list[SpanNode],
         everywhere: list[SpanNode],
         *,
         exact: bool,
-    ) -> _Line | None:
-        plain = [line for line in lines if not line.anywhere]
-        if exact and len(plain) != len(candidates):
-            found = ", ".join(c.name for c in candidates) or "none"
-            number = plain[0].number if plain else 0
-            return _Line(
-                number,
-                f"exactly {len(plain)} span(s) here, found {len(candidates)}: {found}",
-                name="\0",
-            )
+        at: PatternLine | None = None,
+    ) -> PatternLine | None:
+        """The first of ``lines`` that finds no match among ``candidates`` in order (None: all
+        match); ``at`` is the line whose children these are (None: the top of the pattern)."""
+        if exact:
+            counted = self.count_mismatch(lines, candidates, at)
+            if counted is not None:
+                return counted
         cursor = 0
         for line in lines:
             if line.anywhere:
@@ -189,6 +212,8 @@ class _Matcher:
 
 
 _ABSENT = object()
+#: The name of the synthetic line reporting an ``exact=True`` child-count mismatch.
+EXACT_COUNT = "\0"
 
 
 def _field(node: SpanNode, key: str) -> Any:
@@ -213,7 +238,7 @@ def _value_matches(actual: Any, raw: str, expected: Any) -> bool:
     return str(actual) == str(expected) if isinstance(actual, str) else actual == expected
 
 
-def _event_matches(line: _Line, event: Any) -> bool:
+def _event_matches(line: PatternLine, event: Any) -> bool:
     if line.kind and not fnmatchcase(event.name, line.kind):
         return False
     attributes = event.attributes or {}
@@ -223,86 +248,4 @@ def _event_matches(line: _Line, event: Any) -> bool:
     )
 
 
-# ---------------------------------------------------------------------- assertion
-
-
-def assert_tree(tree: SpanTree, pattern: str, *, exact: bool = False) -> None:
-    """Raise AssertionError, showing the failing pattern line and the actual tree, on mismatch."""
-    lines = parse_pattern(pattern)
-    if not lines:
-        raise ValueError("empty span-tree pattern")
-    matcher = _Matcher(exact)
-    everywhere = list(tree.nodes())
-    missing = matcher.sequence(lines, tree.roots, everywhere, exact=exact)
-    if missing is None:
-        return
-    raise AssertionError(_report(tree, pattern, lines, missing, matcher))
-
-
-def _report(
-    tree: SpanTree, pattern: str, lines: list[_Line], missing: _Line, matcher: _Matcher
-) -> str:
-    missing, scope, where = _drill(matcher, missing, list(tree.nodes()), "the tree")
-    near = [n for n in scope if fnmatchcase(n.name, missing.name)]
-    if missing.name == "\0":
-        why = "(exact=True: every child must be listed, in order)"
-    elif near:
-        reasons = [
-            f"    {n.name} (under {n.parent.name if n.parent else 'no parent'}): "
-            + "; ".join(
-                matcher.mismatches(missing, n, deep=True)
-                or [
-                    "matches, but out of order (siblings must appear in the order the pattern lists them)"
-                ]
-            )
-            for n in near[:5]
-        ]
-        why = f"spans with that name in {where}, and why they do not match:\n" + "\n".join(reasons)
-    else:
-        names = sorted({n.name for n in scope})
-        why = f"no span in {where} is named like {missing.name!r}; spans there: {', '.join(names) or 'none'}"
-    keys = sorted(
-        {k for line in _all_lines(lines) for k in line.fields if not k.startswith("status")}
-    )
-    actual = render(tree, also=keys)
-    numbered = []
-    for number, text in enumerate(pattern.splitlines(), start=1):
-        if text.strip():
-            marker = "  <-- not found" if number == missing.number else ""
-            numbered.append(f"  {number:>3} | {text.rstrip()}{marker}")
-    mode = " (exact children)" if matcher.exact else ""
-    return (
-        f"span tree does not match the pattern{mode}\n"
-        f"pattern line {missing.number}: `{missing.text}`\n"
-        f"  {why}\n\n"
-        "expected (pattern):\n" + "\n".join(numbered) + "\n\n"
-        "actual tree:\n" + _indent(actual)
-    )
-
-
-def _drill(
-    matcher: _Matcher, line: _Line, scope: list[SpanNode], where: str
-) -> tuple[_Line, list[SpanNode], str]:
-    """Follow a failing line into the first span that matches it itself but not its children."""
-    if line.anywhere or line.name == "\0":
-        return line, scope, where
-    for node in scope:
-        if not matcher.mismatches(line, node, deep=False):
-            child = matcher.children(line, node)
-            if child is not None:
-                return _drill(matcher, child, list(node.descendants()), f"`{node.name}`")
-    return line, scope, where
-
-
-def _all_lines(lines: list[_Line]) -> list[_Line]:
-    out: list[_Line] = []
-    for line in lines:
-        out += [line, *line.events, *_all_lines(line.children)]
-    return out
-
-
-def _indent(text: str) -> str:
-    return "".join(f"  {line}\n" if line else "\n" for line in text.rstrip("\n").split("\n"))
-
-
-__all__ = ["assert_tree", "parse_pattern"]
+__all__ = ["EXACT_COUNT", "Matcher", "PatternLine", "parse_pattern"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -262,7 +264,7 @@ def test_sibling_order_and_exact_children(cap: Capture) -> None:
     with pytest.raises(AssertionError, match="out of order"):
         cap.assert_tree("root\n  c\n  a")
     cap.assert_tree("root\n  a\n  b\n  c", exact=True)
-    with pytest.raises(AssertionError, match=r"exactly 2 span\(s\) here, found 3: a, b, c"):
+    with pytest.raises(AssertionError, match=r"exactly 2 span\(s\) under it, found 3: a, b, c"):
         cap.assert_tree("root\n  a\n  c", exact=True)
 
 
@@ -274,8 +276,13 @@ def test_failure_message_points_at_the_line_and_shows_the_actual_tree(cap: Captu
               llm.openai.stream llm.streaming=false gen_ai.response.model=x
         """)
     message = str(info.value)
+    source = Path(__file__).read_text().splitlines()
+    written = 1 + next(
+        i for i, text in enumerate(source) if text.strip().endswith("gen_ai.response.model=x")
+    )
     assert (
-        "pattern line 3: `llm.openai.stream llm.streaming=false gen_ai.response.model=x`" in message
+        f"pattern line 3 (tests/harness/spans/test_tree.py:{written}): "
+        "`llm.openai.stream llm.streaming=false gen_ai.response.model=x`" in message
     )
     assert "llm.streaming is True, expected False; gen_ai.response.model is missing" in message
     assert (

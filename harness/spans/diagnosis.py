@@ -1,0 +1,291 @@
+"""``assert_tree``: assert a partial span tree, and explain a mismatch so it never misleads.
+
+The message names the pattern line that found no span (1-based in the pattern string, plus
+``file:line`` in your test when the pattern is written there), then, for each span with that
+name in the place it was looked for, the exact reason it does not match: a differing
+attribute, a missing child, sitting one level deeper than written, already taken by an earlier
+line, or coming before its previous sibling (only then "out of order"). Then the numbered
+pattern and the actual tree, rendered with every attribute the pattern names.
+"""
+
+from __future__ import annotations
+
+import inspect
+import linecache
+import sys
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
+
+from harness.spans.pattern import EXACT_COUNT, Matcher, PatternLine, parse_pattern
+from harness.spans.render import render
+
+if TYPE_CHECKING:  # the tree module imports this one for SpanTree.assert_tree
+    from harness.spans.tree import SpanNode, SpanTree
+
+
+def assert_tree(tree: SpanTree, pattern: str, *, exact: bool = False) -> None:
+    """Raise AssertionError, showing the failing pattern line and the actual tree, on mismatch.
+
+    A pattern that cannot be read raises ValueError naming the line; an empty one, ValueError.
+    """
+    origin = pattern_origin(pattern)
+    try:
+        lines = parse_pattern(pattern)
+    except ValueError as exc:
+        raise ValueError(_located(str(exc), origin)) from None
+    if not lines:
+        raise ValueError("empty span-tree pattern: write one span name (or glob) per line")
+    matcher = Matcher(exact)
+    nodes = list(tree.nodes())
+    failure = _locate(matcher, lines, tree.roots, nodes, None, "the tree", exact, nodes)
+    if failure is None:
+        return
+    raise AssertionError(report(tree, pattern, lines, failure, matcher, origin))
+
+
+# ---------------------------------------------------------------------- where it failed
+
+
+@dataclass
+class Failure:
+    """A pattern line that found no span, with where it was looked for."""
+
+    line: PatternLine
+    candidates: list[SpanNode]  # the spans the line's siblings were matched against, in order
+    parent: SpanNode | None  # the span they sit under (None: the top, or a `...` block)
+    where: str  # "the tree" or "`name`", for the message
+    scope: list[SpanNode]  # where spans with the line's name are looked for
+    taken: dict[int, int] = field(default_factory=dict)  # id(node) -> line that matched it
+    previous: SpanNode | None = None  # the span the line before it matched
+
+
+def _locate(
+    matcher: Matcher,
+    lines: list[PatternLine],
+    candidates: list[SpanNode],
+    everywhere: list[SpanNode],
+    parent: SpanNode | None,
+    where: str,
+    exact: bool,
+    scope: list[SpanNode],
+    at: PatternLine | None = None,
+) -> Failure | None:
+    """The first failing line, followed into the span that matches it but not its children."""
+    if exact:
+        counted = matcher.count_mismatch(lines, candidates, at)
+        if counted is not None:
+            return Failure(counted, candidates, parent, where, scope)
+    if matcher.sequence(lines, candidates, everywhere, exact=exact, at=at) is None:
+        return None
+    cursor, taken, previous = 0, {}, None
+    for line in lines:
+        if line.anywhere:
+            failure = _locate(
+                matcher, line.children, everywhere, everywhere, None, where, False, everywhere
+            )
+            if failure is not None:
+                return failure
+            continue
+        tried = range(cursor, min(cursor + 1, len(candidates)) if exact else len(candidates))
+        found = next((i for i in tried if matcher.node(line, candidates[i])), None)
+        if found is None:
+            return _drill(matcher, line, candidates, parent, where, scope, taken, previous)
+        taken[id(candidates[found])] = line.number
+        previous, cursor = candidates[found], found + 1
+    return None  # unreachable: sequence() said a line fails
+
+
+def _drill(
+    matcher: Matcher,
+    line: PatternLine,
+    candidates: list[SpanNode],
+    parent: SpanNode | None,
+    where: str,
+    scope: list[SpanNode],
+    taken: dict[int, int],
+    previous: SpanNode | None,
+) -> Failure:
+    """Follow ``line`` into the first span that matches it itself but not its children."""
+    ordered = [*candidates, *(n for n in scope if n not in candidates)]
+    for node in ordered:
+        if id(node) in taken or matcher.mismatches(line, node, deep=False):
+            continue
+        if matcher.children(line, node) is not None:
+            inner = _locate(
+                matcher,
+                line.children,
+                node.children,
+                list(node.descendants()),
+                node,
+                f"`{node.name}`",
+                matcher.exact,
+                list(node.descendants()),
+                at=line,
+            )
+            if inner is not None:
+                return inner
+    return Failure(line, candidates, parent, where, scope, taken, previous)
+
+
+# ---------------------------------------------------------------------- the message
+
+
+def report(
+    tree: SpanTree,
+    pattern: str,
+    lines: list[PatternLine],
+    failure: Failure,
+    matcher: Matcher,
+    origin: tuple[str, int] | None = None,
+) -> str:
+    """The whole AssertionError text for ``failure``."""
+    missing = failure.line
+    if missing.name == EXACT_COUNT:
+        why = f"{missing.note} (exact=True: every child must be listed, in order)"
+    else:
+        near = [n for n in failure.scope if fnmatchcase(n.name, missing.name)]
+        if near:
+            reasons = [
+                f"    {n.name} (under {n.parent.name if n.parent else 'no parent'}): "
+                + "; ".join(matcher.mismatches(missing, n, deep=True) or [_placement(n, failure)])
+                for n in near[:5]
+            ]
+            why = (
+                f"spans with that name in {failure.where}, and why they do not match:\n"
+                + "\n".join(reasons)
+            )
+        else:
+            names = sorted({n.name for n in failure.scope})
+            why = (
+                f"no span in {failure.where} is named like {missing.name!r}; "
+                f"spans there: {', '.join(names) or 'none'}"
+            )
+    keys = sorted(
+        {k for line in _all_lines(lines) for k in line.fields if not k.startswith("status")}
+    )
+    actual = render(tree, also=keys)
+    numbered = []
+    for number, text in enumerate(pattern.splitlines(), start=1):
+        if text.strip():
+            marker = ""
+            if number == missing.number:
+                marker = (
+                    "  <-- children differ" if missing.name == EXACT_COUNT else "  <-- not found"
+                )
+            numbered.append(f"  {number:>3} | {text.rstrip()}{marker}")
+    mode = " (exact children)" if matcher.exact else ""
+    return (
+        f"span tree does not match the pattern{mode}\n"
+        f"{_located(f'pattern line {missing.number}', origin, missing.number)}: `{missing.text}`\n"
+        f"  {why}\n\n"
+        "expected (pattern):\n" + "\n".join(numbered) + "\n\n"
+        "actual tree:\n" + _indent(actual)
+    )
+
+
+def _placement(node: SpanNode, failure: Failure) -> str:
+    """Why a span that matches the line itself was still not taken for it."""
+    if id(node) in failure.taken:
+        return (
+            f"matches, but pattern line {failure.taken[id(node)]} already matched it "
+            "(each span matches one line; the tree has no other)"
+        )
+    if node not in failure.candidates:
+        if failure.parent is None:
+            return (
+                "matches, but is not a root span; put a `...` line above it to match it "
+                "at any depth"
+            )
+        return (
+            f"matches, but sits deeper, under `{node.parent.name if node.parent else '?'}`, "
+            f"not directly under `{failure.parent.name}`; put a `...` line above it to match "
+            "at any depth"
+        )
+    if failure.previous is not None and failure.candidates.index(node) < failure.candidates.index(
+        failure.previous
+    ):
+        return (
+            f"matches, but comes before `{failure.previous.name}` (matched by line "
+            f"{failure.taken[id(failure.previous)]}): out of order, siblings must appear in the "
+            "order the pattern lists them"
+        )
+    return "matches, but with exact=True the spans at this level differ from the pattern's"
+
+
+def _all_lines(lines: list[PatternLine]) -> list[PatternLine]:
+    out: list[PatternLine] = []
+    for line in lines:
+        out += [line, *line.events, *_all_lines(line.children)]
+    return out
+
+
+def _indent(text: str) -> str:
+    return "".join(f"  {line}\n" if line else "\n" for line in text.rstrip("\n").split("\n"))
+
+
+# ---------------------------------------------------------------------- file:line
+
+
+def pattern_origin(pattern: str) -> tuple[str, int] | None:
+    """``(file, line)`` of the pattern string's first line in the test that wrote it, or None.
+
+    Looks at the first caller outside ``harness.spans`` and checks every non-blank line of the
+    pattern against the lines of that call expression, so a pattern built at run time (or
+    passed in a variable) gets no location rather than a wrong one.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("harness.spans"):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    positions = inspect.getframeinfo(frame, context=0).positions
+    if positions is None or positions.lineno is None:
+        return None
+    filename = frame.f_code.co_filename
+    first_line, last_line = positions.lineno, positions.end_lineno or positions.lineno
+    lines = pattern.splitlines()
+    first = next((i for i, text in enumerate(lines) if text.strip()), None)
+    if first is None:
+        return None
+    # the call expression's own lines: a pattern written as a literal inside the call
+    for candidate in range(first_line, last_line + 1):
+        top = candidate - first
+        if top < first_line or top + len(lines) - 1 > last_line:
+            continue
+        if all(
+            not text.strip() or text.strip() in linecache.getline(filename, top + i)
+            for i, text in enumerate(lines)
+        ):
+            return filename, top
+    return None
+
+
+def _located(message: str, origin: tuple[str, int] | None, number: int | None = None) -> str:
+    """``message`` with `` (file:line)`` after its ``pattern line N``, when the origin is known."""
+    if origin is None:
+        return message
+    if number is None:
+        prefix = "pattern line "
+        if not message.startswith(prefix):
+            return message
+        digits = message[len(prefix) :].split(":", 1)[0]
+        if not digits.isdigit():
+            return message
+        number = int(digits)
+        head, rest = message[: len(prefix) + len(digits)], message[len(prefix) + len(digits) :]
+        return f"{head} ({_short(origin[0])}:{origin[1] + number - 1}){rest}"
+    return f"{message} ({_short(origin[0])}:{origin[1] + number - 1})"
+
+
+def _short(filename: str) -> str:
+    import os
+
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:
+        return filename
+    return filename if relative.startswith("..") else relative
+
+
+__all__ = ["Failure", "assert_tree", "pattern_origin", "report"]
