@@ -39,6 +39,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
 from harness.clock import VirtualClock
 from harness.spans import routing
+from harness.spans.metric_pattern import assert_metrics
 from harness.spans.metrics import MetricPoint, metric_value, read_metrics
 from harness.spans.tree import SpanTree, build_tree
 from sik_llms import clock as _clock
@@ -200,6 +201,12 @@ class Capture:
         Without ``default`` a missing metric raises ``LookupError`` naming what exists.
         """
         return metric_value(self.metrics(), name, default, attributes)
+
+    def assert_metrics(self, pattern: str) -> None:
+        """Assert the partial metric pattern ``pattern``, one metric per line
+        (``gen_ai.client.token.usage gen_ai.token.type=input value=12``; the syntax is in
+        ``harness.spans.metric_pattern``)."""
+        assert_metrics(self.metrics(), pattern)
 
     def clear(self) -> None:
         """Forget captured spans and log records (metrics are cumulative and stay)."""

@@ -10,14 +10,18 @@ pattern and the actual tree, rendered with every attribute the pattern names.
 
 from __future__ import annotations
 
-import inspect
-import linecache
-import sys
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
-from harness.spans.pattern import EXACT_COUNT, Matcher, PatternLine, parse_pattern
+from harness.spans.pattern import (
+    EXACT_COUNT,
+    Matcher,
+    PatternLine,
+    located,
+    parse_pattern,
+    pattern_origin,
+)
 from harness.spans.render import render
 
 if TYPE_CHECKING:  # the tree module imports this one for SpanTree.assert_tree
@@ -33,7 +37,7 @@ def assert_tree(tree: SpanTree, pattern: str, *, exact: bool = False) -> None:
     try:
         lines = parse_pattern(pattern)
     except ValueError as exc:
-        raise ValueError(_located(str(exc), origin)) from None
+        raise ValueError(located(str(exc), origin)) from None
     if not lines:
         raise ValueError("empty span-tree pattern: write one span name (or glob) per line")
     matcher = Matcher(exact)
@@ -177,7 +181,7 @@ def report(
     mode = " (exact children)" if matcher.exact else ""
     return (
         f"span tree does not match the pattern{mode}\n"
-        f"{_located(f'pattern line {missing.number}', origin, missing.number)}: `{missing.text}`\n"
+        f"{located(f'pattern line {missing.number}', origin, missing.number)}: `{missing.text}`\n"
         f"  {why}\n\n"
         "expected (pattern):\n" + "\n".join(numbered) + "\n\n"
         "actual tree:\n" + _indent(actual)
@@ -224,68 +228,4 @@ def _indent(text: str) -> str:
     return "".join(f"  {line}\n" if line else "\n" for line in text.rstrip("\n").split("\n"))
 
 
-# ---------------------------------------------------------------------- file:line
-
-
-def pattern_origin(pattern: str) -> tuple[str, int] | None:
-    """``(file, line)`` of the pattern string's first line in the test that wrote it, or None.
-
-    Looks at the first caller outside ``harness.spans`` and checks every non-blank line of the
-    pattern against the lines of that call expression, so a pattern built at run time (or
-    passed in a variable) gets no location rather than a wrong one.
-    """
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("harness.spans"):
-        frame = frame.f_back
-    if frame is None:
-        return None
-    positions = inspect.getframeinfo(frame, context=0).positions
-    if positions is None or positions.lineno is None:
-        return None
-    filename = frame.f_code.co_filename
-    first_line, last_line = positions.lineno, positions.end_lineno or positions.lineno
-    lines = pattern.splitlines()
-    first = next((i for i, text in enumerate(lines) if text.strip()), None)
-    if first is None:
-        return None
-    # the call expression's own lines: a pattern written as a literal inside the call
-    for candidate in range(first_line, last_line + 1):
-        top = candidate - first
-        if top < first_line or top + len(lines) - 1 > last_line:
-            continue
-        if all(
-            not text.strip() or text.strip() in linecache.getline(filename, top + i)
-            for i, text in enumerate(lines)
-        ):
-            return filename, top
-    return None
-
-
-def _located(message: str, origin: tuple[str, int] | None, number: int | None = None) -> str:
-    """``message`` with `` (file:line)`` after its ``pattern line N``, when the origin is known."""
-    if origin is None:
-        return message
-    if number is None:
-        prefix = "pattern line "
-        if not message.startswith(prefix):
-            return message
-        digits = message[len(prefix) :].split(":", 1)[0]
-        if not digits.isdigit():
-            return message
-        number = int(digits)
-        head, rest = message[: len(prefix) + len(digits)], message[len(prefix) + len(digits) :]
-        return f"{head} ({_short(origin[0])}:{origin[1] + number - 1}){rest}"
-    return f"{message} ({_short(origin[0])}:{origin[1] + number - 1})"
-
-
-def _short(filename: str) -> str:
-    import os
-
-    try:
-        relative = os.path.relpath(filename)
-    except ValueError:
-        return filename
-    return filename if relative.startswith("..") else relative
-
-
-__all__ = ["Failure", "assert_tree", "pattern_origin", "report"]
+__all__ = ["Failure", "assert_tree", "report"]

@@ -86,9 +86,15 @@ def metric_value(
         series = [p["attributes"] for p in points if p["name"] == name]
         hint = f"; its series: {series}" if series else f"; recorded metrics: {known or 'none'}"
         raise LookupError(f"no metric {name!r} with attributes {attributes}{hint}")
-    if matching[0]["type"] == "histogram":
+    return aggregate(matching)
+
+
+def aggregate(points: list[MetricPoint]) -> Any:
+    """Points of one metric added up: a number for counters and gauges, else a histogram dict
+    (count and sum added, min and max of all, bucket counts added)."""
+    if points[0]["type"] == "histogram":
         merged: dict[str, Any] = {"count": 0, "sum": 0, "min": None, "max": None, "buckets": {}}
-        for p in matching:
+        for p in points:
             merged["count"] += p["count"]
             merged["sum"] += p["sum"]
             merged["min"] = p["min"] if merged["min"] is None else min(merged["min"], p["min"])
@@ -97,7 +103,7 @@ def metric_value(
                 merged["buckets"][bound] = merged["buckets"].get(bound, 0) + n
         merged["buckets"] = dict(sorted(merged["buckets"].items()))
         return merged
-    return sum(p["value"] for p in matching)
+    return sum(p["value"] for p in points)
 
 
 def _labels_match(actual: dict[str, Any], wanted: dict[str, Any]) -> bool:
@@ -108,4 +114,4 @@ def _labels_match(actual: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return True
 
 
-__all__ = ["MetricPoint", "metric_value", "read_metrics"]
+__all__ = ["MetricPoint", "aggregate", "metric_value", "read_metrics"]

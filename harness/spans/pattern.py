@@ -28,8 +28,12 @@ This module parses and matches; ``harness.spans.diagnosis`` asserts and explains
 
 from __future__ import annotations
 
+import inspect
 import json
+import linecache
+import os
 import re
+import sys
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
@@ -54,7 +58,8 @@ class PatternLine:
     name: str = "*"
     kind: str | None = None
     duration: str | None = None
-    fields: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    fields: dict[str, tuple[str, Any]] = field(default_factory=dict)  # key -> (raw, parsed)
+    ops: dict[str, str] = field(default_factory=dict)  # key -> operator other than "="
     events: list[PatternLine] = field(default_factory=list)
     children: list[PatternLine] = field(default_factory=list)
     anywhere: bool = False  # a "..." line
@@ -83,20 +88,12 @@ def parse_pattern(pattern: str) -> list[PatternLine]:
 
 
 def _parse_line(number: int, text: str) -> PatternLine:
-    tokens = _TOKEN.findall(text)
+    tokens = tokenize(text)
     if tokens[0] == "...":
         if len(tokens) > 1:
             raise ValueError(f"pattern line {number}: `...` stands alone on its line: {text!r}")
         return PatternLine(number, text, anywhere=True)
-    name = tokens[0]
-    if len(name) >= 2 and name.startswith('"') and name.endswith('"'):
-        try:
-            name = json.loads(name)
-        except ValueError as exc:
-            raise ValueError(
-                f"pattern line {number}: cannot read the quoted name {tokens[0]!r}: {exc}"
-            ) from None
-    line = PatternLine(number, text, name=name)
+    line = PatternLine(number, text, name=read_name(tokens[0], number))
     for token in tokens[1:]:
         if token in ("◀", "slowest"):
             continue
@@ -104,9 +101,11 @@ def _parse_line(number: int, text: str) -> PatternLine:
             line.kind = token[1:-1].upper()
         elif _DURATION.fullmatch(token):
             line.duration = token
-        elif "=" in token:
-            key, raw_value = token.split("=", 1)
+        elif (split := split_field(token)) is not None:
+            key, op, raw_value = split
             line.fields[key] = (raw_value, parse_scalar(raw_value))
+            if op != "=":
+                line.ops[key] = op
         elif line.name == "·":
             line.kind = token  # event name
         else:
@@ -115,6 +114,58 @@ def _parse_line(number: int, text: str) -> PatternLine:
                 "(expected key=value, [KIND] or a duration)"
             )
     return line
+
+
+def tokenize(text: str) -> list[str]:
+    """Split a pattern line into tokens; quoted strings and ``[...]`` lists stay whole."""
+    return _TOKEN.findall(text)
+
+
+def read_name(token: str, number: int) -> str:
+    """A line's first token as a name: JSON-unquoted when written in double quotes."""
+    if len(token) >= 2 and token.startswith('"') and token.endswith('"'):
+        try:
+            return json.loads(token)
+        except ValueError as exc:
+            raise ValueError(
+                f"pattern line {number}: cannot read the quoted name {token!r}: {exc}"
+            ) from None
+    return token
+
+
+_FIELD = re.compile(r"([^\s=<>!\"]+)(>=|<=|!=|=|>|<)(.*)", re.S)
+OPERATORS = ("=", "!=", ">", ">=", "<", "<=")
+
+
+def split_field(token: str) -> tuple[str, str, str] | None:
+    """``key=value`` (or ``!=``, ``>``, ``>=``, ``<``, ``<=``) as (key, operator, raw value)."""
+    found = _FIELD.fullmatch(token)
+    if found is None:
+        return None
+    return found.group(1), found.group(2), found.group(3)
+
+
+def field_matches(actual: Any, op: str, raw: str, expected: Any, key: str = "") -> bool:
+    """Whether ``actual`` satisfies ``key<op>raw`` (``expected`` is ``raw`` parsed).
+
+    ``=``: equality as documented for patterns (globs, masked ``<...>`` values match anything
+    present); ``!=``: its negation; ``>``, ``>=``, ``<``, ``<=``: numbers only.
+    """
+    if op == "=":
+        return _value_matches(actual, raw, expected) or render_value(key, actual) == raw
+    if op == "!=":
+        return not field_matches(actual, "=", raw, expected, key)
+    numbers = (int, float)
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return False
+    if not (isinstance(actual, numbers) and isinstance(expected, numbers)):
+        return False
+    return {
+        ">": actual > expected,
+        ">=": actual >= expected,
+        "<": actual < expected,
+        "<=": actual <= expected,
+    }[op]
 
 
 # ---------------------------------------------------------------------- matching
@@ -144,8 +195,9 @@ class Matcher:
             actual = _field(node, key)
             if actual is _ABSENT:
                 problems.append(f"{key} is missing")
-            elif not _value_matches(actual, raw, value) and render_value(key, actual) != raw:
-                problems.append(f"{key} is {actual!r}, expected {value!r}")
+            elif not field_matches(actual, line.ops.get(key, "="), raw, value, key):
+                op = line.ops.get(key, "")
+                problems.append(f"{key} is {actual!r}, expected {op + ' ' if op else ''}{value!r}")
         for event in line.events:
             if not any(_event_matches(event, e) for e in node.events):
                 problems.append(f"no event like `{event.text}` (line {event.number})")
@@ -243,9 +295,84 @@ def _event_matches(line: PatternLine, event: Any) -> bool:
         return False
     attributes = event.attributes or {}
     return all(
-        key in attributes and _value_matches(attributes[key], raw, value)
+        key in attributes
+        and field_matches(attributes[key], line.ops.get(key, "="), raw, value, key)
         for key, (raw, value) in line.fields.items()
     )
 
 
-__all__ = ["EXACT_COUNT", "Matcher", "PatternLine", "parse_pattern"]
+# ---------------------------------------------------------------------- file:line
+
+
+def pattern_origin(pattern: str) -> tuple[str, int] | None:
+    """``(file, line)`` of the pattern string's first line in the test that wrote it, or None.
+
+    Looks at the first caller outside ``harness.spans`` and checks every non-blank line of the
+    pattern against the lines of that call expression, so a pattern built at run time (or
+    passed in a variable) gets no location rather than a wrong one.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("harness.spans"):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    positions = inspect.getframeinfo(frame, context=0).positions
+    if positions is None or positions.lineno is None:
+        return None
+    filename = frame.f_code.co_filename
+    first_line, last_line = positions.lineno, positions.end_lineno or positions.lineno
+    lines = pattern.splitlines()
+    first = next((i for i, text in enumerate(lines) if text.strip()), None)
+    if first is None:
+        return None
+    # the call expression's own lines: a pattern written as a literal inside the call
+    for candidate in range(first_line, last_line + 1):
+        top = candidate - first
+        if top < first_line or top + len(lines) - 1 > last_line:
+            continue
+        if all(
+            not text.strip() or text.strip() in linecache.getline(filename, top + i)
+            for i, text in enumerate(lines)
+        ):
+            return filename, top
+    return None
+
+
+def located(message: str, origin: tuple[str, int] | None, number: int | None = None) -> str:
+    """``message`` with `` (file:line)`` after its ``pattern line N``, when the origin is known."""
+    if origin is None:
+        return message
+    if number is None:
+        prefix = "pattern line "
+        if not message.startswith(prefix):
+            return message
+        digits = message[len(prefix) :].split(":", 1)[0]
+        if not digits.isdigit():
+            return message
+        number = int(digits)
+        head, rest = message[: len(prefix) + len(digits)], message[len(prefix) + len(digits) :]
+        return f"{head} ({_short(origin[0])}:{origin[1] + number - 1}){rest}"
+    return f"{message} ({_short(origin[0])}:{origin[1] + number - 1})"
+
+
+def _short(filename: str) -> str:
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:
+        return filename
+    return filename if relative.startswith("..") else relative
+
+
+__all__ = [
+    "EXACT_COUNT",
+    "OPERATORS",
+    "Matcher",
+    "PatternLine",
+    "field_matches",
+    "located",
+    "parse_pattern",
+    "pattern_origin",
+    "read_name",
+    "split_field",
+    "tokenize",
+]

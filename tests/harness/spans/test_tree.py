@@ -376,3 +376,14 @@ def test_default_view_hides_values_a_span_repeats_from_its_parent(cap: Capture) 
     cap.assert_tree(
         "llm.request\n  llm.openai.stream llm.model=m"
     )  # patterns still see every attribute
+
+
+def test_attribute_operators_compare_numbers_and_negate(cap: Capture) -> None:
+    llm_call(cap)
+    cap.assert_tree("llm.request llm.tokens.input>0 llm.tokens.output<=3 llm.model!=gpt-4o")
+    with pytest.raises(AssertionError, match=r"llm.tokens.input is 12, expected > 100"):
+        cap.assert_tree("llm.request llm.tokens.input>100")
+    with pytest.raises(AssertionError, match=r"llm.model is 'gpt-4o-mini', expected != 'gpt-4o-m"):
+        cap.assert_tree("llm.request llm.model!=gpt-4o-mini")
+    with pytest.raises(AssertionError, match=r"llm.model is 'gpt-4o-mini', expected > 3"):
+        cap.assert_tree("llm.request llm.model>3")  # numbers only
