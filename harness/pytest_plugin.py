@@ -160,21 +160,30 @@ def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     with one line naming the accepted ones.
     """
     from dataclasses import fields, replace
-    from inspect import signature
+    from difflib import get_close_matches
 
     from harness.cassettes.match import DEFAULT_VOLATILE_FIELDS, MatchConfig
-    from harness.cassettes.session import use_cassette
+    from harness.cassettes.session import MODES, TIMINGS, UNUSED_POLICIES
 
     kwargs = _marker_kwargs(request)
+    accepted = list(dict.fromkeys([*marker_keywords(), "name"]))
     match_names = [f.name for f in fields(MatchConfig)]
-    session_names = [p for p in signature(use_cassette).parameters if p not in ("path", "hint")]
-    unknown = sorted(set(kwargs) - set(session_names) - set(match_names))
+    unknown = sorted(set(kwargs) - set(accepted))
     if unknown:
+        close = {u: get_close_matches(u, accepted, n=1) for u in unknown}
+        hints = "".join(f" (did you mean {c[0]}?)" for c in close.values() if c)
         pytest.fail(
-            f"@pytest.mark.llm_cassette got unknown keyword(s) {', '.join(unknown)}; accepted: "
-            f"{', '.join([*session_names, *match_names])}",
+            f"@pytest.mark.llm_cassette got unknown keyword(s) {', '.join(unknown)}{hints}; "
+            f"accepted: {', '.join(accepted)}",
             pytrace=False,
         )
+    for key, allowed in (("mode", MODES), ("timing", TIMINGS), ("unused", UNUSED_POLICIES)):
+        if key in kwargs and kwargs[key] not in allowed:
+            pytest.fail(
+                f"@pytest.mark.llm_cassette({key}={kwargs[key]!r}): {key} must be one of "
+                f"{', '.join(allowed)}",
+                pytrace=False,
+            )
     options = {k: kwargs.pop(k) for k in match_names if k in kwargs}
     for key in ("ignore_fields", "match_headers", "ignore_query"):
         if isinstance(options.get(key), str):
@@ -191,6 +200,19 @@ def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     kwargs.pop("timing", None)
     kwargs.pop("mode", None)
     return kwargs
+
+
+def marker_keywords() -> list[str]:
+    """Every keyword ``@pytest.mark.llm_cassette`` accepts: ``use_cassette``'s parameters and
+    ``MatchConfig``'s fields (the reference documents each; a test checks it)."""
+    from dataclasses import fields
+    from inspect import signature
+
+    from harness.cassettes.match import MatchConfig
+    from harness.cassettes.session import use_cassette
+
+    session = [p for p in signature(use_cassette).parameters if p not in ("path", "hint")]
+    return list(dict.fromkeys([*session, *(f.name for f in fields(MatchConfig))]))
 
 
 # ---------------------------------------------------------------------- settings
@@ -287,10 +309,20 @@ def _sik_llms_test_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
 def llm_spans(request: pytest.FixtureRequest) -> Iterator[Any]:
     """This test's spans, metrics and logs, captured in memory (see ``harness.spans.capture``),
     including those emitted through OpenTelemetry's global providers."""
+    from inspect import signature
+
     from harness.spans.capture import capture
 
     marker = request.node.get_closest_marker("llm_spans")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    accepted = list(signature(capture).parameters)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown or (marker is not None and marker.args):
+        pytest.fail(
+            f"@pytest.mark.llm_spans takes keywords only, among {', '.join(accepted)}; "
+            f"got {', '.join([*map(repr, marker.args if marker else ()), *unknown])}",
+            pytrace=False,
+        )
     options.setdefault("global_", True)
     if _timing(request) == "realtime":
         options.setdefault("clock", None)
@@ -355,7 +387,13 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
             if not os.environ.get(variable):
                 monkeypatch.setenv(variable, PLACEHOLDER_API_KEY)
     manager: AbstractContextManager[Any] = use_cassette(path, **kwargs)
-    session = manager.__enter__()
+    problem = None
+    try:
+        session = manager.__enter__()
+    except (ValueError, RuntimeError, FileNotFoundError) as exc:  # a cassette that cannot be used
+        problem = _unusable(request, path, exc)
+    if problem is not None:  # outside the except block: one line, no chained traceback
+        pytest.fail(problem, pytrace=False)
     process_route = route(session.transport, scope="process")
     shared = process_route.__enter__()
     request.node.stash[_ROUTES] = [r for r in (session.route, shared) if r is not None]
@@ -371,6 +409,30 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
             manager.__exit__(_TestFailed, error, None)
         else:
             manager.__exit__(None, None, None)
+
+
+def _unusable(request: pytest.FixtureRequest, path: Path, exc: BaseException) -> str:
+    """One line saying why the test's cassette cannot be used and the command that fixes it."""
+    from difflib import get_close_matches
+
+    from harness.cassettes.format import CassetteNotFoundError
+
+    root = request.config.rootpath
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    command = f"pytest '{request.node.nodeid}' --llm-record-mode"
+    if isinstance(exc, CassetteNotFoundError):
+        known = [
+            str(p.relative_to(root) if p.is_relative_to(root) else p)
+            for p in _cassette_dir(request.config).rglob("*.y*ml")
+        ]
+        close = get_close_matches(str(shown), known, n=1, cutoff=0.6)
+        guess = f" (did you mean {close[0]}?)" if close else ""
+        return (
+            f"sik-llms: no cassette {shown}{guess}; fix the name in @pytest.mark.llm_cassette, "
+            f"or record it: {command}=once (outside CI)"
+        )
+    text = " ".join(str(exc).split()).removeprefix(f"{path}: ")
+    return f"sik-llms: cannot use cassette {shown}: {text} (to re-record it: {command}=all)"
 
 
 class _TestFailed(Exception):
