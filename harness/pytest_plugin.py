@@ -408,7 +408,15 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
             error = _TestFailed(f"{request.node.nodeid} failed; cassette not written")
             manager.__exit__(_TestFailed, error, None)
         else:
-            manager.__exit__(None, None, None)
+            from harness.cassettes.session import UnusedInteractionsError
+
+            unused = None
+            try:
+                manager.__exit__(None, None, None)
+            except UnusedInteractionsError as exc:
+                unused = str(exc)
+            if unused is not None:  # the report says it all: no traceback through the harness
+                pytest.fail(unused, pytrace=False)
 
 
 def _unusable(request: pytest.FixtureRequest, path: Path, exc: BaseException) -> str:
