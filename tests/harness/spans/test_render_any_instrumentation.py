@@ -175,3 +175,22 @@ def test_masks_none_shows_a_time_metric_and_also_adds_attributes() -> None:
     assert "step [CLIENT] 0us url.path=/v1/chat" in tree.render(also=["url.path"])
     with pytest.raises(TypeError, match="list of globs"):
         tree.render(attributes="url.path")
+
+
+def test_attribute_and_sibling_order_never_depend_on_how_spans_were_made() -> None:
+    texts = []
+    for keys in (["b.x", "a.y", "gen_ai.request.model"], ["gen_ai.request.model", "a.y", "b.x"]):
+        with capture() as cap:
+            tracer = cap.tracer()
+            with tracer.start_as_current_span("root"):
+                for name in ("second", "first"):  # same virtual instant: start order decides
+                    with tracer.start_as_current_span(name) as span:
+                        for key in keys:
+                            span.set_attribute(key, key.upper())
+            texts.append(cap.tree().render())
+    assert texts[0] == texts[1]
+    assert texts[0] == (
+        "root 0us\n"
+        "├── second 0us a.y=A.Y b.x=B.X gen_ai.request.model=GEN_AI.REQUEST.MODEL\n"
+        "└── first 0us a.y=A.Y b.x=B.X gen_ai.request.model=GEN_AI.REQUEST.MODEL\n"
+    )
