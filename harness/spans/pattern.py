@@ -33,7 +33,6 @@ import json
 import linecache
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
@@ -311,7 +310,7 @@ def pattern_origin(pattern: str) -> tuple[str, int] | None:
     pattern against the lines of that call expression, so a pattern built at run time (or
     passed in a variable) gets no location rather than a wrong one.
     """
-    frame = sys._getframe(1)
+    frame = inspect.currentframe()
     while frame is not None and frame.f_globals.get("__name__", "").startswith("harness.spans"):
         frame = frame.f_back
     if frame is None:
