@@ -143,7 +143,9 @@ def test_replay_only_by_default_and_the_miss_names_the_cassette(chat_dir: pytest
     result = chat_dir.runpytest_subprocess("test_chat.py::test_chat")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*cassettes/openai/chat_basic.yaml not found; record it with mode='once'*"]
+        [
+            "sik-llms: no cassette cassettes/openai/chat_basic.yaml; fix the name*--llm-record-mode=once*"
+        ]
     )
 
 
