@@ -185,65 +185,22 @@ def _problems(item: pytest.Item) -> list[str]:
 
 
 def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The marker's keywords as ``use_cassette`` arguments; matching options become ``match``.
+    """The marker's keywords as ``use_cassette`` arguments (``harness.cassettes.marker``); bad
+    keywords or values fail the test with that module's one line."""
+    from harness.cassettes.marker import MarkerError, cassette_options
 
-    ``ignore_fields`` adds to the default volatile fields. An unknown keyword fails the test
-    with one line naming the accepted ones.
-    """
-    from dataclasses import fields, replace
-    from difflib import get_close_matches
-
-    from harness.cassettes.match import DEFAULT_VOLATILE_FIELDS, MatchConfig
-    from harness.cassettes.session import MODES, TIMINGS, UNUSED_POLICIES
-
-    kwargs = _marker_kwargs(request)
-    accepted = list(dict.fromkeys([*marker_keywords(), "name"]))
-    match_names = [f.name for f in fields(MatchConfig)]
-    unknown = sorted(set(kwargs) - set(accepted))
-    if unknown:
-        close = {u: get_close_matches(u, accepted, n=1) for u in unknown}
-        hints = "".join(f" (did you mean {c[0]}?)" for c in close.values() if c)
-        pytest.fail(
-            f"@pytest.mark.llm_cassette got unknown keyword(s) {', '.join(unknown)}{hints}; "
-            f"accepted: {', '.join(accepted)}",
-            pytrace=False,
-        )
-    for key, allowed in (("mode", MODES), ("timing", TIMINGS), ("unused", UNUSED_POLICIES)):
-        if key in kwargs and kwargs[key] not in allowed:
-            pytest.fail(
-                f"@pytest.mark.llm_cassette({key}={kwargs[key]!r}): {key} must be one of "
-                f"{', '.join(allowed)}",
-                pytrace=False,
-            )
-    options = {k: kwargs.pop(k) for k in match_names if k in kwargs}
-    for key in ("ignore_fields", "match_headers", "ignore_query"):
-        if isinstance(options.get(key), str):
-            options[key] = (options[key],)
-        if key in options:
-            options[key] = tuple(options[key])
-    if "ignore_fields" in options:
-        options["ignore_fields"] = tuple(
-            dict.fromkeys([*DEFAULT_VOLATILE_FIELDS, *options["ignore_fields"]])
-        )
-    if options:
-        base = kwargs.get("match") or MatchConfig()
-        kwargs["match"] = replace(base, **options)
-    kwargs.pop("timing", None)
-    kwargs.pop("mode", None)
-    return kwargs
+    try:
+        return cassette_options(_marker_kwargs(request))
+    except MarkerError as exc:
+        problem = str(exc)
+    pytest.fail(problem, pytrace=False)
 
 
 def marker_keywords() -> list[str]:
-    """Every keyword ``@pytest.mark.llm_cassette`` accepts: ``use_cassette``'s parameters and
-    ``MatchConfig``'s fields (the reference documents each; a test checks it)."""
-    from dataclasses import fields
-    from inspect import signature
+    """Every keyword ``@pytest.mark.llm_cassette`` accepts (see ``harness.cassettes.marker``)."""
+    from harness.cassettes.marker import marker_keywords as keywords
 
-    from harness.cassettes.match import MatchConfig
-    from harness.cassettes.session import use_cassette
-
-    session = [p for p in signature(use_cassette).parameters if p not in ("path", "hint")]
-    return list(dict.fromkeys([*session, *(f.name for f in fields(MatchConfig))]))
+    return keywords()
 
 
 # ---------------------------------------------------------------------- settings
@@ -462,26 +419,14 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 
 def _unusable(request: pytest.FixtureRequest, path: Path, exc: BaseException) -> str:
     """One line saying why the test's cassette cannot be used and the command that fixes it."""
-    from difflib import get_close_matches
-
-    from harness.cassettes.format import CassetteNotFoundError
+    from harness.cassettes.marker import unusable_message
 
     root = request.config.rootpath
-    shown = path.relative_to(root) if path.is_relative_to(root) else path
-    command = f"pytest '{request.node.nodeid}' --llm-record-mode"
-    if isinstance(exc, CassetteNotFoundError):
-        known = [
-            str(p.relative_to(root) if p.is_relative_to(root) else p)
-            for p in _cassette_dir(request.config).rglob("*.y*ml")
-        ]
-        close = get_close_matches(str(shown), known, n=1, cutoff=0.6)
-        guess = f" (did you mean {close[0]}?)" if close else ""
-        return (
-            f"sik-llms: no cassette {shown}{guess}; fix the name in @pytest.mark.llm_cassette, "
-            f"or record it: {command}=once (outside CI)"
-        )
-    text = " ".join(str(exc).split()).removeprefix(f"{path}: ")
-    return f"sik-llms: cannot use cassette {shown}: {text} (to re-record it: {command}=all)"
+    known = list(_cassette_dir(request.config).rglob("*.y*ml"))
+    update = " --snapshot-update" if "snapshot" in request.fixturenames else ""
+    return unusable_message(
+        path, exc, root=root, nodeid=request.node.nodeid, known=known, update=update
+    )
 
 
 class _TestFailed(Exception):
