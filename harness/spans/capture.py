@@ -171,10 +171,12 @@ class Capture:
 
     def assert_tree(self, pattern: str, *, exact: bool = False) -> None:
         """Assert the partial tree ``pattern`` (see ``harness.spans.tree.SpanTree.assert_tree``)."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         self.tree(metrics=False).assert_tree(pattern, exact=exact)
 
     def find(self, name: str, **attributes: Any) -> Any:
         """The single span node called ``name`` (a glob) with these attributes."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         return self.tree(metrics=False).find(name, **attributes)
 
     def find_all(self, name: str = "*", **attributes: Any) -> list[Any]:
@@ -200,12 +202,14 @@ class Capture:
         gauges give a number; histograms a dict with count, sum, min, max and buckets.
         Without ``default`` a missing metric raises ``LookupError`` naming what exists.
         """
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         return metric_value(self.metrics(), name, default, attributes)
 
     def assert_metrics(self, pattern: str) -> None:
         """Assert the partial metric pattern ``pattern``, one metric per line
         (``gen_ai.client.token.usage gen_ai.token.type=input value=12``; the syntax is in
         ``harness.spans.metric_pattern``)."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         assert_metrics(self.metrics(), pattern)
 
     def clear(self) -> None:

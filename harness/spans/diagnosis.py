@@ -33,6 +33,7 @@ def assert_tree(tree: SpanTree, pattern: str, *, exact: bool = False) -> None:
 
     A pattern that cannot be read raises ValueError naming the line; an empty one, ValueError.
     """
+    __tracebackhide__ = True  # pytest shows the caller's line, not ours
     origin = pattern_origin(pattern)
     try:
         lines = parse_pattern(pattern)

@@ -103,6 +103,7 @@ def _buckets(raw: str, number: int) -> Any:
 
 def assert_metrics(points: list[MetricPoint], pattern: str) -> None:
     """Raise AssertionError naming the first line no recorded metric satisfies."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not ours
     origin = pattern_origin(pattern)
     try:
         lines = parse_metric_pattern(pattern)

@@ -76,6 +76,7 @@ def metric_value(
     points: list[MetricPoint], name: str, default: Any, attributes: dict[str, Any]
 ) -> Any:
     """Sum of the points of ``name`` whose attributes include ``attributes`` (``_`` may stand for ``.``)."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not ours
     matching = [
         p for p in points if p["name"] == name and _labels_match(p["attributes"], attributes)
     ]

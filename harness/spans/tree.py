@@ -64,6 +64,7 @@ class SpanNode:
 
     def find(self, name: str, **attributes: Any) -> SpanNode:
         """The one descendant matching; an error says how many there were if not exactly one."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         return _exactly_one(
             self.find_all(name, **attributes),
             name,
@@ -100,6 +101,7 @@ def _exactly_one(
     where: str,
     searched: Iterable[SpanNode],
 ) -> SpanNode:
+    __tracebackhide__ = True  # pytest shows the caller's line, not ours
     if len(found) == 1:
         return found[0]
     wanted = " ".join([name, *(f"{k}={v!r}" for k, v in attributes.items())])
@@ -156,6 +158,7 @@ class SpanTree:
         return [node for node in self.nodes() if node.matches(name, **attributes)]
 
     def find(self, name: str, **attributes: Any) -> SpanNode:
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         return _exactly_one(
             self.find_all(name, **attributes), name, attributes, "the tree", self.nodes()
         )
@@ -179,6 +182,7 @@ class SpanTree:
         See ``harness.spans.pattern`` for the pattern language. ``exact=True`` also requires
         each listed span to have exactly the listed children (attributes stay partial).
         """
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         assert_tree(self, pattern, exact=exact)
 
     def __str__(self) -> str:

@@ -9,6 +9,8 @@ import pytest
 
 from harness.spans import Capture, capture
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def cap():
@@ -128,3 +130,28 @@ def test_find_says_what_is_there_when_nothing_matches(cap) -> None:
     _spans(cap, {"child": {}})
     with pytest.raises(LookupError, match="found 2 \\(add attributes to tell them apart"):
         cap.find("child")
+
+
+def test_pytest_shows_the_users_line_not_harness_frames(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_user="""
+        def test_tree(llm_spans):
+            with llm_spans.tracer().start_as_current_span("root"):
+                pass
+            llm_spans.assert_tree('''
+                root
+                  missing
+            ''')
+
+        def test_metrics(llm_spans):
+            llm_spans.assert_metrics("app.requests value=1")
+
+        def test_find(llm_spans):
+            llm_spans.find("nothing")
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=3)
+    text = result.stdout.str()
+    assert "harness/spans/" not in text, text
+    result.stdout.fnmatch_lines(["E       pattern line 3 (test_user.py:6): `missing`"])
