@@ -35,7 +35,6 @@ No state lives in this module, so it runs under pytest-xdist, next to pytest-rec
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -186,54 +185,22 @@ def _problems(item: pytest.Item) -> list[str]:
 
 
 def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The marker's keywords as ``use_cassette`` arguments; matching options become ``match``.
+    """The marker's keywords as ``use_cassette`` arguments (``harness.cassettes.marker``); bad
+    keywords or values fail the test with that module's one line."""
+    from harness.cassettes.marker import MarkerError, cassette_options
 
-    ``ignore_fields`` adds to the default volatile fields. An unknown keyword fails the test
-    with one line naming the accepted ones.
-    """
-    from dataclasses import replace
-
-    from harness.cassettes.match import DEFAULT_VOLATILE_FIELDS, MatchConfig
-
-    kwargs = _marker_kwargs(request)
-    match_names, session_names = _accepted_keywords()
-    unknown = sorted(set(kwargs) - set(session_names) - set(match_names))
-    if unknown:
-        pytest.fail(
-            f"@pytest.mark.llm_cassette got unknown keyword(s) {', '.join(unknown)}; accepted: "
-            f"{', '.join([*session_names, *match_names])}",
-            pytrace=False,
-        )
-    options = {k: kwargs.pop(k) for k in match_names if k in kwargs}
-    for key in ("ignore_fields", "match_headers", "ignore_query"):
-        if isinstance(options.get(key), str):
-            options[key] = (options[key],)
-        if key in options:
-            options[key] = tuple(options[key])
-    if "ignore_fields" in options:
-        options["ignore_fields"] = tuple(
-            dict.fromkeys([*DEFAULT_VOLATILE_FIELDS, *options["ignore_fields"]])
-        )
-    if options:
-        base = kwargs.get("match") or MatchConfig()
-        kwargs["match"] = replace(base, **options)
-    kwargs.pop("timing", None)
-    kwargs.pop("mode", None)
-    return kwargs
+    try:
+        return cassette_options(_marker_kwargs(request))
+    except MarkerError as exc:
+        problem = str(exc)
+    pytest.fail(problem, pytrace=False)
 
 
-@functools.cache
-def _accepted_keywords() -> tuple[list[str], list[str]]:
-    """(MatchConfig fields, use_cassette keywords): read once, not per test."""
-    from dataclasses import fields
-    from inspect import signature
+def marker_keywords() -> list[str]:
+    """Every keyword ``@pytest.mark.llm_cassette`` accepts (see ``harness.cassettes.marker``)."""
+    from harness.cassettes.marker import marker_keywords as keywords
 
-    from harness.cassettes.match import MatchConfig
-    from harness.cassettes.session import use_cassette
-
-    match_names = [f.name for f in fields(MatchConfig)]
-    session_names = [p for p in signature(use_cassette).parameters if p not in ("path", "hint")]
-    return match_names, session_names
+    return keywords()
 
 
 # ---------------------------------------------------------------------- settings
@@ -330,10 +297,20 @@ def _sik_llms_test_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
 def llm_spans(request: pytest.FixtureRequest) -> Iterator[Any]:
     """This test's spans, metrics and logs, captured in memory (see ``harness.spans.capture``),
     including those emitted through OpenTelemetry's global providers."""
+    from inspect import signature
+
     from harness.spans.capture import capture
 
     marker = request.node.get_closest_marker("llm_spans")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    accepted = list(signature(capture).parameters)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown or (marker is not None and marker.args):
+        pytest.fail(
+            f"@pytest.mark.llm_spans takes keywords only, among {', '.join(accepted)}; "
+            f"got {', '.join([*map(repr, marker.args if marker else ()), *unknown])}",
+            pytrace=False,
+        )
     options.setdefault("global_", True)
     if _timing(request) == "realtime":
         options.setdefault("clock", None)
@@ -375,6 +352,7 @@ def llm_instrument(
         monkeypatch.setenv("TRACELOOP_TRACE_CONTENT", str(mode != "NO_CONTENT").lower())
         if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
             instrumentor.uninstrument()
+        llm_spans.retire_providers()  # its wrappers may outlive uninstrument()
         instrumentor.instrument(
             tracer_provider=llm_spans.tracer_provider,
             meter_provider=llm_spans.meter_provider,
@@ -422,7 +400,13 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
             if not os.environ.get(variable):
                 monkeypatch.setenv(variable, PLACEHOLDER_API_KEY)
     manager: AbstractContextManager[Any] = use_cassette(path, **kwargs)
-    session = manager.__enter__()
+    problem = None
+    try:
+        session = manager.__enter__()
+    except (ValueError, RuntimeError, FileNotFoundError) as exc:  # a cassette that cannot be used
+        problem = _unusable(request, path, exc)
+    if problem is not None:  # outside the except block: one line, no chained traceback
+        pytest.fail(problem, pytrace=False)
     process_route = route(session.transport, scope="process")
     shared = process_route.__enter__()
     request.node.stash[_ROUTES] = [r for r in (session.route, shared) if r is not None]
@@ -437,7 +421,27 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
             error = _TestFailed(f"{request.node.nodeid} failed; cassette not written")
             manager.__exit__(_TestFailed, error, None)
         else:
-            manager.__exit__(None, None, None)
+            from harness.cassettes.session import UnusedInteractionsError
+
+            unused = None
+            try:
+                manager.__exit__(None, None, None)
+            except UnusedInteractionsError as exc:
+                unused = str(exc)
+            if unused is not None:  # the report says it all: no traceback through the harness
+                pytest.fail(unused, pytrace=False)
+
+
+def _unusable(request: pytest.FixtureRequest, path: Path, exc: BaseException) -> str:
+    """One line saying why the test's cassette cannot be used and the command that fixes it."""
+    from harness.cassettes.marker import unusable_message
+
+    root = request.config.rootpath
+    known = list(_cassette_dir(request.config).rglob("*.y*ml"))
+    update = " --snapshot-update" if "snapshot" in request.fixturenames else ""
+    return unusable_message(
+        path, exc, root=root, nodeid=request.node.nodeid, known=known, update=update
+    )
 
 
 class _TestFailed(Exception):

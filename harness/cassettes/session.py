@@ -171,6 +171,8 @@ def use_cassette(
                 recorder.close()
     if replay is not None and unused != "ignore" and replay.unused():
         report = replay.unused_report()
+        if unused == "error" and recorder is not None:
+            report += "\n  Recording stopped: nothing was written to the cassette."
         if unused == "error":
             raise UnusedInteractionsError(report)
         warnings.warn(report, UnusedInteractionsWarning, stacklevel=3)

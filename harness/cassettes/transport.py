@@ -236,9 +236,11 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         ]
         lines += [f"  {i.describe()}" for i in unused]
         lines.append(
-            "  The code under test now makes fewer calls than when recorded: re-record the "
-            "cassette, or relax the check with unused='warn'."
+            "  The code under test made fewer or different calls than when recorded (a changed "
+            "prompt?): re-record the cassette, or relax the check with unused='warn'."
         )
+        if self.matcher.hint:
+            lines.append(f"  {self.matcher.hint}")
         return "\n".join(lines)
 
     def close(self) -> None:

@@ -39,6 +39,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from harness.clock import VirtualClock
 from harness.spans import pool, routing
+from harness.spans.metric_pattern import assert_metrics
 from harness.spans.metrics import MetricPoint, metric_value, read_metrics
 from harness.spans.pool import IncrementalIdGenerator
 from harness.spans.tree import SpanTree, build_tree
@@ -112,6 +113,15 @@ class Capture:
         self.meter_provider = self._providers.meter_provider
         self.logger_provider = self._providers.logger_provider
         self.clock: VirtualClock | None = None
+        self._reuse_providers = True
+
+    def retire_providers(self) -> None:
+        """Never hand this capture's providers to a later capture.
+
+        For providers lent to code that may keep them past the test: an OTel instrumentor
+        whose ``uninstrument()`` leaves its wrappers in place (OpenLLMetry 0.62 does) would
+        otherwise report into the next test that reuses them. ``llm_instrument`` calls this."""
+        self._reuse_providers = False
 
     def close(self) -> None:
         """Done capturing: the providers go back to the pool (``capture()`` calls this on exit).
@@ -120,7 +130,7 @@ class Capture:
         they end. Telemetry emitted later through this capture's providers does not."""
         if self._providers is not None:
             self.tracer_provider.force_flush()
-            pool.release(self._providers, self)
+            pool.release(self._providers, self, reuse=self._reuse_providers)
             self._providers = None
 
     def keep_metrics(self) -> None:
@@ -131,7 +141,15 @@ class Capture:
 
     def tracer(self, name: str = "test") -> trace_api.Tracer:
         """A tracer on this capture's provider, for spans your test creates itself."""
-        return self.tracer_provider.get_tracer(name)
+        return self.tracer_for_one_span(name)
+
+    def tracer_for_one_span(self, *scope: Any) -> trace_api.Tracer:
+        """A tracer on this capture's provider for one span, dropped after it (how the global
+        router reaches the current capture); unlike ``tracer()`` it keeps the providers
+        reusable by later captures."""
+        provider = self.tracer_provider
+        one = getattr(provider, "tracer_for_one_span", None)
+        return one(*scope) if one is not None else provider.get_tracer(*scope)
 
     def spans(self) -> list[ReadableSpan]:
         """Finished spans, in the order they started."""
@@ -165,10 +183,12 @@ class Capture:
 
     def assert_tree(self, pattern: str, *, exact: bool = False) -> None:
         """Assert the partial tree ``pattern`` (see ``harness.spans.tree.SpanTree.assert_tree``)."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         self.tree(metrics=False).assert_tree(pattern, exact=exact)
 
     def find(self, name: str, **attributes: Any) -> Any:
         """The single span node called ``name`` (a glob) with these attributes."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         return self.tree(metrics=False).find(name, **attributes)
 
     def find_all(self, name: str = "*", **attributes: Any) -> list[Any]:
@@ -194,7 +214,15 @@ class Capture:
         gauges give a number; histograms a dict with count, sum, min, max and buckets.
         Without ``default`` a missing metric raises ``LookupError`` naming what exists.
         """
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         return metric_value(self.metrics(), name, default, attributes)
+
+    def assert_metrics(self, pattern: str) -> None:
+        """Assert the partial metric pattern ``pattern``, one metric per line
+        (``gen_ai.client.token.usage gen_ai.token.type=input value=12``; the syntax is in
+        ``harness.spans.metric_pattern``)."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
+        assert_metrics(self.metrics(), pattern)
 
     def clear(self) -> None:
         """Forget captured spans and log records (metrics are cumulative and stay)."""

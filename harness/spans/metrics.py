@@ -37,8 +37,16 @@ def read_metrics(reader: InMemoryMetricReader) -> list[MetricPoint]:
                     else:
                         entry["value"] = point.value
                     points.append(entry)
+    # name, then labels; unit and type break ties between same-named instruments of two
+    # instrumentations, so the order never depends on which registered first
     return sorted(
-        points, key=lambda p: (p["name"], sorted((k, str(v)) for k, v in p["attributes"].items()))
+        points,
+        key=lambda p: (
+            p["name"],
+            sorted((k, str(v)) for k, v in p["attributes"].items()),
+            p["unit"],
+            p["type"],
+        ),
     )
 
 
@@ -68,6 +76,7 @@ def metric_value(
     points: list[MetricPoint], name: str, default: Any, attributes: dict[str, Any]
 ) -> Any:
     """Sum of the points of ``name`` whose attributes include ``attributes`` (``_`` may stand for ``.``)."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not ours
     matching = [
         p for p in points if p["name"] == name and _labels_match(p["attributes"], attributes)
     ]
@@ -78,9 +87,15 @@ def metric_value(
         series = [p["attributes"] for p in points if p["name"] == name]
         hint = f"; its series: {series}" if series else f"; recorded metrics: {known or 'none'}"
         raise LookupError(f"no metric {name!r} with attributes {attributes}{hint}")
-    if matching[0]["type"] == "histogram":
+    return aggregate(matching)
+
+
+def aggregate(points: list[MetricPoint]) -> Any:
+    """Points of one metric added up: a number for counters and gauges, else a histogram dict
+    (count and sum added, min and max of all, bucket counts added)."""
+    if points[0]["type"] == "histogram":
         merged: dict[str, Any] = {"count": 0, "sum": 0, "min": None, "max": None, "buckets": {}}
-        for p in matching:
+        for p in points:
             merged["count"] += p["count"]
             merged["sum"] += p["sum"]
             merged["min"] = p["min"] if merged["min"] is None else min(merged["min"], p["min"])
@@ -89,7 +104,7 @@ def metric_value(
                 merged["buckets"][bound] = merged["buckets"].get(bound, 0) + n
         merged["buckets"] = dict(sorted(merged["buckets"].items()))
         return merged
-    return sum(p["value"] for p in matching)
+    return sum(p["value"] for p in points)
 
 
 def _labels_match(actual: dict[str, Any], wanted: dict[str, Any]) -> bool:
@@ -100,4 +115,4 @@ def _labels_match(actual: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return True
 
 
-__all__ = ["MetricPoint", "metric_value", "read_metrics"]
+__all__ = ["MetricPoint", "aggregate", "metric_value", "read_metrics"]

@@ -21,6 +21,9 @@ capture's: its span exporter and start stamps, its log exporter, its metric read
   meter provider is reused only while nothing but sik_llms asked it for a meter: any other
   meter may hold observable callbacks, which would report into later captures, so a set whose
   meter provider gave one out gets a fresh meter provider before its next owner.
+- tracers: a set whose tracer provider gave a tracer to anyone but sik_llms and the capture
+  itself (an instrumentor, code handed ``Capture.tracer_provider``) is retired, not reused: an instrumentor whose
+  ``uninstrument()`` leaves its wrappers (OpenLLMetry 0.62) would start spans in later tests.
 """
 
 from __future__ import annotations
@@ -135,6 +138,28 @@ class _PooledMeterProvider(MeterProvider):
         return super().get_meter(name, *args, **kwargs)
 
 
+class _PooledTracerProvider(TracerProvider):
+    """A ``TracerProvider`` that notes whether anyone but sik_llms asked it for a tracer.
+
+    A tracer handed to other code (an instrumentor's wrappers, which some ``uninstrument()``
+    leaves in place, or a tracer your code kept) could start spans in a later test: such a
+    provider is never lent to another capture."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.foreign_tracers = False
+
+    def get_tracer(self, instrumenting_module_name: str, *args: Any, **kwargs: Any) -> Any:
+        if instrumenting_module_name != INSTRUMENTATION_NAME:
+            self.foreign_tracers = True
+        return super().get_tracer(instrumenting_module_name, *args, **kwargs)
+
+    def tracer_for_one_span(self, *scope: Any) -> Any:
+        """A tracer its caller uses for one span and drops (the global router asks again for
+        every span), so handing it out keeps the provider reusable."""
+        return super().get_tracer(*scope)
+
+
 class ProviderSet:
     """One tracer, meter and logger provider, lent to one capture at a time."""
 
@@ -142,7 +167,7 @@ class ProviderSet:
         self._resource = resource
         self.ids = IncrementalIdGenerator()
         self._spans = _OwnerSpanProcessor()
-        self.tracer_provider = TracerProvider(
+        self.tracer_provider = _PooledTracerProvider(
             sampler=ALWAYS_ON, resource=resource, id_generator=self.ids, shutdown_on_exit=False
         )
         self.tracer_provider.add_span_processor(self._spans)
@@ -195,9 +220,11 @@ def acquire(capture: Any, resource: Resource) -> ProviderSet:
     return providers
 
 
-def release(providers: ProviderSet, capture: Any) -> None:
-    """Hand ``providers`` back for the next capture."""
+def release(providers: ProviderSet, capture: Any, *, reuse: bool = True) -> None:
+    """Hand ``providers`` back for the next capture; ``reuse=False`` retires them instead (they
+    were lent to code that may keep using them, whose telemetry must reach no later capture)."""
     providers.give_back(capture)
+    reuse = reuse and not providers.tracer_provider.foreign_tracers
     with _LOCK:
-        if len(_IDLE) < MAX_IDLE:
+        if reuse and len(_IDLE) < MAX_IDLE:
             _IDLE.append(providers)

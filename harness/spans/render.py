@@ -5,13 +5,12 @@ Plain style, one span per line (a line can be pasted into an ``assert_tree`` pat
     llm.request 1.20s llm.model=gpt-4o-mini llm.tokens.input=12
     └── llm.openai.stream [CLIENT] 1.10s llm.streaming=true
 
-Kind is shown unless INTERNAL, status unless UNSET. By default only the attributes people
-look at (model, provider, tokens, cost, errors, tools, HTTP status) are shown, and not when a
-span merely repeats its parent's value; ``verbose=True`` shows all of them, and ``attributes=[globs]`` picks your own. Volatile values (response and
-tool-call ids, ports, hosts, fingerprints, stack traces; and the values of histograms named
-``*.duration``, which foreign instrumentations time by the wall clock) are masked so snapshots
-do not churn (metric labels too); ``masks`` adds or
-(with a value of None) removes rules.
+Kind is shown unless INTERNAL, status unless UNSET. Which attributes show by default, and
+which values are masked (ids, ports, hosts, fingerprints, timestamps, wall-clock durations,
+metrics in a unit of time), is decided once in ``harness.spans.defaults`` for every
+instrumentation and your own spans; ``verbose=True`` shows all attributes, ``attributes=[globs]``
+picks your own, ``also=[globs]`` adds to the default, ``masks`` adds or (with a value of None)
+removes masking rules.
 """
 
 from __future__ import annotations
@@ -22,10 +21,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from harness.spans.defaults import DEFAULT_MASKS, Mask, default_selection, is_time_metric
 from harness.spans.values import (
-    DEFAULT_MASKS,
     TEXT_LIMIT,
-    Mask,
     format_cost,
     format_duration,
     format_value,
@@ -38,23 +36,6 @@ if TYPE_CHECKING:  # the tree module imports this one to render itself
 
 N = TypeVar("N")
 
-DEFAULT_ATTRIBUTES: tuple[str, ...] = (
-    "llm.model",
-    "llm.provider",
-    "llm.tokens.*",
-    "llm.cost.*",
-    "llm.streaming",
-    "llm.cancelled",
-    "llm.reasoning.*",
-    "llm.response.finish_reason",
-    "reasoning.*",
-    "tool.name",
-    "error.type",
-    "http.request.method",
-    "http.response.status_code",
-    "http.request.resend_count",
-)
-
 _NONE = object()
 
 
@@ -64,18 +45,29 @@ def render(
     style: str = "plain",
     verbose: bool = False,
     attributes: Iterable[str] | None = None,
+    also: Iterable[str] = (),
     masks: dict[str, Mask | None] | None = None,
     durations: bool = True,
 ) -> str:
-    """The whole tree as text ending in a newline (roots, orphans, unfinished, metrics)."""
+    """The whole tree as text ending in a newline (roots, orphans, unfinished, metrics).
+
+    ``attributes``: globs of the attributes to show instead of the default view
+    (``harness.spans.defaults``); ``also``: globs shown in addition to it; ``masks``: rules
+    added to (or, with None, removed from) ``DEFAULT_MASKS``.
+    """
     if style not in ("plain", "xray"):
         raise ValueError(f"style must be 'plain' or 'xray', not {style!r}")
+    for option, value in (("attributes", attributes), ("also", also)):
+        if isinstance(value, str):
+            raise TypeError(f"{option} takes a list of globs, not the string {value!r}")
     rules = {**DEFAULT_MASKS, **(masks or {})}
     view = _View(
         xray=style == "xray",
         verbose=verbose,
-        attributes=tuple(attributes) if attributes is not None else DEFAULT_ATTRIBUTES,
+        attributes=tuple(attributes) if attributes is not None else None,
+        also=tuple(also),
         masks={k: v for k, v in rules.items() if v is not None},
+        unmasked=tuple(k for k, v in (masks or {}).items() if v is None),
         durations=durations,
     )
     lines: list[str] = []
@@ -182,14 +174,18 @@ class _View:
         *,
         xray: bool,
         verbose: bool,
-        attributes: tuple[str, ...],
+        attributes: tuple[str, ...] | None,
+        also: tuple[str, ...] = (),
         masks: dict[str, Mask],
+        unmasked: tuple[str, ...] = (),
         durations: bool,
     ) -> None:
         self.xray = xray
         self.verbose = verbose
         self.attributes = attributes
+        self.also = also
         self.masks = masks
+        self.unmasked = unmasked
         self.durations = durations
 
     # ------------------------------------------------------------------ plain
@@ -219,13 +215,13 @@ class _View:
         """Attributes to show; outside verbose mode, ones repeating the parent's value are left out."""
         keys = sorted(attributes)
         if not self.verbose:
+            if self.attributes is None:
+                chosen = set(default_selection(attributes))
+            else:
+                chosen = {k for k in keys if any(fnmatchcase(k, g) for g in self.attributes)}
+            chosen |= {k for k in keys if any(fnmatchcase(k, g) for g in self.also)}
             inherited = parent.attributes if parent is not None else {}
-            keys = [
-                k
-                for k in keys
-                if any(fnmatchcase(k, glob) for glob in self.attributes)
-                and inherited.get(k, _NONE) != attributes[k]
-            ]
+            keys = [k for k in keys if k in chosen and inherited.get(k, _NONE) != attributes[k]]
         return [(k, attributes[k]) for k in keys]
 
     def value(self, value: Any, key: str) -> str:
@@ -319,9 +315,11 @@ def metric_line(point: dict[str, Any], view: _View | None = None) -> str:
     masks = view.masks if view is not None else DEFAULT_MASKS
     labels = " ".join(f"{k}={show_value(v, k, masks)}" for k, v in point["attributes"].items())
     head = f"{point['name']}{unit} {point['type']}" + (f" {labels}" if labels else "")
-    masked = next((m for glob, m in masks.items() if fnmatchcase(point["name"], glob)), None)
-    if point["type"] == "histogram" and isinstance(masked, str):
+    masked = metric_mask(point, masks, view.unmasked if view is not None else ())
+    if masked is not None and point["type"] == "histogram":
         return f"{head} count={point['count']} sum={masked}"
+    if masked is not None:
+        return f"{head} value={masked}"
     if point["type"] == "histogram":
         buckets = ",".join(f"{format_value(b)}:{n}" for b, n in point["buckets"].items())
         return (
@@ -331,13 +329,27 @@ def metric_line(point: dict[str, Any], view: _View | None = None) -> str:
     return f"{head} value={format_value(point['value'])}"
 
 
+def metric_mask(
+    point: dict[str, Any], masks: dict[str, Mask], unmasked: Iterable[str] = ()
+) -> str | None:
+    """The placeholder a metric point's value renders as, or None to show it: a mask whose glob
+    matches the metric's name, else ``<duration>`` for a unit of time, unless a glob in
+    ``unmasked`` (the ``masks={glob: None}`` entries) names the metric."""
+    if any(fnmatchcase(point["name"], glob) for glob in unmasked):
+        return None
+    for glob, mask in masks.items():
+        if fnmatchcase(point["name"], glob) and isinstance(mask, str):
+            return mask
+    return "<duration>" if is_time_metric(point) else None
+
+
 __all__ = [
     "ASCII",
-    "DEFAULT_ATTRIBUTES",
     "UNICODE",
     "Connectors",
     "TreeRow",
     "metric_line",
+    "metric_mask",
     "quote_name",
     "render",
     "tree_rows",

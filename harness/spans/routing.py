@@ -86,7 +86,7 @@ class _RoutingTracer(trace_api.Tracer):
 
     def _target(self) -> trace_api.Tracer:
         cap = current()
-        return cap.tracer_provider.get_tracer(*self._scope) if cap is not None else self._noop
+        return cap.tracer_for_one_span(*self._scope) if cap is not None else self._noop
 
     def start_span(self, *args: Any, **kwargs: Any) -> trace_api.Span:
         return self._target().start_span(*args, **kwargs)

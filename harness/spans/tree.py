@@ -16,7 +16,7 @@ from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 
-from harness.spans.pattern import assert_tree
+from harness.spans.diagnosis import assert_tree
 from harness.spans.render import render
 
 
@@ -64,13 +64,25 @@ class SpanNode:
 
     def find(self, name: str, **attributes: Any) -> SpanNode:
         """The one descendant matching; an error says how many there were if not exactly one."""
-        return _exactly_one(self.find_all(name, **attributes), name, attributes, self.name)
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
+        return _exactly_one(
+            self.find_all(name, **attributes),
+            name,
+            attributes,
+            f"`{self.name}`",
+            self.descendants(),
+        )
 
     def __repr__(self) -> str:
         return f"SpanNode({self.name!r}, children={len(self.children)})"
 
 
-_MISSING = object()
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = _Missing()
 
 
 def _attribute(attributes: Mapping[str, Any], key: str) -> Any:
@@ -83,13 +95,32 @@ def _attribute(attributes: Mapping[str, Any], key: str) -> Any:
 
 
 def _exactly_one(
-    found: list[SpanNode], name: str, attributes: dict[str, Any], where: str
+    found: list[SpanNode],
+    name: str,
+    attributes: dict[str, Any],
+    where: str,
+    searched: Iterable[SpanNode],
 ) -> SpanNode:
+    __tracebackhide__ = True  # pytest shows the caller's line, not ours
     if len(found) == 1:
         return found[0]
     wanted = " ".join([name, *(f"{k}={v!r}" for k, v in attributes.items())])
+    if found:
+        hint = " (add attributes to tell them apart, or use find_all)"
+    else:
+        searched = list(searched)
+        named = [n for n in searched if fnmatchcase(n.name, name)]
+        names = sorted({n.name for n in searched})
+        seen = sorted(
+            {" ".join(f"{k}={_attribute(n.attributes, k)!r}" for k in attributes) for n in named}
+        )
+        hint = (
+            f"; spans so named have {'; '.join(seen[:5])}"
+            if named
+            else f"; spans there: {', '.join(names) or 'none'}"
+        )
     raise LookupError(
-        f"expected exactly one span matching `{wanted}` in {where}, found {len(found)}"
+        f"expected exactly one span matching `{wanted}` in {where}, found {len(found)}{hint}"
     )
 
 
@@ -127,7 +158,10 @@ class SpanTree:
         return [node for node in self.nodes() if node.matches(name, **attributes)]
 
     def find(self, name: str, **attributes: Any) -> SpanNode:
-        return _exactly_one(self.find_all(name, **attributes), name, attributes, "the tree")
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
+        return _exactly_one(
+            self.find_all(name, **attributes), name, attributes, "the tree", self.nodes()
+        )
 
     def __len__(self) -> int:
         return sum(1 for _ in self.nodes())
@@ -148,6 +182,7 @@ class SpanTree:
         See ``harness.spans.pattern`` for the pattern language. ``exact=True`` also requires
         each listed span to have exactly the listed children (attributes stay partial).
         """
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         assert_tree(self, pattern, exact=exact)
 
     def __str__(self) -> str:

@@ -3,38 +3,18 @@
 One home for the formatting the tree renderer, the partial-tree patterns and reports share:
 a value rendered here parses back with ``parse_scalar``, so a rendered line can be pasted into
 an ``assert_tree`` pattern. Masks replace volatile values (ids, ports, stack traces) with a
-placeholder (``<id>``) so snapshots do not churn.
+placeholder (``<id>``) so snapshots do not churn; the rules live in ``harness.spans.defaults``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
-#: A mask: a placeholder string, or a function of the value giving what to show instead.
-Mask = str | Callable[[Any], Any]
-
-DEFAULT_MASKS: dict[str, Mask] = {
-    "gen_ai.response.id": "<id>",
-    "gen_ai.tool.call.id": "<id>",
-    "*.request_id": "<id>",
-    "server.port": "<port>",
-    # cassettes replay whatever the base URL (simulator, proxy, provider): the origin is the
-    # environment's, not the code's
-    "server.address": "<host>",
-    "*system_fingerprint": "<fingerprint>",
-    # histograms named so hold wall-clock seconds in instrumentations that ignore the virtual clock
-    "*.duration": "<duration>",
-    # the same for stream timings (semconv's gen_ai.server.*, OpenLLMetry's streaming_time_*)
-    "*time_to_first_token": "<duration>",
-    "*time_per_output_token": "<duration>",
-    "*streaming_time_to_generate": "<duration>",
-    "url.full": lambda v: re.sub(r"(//[^/:]+):\d+", r"\1:<port>", str(v)),
-    "exception.stacktrace": lambda v: str(v).strip().splitlines()[-1] if str(v).strip() else v,
-}
+from harness.spans.defaults import DEFAULT_MASKS, Mask
 
 _BARE = re.compile(r"[^\s\"'=\[\]]+")
 #: Longest attribute text shown outside verbose mode (longer text ends in an ellipsis).

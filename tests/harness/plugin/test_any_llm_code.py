@@ -281,7 +281,7 @@ def test_an_unknown_marker_keyword_is_one_clear_line(project: pytest.Pytester) -
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*@pytest.mark.llm_cassette got unknown keyword(s) ignore_feilds; accepted: *"
-            "ignore_fields*"
+            "*@pytest.mark.llm_cassette got unknown keyword(s) ignore_feilds "
+            "(did you mean ignore_fields?); accepted: *ignore_fields*"
         ]
     )

@@ -143,7 +143,9 @@ def test_replay_only_by_default_and_the_miss_names_the_cassette(chat_dir: pytest
     result = chat_dir.runpytest_subprocess("test_chat.py::test_chat")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*cassettes/openai/chat_basic.yaml not found; record it with mode='once'*"]
+        [
+            "sik-llms: no cassette cassettes/openai/chat_basic.yaml; fix the name*--llm-record-mode=once*"
+        ]
     )
 
 
@@ -268,7 +270,7 @@ def test_xdist_runs_give_the_same_trees_as_a_serial_run(chat_dir: pytest.Pyteste
     assert _trees(chat_dir.path / "trees") == first
     assert first["test_own_spans_a.txt"] == (
         textwrap.dedent("""\
-            step 500ms
+            step 500ms question=a
             └── inner 0us
         """).encode()
     )

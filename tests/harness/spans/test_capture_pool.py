@@ -98,3 +98,24 @@ def test_sik_llms_counters_and_histograms_start_at_zero_in_every_capture() -> No
     # captures still referenced keep their own readings after their providers were lent on
     assert [cap.metric_value("llm.requests") for cap in kept] == [1, 1, 1]
     assert [len(cap.spans()) for cap in kept] == [3, 3, 3]
+
+
+def test_a_tracer_kept_by_other_code_never_reports_into_a_later_capture() -> None:
+    # what an instrumentor whose uninstrument() leaves its wrapper does (OpenLLMetry 0.62)
+    with capture() as first:
+        kept = first.tracer_provider.get_tracer("some.instrumentation")
+    with capture() as second:
+        with kept.start_as_current_span("stale wrapper"):
+            pass
+        with second.tracer().start_as_current_span("own"):
+            pass
+    assert second.tracer_provider is not first.tracer_provider
+    assert [s.name for s in second.spans()] == ["own"]
+
+
+def test_retired_providers_are_not_lent_again() -> None:
+    with capture() as first:
+        first.retire_providers()
+    with capture() as second:
+        pass
+    assert second.tracer_provider is not first.tracer_provider

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -34,6 +36,7 @@ def llm_call(
             "llm.openai.stream",
             kind=SpanKind.CLIENT,
             attributes={
+                "llm.model": model,  # as sik_llms's inference span: both families
                 "llm.streaming": True,
                 "gen_ai.response.id": "chatcmpl-volatile123",
                 "gen_ai.response.finish_reasons": ("stop",),
@@ -82,7 +85,7 @@ def test_verbose_render_masks_volatile_values(cap: Capture) -> None:
     text = cap.tree(metrics=False, verbose=True).render()
     assert "gen_ai.response.id=<id>" in text
     assert "server.port=<port>" in text
-    assert "url.full=http://127.0.0.1:<port>/v1/chat" in text
+    assert "url.full=<origin>/v1/chat" in text
     assert 'gen_ai.response.finish_reasons=["stop"]' in text
     assert "chatcmpl-volatile123" not in text and "54321" not in text
     unmasked = cap.tree(metrics=False, verbose=True, masks={"gen_ai.response.id": None}).render()
@@ -275,7 +278,7 @@ def test_sibling_order_and_exact_children(cap: Capture) -> None:
     with pytest.raises(AssertionError, match="out of order"):
         cap.assert_tree("root\n  c\n  a")
     cap.assert_tree("root\n  a\n  b\n  c", exact=True)
-    with pytest.raises(AssertionError, match=r"exactly 2 span\(s\) here, found 3: a, b, c"):
+    with pytest.raises(AssertionError, match=r"exactly 2 span\(s\) under it, found 3: a, b, c"):
         cap.assert_tree("root\n  a\n  c", exact=True)
 
 
@@ -287,8 +290,13 @@ def test_failure_message_points_at_the_line_and_shows_the_actual_tree(cap: Captu
               llm.openai.stream llm.streaming=false gen_ai.response.model=x
         """)
     message = str(info.value)
+    source = Path(__file__).read_text().splitlines()
+    written = 1 + next(
+        i for i, text in enumerate(source) if text.strip().endswith("gen_ai.response.model=x")
+    )
     assert (
-        "pattern line 3: `llm.openai.stream llm.streaming=false gen_ai.response.model=x`" in message
+        f"pattern line 3 (tests/harness/spans/test_tree.py:{written}): "
+        "`llm.openai.stream llm.streaming=false gen_ai.response.model=x`" in message
     )
     assert "llm.streaming is True, expected False; gen_ai.response.model is missing" in message
     assert (
@@ -382,3 +390,14 @@ def test_default_view_hides_values_a_span_repeats_from_its_parent(cap: Capture) 
     cap.assert_tree(
         "llm.request\n  llm.openai.stream llm.model=m"
     )  # patterns still see every attribute
+
+
+def test_attribute_operators_compare_numbers_and_negate(cap: Capture) -> None:
+    llm_call(cap)
+    cap.assert_tree("llm.request llm.tokens.input>0 llm.tokens.output<=3 llm.model!=gpt-4o")
+    with pytest.raises(AssertionError, match=r"llm.tokens.input is 12, expected > 100"):
+        cap.assert_tree("llm.request llm.tokens.input>100")
+    with pytest.raises(AssertionError, match=r"llm.model is 'gpt-4o-mini', expected != 'gpt-4o-m"):
+        cap.assert_tree("llm.request llm.model!=gpt-4o-mini")
+    with pytest.raises(AssertionError, match=r"llm.model is 'gpt-4o-mini', expected > 3"):
+        cap.assert_tree("llm.request llm.model>3")  # numbers only
