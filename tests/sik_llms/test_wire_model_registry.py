@@ -70,7 +70,10 @@ def test_every_price_has_a_source_and_no_price_is_borrowed_from_another_model() 
     for info in MODELS:
         assert info.is_priced == (info.price_source is not None), info.name
         assert "assumed" not in str(info.metadata.get("price_note", "")), info.name
-    assert get_model_info("claude-sonnet-4-6").is_priced is False  # no published price we can cite
+    assert get_model_info("claude-sonnet-4-6").price_source == (
+        "https://platform.claude.com/docs/en/models/sonnet-4-6/overview"
+    )
+    assert get_model_info("claude-opus-4-8").is_priced is False  # the SDK lists it; no price here
 
 
 def test_a_deprecated_model_warns_once_with_the_sdks_end_of_life_date(monkeypatch) -> None:
