@@ -153,6 +153,7 @@ def _openai_deprecations() -> dict[str, Deprecation]:
     return out
 
 
+@lru_cache(maxsize=1)
 def _anthropic_deprecations() -> dict[str, Deprecation]:
     try:
         from anthropic._data import DEPRECATED_MODELS  # the table messages.create warns from
@@ -194,16 +195,20 @@ _lock = threading.Lock()
 
 
 def warn_if_deprecated(model: str, *aliases: str, today: date | None = None) -> Deprecation | None:
-    """Warn once per model (per process) where the SDK itself would have warned.
+    """Warn once per model (per process) where the SDK itself would have warned: a model in
+    Anthropic's table (the Anthropic client calls this when it is created).
 
-    Returns the SDK's entry (None when the model is current). The warning is a
-    ``ModelDeprecationWarning`` (a ``DeprecationWarning``, as the Anthropic SDK's own). Entries
-    the SDK only documents (OpenAI's "Deprecated values") are returned and carried as
-    ``ModelInfo.deprecation_date`` without a warning, as the OpenAI SDK does not warn either.
+    Returns that entry (None otherwise). The warning is a ``ModelDeprecationWarning`` (a
+    ``DeprecationWarning``, as the Anthropic SDK's own). Only Anthropic's table is read here,
+    never the OpenAI sources or model lists, so creating a client imports nothing new (when
+    every OpenAI client read them, locust's gevent workers hung at exit). OpenAI's
+    documented dates are carried as ``ModelInfo.deprecation_date`` without a warning, as the
+    OpenAI SDK does not warn either.
     """
-    found = deprecation(model, *aliases)
-    if found is None or not found.sdk_warns:
-        return found
+    table = _anthropic_deprecations()
+    found = next((table[name] for name in (model, *aliases) if name in table), None)
+    if found is None:
+        return None
     with _lock:
         if model in _warned:
             return found

@@ -40,7 +40,6 @@ from sik_llms.providers._openai_request import (
     tool_name,
 )
 from sik_llms.providers._openai_responses_parser import OpenAIResponsesParser
-from sik_llms.sdk_catalog import warn_if_deprecated
 from sik_llms.tools import Tool, ToolChoice
 
 __all__ = [
@@ -118,7 +117,6 @@ class OpenAI(SdkClients, Client):
         self.base_url = base_url or server_url or os.environ.get("OPENAI_BASE_URL") or None
         self.info = get_model_info(model_name)
         note_unpriced(model_name, self.info)
-        warn_if_deprecated(model_name, *((self.info.name, *self.info.aliases) if self.info else ()))
         self.api = api
         self.streaming = stream
         self.include_usage = include_usage
