@@ -110,6 +110,34 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+MARKERS = ("llm_cassette", "llm_spans", "llm_allow_network")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A misspelled marker of ours fails the test with one line, before anything runs.
+
+    pytest only warns about an unknown marker (``PytestUnknownMarkWarning``), so
+    ``@pytest.mark.llm_casette`` would run the test unreplayed, against whatever answers.
+    Markers the project registered itself are left alone."""
+    from difflib import get_close_matches
+
+    registered = {
+        line.split("(")[0].split(":")[0].strip() for line in item.config.getini("markers")
+    }
+    for mark in item.iter_markers():
+        if mark.name in registered:
+            continue
+        close = get_close_matches(mark.name, MARKERS, n=1, cutoff=0.75)
+        if close or mark.name.startswith("llm_"):
+            hint = (
+                f"did you mean @pytest.mark.{close[0]}?"
+                if close
+                else f"sik-llms has {', '.join(MARKERS)}"
+            )
+            pytest.fail(f"unknown marker @pytest.mark.{mark.name}: {hint}", pytrace=False)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     mode = config.getoption("--llm-record-mode") or "marker or none"
     timing = config.getoption("--llm-timing") or "marker or virtual"
@@ -132,17 +160,20 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
         result = yield
     except BaseException as exc:
         problems = _problems(item)
-        if problems and not isinstance(exc, HarnessProblem):
-            raise HarnessProblem("\n".join(dict.fromkeys(problems))) from exc
+        if problems and not isinstance(exc, pytest.fail.Exception):
+            # the harness's own words, once, without the SDK's retries and re-raises around them
+            from sik_llms.redact import exception_text
+
+            said = " ".join(exception_text(exc).split())
+            text = "\n".join(dict.fromkeys(problems))
+            if not any(p in said for p in problems):
+                text += f"\n(the code under test then raised {type(exc).__name__}: {said})"
+            raise pytest.fail.Exception(text, pytrace=False) from None
         raise
     problems = _problems(item)
     if problems:
-        raise HarnessProblem("\n".join(dict.fromkeys(problems)))
+        pytest.fail("\n".join(dict.fromkeys(problems)), pytrace=False)
     return result
-
-
-class HarnessProblem(AssertionError):
-    """What the network guard refused or a cassette could not answer during the test."""
 
 
 def _problems(item: pytest.Item) -> list[str]:
@@ -332,6 +363,19 @@ def llm_instrument(
         instrumentor.uninstrument()
 
 
+def rerecord_hint(request: pytest.FixtureRequest) -> str:
+    """The exact command that re-records the test's cassette, for the miss message.
+
+    ``--snapshot-update`` is part of it when the test uses syrupy's ``snapshot``: a new answer
+    changes the snapshot, and a failing test keeps no new recording."""
+    update = " --snapshot-update" if "snapshot" in request.fixturenames else ""
+    return (
+        f"To re-record this cassette: pytest '{request.node.nodeid}' --llm-record-mode=all{update} "
+        "with the provider's API key set, or the client's base URL on `sik-llms simulate` "
+        "(the new recording is kept only if the test passes)."
+    )
+
+
 @pytest.fixture
 def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The test's cassette session (replay-only by default), active for the whole test."""
@@ -346,10 +390,7 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     path = cassette_path(request, kwargs.pop("name", None))
     kwargs["mode"] = _mode(request)
     kwargs["timing"] = _timing(request)
-    kwargs["hint"] = (
-        f"To re-record this cassette: pytest '{request.node.nodeid}' --llm-record-mode=all "
-        "(the new recording is kept only if the test passes)."
-    )
+    kwargs["hint"] = rerecord_hint(request)
     if kwargs["mode"] == "none" or (kwargs["mode"] == "once" and path.is_file()):
         for variable in PLACEHOLDER_KEY_VARIABLES:
             if not os.environ.get(variable):

@@ -14,7 +14,9 @@ import argparse
 import errno
 import importlib
 import importlib.util
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 
@@ -85,11 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Bad input is one line and a non-zero exit, whichever command and wherever it is found:
     # shared options are checked before the command starts, and what a command raises is
     # rendered here (UserError / ValueError: 2; OSError and anything unexpected: 1).
+    previous = _stop_on_sigterm()
     try:
         check_args(name, args)
         return int(module.run(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except Terminated:
+        return 128 + signal.SIGTERM
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return 0
@@ -104,6 +109,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             name, f"unexpected error: {one_line(exc)} (set SIK_LLMS_TRACEBACK=1 to see where)", exc
         )
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM reached a command: raised in the main thread so every ``finally`` (workers,
+    simulators, collectors the command started) runs before the process exits with 143."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _stop_on_sigterm() -> object | None:
+    """Turn SIGTERM into ``Terminated`` while a command runs (main thread only; the previous
+    handler is returned so an in-process caller gets it back). Python's default for SIGTERM
+    ends the process at once, leaving the subprocesses a command started running."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def _os_error(args: argparse.Namespace, exc: OSError) -> str:

@@ -22,6 +22,7 @@ CITED = [
     (180, 'agent = ReasoningAgent(model_name="gpt-4o-mini")'),
     (263, "export OTEL_SDK_DISABLED=false"),
     (280, 'response = client([{"role": "user", "content": "What\'s the capital of France?"}])'),
+    (291, 'Choose "my-chatbot" (or "sik-llms" if you didn\'t set a custom name)'),
     (378, 'export OTEL_EXPORTER_OTLP_HEADERS="authorization=Bearer your-token"'),
     (421, 'endpoint="https://api.honeycomb.io/v1/traces/your-dataset",'),
     (452, "sampler=TraceIdRatioBased(0.1)  # 10% sampling"),

@@ -28,6 +28,8 @@ fault kinds: 429, 500, 529, disconnect, malformed, stream_error, slow, hang; opt
 then:
   openai.OpenAI(base_url="http://127.0.0.1:PORT/v1", api_key="sk-sim")
   anthropic.Anthropic(base_url="http://127.0.0.1:PORT", api_key="sk-sim")
+  openai.AzureOpenAI(azure_endpoint="http://127.0.0.1:PORT", api_version="2024-10-21", api_key="sk-sim")
+  any OpenAI-compatible client: base_url="http://127.0.0.1:PORT/<any prefix>" (model names not checked)
 """
 
 
@@ -51,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-repeat",
         action="store_true",
         help="with --cassette: refuse a request once its recorded answers are used up",
+    )
+    parser.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="accept any model name and parameter (default: refuse what the real APIs refuse)",
     )
     parser.add_argument(
         "--ttft", type=float, default=0.0, help="time to first token, seconds (default 0)"
@@ -88,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
             faults=faults,
             seed=args.seed,
             cassette_repeat=not args.no_repeat,
+            validate=False if args.no_validate else None,
         )
     except (ScenarioError, CassetteError, ValueError) as exc:
         print(f"sik-llms simulate: {exc}", file=sys.stderr)
@@ -105,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"sik-llms simulator listening on http://{args.host}:{port} ({source})")
         print(f"  OpenAI:    base_url=http://{args.host}:{port}/v1")
         print(f"  Anthropic: base_url=http://{args.host}:{port}")
+        print(f"  Azure:     azure_endpoint=http://{args.host}:{port} (any deployment)")
+        print(f"  other:     base_url=http://{args.host}:{port}/<prefix> (OpenAI-compatible)")
+        if args.no_validate:
+            print("  validation off: any model name and parameter is accepted")
         if faults:
             print(f"  faults:    {', '.join(args.fault)}")
         print("Ctrl-C to stop.", flush=True)

@@ -9,6 +9,7 @@ being true of the code fails here, not in a reader's terminal.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -128,3 +129,18 @@ def test_harness_example_passes_as_a_pytest_test(pytester: pytest.Pytester):
     assert snapshot.startswith(shown), (
         "the README shows the start of the snapshot the example writes"
     )
+
+
+def test_harness_example_passes_in_a_project_of_its_own_after_the_record_command_it_shows(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+):
+    # a user who installed the wheel has no repository cassettes: the README names the command
+    section = readme_section("Testing LLM code: the harness")
+    command = re.search(r"`(sik-llms record [^`]+)`", section)
+    assert command, "the harness section names the command that makes the example's cassette"
+    monkeypatch.delenv("CI", raising=False)  # recording is refused under CI, by design
+    made = pytester.run(sys.executable, "-m", "harness.cli", *command.group(1).split()[1:])
+    assert made.ret == 0, made.stderr.str()
+    pytester.makepyfile(test_readme_example=code_blocks(section, "python")[0])
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--snapshot-update")
+    result.assert_outcomes(passed=1)

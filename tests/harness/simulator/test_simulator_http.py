@@ -236,3 +236,57 @@ def test_provider_headers_look_like_the_real_ones() -> None:
             raw.headers["anthropic-ratelimit-requests-limit"]
         )
         assert raw.parse().id.startswith("msg_01")
+
+
+def test_cli_prints_azure_and_compatible_urls_and_no_validate_accepts_any_model() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "simulate", "--port", "0", "--no-validate"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        lines = [proc.stdout.readline() for _ in range(6)]  # type: ignore[union-attr]
+        port = int(lines[0].split("http://127.0.0.1:")[1].split()[0])
+        azure = next(x for x in lines if x.strip().startswith("Azure:"))
+        assert f"azure_endpoint=http://127.0.0.1:{port}" in azure
+        assert any(f"base_url=http://127.0.0.1:{port}/<prefix>" in x for x in lines)
+        assert any("validation off" in x for x in lines)
+        import openai
+
+        client = openai.AzureOpenAI(
+            azure_endpoint=f"http://127.0.0.1:{port}",
+            api_version="2024-10-21",
+            api_key="sk-sim",
+            max_retries=0,
+        )
+        reply = client.chat.completions.create(
+            model="my-deployment", messages=[{"role": "user", "content": "hi"}]
+        )
+        assert reply.choices[0].message.content
+        # the official path checks model names unless --no-validate: here it accepts any
+        with httpx2.Client(timeout=5) as http:
+            ok = http.post(
+                f"http://127.0.0.1:{port}/v1/chat/completions",
+                json={"model": "no-such-model", "messages": [{"role": "user", "content": "x"}]},
+            )
+        assert ok.status_code == 200, ok.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
+
+
+def test_simulator_refuses_an_unknown_model_on_the_official_path_by_default() -> None:
+    with Simulator() as sim, httpx2.Client(timeout=5) as http:
+        refused = http.post(
+            f"{sim.openai_base_url}/chat/completions",
+            json={"model": "no-such-model", "messages": [{"role": "user", "content": "x"}]},
+        )
+    assert refused.status_code == 404, refused.text
