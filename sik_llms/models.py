@@ -9,7 +9,8 @@ Every price carries its source (``ModelInfo.price_source``).
 
 A model the installed SDKs list (``sik_llms.sdk_catalog``: their model literal types) is never
 "unknown": it resolves to an unpriced entry of the right provider. End-of-life dates come from
-the SDK's deprecation table (``ModelInfo.deprecation_date``; clients warn once per model).
+the SDKs (``ModelInfo.deprecation_date``: Anthropic's deprecation table, OpenAI's documented
+shutdown dates); the Anthropic client warns once per model, as its SDK would.
 """
 
 from __future__ import annotations
