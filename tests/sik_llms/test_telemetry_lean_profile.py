@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from harness.bench.floor import bench_shapes, memory_providers, recorder_call
+from harness.bench.model import MODELS
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry import use_providers
 from sik_llms.telemetry.state import PROFILE_VAR
@@ -60,7 +61,7 @@ def test_the_default_profile_keeps_both_vocabularies_and_every_metric(monkeypatc
     # one chat operation per call (#17): the GenAI model is on the inference span, not llm.request
     assert (
         n.GEN_AI_REQUEST_MODEL not in spans[n.SPAN_REQUEST]
-        and inference[n.GEN_AI_REQUEST_MODEL] == "gpt-4o-mini"
+        and inference[n.GEN_AI_REQUEST_MODEL] == MODELS["openai"]
     )
     assert {n.METRIC_REQUEST_DURATION, n.METRIC_GEN_AI_OPERATION_DURATION} <= metrics
 
