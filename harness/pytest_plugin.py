@@ -337,16 +337,30 @@ def llm_instrument(
 
     Calls ``instrumentor.instrument(tracer_provider=, meter_provider=, logger_provider=,
     **kwargs)`` with the test's capture providers and ``uninstrument()`` at teardown.
-    ``capture_content=True`` sets the GenAI content-capture environment variable
-    (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``, OpenLLMetry's
-    ``TRACELOOP_TRACE_CONTENT``) for the test; False sets them off. Returns the instrumentor.
+    ``capture_content=True`` sets the GenAI content-capture environment variables for the
+    test: ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_AND_EVENT`` (the values
+    opentelemetry-util-genai accepts, and so openai-v2 and sik_llms; it rejects "true") and
+    OpenLLMetry's ``TRACELOOP_TRACE_CONTENT=true``; False sets ``NO_CONTENT`` / ``false``. A
+    string (``"SPAN_ONLY"``, ``"EVENT_ONLY"``...) is used as the util-genai mode. Returns the
+    instrumentor.
     """
     active: list[Any] = []
 
-    def instrument(instrumentor: Any, *, capture_content: bool = False, **kwargs: Any) -> Any:
-        flag = "true" if capture_content else "false"
-        monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", flag)
-        monkeypatch.setenv("TRACELOOP_TRACE_CONTENT", flag)
+    def instrument(instrumentor: Any, *, capture_content: bool | str = False, **kwargs: Any) -> Any:
+        if isinstance(capture_content, str):
+            # the modes of opentelemetry-util-genai (openai-v2), which sik_llms reads too
+            from sik_llms.telemetry.config import CAPTURE_MODES
+
+            mode = capture_content.upper()
+            if mode not in CAPTURE_MODES:
+                raise ValueError(
+                    f"llm_instrument: capture_content={capture_content!r} is not True, False or "
+                    f"one of {', '.join(CAPTURE_MODES)}"
+                )
+        else:
+            mode = "SPAN_AND_EVENT" if capture_content else "NO_CONTENT"
+        monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", mode)
+        monkeypatch.setenv("TRACELOOP_TRACE_CONTENT", str(mode != "NO_CONTENT").lower())
         if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
             instrumentor.uninstrument()
         instrumentor.instrument(

@@ -75,8 +75,6 @@ class BenchConfig:
     providers: tuple[str, ...] = PROVIDERS
     workloads: tuple[str, ...] = WORKLOADS
     seed: int = 0
-    #: extra import path for peer workers only (e.g. ``httpx``, which openai-v2 imports)
-    peer_path: str | None = None
 
     @classmethod
     def quick(cls) -> BenchConfig:

@@ -66,8 +66,8 @@ class Worker:
         return done
 
 
-def start_worker(setup: Setup, endpoint: str | None, peer_path: str | None = None) -> Worker:
-    """Start one setup's worker; ``peer_path`` is prepended to a peer worker's PYTHONPATH."""
+def start_worker(setup: Setup, endpoint: str | None) -> Worker:
+    """Start one setup's worker."""
     cmd = [sys.executable, "-m", "harness.bench.worker", setup.name]
     if endpoint:
         cmd += ["--endpoint", endpoint]
@@ -78,8 +78,6 @@ def start_worker(setup: Setup, endpoint: str | None, peer_path: str | None = Non
         "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
     ):
         env.pop(var, None)  # every setup runs with its defaults
-    if peer_path and setup.peer:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (peer_path, env.get("PYTHONPATH")) if p)
     proc = subprocess.Popen(
         cmd,
         stdin=subprocess.PIPE,
@@ -142,7 +140,7 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
     started = time.perf_counter()
     try:
         say(f"starting {len(setups)} worker processes ...")
-        workers = [start_worker(s, collector.endpoint, cfg.peer_path) for s in setups]
+        workers = [start_worker(s, collector.endpoint) for s in setups]
         for w in workers:
             _await_ready(w)
             say(f"  {w.setup.name}: " + (f"skipped: {w.skipped}" if w.skipped else "ready"))

@@ -121,9 +121,8 @@ def build_callers(
             if dist_version("opentelemetry-instrumentation-openai-v2"):
                 raise LookupError(
                     f"opentelemetry-instrumentation-openai-v2 {dist_version('opentelemetry-instrumentation-openai-v2')} "
-                    f"is installed but cannot be imported: {exc} (it imports httpx, which openai 3.x replaced "
-                    "with httpx2, and opentelemetry.util.genai.instruments, gone since util-genai 1.2b0); "
-                    "see 'sik-llms bench --help' for --peer-path"
+                    f"is installed but cannot be imported: {exc} (it needs httpx and "
+                    "opentelemetry-util-genai<1.2b0: pip install -e '.[dev]' pins both)"
                 ) from None
             raise LookupError(
                 f"opentelemetry-instrumentation-openai-v2 is not installed ({exc})"

@@ -34,7 +34,9 @@ __all__ = ["free_port", "run_distributed", "run_phase", "run_phases", "start_sim
 LOCUSTFILE = locustfile()
 LOCUST_GRACE_S = 30.0  # beyond -t and --stop-timeout before the runner kills a locust process
 STOP_TIMEOUT_S = 10  # let users finish the call in flight, so every trace is complete
-WORKER_EXIT_S = 30.0  # after the master exits, how long its workers get to exit before being killed
+# After the master exits, how long its workers get to exit before being killed: beyond locust's
+# MASTER_HEARTBEAT_TIMEOUT (60 s), so a worker that missed "quit" still ends by itself.
+WORKER_EXIT_S = 75.0
 
 
 def free_port() -> int:

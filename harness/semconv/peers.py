@@ -293,13 +293,11 @@ def _run_ours(
 
 
 def run_in_subprocess(
-    peer: str, targets: list[tuple[Path, int]], extra_path: str | None = None, timeout: float = 600
+    peer: str, targets: list[tuple[Path, int]], timeout: float = 600
 ) -> list[PeerRun]:
     """Each target replayed under ``peer`` in one fresh interpreter (peers patch SDKs
     globally, so each peer gets its own process); never raises."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "TRACELOOP_"))}
-    if extra_path:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (extra_path, env.get("PYTHONPATH")) if p)
     cmd = [sys.executable, "-m", "harness.semconv.peers", peer]
     given = json.dumps([[str(path), index] for path, index in targets])
     try:
@@ -320,14 +318,9 @@ def run_in_subprocess(
     return runs
 
 
-def compare(
-    cassette: Path, index: int = 0, peers: list[str] | None = None, extra_path: str | None = None
-) -> list[PeerRun]:
+def compare(cassette: Path, index: int = 0, peers: list[str] | None = None) -> list[PeerRun]:
     """Every peer (default: all of ``PEERS``) on one recorded interaction."""
-    return [
-        run_in_subprocess(p, [(Path(cassette), index)], extra_path)[0]
-        for p in (peers or list(PEERS))
-    ]
+    return [run_in_subprocess(p, [(Path(cassette), index)])[0] for p in (peers or list(PEERS))]
 
 
 def side_by_side(runs: list[PeerRun], width: int = 60) -> str:

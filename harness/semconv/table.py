@@ -48,11 +48,10 @@ def summarise(peer: str, runs: list[PeerRun]) -> PeerSummary:
 
 
 def build_table(
-    targets: list[tuple[Path, int]], peers: list[str] | None = None, extra_path: str | None = None
+    targets: list[tuple[Path, int]], peers: list[str] | None = None
 ) -> list[PeerSummary]:
     return [
-        summarise(p, run_in_subprocess(p, targets, extra_path, timeout=1800))
-        for p in (peers or list(PEERS))
+        summarise(p, run_in_subprocess(p, targets, timeout=1800)) for p in (peers or list(PEERS))
     ]
 
 

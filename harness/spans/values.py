@@ -28,6 +28,10 @@ DEFAULT_MASKS: dict[str, Mask] = {
     "*system_fingerprint": "<fingerprint>",
     # histograms named so hold wall-clock seconds in instrumentations that ignore the virtual clock
     "*.duration": "<duration>",
+    # the same for stream timings (semconv's gen_ai.server.*, OpenLLMetry's streaming_time_*)
+    "*time_to_first_token": "<duration>",
+    "*time_per_output_token": "<duration>",
+    "*streaming_time_to_generate": "<duration>",
     "url.full": lambda v: re.sub(r"(//[^/:]+):\d+", r"\1:<port>", str(v)),
     "exception.stacktrace": lambda v: str(v).strip().splitlines()[-1] if str(v).strip() else v,
 }

@@ -23,10 +23,7 @@ setups: bare, ours_off, ours_on, ours_otlp, openai_v2 (opentelemetry-instrumenta
 openllmetry (OpenLLMetry's openai + anthropic instrumentations), anthropic_sdk (the Anthropic
 SDK's own tracing). A peer that cannot run here is reported as 'skipped: <reason>'.
 
-openai-v2 2.4b0 imports httpx (openai 3.x uses httpx2) and opentelemetry.util.genai.instruments
-(gone in util-genai 1.2b0). To measure it anyway, give its workers an overlay:
-  pip install --no-deps --target /tmp/sik-bench-overlay httpx httpcore opentelemetry-util-genai==1.1b0
-  sik-llms bench --peer-path /tmp/sik-bench-overlay
+The peers are in the dev extra (pip install -e '.[dev]'; it pins what openai-v2 needs).
 
 examples:
   sik-llms bench --quick            a few seconds of measuring, for CI
@@ -79,9 +76,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--setups", help="comma-separated setups to run (bare is always included)")
     parser.add_argument("--providers", help="comma-separated: openai,anthropic")
     parser.add_argument("--workloads", help="comma-separated: answer,stream10,stream100,tool")
-    parser.add_argument(
-        "--peer-path", help="directory prepended to the peer workers' PYTHONPATH (see below)"
-    )
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -146,7 +140,6 @@ def run(args: argparse.Namespace) -> int:
     cfg.setups = _pick(args.setups, tuple(s.name for s in bench.SETUPS), "setup")
     cfg.providers = _pick(args.providers, bench.PROVIDERS, "provider")
     cfg.workloads = _pick(args.workloads, bench.WORKLOADS, "workload")
-    cfg.peer_path = args.peer_path
     progress = None if args.json else (lambda m: print(m, file=sys.stderr, flush=True))
     report = bench.run_bench(cfg, progress=progress)
     if args.out:

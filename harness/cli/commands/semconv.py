@@ -50,10 +50,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--docs-table", metavar="FILE",
         help="with --real: replay every recording under every peer and write the comparison table (Markdown)",
     )  # fmt: skip
-    parser.add_argument(
-        "--peer-path",
-        help="extra import path for peer workers (e.g. where httpx lives, for openai-v2)",
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -136,7 +132,7 @@ def _compare(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    runs = compare(path, args.index, extra_path=args.peer_path)
+    runs = compare(path, args.index)
     print(side_by_side(runs))
     for run in runs:
         if run.status == "ok" and run.violations:
@@ -163,7 +159,7 @@ def _docs_table(args: argparse.Namespace) -> int:
         return 2
     targets = real_recordings(Path(args.real))
     print(f"replaying {len(targets)} recordings under each instrumentation ...", file=sys.stderr)
-    summaries = build_table(targets, extra_path=args.peer_path)
+    summaries = build_table(targets)
     out = Path(args.docs_table)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(

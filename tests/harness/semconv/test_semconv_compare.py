@@ -18,18 +18,25 @@ OPENAI_REC = REAL / "otel-contrib" / "test_chat_completion_with_content.yaml"
 @pytest.mark.skipif(not OPENAI_REC.is_file(), reason="real recordings not present")
 def test_one_recording_through_ours_and_each_peer_side_by_side() -> None:
     pytest.importorskip("opentelemetry.instrumentation.openai")
+    pytest.importorskip("opentelemetry.instrumentation.openai_v2")  # the dev extra pins util-genai
     runs = {
         r.peer: r
-        for r in compare(OPENAI_REC, 0, peers=["sik_llms", "openllmetry", "anthropic_sdk"])
+        for r in compare(
+            OPENAI_REC, 0, peers=["sik_llms", "openai_v2", "openllmetry", "anthropic_sdk"]
+        )
     }
     assert runs["sik_llms"].status == "ok" and runs["sik_llms"].violations == {}
     assert (
         '"chat gpt-4o-mini" [CLIENT]' in runs["sik_llms"].tree
     )  # names with a space render quoted
+    assert runs["openai_v2"].status == "ok", runs["openai_v2"].reason
+    assert runs["openai_v2"].tree.startswith('"chat gpt-4o-mini" [CLIENT]')
+    assert "gen_ai.input.messages" in runs["openai_v2"].attributes  # content capture reached it
     assert runs["openllmetry"].status == "ok" and runs["openllmetry"].total > 0
     assert runs["anthropic_sdk"].status == "skipped" and "openai" in runs["anthropic_sdk"].reason
     text = side_by_side(list(runs.values()))
     assert text.splitlines()[0].startswith("sik_llms: 0 violation(s)")
+    assert "openai_v2: 0 violation(s)" in text.splitlines()[0]
     assert "openllmetry:" in text.splitlines()[0]
     assert "anthropic_sdk: skipped: does not instrument openai" in text
 

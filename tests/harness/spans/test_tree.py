@@ -201,6 +201,20 @@ def test_metrics_section_is_rendered(cap: Capture) -> None:
     )
 
 
+def test_stream_timing_histograms_are_masked_like_durations(cap: Capture) -> None:
+    meter = cap.meter_provider.get_meter("openllmetry-like")
+    for name in (
+        "gen_ai.server.time_to_first_token",
+        "llm.chat_completions.streaming_time_to_generate",
+    ):
+        meter.create_histogram(name, unit="s").record(0.0464)
+    assert cap.tree().render() == (
+        "metrics:\n"
+        "  gen_ai.server.time_to_first_token (s) histogram count=1 sum=<duration>\n"
+        "  llm.chat_completions.streaming_time_to_generate (s) histogram count=1 sum=<duration>\n"
+    )
+
+
 def test_empty_tree() -> None:
     with capture() as cap:
         pass
