@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.bench.floor_report import floor_checks, floor_rows
 from harness.bench.model import TELEMETRY_BASE, BenchConfig, Setup
 from harness.measure import machine_info, quartiles
 
@@ -82,6 +83,7 @@ def assemble(
                     "cpu_us_per_chunk": (st["cpu"]["median"] - short["cpu"]["median"]) / 90,
                 }
             )
+    floor = floor_rows(rows)
     on, otlp = finals.get("ours_on", {}), finals.get("ours_otlp", {})
     spans_per_call = on["spans"] / on["calls"] if on.get("calls") else None
     report: dict[str, Any] = {
@@ -124,7 +126,8 @@ def assemble(
             "note": "BatchSpanProcessor defaults (queue 2048, batch 512, 5 s); a tight loop can outrun one "
             "export thread, and then the queue drops spans (never blocking the call)",
         },
-        "checks": checks(rows, per_chunk),
+        "floor": floor,
+        "checks": checks(rows, per_chunk) + floor_checks(floor),
     }
     return report
 

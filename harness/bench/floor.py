@@ -2,7 +2,8 @@
 
 ``FloorEmitter`` emits exactly what ``CallRecorder`` emits for one client call (the three
 spans with the same names, kinds, parents and attributes; the same histogram points and
-counter totals; one context attach while the HTTP attempt runs) with the thinnest hand-written
+counter totals; one context attach while the HTTP attempt runs; ``traceparent`` put on the
+provider request by the configured propagator) with the thinnest hand-written
 code on the same SDK: attribute dicts that never change for a client are built once, the
 per-call ones are one dict literal each, nothing is cleaned or copied twice. What it costs is
 the price of the telemetry contract itself; whatever ``CallRecorder`` costs above it is ours.
@@ -26,6 +27,7 @@ __all__ = [
     "CallShape",
     "FloorEmitter",
     "MemoryPipeline",
+    "bench_floor_call",
     "bench_shapes",
     "floor_call",
     "memory_providers",
@@ -57,11 +59,13 @@ class FloorEmitter:
         self, tracer_provider: Any, meter_provider: Any, client: Any, semconv: bool = False
     ) -> None:
         from opentelemetry.metrics import Observation
+        from opentelemetry.propagate import inject
         from opentelemetry.trace import SpanKind
 
         from sik_llms._version import __version__
 
         self._client_kind = SpanKind.CLIENT
+        self._inject = inject
         self.tracer = tracer_provider.get_tracer(n.INSTRUMENTATION_NAME, __version__)
         meter = meter_provider.get_meter(n.INSTRUMENTATION_NAME, __version__)
         model, provider, mode = client.model, client.provider, client.mode
@@ -199,6 +203,8 @@ class FloorEmitter:
                 **self.http_attrs,
             },
         )
+        # traceparent (the HTTP span) to the provider, by the configured propagator
+        self._inject(request.headers, context=set_span_in_context(http, inference_ctx))
         http.set_attribute(n.HTTP_RESPONSE_STATUS_CODE, status)  # known only once it answered
         http.end()
         context.detach(token)
@@ -334,14 +340,39 @@ def recorder_call(shape: CallShape) -> Callable[[], None]:
             raise RuntimeError("no provider is current: run recorder_call under use_providers")
         with rec.active():
             attempt = telemetry.http_attempt(request)
-            attempt.got_response(http_response)
-            attempt.end()
+            if attempt is not None:  # None in the lean profile (no HTTP span), as in transport.py
+                attempt.got_response(http_response)
+                attempt.end()
         if first is not None:
             rec.observe(first)
         for event in rest:
             rec.observe(event)
         rec.succeed(response)
         rec.close()
+
+    return call
+
+
+def bench_floor_call(
+    provider: str, workload: str, tracer_provider: Any, meter_provider: Any
+) -> Callable[[], Any]:
+    """``sik-llms bench``'s ``floor`` setup: the untraced client call (``ours_off``), then
+    ``FloorEmitter`` emitting what ``ours_on`` records for it, in the same loop (so the floor
+    pays what ours pays for sharing caches with the SDK and HTTP code). Floor minus ``ours_off``
+    is the contract's own price; ``ours_on`` minus ``ours_off`` over it is the floor ratio."""
+    from harness.bench.calls import our_client, ours_call, prompt_messages
+    from harness.bench.wire import memory_transport
+
+    shape = record_shape(
+        our_client(provider, workload), prompt_messages(), memory_transport(provider, workload)
+    )
+    off = ours_call(provider, workload, None)
+    emit = floor_call(shape, tracer_provider, meter_provider)
+
+    def call() -> Any:
+        result = off()
+        emit()
+        return result
 
     return call
 

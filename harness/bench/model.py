@@ -50,6 +50,13 @@ SETUPS: tuple[Setup, ...] = (
     Setup("bare", "bare SDK", PROVIDERS),
     Setup("ours_off", "sik-llms, telemetry off", PROVIDERS),
     Setup("ours_on", "sik-llms, telemetry on (in-memory)", PROVIDERS),
+    Setup("ours_lean", "sik-llms, lean profile (one GenAI span, in-memory)", PROVIDERS),
+    Setup(
+        "floor",
+        "floor: telemetry off, then ours_on's spans, attributes and points emitted by the "
+        "thinnest code on the same SDK (in-memory)",
+        PROVIDERS,
+    ),
     Setup("ours_otlp", "sik-llms, batch OTLP/HTTP export", PROVIDERS),
     Setup("openai_v2", "peer: opentelemetry-instrumentation-openai-v2", ("openai",), peer=True),
     Setup("openllmetry", "peer: OpenLLMetry (traceloop) instrumentation", PROVIDERS, peer=True),
@@ -59,6 +66,8 @@ SETUP_BY_NAME = {s.name: s for s in SETUPS}
 # The untraced code each traced setup adds its instrumentation to.
 TELEMETRY_BASE = {
     "ours_on": "ours_off",
+    "ours_lean": "ours_off",
+    "floor": "ours_off",
     "ours_otlp": "ours_off",
     **{s.name: "bare" for s in SETUPS if s.peer},
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.bench.floor_report import floor_markdown
 from harness.bench.model import WORKLOAD_LABELS
 
 __all__ = ["HEADERS", "markdown", "markdown_document", "print_rich", "run_line"]
@@ -76,6 +77,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {m['provider']} | {m['setup']} | {m['calls']} | {m['peak_rss_growth_kb']} KiB | {m['rss_growth_kb']} KiB |"
             for m in report["memory"]
         ]
+    lines += floor_markdown(report)
     if report["checks"]:
         lines += [
             "",

@@ -76,6 +76,7 @@ def start_worker(setup: Setup, endpoint: str | None) -> Worker:
         "OTEL_SDK_DISABLED",
         "OTEL_SEMCONV_STABILITY_OPT_IN",
         "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+        "SIK_LLMS_TELEMETRY_PROFILE",  # the ours_lean worker sets it for itself
     ):
         env.pop(var, None)  # every setup runs with its defaults
     proc = subprocess.Popen(

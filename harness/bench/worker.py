@@ -107,8 +107,12 @@ def build_callers(
     notes: dict[str, Any] = {}
     exporters = Exporters()
     callers: dict[tuple[str, str], Callable[[], Any]] = {}
-    if setup in ("ours_on", "openai_v2", "openllmetry", "anthropic_sdk"):
+    if setup in ("ours_on", "ours_lean", "floor", "openai_v2", "openllmetry", "anthropic_sdk"):
         exporters = memory_exporters()
+    if setup == "ours_lean":  # this worker's process only: the runner clears it for the others
+        from sik_llms.telemetry.state import PROFILE_VAR
+
+        os.environ[PROFILE_VAR] = "lean"
     elif setup == "ours_otlp":
         if not endpoint:
             raise LookupError("no collector endpoint given")
@@ -151,6 +155,10 @@ def build_callers(
                 )
             elif setup == "ours_off":
                 callers[key] = ours_call(provider, workload, None)
+            elif setup == "floor":
+                from harness.bench.floor import bench_floor_call
+
+                callers[key] = bench_floor_call(provider, workload, tp, mp)
             else:
                 callers[key] = ours_call(provider, workload, (tp, mp))
     notes["versions"] = {d: dist_version(d) for d in PEER_DISTS.get(setup, ())}

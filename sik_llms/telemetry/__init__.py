@@ -58,21 +58,19 @@ def start_call(client: Any, messages: list[dict[str, Any]]) -> CallRecorder | No
     if tp is None and mp is None:
         return None
     try:
-        recorder_cls = _recorder_class()
         semconv, capture, lean = call_settings()
         events = None
         if capture in ("EVENT_ONLY", "SPAN_AND_EVENT"):
             lp = resolve_logger_provider()
             events = logger_for(lp) if lp is not None else None
-        return recorder_cls(
-            tracer_for(tp) if tp is not None else None,
-            instruments_for(mp) if mp is not None else None,
-            client,
-            messages,
-            semconv=semconv,
-            capture=capture,
-            lean=lean,
-            events=events,
+        tracer = tracer_for(tp) if tp is not None else None
+        instruments = instruments_for(mp) if mp is not None else None
+        if lean:
+            return _lean_class()(
+                tracer, instruments, client, messages, capture=capture, events=events
+            )
+        return _recorder_class()(
+            tracer, instruments, client, messages, semconv=semconv, capture=capture, events=events
         )
     except Exception as exc:
         config.warn_once(
@@ -92,6 +90,19 @@ def _recorder_class() -> type[CallRecorder]:
 
 
 _CallRecorder: type[CallRecorder] | None = None
+
+
+def _lean_class() -> Any:
+    """``LeanCallRecorder`` (the same methods as ``CallRecorder``), imported on first use."""
+    global _LeanCallRecorder
+    if _LeanCallRecorder is None:
+        from sik_llms.telemetry.lean import LeanCallRecorder
+
+        _LeanCallRecorder = LeanCallRecorder
+    return _LeanCallRecorder
+
+
+_LeanCallRecorder: Any = None
 
 
 def http_attempt(request: Any) -> HttpAttempt | None:

@@ -34,7 +34,9 @@ class ClientAttributes:
     """What a client's calls record that does not change from call to call, built once.
 
     Kept per client (weakly) and rebuilt when the client's model, provider, mode or request
-    attributes change, or the span-name convention does.
+    attributes change, or the span-name convention or the profile does. ``lean`` (the lean
+    profile, ``lean.py``): the inference attributes are the GenAI ones only and the span name
+    is the conventions' (``chat {model}``).
     """
 
     __slots__ = (
@@ -77,18 +79,14 @@ class ClientAttributes:
                 inference[seed_key] = value
             if genai_key:
                 inference[genai_key] = value
-        if lean:  # one vocabulary per span: GenAI on the inference span, the seed's on llm.request
-            keep = {n.LLM_MODEL, n.LLM_PROVIDER, n.OPENAI_API_TYPE}
-            inference = {
-                k: v for k, v in inference.items() if k in keep or not k.startswith("llm.")
-            }
-            self.request = {k: v for k, v in self.request.items() if not k.startswith("gen_ai.")}
+        if lean:  # the lean profile's one span carries the GenAI conventions' attributes only
+            inference = {k: v for k, v in inference.items() if not k.startswith("llm.")}
         # no key in any span (sik_llms.redact): values redacted once here, not on every call
         self.inference = {k: redact_value(v) for k, v in inference.items() if v is not None}
         self.request = {k: redact_value(v) for k, v in self.request.items()}
         self.inference_name = (
             n.semconv_span_inference(n.OP_CHAT, model)
-            if semconv
+            if semconv or lean
             else n.span_inference(provider, mode)
         )
         self.metric = {n.LABEL_MODEL: model, n.LABEL_PROVIDER: provider}

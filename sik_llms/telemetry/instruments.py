@@ -129,41 +129,55 @@ class Instruments:
         response: TokenSummary | None,
         exc: BaseException | None,
         cost: float | None = None,
-        genai_duration: bool = True,
     ) -> None:
         """One call's points: ``attrs`` label ours (model, provider), ``genai`` the GenAI
         histograms (operation, provider, request model); neither is modified. ``cost`` is the
-        response's ``total_cost`` (passed in: the caller computed it already). Without
-        ``genai_duration`` (the lean profile) ``gen_ai.client.operation.duration``, the same
-        value as ``llm.request.duration``, is not recorded."""
+        response's ``total_cost`` (passed in: the caller computed it already)."""
         self.duration.record(duration, attrs)
         if exc is not None:
             self.totals.add(attrs, {n.METRIC_REQUESTS: 1, n.METRIC_REQUESTS_FAILED: 1})
-            if genai_duration:
-                self.genai_duration.record(duration, {**genai, n.ERROR_TYPE: error_type(exc)})
+        elif response is None:  # cancelled by the consumer: no usage to report
+            self.totals.add(attrs, {n.METRIC_REQUESTS: 1})
+        else:
+            # Unknown is not zero: a count the provider did not report adds nothing and
+            # records no gen_ai.client.token.usage point (see TokenSummary).
+            amounts: dict[str, float] = {n.METRIC_REQUESTS: 1}
+            if response.input_tokens is not None:
+                amounts[n.METRIC_TOKENS_INPUT] = response.input_tokens
+            if response.output_tokens is not None:
+                amounts[n.METRIC_TOKENS_OUTPUT] = response.output_tokens
+            if response.cache_read_tokens:
+                amounts[n.METRIC_CACHE_READ_TOKENS] = response.cache_read_tokens
+            if response.cache_write_tokens:
+                amounts[n.METRIC_CACHE_WRITE_TOKENS] = response.cache_write_tokens
+            if cost is not None:
+                amounts[n.METRIC_COST] = cost
+            self.totals.add(attrs, amounts)
+        self.record_genai(genai, duration, response, exc)
+
+    def record_genai(
+        self,
+        genai: dict[str, Any],
+        duration: float,
+        response: TokenSummary | None,
+        exc: BaseException | None,
+        tokens: bool = True,
+    ) -> None:
+        """The GenAI conventions' client metrics of one call, on ``genai`` (not modified):
+        ``gen_ai.client.operation.duration`` (with ``error.type`` on a failure) and, for a
+        response and with ``tokens``, ``gen_ai.client.token.usage`` per reported token type.
+        The lean profile records the duration only (the one metric the conventions require;
+        token usage is "recommended when readily available")."""
+        if exc is not None:
+            self.genai_duration.record(duration, {**genai, n.ERROR_TYPE: error_type(exc)})
             return
         if response is None:  # cancelled by the consumer: no usage to report
-            self.totals.add(attrs, {n.METRIC_REQUESTS: 1})
-            if genai_duration:
-                self.genai_duration.record(duration, genai)
+            self.genai_duration.record(duration, genai)
             return
-        # Unknown is not zero: a count the provider did not report adds nothing and records
-        # no gen_ai.client.token.usage point (see TokenSummary).
-        amounts: dict[str, float] = {n.METRIC_REQUESTS: 1}
-        if response.input_tokens is not None:
-            amounts[n.METRIC_TOKENS_INPUT] = response.input_tokens
-        if response.output_tokens is not None:
-            amounts[n.METRIC_TOKENS_OUTPUT] = response.output_tokens
-        if response.cache_read_tokens:
-            amounts[n.METRIC_CACHE_READ_TOKENS] = response.cache_read_tokens
-        if response.cache_write_tokens:
-            amounts[n.METRIC_CACHE_WRITE_TOKENS] = response.cache_write_tokens
-        if cost is not None:
-            amounts[n.METRIC_COST] = cost
-        self.totals.add(attrs, amounts)
         on_duration, on_input, on_output = self._genai_sets(genai, response.model)
-        if genai_duration:
-            self.genai_duration.record(duration, on_duration)
+        self.genai_duration.record(duration, on_duration)
+        if not tokens:
+            return
         if response.input_tokens is not None:
             self.genai_tokens.record(response.input_tokens_total, on_input)
         if response.output_tokens is not None:

@@ -21,13 +21,20 @@ from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from sik_llms import clock as _clock
-from sik_llms.redact import exception_stacktrace, exception_text, redact_url, redact_value
+from sik_llms.redact import (
+    exception_stacktrace,
+    exception_text,
+    redact,
+    redact_url,
+    redact_value,
+)
 from sik_llms.telemetry import content as contents
 from sik_llms.telemetry import events as content_events
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry.attributes import client_attributes
 from sik_llms.telemetry.errors import error_type
 from sik_llms.telemetry.instruments import Instruments
+from sik_llms.telemetry.sampler import sampler_keeps_attributes
 from sik_llms.telemetry.state import CURRENT_CALL
 from sik_llms.types import (
     TextChunkEvent,
@@ -127,19 +134,21 @@ def start_span(
     attrs = {
         k: redact_value(v) for k, v in attributes.items() if v is not None
     }  # no key in any span
-    return _start(tracer, name, attrs, kind, parent, _clock.time_ns())
+    return start_prepared(tracer, name, attrs, kind, parent, _clock.time_ns())
 
 
-def _start(
+def start_prepared(
     tracer: trace_api.Tracer,
     name: str,
     attrs: dict[str, Any],
     kind: SpanKind,
     parent: otel_context.Context | None,
     start_time: int,
+    check_sampler: bool = True,
 ) -> SpanHandle:
     """``start_span`` for attributes already free of None and redacted (prepared once per
-    client in ``attributes.py``, or cached per URL here)."""
+    client in ``attributes.py``, or cached per URL here). ``check_sampler=False`` when
+    ``sampler_keeps_attributes(tracer)`` said the check cannot find anything."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Creating span: %s with attributes: %s", name, attrs)
     span = tracer.start_span(
@@ -147,9 +156,10 @@ def _start(
     )
     # A sampler's SamplingResult replaces the start attributes; the guide's CostBasedSampler
     # returns none, which would strip llm.model from every span. Put them back.
-    kept = getattr(span, "attributes", None)
-    if kept is not None and len(kept) < len(attrs):
-        span.set_attributes(attrs)
+    if check_sampler:
+        kept = getattr(span, "attributes", None)
+        if kept is not None and len(kept) < len(attrs):
+            span.set_attributes(attrs)
     return SpanHandle(span, parent)
 
 
@@ -181,8 +191,14 @@ class HttpAttempt:
         call.http_attempts += 1
         name = method if call.semconv else n.SPAN_HTTP
         assert call.tracer is not None and call.inference is not None
-        self._handle = _start(
-            call.tracer, name, attrs, SpanKind.CLIENT, call.inference.context, _clock.time_ns()
+        self._handle = start_prepared(
+            call.tracer,
+            name,
+            attrs,
+            SpanKind.CLIENT,
+            call.inference.context,
+            _clock.time_ns(),
+            call.check_sampler,
         )
         self._done = False
         content_events.inject_trace_context(request, self._handle.context)
@@ -204,12 +220,13 @@ class HttpAttempt:
             self._handle.end()
 
 
-class _Active:
-    """``CallRecorder.active()``: this call in ``CURRENT_CALL``, its inference span current."""
+class ActiveCall:
+    """``active()`` of a call recorder (``CallRecorder``, ``LeanCallRecorder``): the call in
+    ``CURRENT_CALL``, its inference span (``.inference``, may be None) current."""
 
     __slots__ = ("_call", "_otel_token", "_token")
 
-    def __init__(self, call: CallRecorder) -> None:
+    def __init__(self, call: Any) -> None:
         self._call = call
 
     def __enter__(self) -> None:
@@ -236,7 +253,6 @@ class CallRecorder:
         messages: list[dict[str, Any]],
         semconv: bool,
         capture: str,
-        lean: bool = False,
         events: Any = None,
     ) -> None:
         self.tracer = tracer
@@ -244,7 +260,7 @@ class CallRecorder:
         self.instruments = instruments
         self.semconv = semconv
         self.capture = capture
-        self.attrs = attrs = client_attributes(client, semconv, lean)
+        self.attrs = attrs = client_attributes(client, semconv)
         self.model: str = attrs.model
         self.provider: str = attrs.provider
         self.mode: str = client.mode
@@ -265,33 +281,36 @@ class CallRecorder:
             self.request = self.inference = None
             return
         now = clock.time_ns()
-        self.request = _start(
+        self.check_sampler = check = not sampler_keeps_attributes(tracer)
+        self.request = start_prepared(
             tracer,
             n.SPAN_REQUEST,
             {**attrs.request, n.LLM_MESSAGES_COUNT: len(messages)},
             SpanKind.INTERNAL,
             None,
             now,
+            check,
         )
-        self.inference = _start(
+        self.inference = start_prepared(
             tracer,
             attrs.inference_name,
             attrs.inference,
             SpanKind.CLIENT,
             self.request.context,
             now,
+            check,
         )
         if capture != "NO_CONTENT":
             self._content = content_events.record_input(self.inference, capture, messages)
 
     # -------------------------------------------------------------- used by Client
 
-    def active(self) -> _Active:
+    def active(self) -> ActiveCall:
         """Run provider code with the inference span current and this call findable.
 
         A context manager; a plain class, not ``@contextmanager``'s generator (a third of the
         cost, and it runs on every call)."""
-        return _Active(self)
+        return ActiveCall(self)
 
     def observe(self, item: Any) -> None:
         """Per event: count chunks and note the first one. Nothing else, by design."""
@@ -387,16 +406,18 @@ class CallRecorder:
             n.GEN_AI_USAGE_CACHE_READ: cache_read,
             n.GEN_AI_USAGE_CACHE_WRITE: cache_write,
         }
+        # no key in any span: the strings the provider sent back are redacted (``redact``,
+        # cached per distinct value); numbers and our own vocabulary cannot hold one
         if r.model is not None:
-            inference[n.GEN_AI_RESPONSE_MODEL] = r.model
+            inference[n.GEN_AI_RESPONSE_MODEL] = redact(r.model)
         finish = r.finish_reason
         if finish is not None:
-            inference[n.LLM_RESPONSE_FINISH_REASON] = finish  # the provider's own value
+            inference[n.LLM_RESPONSE_FINISH_REASON] = redact(finish)  # the provider's own value
             mapped = contents.finish_reason(finish)  # the conventions' (stop, length, tool_call...)
             if mapped:
                 inference[n.GEN_AI_RESPONSE_FINISH_REASONS] = (mapped,)
         if r.response_id is not None:
-            inference[n.GEN_AI_RESPONSE_ID] = r.response_id
+            inference[n.GEN_AI_RESPONSE_ID] = redact(r.response_id)
         if r.reasoning_tokens:
             inference[n.LLM_TOKENS_REASONING] = inference[n.GEN_AI_USAGE_REASONING] = (
                 r.reasoning_tokens
@@ -409,17 +430,11 @@ class CallRecorder:
             inference[n.LLM_TOOL_CALLS] = len(r.tool_predictions)
         if r.server_tool_calls:  # tools the provider ran itself (web search, ...)
             inference[n.LLM_SERVER_TOOL_CALLS] = len(r.server_tool_calls)
-            inference[n.LLM_SERVER_TOOL_NAMES] = [c.name or c.type for c in r.server_tool_calls]
-        if self.attrs.lean:
-            summary.pop(n.GEN_AI_RESPONSE_MODEL, None)
-            inference = {k: v for k, v in inference.items() if not k.startswith("llm.")}
-        # no key in any span: string values redacted, as SpanHandle.set_attributes does
-        self.request.span.set_attributes(
-            {k: redact_value(v) for k, v in summary.items() if v is not None}
-        )
-        self.inference.span.set_attributes(
-            {k: redact_value(v) for k, v in inference.items() if v is not None}
-        )
+            inference[n.LLM_SERVER_TOOL_NAMES] = [
+                redact(c.name or c.type) for c in r.server_tool_calls
+            ]
+        self.request.span.set_attributes({k: v for k, v in summary.items() if v is not None})
+        self.inference.span.set_attributes({k: v for k, v in inference.items() if v is not None})
         if self.capture != "NO_CONTENT":
             content_events.record_output(
                 self.inference, self.capture, self.events, getattr(self, "_content", {}), r
@@ -443,7 +458,6 @@ class CallRecorder:
                 response,
                 exc,
                 cost,
-                genai_duration=not self.attrs.lean,
             )
             if self._chunk_times and exc is None and self._first_chunk is not None:
                 gaps = [b - a for a, b in pairwise(self._chunk_times)]

@@ -63,10 +63,9 @@ _loggers: dict[int, tuple[Any, Any]] = {}
 _DISABLED_VAR = "OTEL_SDK_DISABLED"
 _SEMCONV_VAR = "OTEL_SEMCONV_STABILITY_OPT_IN"
 _CAPTURE_VAR = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
-#: ``full`` (default): both attribute vocabularies on every span, every metric the contract
-#: names. ``lean``: the inference span carries the GenAI attributes only (plus ``llm.model`` /
-#: ``llm.provider`` for samplers), ``llm.request`` the seed's only, and the GenAI duration
-#: histogram (the same value as ``llm.request.duration``) is not recorded.
+#: ``full`` (default): three spans, both attribute vocabularies, every metric the contract
+#: names. ``lean``: one GenAI inference span per call and the two GenAI client metrics
+#: (``sik_llms/telemetry/lean.py`` lists what it keeps and drops).
 PROFILE_VAR = "SIK_LLMS_TELEMETRY_PROFILE"
 PROFILES = ("full", "lean")
 
@@ -260,11 +259,18 @@ def env_value(name: str) -> str | None:
     data = getattr(environ, "_data", None)
     if type(data) is dict:
         try:
-            raw = data.get(environ.encodekey(name))  # type: ignore[attr-defined]
+            key = _ENV_KEYS.get(name)
+            if key is None:
+                key = _ENV_KEYS[name] = environ.encodekey(name)  # type: ignore[attr-defined]
+            raw = data.get(key)
             return None if raw is None else environ.decodevalue(raw)  # type: ignore[attr-defined]
         except Exception:  # pragma: no cover - an environ shaped unlike CPython's
             pass
     return environ.get(name)
+
+
+#: variable name -> its key in CPython's ``os.environ._data`` (encoded once, not per call)
+_ENV_KEYS: dict[str, Any] = {}
 
 
 @lru_cache(maxsize=16)

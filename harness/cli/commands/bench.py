@@ -19,9 +19,12 @@ HELP = (
 )
 
 EPILOG = """\
-setups: bare, ours_off, ours_on, ours_otlp, openai_v2 (opentelemetry-instrumentation-openai-v2),
-openllmetry (OpenLLMetry's openai + anthropic instrumentations), anthropic_sdk (the Anthropic
-SDK's own tracing). A peer that cannot run here is reported as 'skipped: <reason>'.
+setups: bare, ours_off, ours_on, ours_lean (SIK_LLMS_TELEMETRY_PROFILE=lean), floor (telemetry
+off, then ours_on's spans, attributes and points emitted by the thinnest code on the same SDK:
+the contract's own price, and ours_on / floor is the floor ratio), ours_otlp, openai_v2
+(opentelemetry-instrumentation-openai-v2), openllmetry (OpenLLMetry's openai + anthropic
+instrumentations), anthropic_sdk (the Anthropic SDK's own tracing). A peer that cannot run here
+is reported as 'skipped: <reason>'.
 
 The peers are in the dev extra (pip install -e '.[dev]'; it pins what openai-v2 needs).
 

@@ -135,3 +135,28 @@ def test_markdown_file_is_rendered_again_from_the_json_report(report: dict, tmp_
     assert text == bench.markdown_document(report)
     assert text.startswith("Measured by `sik-llms bench`") and "load average" in text
     assert bench.markdown(report) in text
+
+
+def test_the_floor_and_the_lean_profile_are_measured_with_their_ratios_and_targets(
+    report: dict,
+) -> None:
+    setups = {s["name"]: s for s in report["setups"]}
+    assert setups["floor"]["status"] == setups["ours_lean"]["status"] == "ok"
+    # the floor emits what ours_on emits; the lean profile one span per call
+    assert setups["floor"]["spans_per_call"] == setups["ours_on"]["spans_per_call"] == 3
+    assert setups["ours_lean"]["spans_per_call"] == 1
+    cells = {(r["provider"], r["workload"]) for r in report["floor"]}
+    assert cells == {(p, w) for p in bench.PROVIDERS for w in bench.WORKLOADS}
+    for row in report["floor"]:
+        # a ratio needs a positive floor: in a 2-round run noise can make floor - off negative
+        for ours, floor, ratio in (
+            ("ours_on_us", "floor_us", "ours_on_ratio"),
+            ("ours_lean_cpu_us", "floor_cpu_us", "ours_lean_cpu_ratio"),
+        ):
+            expected = row[ours] / row[floor] if row[floor] > 0 else None
+            assert row[ratio] == (None if expected is None else pytest.approx(expected))
+    names = {c["check"] for c in report["checks"]}
+    assert "instrumentation alone within 1.2x its floor" in names
+    ran = [s for s in report["setups"] if s["peer"] and s["status"] == "ok"]
+    assert {f"lean profile's instrumentation alone cheaper than {s['name']}" for s in ran} <= names
+    assert "ours_lean ÷ floor" in bench.markdown(report)

@@ -67,7 +67,71 @@ def test_the_floor_emits_the_same_spans_attributes_and_points_as_call_recorder(
     assert _points(floor_pipe.metric_reader) == _points(ours_pipe.metric_reader)
 
 
+@pytest.mark.parametrize("emitter", ["floor", "recorder"])
+def test_both_emitters_put_the_http_spans_traceparent_on_the_provider_request(emitter: str) -> None:
+    shape = SHAPES[("openai", "answer")]
+    pipe = memory_providers()
+    shape.request.headers.pop("traceparent", None)
+    if emitter == "floor":
+        floor_call(shape, pipe.tracer_provider, pipe.meter_provider)()
+    else:
+        with use_providers(pipe.tracer_provider, pipe.meter_provider):
+            recorder_call(shape)()
+    http = next(s for s in pipe.span_exporter.get_finished_spans() if s.name == n.SPAN_HTTP)
+    _version, trace_id, span_id, _flags = shape.request.headers["traceparent"].split("-")
+    assert (int(trace_id, 16), int(span_id, 16)) == (http.context.trace_id, http.context.span_id)
+
+
 def test_micro_benchmark_reports_both_setups_and_their_ratio() -> None:
     row = micro(SHAPES[("openai", "answer")], rounds=1, calls=3)
     assert row["recorder_us"] > 0 and row["floor_us"] > 0
     assert row["ratio"] == pytest.approx(row["recorder_us"] / row["floor_us"], rel=1.0)
+
+
+def _row(setup: str, wall: float, cpu: float, peer: bool = False) -> dict[str, Any]:
+    return {
+        "setup": setup,
+        "provider": "openai",
+        "workload": "answer",
+        "status": "ok",
+        "peer": peer,
+        "telemetry_us": wall,
+        "telemetry_cpu_us": cpu,
+    }
+
+
+def test_floor_rows_divide_each_setups_instrumentation_by_the_floors_of_the_same_cell() -> None:
+    from harness.bench.floor_report import floor_checks, floor_markdown, floor_rows
+
+    rows = [
+        _row("ours_on", 120.0, 110.0),
+        _row("ours_lean", 60.0, 55.0),
+        _row("floor", 100.0, 100.0),
+        _row("openai_v2", 139.0, 50.0, peer=True),
+        {**_row("bare", 0, 0), "telemetry_us": None, "status": "ok"},
+    ]
+    del rows[-1]["telemetry_us"]  # the untraced setups have no "alone" figure
+    (row,) = floor_rows(rows)
+    assert (row["ours_on_ratio"], row["ours_on_cpu_ratio"]) == (1.2, 1.1)
+    assert (row["ours_lean_ratio"], row["ours_lean_cpu_ratio"]) == (0.6, 0.55)
+    assert row["peers"] == {"openai_v2": (139.0, 50.0)}
+    checks = {c["check"]: c for c in floor_checks([row])}
+    within = checks["instrumentation alone within 1.2x its floor"]
+    assert within["passed"] and within["passed_cpu"]  # at most 1.2x: met
+    lean = checks["lean profile's instrumentation alone cheaper than openai_v2"]
+    assert lean["passed"] and not lean["passed_cpu"]  # 60 < 139 wall, 55 > 50 CPU
+    table = "\n".join(floor_markdown({"floor": [row]}))
+    assert (
+        "| openai | non-streamed answer | +120.0 / +110.0 | +100.0 / +100.0 | 1.20 / 1.10 |"
+        in table
+    )
+
+
+def test_bench_floor_setup_makes_the_untraced_call_then_emits_the_floor() -> None:
+    from harness.bench.floor import bench_floor_call
+
+    pipe = memory_providers()
+    result = bench_floor_call("anthropic", "tool", pipe.tracer_provider, pipe.meter_provider)()
+    assert result.tool_predictions  # the untraced client call's own answer
+    names = sorted(s.name for s in pipe.span_exporter.get_finished_spans())
+    assert names == sorted([n.SPAN_REQUEST, n.span_inference("anthropic", "tools"), n.SPAN_HTTP])
