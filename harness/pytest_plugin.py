@@ -35,6 +35,7 @@ No state lives in this module, so it runs under pytest-xdist, next to pytest-rec
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -190,15 +191,12 @@ def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     ``ignore_fields`` adds to the default volatile fields. An unknown keyword fails the test
     with one line naming the accepted ones.
     """
-    from dataclasses import fields, replace
-    from inspect import signature
+    from dataclasses import replace
 
     from harness.cassettes.match import DEFAULT_VOLATILE_FIELDS, MatchConfig
-    from harness.cassettes.session import use_cassette
 
     kwargs = _marker_kwargs(request)
-    match_names = [f.name for f in fields(MatchConfig)]
-    session_names = [p for p in signature(use_cassette).parameters if p not in ("path", "hint")]
+    match_names, session_names = _accepted_keywords()
     unknown = sorted(set(kwargs) - set(session_names) - set(match_names))
     if unknown:
         pytest.fail(
@@ -222,6 +220,20 @@ def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     kwargs.pop("timing", None)
     kwargs.pop("mode", None)
     return kwargs
+
+
+@functools.cache
+def _accepted_keywords() -> tuple[list[str], list[str]]:
+    """(MatchConfig fields, use_cassette keywords): read once, not per test."""
+    from dataclasses import fields
+    from inspect import signature
+
+    from harness.cassettes.match import MatchConfig
+    from harness.cassettes.session import use_cassette
+
+    match_names = [f.name for f in fields(MatchConfig)]
+    session_names = [p for p in signature(use_cassette).parameters if p not in ("path", "hint")]
+    return match_names, session_names
 
 
 # ---------------------------------------------------------------------- settings

@@ -84,7 +84,19 @@ class BenchConfig:
     providers: tuple[str, ...] = PROVIDERS
     workloads: tuple[str, ...] = WORKLOADS
     seed: int = 0
+    #: per-test harness suites (``harness.bench.pertest``): tests per suite (0: skip), rounds
+    pertest_tests: int = 200
+    pertest_rounds: int = 3
+    #: seconds per probe of the batch-export search (``harness.bench.bsp``; 0: skip)
+    bsp_seconds: float = 5.0
 
     @classmethod
     def quick(cls) -> BenchConfig:
-        return cls(rounds=3, batch_ms=8.0, memory_calls=100)
+        return cls(
+            rounds=3,
+            batch_ms=8.0,
+            memory_calls=100,
+            pertest_tests=30,
+            pertest_rounds=1,
+            bsp_seconds=0.0,
+        )

@@ -104,6 +104,10 @@ def markdown(report: dict[str, Any]) -> str:
             f"{otlp['collector_spans_received']} received by the loopback collector "
             "(BatchSpanProcessor defaults: a tight loop outruns one export thread and the queue drops the rest).",
         ]
+    from harness.bench import bsp, pertest  # here: ``python -m harness.bench.bsp`` runs cleanly
+
+    lines += pertest.markdown_section(report.get("pertest"))
+    lines += bsp.markdown_section(report.get("bsp"), report)
     return "\n".join(lines)
 
 

@@ -193,5 +193,32 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
             w.close()
         collector.stop()
     report = assemble(cfg, setups, workers, samples, batch, memory, finals, received, versions())
+    report.update(_harness_sections(cfg, say))
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
+
+
+def _harness_sections(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
+    """The per-test harness suites and the batch-export search, after the workers are gone."""
+    from harness.bench import bsp, pertest
+
+    sections: dict[str, Any] = {"pertest": None, "bsp": None}
+    if cfg.pertest_tests:
+        say(f"per test: {cfg.pertest_tests} tests x {len(pertest.ALL_SUITES)} suites ...")
+        try:
+            sections["pertest"] = pertest.run(
+                cfg.pertest_tests,
+                cfg.pertest_rounds,
+                warmup=min(10, cfg.pertest_tests // 3),
+                suites=pertest.ALL_SUITES,
+                progress=say,
+            )
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:  # keep the rest
+            sections["pertest"] = {"error": str(exc).splitlines()[0]}
+    if cfg.bsp_seconds:
+        say("batch export: the highest rate with zero drops ...")
+        try:
+            sections["bsp"] = bsp.measure_sustained(cfg.bsp_seconds, progress=say)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            say(f"batch export: not measured ({exc})")
+    return sections

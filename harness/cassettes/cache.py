@@ -10,6 +10,7 @@ parsed interactions, which nothing modifies after parsing.
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -28,12 +29,14 @@ _parsed: dict[str, tuple[tuple[int, int], Cassette]] = {}
 
 
 def _key(path: Path) -> tuple[str, tuple[int, int]] | None:
+    # one stat, no symlink walk (Path.resolve lstats every component, per test): the same
+    # file reached by two spellings is parsed twice, which costs memory, never correctness
     try:
-        resolved = path.resolve()
-        st = resolved.stat()
+        where = os.path.abspath(path)
+        st = os.stat(where)
     except OSError:
         return None
-    return str(resolved), (st.st_mtime_ns, st.st_size)
+    return where, (st.st_mtime_ns, st.st_size)
 
 
 def cached_cassette(
@@ -70,12 +73,10 @@ def _fresh(cassette: Cassette, path: Path, name: str | None) -> Cassette:
 
 def forget(path: str | Path) -> None:
     """Drop ``path``'s parsed cassette (called when a recording writes it)."""
-    try:
-        where = str(Path(path).resolve())
-    except OSError:
-        return
-    with _lock:
-        _parsed.pop(where, None)
+    real = os.path.realpath(path)
+    with _lock:  # every spelling of the file (the cache keys by absolute path, links unresolved)
+        for where in [w for w in _parsed if w == real or os.path.realpath(w) == real]:
+            del _parsed[where]
 
 
 def clear() -> None:

@@ -74,8 +74,15 @@ class RequestView:
     headers: tuple[tuple[str, str], ...]  # only the opted-in, non-trace headers
 
     def key(self) -> str:
-        body = self.body if isinstance(self.body, bytes) else json.dumps(self.body, sort_keys=True)
-        return repr((self.method, self.url, self.query, body, self.headers))
+        # kept on the view: recorded views are shared by every test replaying the cassette
+        key = self.__dict__.get("_key")
+        if key is None:
+            body = (
+                self.body if isinstance(self.body, bytes) else json.dumps(self.body, sort_keys=True)
+            )
+            key = repr((self.method, self.url, self.query, body, self.headers))
+            object.__setattr__(self, "_key", key)
+        return key
 
 
 def _drop_path(data: Any, parts: Sequence[str]) -> Any:

@@ -115,8 +115,21 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         f"ttft {cfg['ttft'] * 1000:.0f} ms at {cfg['tps']:g} tok/s; machine: {m['nproc']} CPU ({m['cpu']})"
         + (f", load average {m['load_1m']:g} at the end" if m.get("load_1m") is not None else "")
         + ", "
-        f"Python {m['python']}.\n\n" + table(summary) + "\n"
+        f"Python {m['python']}.\n\n" + table(summary) + "\n" + _drops_against_sustained(summary)
     )
+
+
+def _drops_against_sustained(summary: dict[str, Any]) -> str:
+    """The phases' span drops next to the rate the default batch processor sustains."""
+    from harness.bench.bsp import sustained_note
+
+    runs = [
+        (r["phase"]["name"], r["throughput_rps"], r["spans"]["dropped"])
+        for r in summary["phases"]
+        if r.get("spans")
+    ]
+    note = sustained_note(runs)
+    return f"\n{note}\n" if note else ""
 
 
 def write_summary(summary: dict[str, Any], out: Path) -> None:

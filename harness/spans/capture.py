@@ -1,8 +1,11 @@
-"""Capture one block's telemetry in memory: its own tracer and meter providers, nothing global.
+"""Capture one block's telemetry in memory: its own exporters and reader, nothing global.
 
-``with capture() as cap:`` gives the block fresh providers (in-memory span exporter, in-memory
-metric reader, incremental trace/span ids) installed through ``sik_llms.telemetry.use_providers``,
-which is context-local: parallel tests and xdist workers never see each other's spans.
+``with capture() as cap:`` gives the block its own in-memory span exporter, log exporter and
+metric reader, with incremental trace/span ids, on tracer/meter/logger providers installed
+through ``sik_llms.telemetry.use_providers``, which is context-local: parallel tests and xdist
+workers never see each other's spans. The providers are lent to the block and reused by later
+captures (``harness.spans.pool``: building them per test cost more than the rest of a
+capture); what one capture records never reaches another.
 
 Time is deterministic by default: if no virtual clock is active, the block gets a frozen
 ``harness.clock.VirtualClock`` (a cassette replay installs its own, which then moves time).
@@ -26,20 +29,18 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
-from opentelemetry.sdk._logs import LoggerProvider, ReadableLogRecord
+from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
-from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.id_generator import IdGenerator
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
 from harness.clock import VirtualClock
-from harness.spans import routing
+from harness.spans import pool, routing
 from harness.spans.metrics import MetricPoint, metric_value, read_metrics
+from harness.spans.pool import IncrementalIdGenerator
 from harness.spans.tree import SpanTree, build_tree
 from sik_llms import clock as _clock
 from sik_llms import telemetry
@@ -47,20 +48,6 @@ from sik_llms.telemetry.names import INSTRUMENTATION_NAME
 
 #: Resource of captured spans: fixed, so nothing about the host or SDK version leaks into trees.
 CAPTURE_RESOURCE = Resource({"service.name": "sik-llms-test"})
-
-
-class IncrementalIdGenerator(IdGenerator):
-    """Trace and span ids 1, 2, 3, ... per capture, so ids (and their order) repeat every run."""
-
-    def __init__(self) -> None:
-        self._trace_ids = itertools.count(1)
-        self._span_ids = itertools.count(1)
-
-    def generate_span_id(self) -> int:
-        return next(self._span_ids)
-
-    def generate_trace_id(self) -> int:
-        return next(self._trace_ids)
 
 
 class _DeterministicStamps(SpanProcessor):
@@ -103,34 +90,42 @@ def _virtual_now(span: ReadableSpan) -> int | None:
 
 
 class Capture:
-    """What ``capture()`` yields: the providers, the captured spans and metrics, and views."""
+    """What ``capture()`` yields: the providers, the captured spans and metrics, and views.
+
+    Made directly, it holds its providers until ``close()`` (``capture()`` closes it)."""
 
     def __init__(self) -> None:
         self.exporter = InMemorySpanExporter()
-        self.metric_reader = InMemoryMetricReader()
+        self.metric_reader: Any = InMemoryMetricReader()
         self._stamps = _DeterministicStamps()
-        self.ids = IncrementalIdGenerator()
-        self.tracer_provider = TracerProvider(
-            sampler=ALWAYS_ON,
-            resource=CAPTURE_RESOURCE,
-            id_generator=self.ids,
-            shutdown_on_exit=False,
-        )
         #: in order (re-stamp before the exporter copies the span); the global router feeds them too
         self.span_processors: tuple[SpanProcessor, ...] = (
             self._stamps,
             SimpleSpanProcessor(self.exporter),
         )
-        for processor in self.span_processors:
-            self.tracer_provider.add_span_processor(processor)
         self.log_exporter = InMemoryLogRecordExporter()
         self.log_processor = SimpleLogRecordProcessor(self.log_exporter)
-        self.logger_provider = LoggerProvider(resource=CAPTURE_RESOURCE, shutdown_on_exit=False)
-        self.logger_provider.add_log_record_processor(self.log_processor)
-        self.meter_provider = MeterProvider(
-            metric_readers=[self.metric_reader], resource=CAPTURE_RESOURCE, shutdown_on_exit=False
-        )
+        # providers reused from capture to capture (harness.spans.pool), this capture's until close()
+        self._providers: pool.ProviderSet | None = pool.acquire(self, CAPTURE_RESOURCE)
+        self.ids = self._providers.ids
+        self.tracer_provider = self._providers.tracer_provider
+        self.meter_provider = self._providers.meter_provider
+        self.logger_provider = self._providers.logger_provider
         self.clock: VirtualClock | None = None
+
+    def close(self) -> None:
+        """Done capturing: the providers go back to the pool (``capture()`` calls this on exit).
+
+        Everything captured stays readable; spans this capture started still reach it when
+        they end. Telemetry emitted later through this capture's providers does not."""
+        if self._providers is not None:
+            self.tracer_provider.force_flush()
+            pool.release(self._providers, self)
+            self._providers = None
+
+    def keep_metrics(self) -> None:
+        """Collect the readings once and keep them: the reader leaves the shared provider."""
+        self.metric_reader = _KeptMetrics(self.metric_reader.get_metrics_data())
 
     # ------------------------------------------------------------------ spans
 
@@ -221,6 +216,7 @@ def capture(
     """
     cap = Capture()
     with ExitStack() as stack:
+        stack.callback(cap.close)  # last out: everything above is undone first
         if fresh_context:
             token = otel_context.attach(otel_context.Context())
             stack.callback(otel_context.detach, token)
@@ -235,10 +231,17 @@ def capture(
         )
         if global_:
             stack.enter_context(routing.activate(cap))
-        try:
-            yield cap
-        finally:
-            cap.tracer_provider.force_flush()
+        yield cap
+
+
+class _KeptMetrics:
+    """A detached reader's last collection, read like an ``InMemoryMetricReader``."""
+
+    def __init__(self, data: Any) -> None:
+        self._data = data
+
+    def get_metrics_data(self) -> Any:
+        return self._data
 
 
 def _choose_clock(clock: Any) -> Any:

@@ -47,6 +47,11 @@ class CallTotals:
             for name, amount in amounts.items():
                 sums[name] = sums.get(name, 0) + amount
 
+    def clear(self) -> None:
+        """Forget every sum (the harness reuses one meter provider from test to test)."""
+        with self._lock:
+            self._rows = {}
+
     def callback(self, name: str) -> Callable[[CallbackOptions], Iterable[Observation]]:
         def observe(_options: CallbackOptions) -> Iterable[Observation]:
             with self._lock:

@@ -76,6 +76,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="calls for the RSS-growth measurement (default 10000; 100 with --quick; 0 skips it)",
     )
+    parser.add_argument(
+        "--pertest-tests",
+        type=int,
+        help="tests per suite in the per-test harness table (default 200; 30 with --quick; 0 skips)",
+    )
+    parser.add_argument(
+        "--bsp-seconds",
+        type=float,
+        help="seconds per probe of the batch-export search (default 5; 0 skips, as --quick does)",
+    )
     parser.add_argument("--setups", help="comma-separated setups to run (bare is always included)")
     parser.add_argument("--providers", help="comma-separated: openai,anthropic")
     parser.add_argument("--workloads", help="comma-separated: answer,stream10,stream100,tool")
@@ -140,6 +150,10 @@ def run(args: argparse.Namespace) -> int:
         cfg.batch_ms = args.batch_ms
     if args.memory_calls is not None:
         cfg.memory_calls = args.memory_calls
+    if args.pertest_tests is not None:
+        cfg.pertest_tests = args.pertest_tests
+    if args.bsp_seconds is not None:
+        cfg.bsp_seconds = args.bsp_seconds
     cfg.setups = _pick(args.setups, tuple(s.name for s in bench.SETUPS), "setup")
     cfg.providers = _pick(args.providers, bench.PROVIDERS, "provider")
     cfg.workloads = _pick(args.workloads, bench.WORKLOADS, "workload")
