@@ -208,7 +208,7 @@ def transport():
 
 @pytest.mark.parametrize("i", range({tests}))
 def test_call(i, transport):
-    client = create_client("gpt-4o-mini", api_key="sk-test-0000", base_url={base_url!r}, stream=False)
+    client = create_client("gpt-5.4-mini", api_key="sk-test-0000", base_url={base_url!r}, stream=False)
     response = client([user_message({prompt!r})])
     assert "Paris" in response.response
     assert sorted(s.name for s in EXPORTER.get_finished_spans()) == ["http.request", "llm.openai.stream", "llm.request"]
