@@ -83,7 +83,7 @@ sim = subprocess.Popen([sys.argv[1], "simulate", "--port", "0"], stdout=subproce
 try:
     first = sim.stdout.readline()
     url = first.split("listening on ", 1)[1].split()[0]
-    reply = create_client("gpt-4o-mini", api_key="sk-sim", base_url=url + "/v1")([{"role": "user", "content": "Hi"}])
+    reply = create_client("gpt-5.4-mini", api_key="sk-sim", base_url=url + "/v1")([{"role": "user", "content": "Hi"}])
     assert reply.response, reply
     print("simulator on", url, "answered:", reply.response[:50])
     sim.send_signal(signal.SIGINT)
@@ -113,16 +113,16 @@ from sik_llms import create_client
 def test_a_recorded_call_replays_offline_with_its_spans(llm_spans):
     outcome = text(Target("openai", SIMULATOR_BASE_URLS["openai"], SIMULATOR_KEY))
     assert outcome.summary
-    assert llm_spans.find("llm.request").attributes["llm.model"] == "gpt-4o-mini"
+    assert llm_spans.find("llm.request").attributes["llm.model"] == "gpt-5.4-mini"
 
 
 def test_a_live_call_to_the_simulator_is_captured(llm_spans):
     with Simulator(seed=1) as sim:
-        reply = create_client("gpt-4o-mini", api_key="sk-sim", base_url=sim.openai_base_url)(
+        reply = create_client("gpt-5.4-mini", api_key="sk-sim", base_url=sim.openai_base_url)(
             [{"role": "user", "content": "Say hello"}])
     assert reply.response
-    llm_spans.assert_tree("llm.request llm.model=gpt-4o-mini")
-    assert llm_spans.metric_value("llm.requests", llm_model="gpt-4o-mini") == 1
+    llm_spans.assert_tree("llm.request llm.model=gpt-5.4-mini")
+    assert llm_spans.metric_value("llm.requests", llm_model="gpt-5.4-mini") == 1
 PYEOF
 (cd proj && "$PYV" -m pytest -q -p no:cacheprovider test_user.py)
 

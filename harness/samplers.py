@@ -3,9 +3,12 @@ the demo and the load tests use (``tests/guide/`` keeps its own quoted copy, to 
 
 ``GuideCostBasedSampler`` is the guide's class with only what it needs to run at all (see the
 comments). As printed, ``"gpt-4" in "gpt-4o-mini"`` is true, so the cheap model is always kept:
-``CostBasedSampler`` checks cheap models first (and counts Claude Haiku as cheap). Both decide
-on the span name and the ``llm.model`` attribute that sik_llms sets at span start; wrap them in
-``ParentBased`` so a kept call keeps its whole tree.
+``CostBasedSampler`` checks cheap models first (and counts Claude Haiku as cheap), and since the
+guide's name tests know no model newer than ``gpt-4o``, it also sorts a model by its published
+output price in the ``sik_llms`` registry (cheap up to ``CHEAP_OUTPUT_USD``, expensive from
+``EXPENSIVE_OUTPUT_USD`` per million tokens; an unpriced model falls through to the guide's
+rules). Both decide on the span name and the ``llm.model`` attribute that sik_llms sets at span
+start; wrap them in ``ParentBased`` so a kept call keeps its whole tree.
 """
 
 from __future__ import annotations
@@ -14,7 +17,33 @@ from typing import Any
 
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
-__all__ = ["CostBasedSampler", "GuideCostBasedSampler", "kept_fraction"]
+from sik_llms.models import get_model_info
+
+__all__ = [
+    "CHEAP_OUTPUT_USD",
+    "EXPENSIVE_OUTPUT_USD",
+    "CostBasedSampler",
+    "GuideCostBasedSampler",
+    "kept_fraction",
+    "price_tier",
+]
+
+#: USD per million output tokens: at most this is cheap (Claude Haiku 4.5, gpt-5.4-mini) ...
+CHEAP_OUTPUT_USD = 5.0
+#: ... and at least this is expensive (Claude Opus 4.6, gpt-5.5).
+EXPENSIVE_OUTPUT_USD = 25.0
+
+
+def price_tier(model: str) -> str | None:
+    """``"cheap"`` / ``"expensive"`` by the registry's published output price (None: in between
+    or unpriced)."""
+    info = get_model_info(model) if model else None
+    price = info.output_price if info else None
+    if price is None:
+        return None
+    if price <= CHEAP_OUTPUT_USD:
+        return "cheap"
+    return "expensive" if price >= EXPENSIVE_OUTPUT_USD else None
 
 
 class GuideCostBasedSampler(Sampler):
@@ -70,11 +99,14 @@ class CostBasedSampler(GuideCostBasedSampler):
         links: Any = None,
         trace_state: Any = None,
     ) -> SamplingResult:
-        model = (attributes or {}).get("llm.model", "")
-        if "gpt-3.5" in model or "gpt-4o-mini" in model or "haiku" in model:
+        model = str((attributes or {}).get("llm.model", ""))
+        tier = price_tier(model)
+        if "gpt-3.5" in model or "gpt-4o-mini" in model or "haiku" in model or tier == "cheap":
             return SamplingResult(
                 Decision.RECORD_AND_SAMPLE if trace_id % 10 == 0 else Decision.DROP
             )
+        if tier == "expensive":
+            return SamplingResult(Decision.RECORD_AND_SAMPLE)
         return super().should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )

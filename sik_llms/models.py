@@ -9,7 +9,8 @@ Every price carries its source (``ModelInfo.price_source``).
 
 A model the installed SDKs list (``sik_llms.sdk_catalog``: their model literal types) is never
 "unknown": it resolves to an unpriced entry of the right provider. End-of-life dates come from
-the SDK's deprecation table (``ModelInfo.deprecation_date``; clients warn once per model).
+the SDKs (``ModelInfo.deprecation_date``: Anthropic's deprecation table, OpenAI's documented
+shutdown dates); the Anthropic client warns once per model, as its SDK would.
 """
 
 from __future__ import annotations
@@ -74,6 +75,14 @@ _O = ModelProvider.OPENAI
 _A = ModelProvider.ANTHROPIC
 _PRICING_PAGE = {_O: "https://openai.com/api/pricing", _A: "https://www.anthropic.com/pricing"}
 _ORIGINAL = "sik-llms original model table (reference/sik-llms-original.md, section 2)"
+# OpenAI's pricing page, standard tier, context under 270K (as read 2026-06 and quoted by
+# morphllm.com/openai-api-pricing and tokenmix.ai/blog/gpt-5-api-pricing).
+_OPENAI_2026 = "https://developers.openai.com/api/docs/pricing (standard, <270K context)"
+
+
+def _claude_page(slug: str) -> str:
+    """Anthropic's model overview page, which lists the model's prices (checked 2026-11)."""
+    return f"https://platform.claude.com/docs/en/models/{slug}/overview"
 
 
 def _m(
@@ -138,8 +147,9 @@ MODELS: tuple[ModelInfo, ...] = (
     _m("gpt-5-mini-2025-08-07", _O, (0.25, 2, 0.025, None), 400_000, 128_000, aliases=("gpt-5-mini",), reasoning=True, cutoff="2024-05-31"),
     _m("gpt-5-nano-2025-08-07", _O, (0.05, 0.4, 0.005, None), 400_000, 128_000, aliases=("gpt-5-nano",), reasoning=True, cutoff="2024-05-31"),
     _m("gpt-5.1", _O, (1.25, 10, 0.125, None), 400_000, 128_000, reasoning=True, cutoff="2024-09-30"),
-    # Named by the recordings; no price published that we can vouch for, so costs stay None.
-    _m("gpt-5.5", _O, (None, None, None, None), None, None, reasoning=True, price_note="unpublished"),
+    _m("gpt-5.4-mini", _O, (0.75, 4.5, 0.075, None), None, None, reasoning=True, source=_OPENAI_2026),
+    _m("gpt-5.4", _O, (2.5, 15, 0.25, None), None, None, reasoning=True, source=_OPENAI_2026),
+    _m("gpt-5.5", _O, (5, 30, 0.5, None), None, None, reasoning=True, source=_OPENAI_2026),
     # ---- Anthropic: the original sik-llms table (reference section 2)
     _m("claude-3-5-haiku-20241022", _A, (0.8, 4, 0.08, 1), 200_000, 8_192, aliases=("claude-3-5-haiku-latest",), cutoff="2024-07-31", source=_ORIGINAL),
     _m("claude-3-5-sonnet-20241022", _A, (3, 15, 0.3, 3.75), 200_000, 8_192, aliases=("claude-3-5-sonnet-latest",), cutoff="2024-04-30", source=_ORIGINAL),
@@ -154,9 +164,10 @@ MODELS: tuple[ModelInfo, ...] = (
     _m("claude-sonnet-4-5-20250929", _A, (3, 15, 0.3, 3.75), 200_000, 64_000, aliases=("claude-sonnet-4-5",), reasoning=True, cutoff="2025-07-31", thinking_out=64_000),
     _m("claude-haiku-4-5-20251001", _A, (1, 5, 0.1, 1.25), 200_000, 64_000, aliases=("claude-haiku-4-5",), reasoning=True, cutoff="2025-02-28", thinking_out=64_000),
     _m("claude-opus-4-5-20251101", _A, (5, 25, 0.5, 6.25), 200_000, 64_000, aliases=("claude-opus-4-5",), reasoning=True, cutoff="2025-03-31", thinking_out=64_000),
-    # Named by the recordings; no price we can cite, so costs stay None (never a predecessor's price).
-    _m("claude-opus-4-6", _A, (None, None, None, None), 200_000, 64_000, reasoning=True, thinking_out=64_000, price_note="unpublished"),
-    _m("claude-sonnet-4-6", _A, (None, None, None, None), 200_000, 64_000, reasoning=True, thinking_out=64_000, price_note="unpublished"),
+    # Cache prices not on these pages: the parser applies Anthropic's published multipliers.
+    _m("claude-opus-4-6", _A, (5, 25, None, None), 1_000_000, 128_000, reasoning=True, source=_claude_page("opus-4-6")),
+    _m("claude-sonnet-4-6", _A, (3, 15, None, None), 1_000_000, 128_000, reasoning=True, source=_claude_page("sonnet-4-6")),
+    _m("claude-sonnet-5-5", _A, (2, 10, 0.2, 2.5), 1_000_000, 128_000, reasoning=True, source=_claude_page("sonnet-5-5")),
 )
 # fmt: on
 

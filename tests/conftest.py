@@ -139,7 +139,7 @@ def openai_sse(
 def anthropic_sse(
     text: str,
     *,
-    model: str = "claude-sonnet-4-5-20250929",
+    model: str = "claude-sonnet-4-6",
     input_tokens: int = 10,
     output_tokens: int = 6,
     cache_read: int = 0,
@@ -336,3 +336,17 @@ def recorded_sse_events(cassette: Path, index: int = 0) -> list[dict[str, Any]]:
                 if payload and payload != "[DONE]":
                     events.append(json.loads(payload))
     return events
+
+
+# ---------------------------------------------------------------------- model deprecations
+
+
+@pytest.fixture(autouse=True)
+def _each_test_warns_afresh_about_deprecated_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client warns once per model per process; forget that between tests, so a test naming
+    a deprecated model fails (pyproject turns ``ModelDeprecationWarning`` into an error) whatever
+    ran before it on the same worker. Tests about deprecation opt out with
+    ``@pytest.mark.filterwarnings``."""
+    from sik_llms import sdk_catalog
+
+    monkeypatch.setattr(sdk_catalog, "_warned", set())

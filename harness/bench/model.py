@@ -17,7 +17,7 @@ __all__ = [
     "answer_text",
 ]
 
-MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-20241022"}
+MODELS = {"openai": "gpt-5.4-mini", "anthropic": "claude-haiku-4-5"}
 PROVIDERS = tuple(MODELS)
 #: stream10 exists to measure the per-chunk slope: (stream100 - stream10) / 90.
 WORKLOADS = ("answer", "stream10", "stream100", "tool")

@@ -92,7 +92,7 @@ CASSETTE = {cassette!r}
 @pytest.mark.parametrize("i", range({tests}))
 @pytest.mark.llm_cassette(CASSETTE)
 def test_call(i, llm_spans):
-    client = create_client("gpt-4o-mini", api_key="sk-test-0000", base_url={base_url!r}, stream=False)
+    client = create_client("gpt-5.4-mini", api_key="sk-test-0000", base_url={base_url!r}, stream=False)
     response = client([user_message({prompt!r})])
     assert "Paris" in response.response
     assert sorted(s.name for s in llm_spans.spans()) == ["http.request", "llm.openai.stream", "llm.request"]
@@ -148,7 +148,7 @@ def test_call(i, spans):
     client = openai.OpenAI(api_key="sk-test-0000", base_url={base_url!r}, max_retries=0)
     with tracer.start_as_current_span("chat"):
         response = client.chat.completions.create(
-            model="gpt-4o-mini", messages=[{{"role": "user", "content": {prompt!r}}}]
+            model="gpt-5.4-mini", messages=[{{"role": "user", "content": {prompt!r}}}]
         )
     assert "Paris" in response.choices[0].message.content
     assert [s.name for s in exporter.get_finished_spans()] == ["chat"]
@@ -173,7 +173,7 @@ def transport():
 
 @pytest.mark.parametrize("i", range({tests}))
 def test_call(i, transport):
-    client = create_client("gpt-4o-mini", api_key="sk-test-0000", base_url={base_url!r}, stream=False)
+    client = create_client("gpt-5.4-mini", api_key="sk-test-0000", base_url={base_url!r}, stream=False)
     response = client([user_message({prompt!r})])
     assert "Paris" in response.response
 """
@@ -208,7 +208,7 @@ def transport():
 
 @pytest.mark.parametrize("i", range({tests}))
 def test_call(i, transport):
-    client = create_client("gpt-4o-mini", api_key="sk-test-0000", base_url={base_url!r}, stream=False)
+    client = create_client("gpt-5.4-mini", api_key="sk-test-0000", base_url={base_url!r}, stream=False)
     response = client([user_message({prompt!r})])
     assert "Paris" in response.response
     assert sorted(s.name for s in EXPORTER.get_finished_spans()) == ["http.request", "llm.openai.stream", "llm.request"]

@@ -50,12 +50,16 @@ SCENARIO = "record_suite"
 #: Extra metadata key (next to ``provenance``) describing how a suite cassette was made.
 SUITE_KEY = "sik_llms_suite"
 
+#: Current models (listed by the installed SDKs, not marked deprecated, priced in
+#: ``sik_llms.models``; ``tests/test_current_models.py`` checks all three). Anthropic's default is
+#: Sonnet 4.6 because the thinking scenario sets ``budget_tokens``, which the 5.x models (adaptive
+#: thinking only) do not take.
 MODELS = {
-    "openai": {"cheap": "gpt-4o-mini", "expensive": "gpt-4o"},
+    "openai": {"cheap": "gpt-5.4-mini", "expensive": "gpt-5.5"},
     "anthropic": {
         "cheap": "claude-haiku-4-5",
-        "default": "claude-sonnet-4-5",
-        "expensive": "claude-opus-4-1",
+        "default": "claude-sonnet-4-6",
+        "expensive": "claude-opus-4-6",
     },
 }
 

@@ -215,7 +215,11 @@ def _sampler_section(runner: Runner, progress: Progress) -> dict[str, Any]:
     """Expensive and cheap calls through the guide's sampler (as printed, and fixed)."""
     from harness.spans.capture import IncrementalIdGenerator
 
-    calls = [("expensive", "gpt-4o", suite.expensive), ("text", "gpt-4o-mini", suite.text)]
+    models = suite.MODELS[PROVIDER]
+    calls = [
+        ("expensive", models["expensive"], suite.expensive),
+        ("text", models["cheap"], suite.text),
+    ]
     rows = []
     for sampler_cls in (CostBasedSampler, GuideCostBasedSampler):
         exporter = InMemorySpanExporter()
@@ -247,8 +251,10 @@ def _sampler_section(runner: Runner, progress: Progress) -> dict[str, Any]:
         "id": "cost_sampler",
         "title": "CostBasedSampler: keep the expensive call, drop the cheap one",
         "note": (
-            "As printed in the guide, 'gpt-4' in 'gpt-4o-mini' is true, so the cheap model is always "
-            "kept; the fixed sampler checks cheap models first. Both wrapped in ParentBased so a "
+            "As printed in the guide, the sampler knows models by name only (gpt-4, gpt-3.5, "
+            "claude-3-opus; and 'gpt-4' in 'gpt-4o-mini' is true, so that cheap model is always "
+            "kept): current models fall to its default rate. The fixed sampler checks cheap models "
+            "first and sorts the rest by their published price. Both wrapped in ParentBased so a "
             "kept call keeps its whole tree."
         ),
         "rows": rows,

@@ -4,7 +4,7 @@ Configured by environment (``harness.load.runner`` sets all of it):
 
 - ``SIK_LOAD_OPENAI_BASE_URL`` / ``SIK_LOAD_ANTHROPIC_BASE_URL``: the simulator.
 - ``SIK_LOAD_WEIGHTS``: ``chat=4,stream=3,tool=2,agent=1`` (a weight of 0 disables a kind).
-- ``SIK_LOAD_MODELS``: model per kind, e.g. ``chat=gpt-4o-mini,stream=gpt-3.5-turbo``.
+- ``SIK_LOAD_MODELS``: model per kind, e.g. ``chat=gpt-5.4-mini,stream=gpt-5.5``.
 - ``SIK_LOAD_SAMPLER=cost``: install a manual TracerProvider with the guide's
   ``CostBasedSampler`` (as printed: ``harness.samplers.GuideCostBasedSampler``) wrapped in
   ``ParentBased`` (zero-config reads only standard samplers). Otherwise telemetry comes from the
@@ -38,10 +38,10 @@ from sik_llms import create_client
 KINDS = ("chat", "stream", "tool", "agent")
 DEFAULT_WEIGHTS = {"chat": 4, "stream": 3, "tool": 2, "agent": 1}
 DEFAULT_MODELS = {
-    "chat": "gpt-4o-mini",
-    "stream": "gpt-3.5-turbo",
-    "tool": "gpt-4o-mini",
-    "agent": "gpt-4o-mini",
+    "chat": "gpt-5.4-mini",
+    "stream": "gpt-5.4-mini",
+    "tool": "gpt-5.4-mini",
+    "agent": "gpt-5.4-mini",
 }
 ROOT_KIND_ATTR = "load.kind"
 

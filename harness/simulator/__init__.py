@@ -7,7 +7,7 @@ Use it from Python (tests, demos, loads)::
         anthropic.Anthropic(base_url=sim.anthropic_base_url, api_key="sk-sim")
         sim.set_faults([fault_rule_from_dict({"kind": "429", "first": 1})])
         ...
-        assert sim.requests[0].json["model"] == "gpt-4o-mini"
+        assert sim.requests[0].json["model"] == "gpt-5.4-mini"
 
 or from the shell: ``sik-llms simulate --port 8900 --scenario travel_agent``.
 """

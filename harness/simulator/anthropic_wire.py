@@ -318,12 +318,14 @@ def stream_messages(view: RequestView, answer: Answer, usage: Usage, ids: IdMake
     return sse
 
 
+#: What ``GET /v1/models`` lists without a scenario ``models:`` list: current models (the
+#: installed SDK lists them and does not mark them deprecated; tests/test_current_models.py).
 DEFAULT_MODELS = (
-    "claude-sonnet-4-5",
+    "claude-sonnet-5-5",
+    "claude-opus-5-5",
+    "claude-sonnet-4-6",
+    "claude-opus-4-6",
     "claude-haiku-4-5",
-    "claude-opus-4-1",
-    "claude-3-7-sonnet-20250219",
-    "claude-3-5-haiku-20241022",
 )
 
 

@@ -6,13 +6,17 @@ asked (OpenAI gpt-5 / o-series default ``reasoning.effort`` is ``medium``). The 
 below follow the providers' published model lists (platform.openai.com/docs/models,
 docs.claude.com/en/docs/about-claude/models): a family, a version, optional size / variant words
 and an optional snapshot date. They accept every real name and reject typos such as
-``claude-sonet-4-5``; a scenario's ``models:`` list or ``validate: {models: false}`` overrides them.
+``claude-sonet-4-5``; a name the installed SDKs list is known too (``sik_llms.sdk_catalog``), so
+the simulator never 404s a model the SDK offers. A scenario's ``models:`` list or
+``validate: {models: false}`` overrides them.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from sik_llms.sdk_catalog import sdk_model_provider
 
 __all__ = [
     "anthropic_model_known",
@@ -45,14 +49,16 @@ _OPENAI_REASONING = re.compile(r"^(?:o[1-9]|gpt-5|gpt-oss|codex-mini|computer-us
 
 @lru_cache(maxsize=4096)
 def openai_model_known(model: str) -> bool:
-    """True for a name OpenAI serves (``gpt-4o-mini``, ``gpt-5.5``, ``o4-mini-2025-04-16``, ``ft:...``)."""
-    return bool(_OPENAI.match(model))
+    """True for a name OpenAI serves (``gpt-4o-mini``, ``gpt-5.5``, ``o4-mini-2025-04-16``, ``ft:...``)
+    or the installed OpenAI SDK lists (``gpt-6-sol``: newer than the grammar)."""
+    return bool(_OPENAI.match(model)) or sdk_model_provider(model) == "openai"
 
 
 @lru_cache(maxsize=4096)
 def anthropic_model_known(model: str) -> bool:
-    """True for a name Anthropic serves (``claude-sonnet-4-5``, ``claude-3-5-haiku-20241022``, ``-latest``)."""
-    return bool(_ANTHROPIC.match(model))
+    """True for a name Anthropic serves (``claude-sonnet-4-6``, ``claude-3-5-haiku-20241022``, ``-latest``)
+    or the installed Anthropic SDK lists (``claude-fable-5``)."""
+    return bool(_ANTHROPIC.match(model)) or sdk_model_provider(model) == "anthropic"
 
 
 @lru_cache(maxsize=4096)

@@ -298,16 +298,13 @@ def stream_chat(view: RequestView, answer: Answer, usage: Usage, ids: IdMaker, c
 
 # -- models -------------------------------------------------------------------------------------
 
+#: What ``GET /v1/models`` lists without a scenario ``models:`` list: current models (the
+#: installed SDK lists them and does not mark them deprecated; tests/test_current_models.py).
 DEFAULT_MODELS = (
-    "gpt-4o-mini",
-    "gpt-4o",
-    "gpt-4.1",
-    "gpt-4.1-mini",
-    "gpt-4.1-nano",
-    "o3-mini",
-    "o4-mini",
-    "gpt-5",
-    "gpt-5-mini",
+    "gpt-5.5",
+    "gpt-5.4",
+    "gpt-5.4-mini",
+    "gpt-5.2",
 )
 
 

@@ -48,7 +48,7 @@ def _serve(conn: Any) -> None:
 def _request(port: int, stream: bool) -> bytes:
     body = json.dumps(
         {
-            "model": "gpt-4o-mini",
+            "model": "gpt-5.4-mini",
             "stream": stream,
             "messages": [{"role": "user", "content": "bench-stream" if stream else "bench-short"}],
         }

@@ -15,12 +15,10 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
-from harness.cassettes import use_cassette
 from harness.simulator import Simulator
 from sik_llms import telemetry
 from sik_llms.telemetry import names as n
 from tests.guide.guide_helpers import (
-    CASSETTES,
     hex_trace,
 )
 
@@ -169,9 +167,12 @@ def test_cost_based_sampler_substring_and_attributes() -> None:
 
 
 @pytest.mark.parametrize("sampler", [PrintedRunnable, CostBasedSampler])
-def test_cost_based_sampler_on_replayed_calls(cassette_env: None, sampler: type[Sampler]) -> None:
-    # "Use the custom sampler", lines 1006-1008, on the project's cassettes: an expensive gpt-4o
-    # call (cassettes/openai/expensive.yaml) and a cheap gpt-4o-mini one (text_stream.yaml).
+def test_cost_based_sampler_on_client_calls_to_the_guides_models(
+    guide_env: Simulator, sampler: type[Sampler]
+) -> None:
+    # "Use the custom sampler", lines 1006-1008, on real client calls (to the simulator) naming
+    # the guide's own models: an expensive gpt-4o call and a cheap gpt-4o-mini one (the project's
+    # cassettes record current models, which the guide's name tests do not know).
     # gpt-4o is always kept, whole, with its attributes; gpt-4o-mini is kept by the printed order
     # always and by the corrected one exactly when trace_id % 10 == 0.
     from sik_llms import create_client
@@ -180,19 +181,12 @@ def test_cost_based_sampler_on_replayed_calls(cassette_env: None, sampler: type[
     exporter = InMemorySpanExporter()
     trace_provider.add_span_processor(SimpleSpanProcessor(exporter))
     with telemetry.use_providers(trace_provider, None):
-        with use_cassette(CASSETTES / "openai" / "expensive.yaml"):
-            expensive = create_client("gpt-4o")(
-                [
-                    {
-                        "role": "user",
-                        "content": "Summarise the quarterly board report in two sentences.",
-                    }
-                ]
-            )
-        with use_cassette(CASSETTES / "openai" / "text_stream.yaml"):
-            cheap = create_client("gpt-4o-mini")(
-                [{"role": "user", "content": "Write a haiku about observability"}]
-            )
+        expensive = create_client("gpt-4o")(
+            [{"role": "user", "content": "Summarise the quarterly board report in two sentences."}]
+        )
+        cheap = create_client("gpt-4o-mini")(
+            [{"role": "user", "content": "Write a haiku about observability"}]
+        )
 
     spans = exporter.get_finished_spans()
     by_trace: dict[str, list[Any]] = {}

@@ -25,7 +25,7 @@ MSGS = [user_message("hi")]
 SSE = {"content-type": "text/event-stream"}
 
 
-def _client(model: str = "claude-sonnet-4-5", **kw: Any) -> Anthropic:
+def _client(model: str = "claude-sonnet-4-6", **kw: Any) -> Anthropic:
     return Anthropic(model, api_key="sk-ant-test", max_retries=0, **kw)
 
 
@@ -72,7 +72,7 @@ def _start(input_tokens: int = 10, **usage: Any) -> dict[str, Any]:
     return {
         "type": "message_start",
         "message": {
-            "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+            "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
             "content": [], "stop_reason": None, "usage": {"input_tokens": input_tokens, "output_tokens": 1, **usage},
         },
     }  # fmt: skip
@@ -179,7 +179,7 @@ def test_system_messages_caching_and_tools_request() -> None:
         name="lookup", description="Look up", parameters=[Parameter(name="q", param_type=str)]
     )
     client = create_client(
-        "claude-sonnet-4-5", tools=[tool], cache_tools=True, cache_content="big doc", api_key="k"
+        "claude-sonnet-4-6", tools=[tool], cache_tools=True, cache_content="big doc", api_key="k"
     )
     assert isinstance(client, AnthropicTools)
     params = client.build_request(
@@ -231,7 +231,7 @@ def test_parallel_tool_use_with_input_json_delta() -> None:
     )
     tools = [Tool(name="weather"), Tool(name="time")]
     with scripted(httpx2.Response(200, content=body, headers=SSE)):
-        response = AnthropicTools("claude-sonnet-4-5", tools=tools, api_key="k")(MSGS)
+        response = AnthropicTools("claude-sonnet-4-6", tools=tools, api_key="k")(MSGS)
     assert [(p.name, p.arguments, p.call_id) for p in response.tool_predictions] == [
         ("weather", {"city": "Paris"}, "toolu_1"),
         ("time", {"tz": "CET"}, "toolu_2"),
@@ -265,7 +265,7 @@ def _structured_body(arguments: dict[str, Any]) -> bytes:
 
 
 def test_structured_output_through_a_forced_tool() -> None:
-    client = create_client("claude-sonnet-4-5", response_format=Person, api_key="k")
+    client = create_client("claude-sonnet-4-6", response_format=Person, api_key="k")
     assert client.mode == "structured"
     with scripted(
         httpx2.Response(200, content=_structured_body({"name": "Ada", "age": 36}), headers=SSE)

@@ -191,7 +191,7 @@ def test_missing_api_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(errors.MissingAPIKeyError, match="OPENAI_API_KEY"):
         create_client("gpt-4o-mini")
     with pytest.raises(errors.MissingAPIKeyError, match="ANTHROPIC_API_KEY"):
-        create_client("claude-sonnet-4-5")
+        create_client("claude-sonnet-4-6")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     assert create_client("gpt-4o-mini") is not None
 

@@ -98,7 +98,8 @@ def test_responses_parser_on_recorded_stream_with_reasoning_and_tools() -> None:
         or response.tool_predictions[0].arguments
     )
     assert (response.input_tokens, response.output_tokens) == (58, 23)
-    assert response.total_cost is None  # gpt-5.5 has no vouched-for price
+    # gpt-5.5 at OpenAI's published $5 / $30 per million (sik_llms.models cites the page)
+    assert response.total_cost == pytest.approx((58 * 5 + 23 * 30) / 1_000_000)
 
 
 # ----------------------------------------------------------------------------- entry points

@@ -25,7 +25,7 @@ def scrape_after_calls() -> str:
         ):
             create_client("gpt-4o-mini", api_key="sk-test")(MESSAGES)
         with scripted(Script(ok(anthropic_sse("hi", cache_write=20)))):
-            create_client("claude-sonnet-4-5", api_key="sk-test")(MESSAGES)
+            create_client("claude-sonnet-4-6", api_key="sk-test")(MESSAGES)
         with scripted(Script((500, error_body("openai", 500, "boom"), {}))):
             with contextlib.suppress(Exception):
                 create_client("gpt-4o-mini", api_key="sk-test", max_retries=0)(MESSAGES)

@@ -101,7 +101,7 @@ def test_anthropic_stream_builds_and_transforms_nothing(monkeypatch: pytest.Monk
         "type": "message_start",
         "message": {
             "id": "m",
-            "model": "claude-sonnet-4-5",
+            "model": "claude-sonnet-4-6",
             "usage": {"input_tokens": 3, "output_tokens": 1},
         },
     }
@@ -114,7 +114,7 @@ def test_anthropic_stream_builds_and_transforms_nothing(monkeypatch: pytest.Monk
     with scripted(
         httpx2.Response(200, content=body, headers={"content-type": "text/event-stream"})
     ):
-        response = create_client("claude-sonnet-4-5", api_key="sk-ant-test", max_retries=0)(
+        response = create_client("claude-sonnet-4-6", api_key="sk-ant-test", max_retries=0)(
             [user_message("q")]
         )
     assert response.response == "hi " * 50 and response.input_tokens == 3
@@ -125,12 +125,12 @@ def test_sdk_only_keywords_reach_the_wire_as_create_sends_them() -> None:
     """``extra_body`` merges into the body, ``extra_headers`` / ``extra_query`` and Anthropic's
     ``betas`` become headers and query, as the SDKs' ``create`` would send them."""
     client = Anthropic(
-        "claude-sonnet-4-5", api_key="sk-ant-test", max_retries=0, stream=False, betas=["b1", "b2"],
+        "claude-sonnet-4-6", api_key="sk-ant-test", max_retries=0, stream=False, betas=["b1", "b2"],
         extra_body={"metadata": {"user_id": "u1"}}, extra_headers={"x-trace": "1"},
     )  # fmt: skip
     message = {
         "id": "m",
-        "model": "claude-sonnet-4-5",
+        "model": "claude-sonnet-4-6",
         "content": [{"type": "text", "text": "ok"}],
         "usage": {"input_tokens": 1, "output_tokens": 1},
     }

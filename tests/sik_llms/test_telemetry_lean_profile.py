@@ -10,6 +10,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from harness.bench.calls import ours_call
 from harness.bench.floor import bench_shapes, memory_providers, recorder_call
+from harness.bench.model import MODELS
 from harness.semconv import check
 from sik_llms.telemetry import names as n
 from sik_llms.telemetry import start_call, use_providers
@@ -119,7 +120,7 @@ def test_the_default_profile_keeps_three_spans_both_vocabularies_and_every_metri
     # one chat operation per call (#17): the GenAI model is on the inference span, not llm.request
     assert (
         n.GEN_AI_REQUEST_MODEL not in spans[n.SPAN_REQUEST]
-        and inference[n.GEN_AI_REQUEST_MODEL] == "gpt-4o-mini"
+        and inference[n.GEN_AI_REQUEST_MODEL] == MODELS["openai"]
     )
     assert LEAN_METRICS | {
         n.METRIC_GEN_AI_TOKEN_USAGE,

@@ -211,7 +211,7 @@ def test_anthropic_sdk_spans_are_off_by_default_and_nest_when_kept(sdk_option, e
         exporter = InMemorySpanExporter()
         tp = TracerProvider(); tp.add_span_processor(SimpleSpanProcessor(exporter))
         trace.set_tracer_provider(tp)
-        client = create_client("claude-sonnet-4-5", api_key="sk-ant-test", sdk_open_telemetry={sdk_option})
+        client = create_client("claude-sonnet-4-6", api_key="sk-ant-test", sdk_open_telemetry={sdk_option})
         with scripted(Script(ok(anthropic_sse("hi")))):
             client([{{"role": "user", "content": "hi"}}])
         spans = {{s.context.span_id: s for s in exporter.get_finished_spans()}}

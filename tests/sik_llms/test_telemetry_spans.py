@@ -101,7 +101,7 @@ def test_openai_tree_and_metrics_are_the_same_on_every_entry_point(cap, entry):
 
 
 def test_anthropic_tree_and_cache_accounting(cap):
-    client = create_client("claude-sonnet-4-5", api_key=KEY)
+    client = create_client("claude-sonnet-4-6", api_key=KEY)
     body = anthropic_sse("Paris.", input_tokens=10, output_tokens=6, cache_read=100, cache_write=20)
     with scripted(Script(ok(body))):
         response = client([user_message("Capital of France?")])
@@ -116,7 +116,7 @@ def test_anthropic_tree_and_cache_accounting(cap):
     )  # conventions: input includes cache reads and writes
     assert ia[n.GEN_AI_USAGE_CACHE_READ] == 100 and ia[n.GEN_AI_USAGE_CACHE_WRITE] == 20
     assert response.input_tokens == 10  # as Anthropic reported it
-    labels = {n.LABEL_MODEL: "claude-sonnet-4-5", n.LABEL_PROVIDER: "anthropic"}
+    labels = {n.LABEL_MODEL: "claude-sonnet-4-6", n.LABEL_PROVIDER: "anthropic"}
     assert cap.metric(n.METRIC_CACHE_READ_TOKENS, **labels) == 100
     assert cap.metric(n.METRIC_CACHE_WRITE_TOKENS, **labels) == 20
 
@@ -379,7 +379,7 @@ def test_call_counters_are_exact_cumulative_sums_under_threads(cap):
     ("model", "env", "body"),
     [
         ("gpt-4o-mini", "OPENAI_BASE_URL", lambda: openai_sse("ok")),
-        ("claude-sonnet-4-5", "ANTHROPIC_BASE_URL", lambda: anthropic_sse("ok")),
+        ("claude-sonnet-4-6", "ANTHROPIC_BASE_URL", lambda: anthropic_sse("ok")),
     ],
 )
 def test_server_address_follows_the_sdk_base_url_variable(cap, monkeypatch, model, env, body):

@@ -50,7 +50,7 @@ def test_trees_are_the_harness_xray_view_with_agent_spans_tools_and_numbers(
 ) -> None:
     out = run_demo(capsys)
     for needle in (
-        "trip_planning.request (11.87s)",
+        "trip_planning.request (12.15s)",
         "llm.reasoning_agent.stream",
         "reasoning.thinking.iteration_1",
         "reasoning.tool.search_flights",
@@ -66,7 +66,8 @@ def test_trees_are_the_harness_xray_view_with_agent_spans_tools_and_numbers(
     ):
         assert needle in out, needle
     assert re.search(
-        r'llm_tokens_input_total.*\n\s+\{llm_model="gpt-4o-mini",llm_provider="openai"\}\s+\d+', out
+        r'llm_tokens_input_total.*\n\s+\{llm_model="gpt-5.4-mini",llm_provider="openai"\}\s+\d+',
+        out,
     )
     assert re.search(r'llm_reasoning_iterations_total.*\n.*reasoning_effort="medium"\}\s+3\n', out)
 
@@ -102,8 +103,8 @@ def test_report_numbers_come_from_the_spans(capsys: pytest.CaptureFixture[str]) 
     assert error["facts"]["error=true"] is True and error["tree"]["status"] == "error"
     assert retry["facts"]["statuses"] == [429, 200]
     decisions = {(r["sampler"], r["model"]): r["decision"] for r in sampler["rows"]}
-    assert decisions[("CostBasedSampler", "gpt-4o")] == "kept"
-    assert decisions[("CostBasedSampler", "gpt-4o-mini")] == "dropped"
+    assert decisions[("CostBasedSampler", "gpt-5.5")] == "kept"
+    assert decisions[("CostBasedSampler", "gpt-5.4-mini")] == "dropped"
 
 
 def test_html_is_self_contained_with_waterfall_bars(

@@ -202,7 +202,7 @@ def test_openai_forced_tool_gets_schema_valid_arguments(oa: openai.OpenAI) -> No
 
 
 def test_openai_models_list(oa: openai.OpenAI) -> None:
-    assert "gpt-4o-mini" in [m.id for m in oa.models.list()]
+    assert "gpt-5.4-mini" in [m.id for m in oa.models.list()]
 
 
 def test_openai_async_stream_and_json(sim: Simulator) -> None:

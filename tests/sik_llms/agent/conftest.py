@@ -247,7 +247,7 @@ class AgentWire:
             usage = USAGE["final"]
             block = {"type": "text", "text": self.final}
             stop = "end_turn"
-        model = body.get("model", "claude-sonnet-4-5")
+        model = body.get("model", "claude-sonnet-4-6")
         msg_usage = {
             "input_tokens": usage[0],
             "output_tokens": usage[1],
