@@ -342,8 +342,9 @@ def _missing(kind: str) -> str | None:
 
 
 #: ``--check`` (CI): ours within this CPU ratio of the floor, and cheaper than ``vcr``. Loose
-#: for a noisy shared runner (ours measures 1.5 to 2.1x), tight enough to catch a 10x regression.
-CHECK_MAX_RATIO = 3.0
+#: for a noisy shared runner (ours measures 1.4 to 2.5x; 30 tests x 1 round reads high), tight
+#: enough to catch a 10x regression.
+CHECK_MAX_RATIO = 5.0
 
 
 def check(result: dict[str, Any], max_ratio: float = CHECK_MAX_RATIO) -> list[str]:
