@@ -29,28 +29,33 @@ one run; given on the command line it wins over markers), ``--llm-timing``
 so a span leaked by an earlier test cannot adopt or silently drop this test's spans). A
 failing test never writes a recording; a miss names the command that re-records.
 
-No state lives in this module, so it runs under pytest-xdist, next to pytest-recording
+No state lives in this module (per-run caches live on the pytest config: ``harness.pytest_cassette``),
+so it runs under pytest-xdist, next to pytest-recording
 (``vcr`` marker, ``--record-mode``) and syrupy (``snapshot``, ``--snapshot-update``).
 """
 
 from __future__ import annotations
 
-import os
+import functools
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness.pytest_cassette import (
+    REPORTS,
+    ROUTES,
+    cassette_dir,
+    open_cassette,
+    records,
+    replay_timing,
+    run_settings,
+)
+
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 TIMINGS = ("virtual", "realtime")
-#: Set (when unset) during replay, so SDKs that demand a key construct; not key-shaped.
-PLACEHOLDER_API_KEY = "sik-llms-replay-placeholder"
-PLACEHOLDER_KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
-_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
-_ROUTES = pytest.StashKey[list[Any]]()
 _GUARD = pytest.StashKey[Any]()
+_REGISTERED = pytest.StashKey[tuple[int, frozenset[str]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -120,14 +125,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest only warns about an unknown marker (``PytestUnknownMarkWarning``), so
     ``@pytest.mark.llm_casette`` would run the test unreplayed, against whatever answers.
     Markers the project registered itself are left alone."""
-    from difflib import get_close_matches
-
-    registered = {
-        line.split("(")[0].split(":")[0].strip() for line in item.config.getini("markers")
-    }
+    registered = _registered_markers(item.config)
     for mark in item.iter_markers():
         if mark.name in registered:
             continue
+        from difflib import get_close_matches
+
         close = get_close_matches(mark.name, MARKERS, n=1, cutoff=0.75)
         if close or mark.name.startswith("llm_"):
             hint = (
@@ -138,17 +141,28 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.fail(f"unknown marker @pytest.mark.{mark.name}: {hint}", pytrace=False)
 
 
+def _registered_markers(config: pytest.Config) -> frozenset[str]:
+    """Names of the registered markers, parsed again only when a plugin registered more."""
+    lines = config.getini("markers")
+    known = config.stash.get(_REGISTERED, None)
+    if known is None or known[0] != len(lines):
+        names = frozenset(line.split("(")[0].split(":")[0].strip() for line in lines)
+        known = (len(lines), names)
+        config.stash[_REGISTERED] = known
+    return known[1]
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     mode = config.getoption("--llm-record-mode") or "marker or none"
     timing = config.getoption("--llm-timing") or "marker or virtual"
-    return f"sik-llms: cassettes in {_cassette_dir(config)}, record mode: {mode}, timing: {timing}"
+    return f"sik-llms: cassettes in {cassette_dir(config)}, record mode: {mode}, timing: {timing}"
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
     """Keep each phase's report on the item, so fixtures can tell whether the test failed."""
     report = yield
-    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    item.stash.setdefault(REPORTS, {})[report.when] = report
     return report
 
 
@@ -179,21 +193,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
 def _problems(item: pytest.Item) -> list[str]:
     guard = item.stash.get(_GUARD, None)
     problems = list(guard.refusals) if guard is not None else []
-    for active in item.stash.get(_ROUTES, []):
+    for active in item.stash.get(ROUTES, []):
         problems += [str(miss) for miss in active.misses]
     return problems
-
-
-def _cassette_options(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The marker's keywords as ``use_cassette`` arguments (``harness.cassettes.marker``); bad
-    keywords or values fail the test with that module's one line."""
-    from harness.cassettes.marker import MarkerError, cassette_options
-
-    try:
-        return cassette_options(_marker_kwargs(request))
-    except MarkerError as exc:
-        problem = str(exc)
-    pytest.fail(problem, pytrace=False)
 
 
 def marker_keywords() -> list[str]:
@@ -203,66 +205,12 @@ def marker_keywords() -> list[str]:
     return keywords()
 
 
-# ---------------------------------------------------------------------- settings
-
-
-def _cassette_dir(config: pytest.Config) -> Path:
-    configured = Path(str(config.getini("llm_cassette_dir")))
-    return configured if configured.is_absolute() else config.rootpath / configured
-
-
-def _marker_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
-    marker = request.node.get_closest_marker("llm_cassette")
-    if marker is None:
-        return {}
-    kwargs = dict(marker.kwargs)
-    if marker.args:
-        kwargs.setdefault("name", marker.args[0])
-    return kwargs
-
-
-def _timing(request: pytest.FixtureRequest) -> str:
-    return (
-        request.config.getoption("--llm-timing")
-        or _marker_kwargs(request).get("timing")
-        or "virtual"
-    )
-
-
-def _mode(request: pytest.FixtureRequest) -> str:
-    return (
-        request.config.getoption("--llm-record-mode")
-        or _marker_kwargs(request).get("mode")
-        or "none"
-    )
-
-
-def cassette_path(request: pytest.FixtureRequest, name: str | None = None) -> Path:
-    """Where the test's cassette lives: ``<dir>/<name>.yaml``, name defaulting to module/test."""
-    if name is None:
-        module = Path(str(request.node.path)).stem
-        name = f"{module}/{getattr(request.node, 'originalname', request.node.name)}"
-    path = _cassette_dir(request.config) / name
-    return path if path.suffix in (".yaml", ".yml") else path.with_name(path.name + ".yaml")
-
-
-def _records(request: pytest.FixtureRequest) -> bool:
-    """Whether this test's cassette will talk to the real network (so the guard stands aside)."""
-    if request.node.get_closest_marker("llm_cassette") is None:
-        return False
-    mode = _mode(request)
-    if mode in ("all", "new_episodes"):
-        return True
-    return (
-        mode == "once" and not cassette_path(request, _marker_kwargs(request).get("name")).is_file()
-    )
-
-
 def _allowed_hosts(request: pytest.FixtureRequest) -> list[str] | None:
     """Hosts the guard lets through, or None when the guard is off for this test."""
-    if not request.config.getini("llm_network_guard") or _records(request):
+    settings = run_settings(request.config)
+    if not settings.guard or records(request):
         return None
-    hosts = [h for opt in request.config.getoption("--llm-allow-network") for h in opt.split(",")]
+    hosts = list(settings.allow)
     for marker in request.node.iter_markers("llm_allow_network"):
         hosts += [str(h) for h in marker.args] if marker.args else ["*"]
     return hosts
@@ -271,13 +219,24 @@ def _allowed_hosts(request: pytest.FixtureRequest) -> list[str] | None:
 # ---------------------------------------------------------------------- fixtures
 
 
+class _TestState:
+    """What the autouse fixture yields: the test's request and, when the test is marked, its
+    cassette session (opened there, so a marked test costs no extra fixture)."""
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self.request = request
+        self.cassette: Any = None
+
+
 @pytest.fixture(autouse=True)
-def _sik_llms_test_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
+def _sik_llms_test_isolation(request: pytest.FixtureRequest) -> Iterator[_TestState]:
     """Fresh OpenTelemetry context and the network guard per test; activate marked cassettes."""
     from contextlib import ExitStack
 
+    settings = run_settings(request.config)
+    state = _TestState(request)
     with ExitStack() as stack:
-        if request.config.getini("llm_isolate_context"):
+        if settings.isolate_context:
             from opentelemetry import context as otel_context
 
             token = otel_context.attach(otel_context.Context())
@@ -289,21 +248,29 @@ def _sik_llms_test_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
             active = stack.enter_context(guard(allowed))
             request.node.stash[_GUARD] = active
         if request.node.get_closest_marker("llm_cassette") is not None:
-            request.getfixturevalue("llm_cassette")
-        yield
+            state.cassette = open_cassette(request, stack)
+        yield state
 
 
-@pytest.fixture
-def llm_spans(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """This test's spans, metrics and logs, captured in memory (see ``harness.spans.capture``),
-    including those emitted through OpenTelemetry's global providers."""
+@functools.cache
+def _capture_keywords() -> tuple[str, ...]:
     from inspect import signature
 
     from harness.spans.capture import capture
 
+    return tuple(signature(capture).parameters)
+
+
+@pytest.fixture
+def llm_spans(_sik_llms_test_isolation: _TestState) -> Iterator[Any]:
+    """This test's spans, metrics and logs, captured in memory (see ``harness.spans.capture``),
+    including those emitted through OpenTelemetry's global providers."""
+    from harness.spans.capture import capture
+
+    request = _sik_llms_test_isolation.request
     marker = request.node.get_closest_marker("llm_spans")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    accepted = list(signature(capture).parameters)
+    accepted = _capture_keywords()
     unknown = sorted(set(options) - set(accepted))
     if unknown or (marker is not None and marker.args):
         pytest.fail(
@@ -312,7 +279,7 @@ def llm_spans(request: pytest.FixtureRequest) -> Iterator[Any]:
             pytrace=False,
         )
     options.setdefault("global_", True)
-    if _timing(request) == "realtime":
+    if replay_timing(request) == "realtime":
         options.setdefault("clock", None)
     with capture(**options) as cap:
         yield cap
@@ -367,82 +334,14 @@ def llm_instrument(
         instrumentor.uninstrument()
 
 
-def rerecord_hint(request: pytest.FixtureRequest) -> str:
-    """The exact command that re-records the test's cassette, for the miss message.
-
-    ``--snapshot-update`` is part of it when the test uses syrupy's ``snapshot``: a new answer
-    changes the snapshot, and a failing test keeps no new recording."""
-    update = " --snapshot-update" if "snapshot" in request.fixturenames else ""
-    return (
-        f"To re-record this cassette: pytest '{request.node.nodeid}' --llm-record-mode=all{update} "
-        "with the provider's API key set, or the client's base URL on `sik-llms simulate` "
-        "(the new recording is kept only if the test passes)."
-    )
-
-
 @pytest.fixture
-def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def llm_cassette(_sik_llms_test_isolation: _TestState) -> Iterator[Any]:
     """The test's cassette session (replay-only by default), active for the whole test."""
-    try:
-        from harness.cassettes import use_cassette
-        from harness.cassettes.intercept import route
-    except ImportError as exc:
-        if exc.name not in ("harness.cassettes", "yaml", "vcr"):
-            raise
-        pytest.skip(f"sik-llms cassettes are unavailable ({exc}); install sik-llms[harness]")
-    kwargs = _cassette_options(request)
-    path = cassette_path(request, kwargs.pop("name", None))
-    kwargs["mode"] = _mode(request)
-    kwargs["timing"] = _timing(request)
-    kwargs["hint"] = rerecord_hint(request)
-    if kwargs["mode"] == "none" or (kwargs["mode"] == "once" and path.is_file()):
-        for variable in PLACEHOLDER_KEY_VARIABLES:
-            if not os.environ.get(variable):
-                monkeypatch.setenv(variable, PLACEHOLDER_API_KEY)
-    manager: AbstractContextManager[Any] = use_cassette(path, **kwargs)
-    problem = None
-    try:
-        session = manager.__enter__()
-    except (ValueError, RuntimeError, FileNotFoundError) as exc:  # a cassette that cannot be used
-        problem = _unusable(request, path, exc)
-    if problem is not None:  # outside the except block: one line, no chained traceback
-        pytest.fail(problem, pytrace=False)
-    process_route = route(session.transport, scope="process")
-    shared = process_route.__enter__()
-    request.node.stash[_ROUTES] = [r for r in (session.route, shared) if r is not None]
-    try:
-        yield session
-    finally:
-        process_route.__exit__(None, None, None)
-        reports = request.node.stash.get(_REPORTS, {})
-        failed = any(report.failed for report in reports.values())
-        if failed:
-            # the test failed: let use_cassette see an error so it writes no recording
-            error = _TestFailed(f"{request.node.nodeid} failed; cassette not written")
-            manager.__exit__(_TestFailed, error, None)
-        else:
-            from harness.cassettes.session import UnusedInteractionsError
+    state = _sik_llms_test_isolation
+    if state.cassette is not None:  # a marked test: opened by the autouse fixture
+        yield state.cassette
+        return
+    from contextlib import ExitStack
 
-            unused = None
-            try:
-                manager.__exit__(None, None, None)
-            except UnusedInteractionsError as exc:
-                unused = str(exc)
-            if unused is not None:  # the report says it all: no traceback through the harness
-                pytest.fail(unused, pytrace=False)
-
-
-def _unusable(request: pytest.FixtureRequest, path: Path, exc: BaseException) -> str:
-    """One line saying why the test's cassette cannot be used and the command that fixes it."""
-    from harness.cassettes.marker import unusable_message
-
-    root = request.config.rootpath
-    known = list(_cassette_dir(request.config).rglob("*.y*ml"))
-    update = " --snapshot-update" if "snapshot" in request.fixturenames else ""
-    return unusable_message(
-        path, exc, root=root, nodeid=request.node.nodeid, known=known, update=update
-    )
-
-
-class _TestFailed(Exception):
-    """Thrown into use_cassette when the test failed, so nothing gets recorded."""
+    with ExitStack() as stack:
+        yield open_cassette(state.request, stack)
