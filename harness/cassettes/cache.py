@@ -10,11 +10,12 @@ parsed interactions, which nothing modifies after parsing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.cassettes.format import Cassette
@@ -43,7 +44,7 @@ def cached_cassette(
     path: str | Path, load: Callable[[Path], Cassette], name: str | None = None
 ) -> Cassette:
     """``load(path)``, parsed once per file version; a missing file goes to ``load`` (its error)."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     key = _key(path)
     if key is None:
         return load(path)
@@ -62,13 +63,19 @@ def cached_cassette(
 
 
 def _fresh(cassette: Cassette, path: Path, name: str | None) -> Cassette:
-    changes: dict[str, Any] = {
-        "interactions": list(cassette.interactions),
-        "metadata": dict(cassette.metadata),
-        "path": path,
-        "name": name,
-    }
-    return dataclasses.replace(cassette, **changes)
+    fields = {f: getattr(cassette, f) for f in _fields(type(cassette))}
+    fields.update(
+        interactions=list(cassette.interactions),
+        metadata=dict(cassette.metadata),
+        path=path,
+        name=name,
+    )
+    return type(cassette)(**fields)
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
 
 
 def forget(path: str | Path) -> None:

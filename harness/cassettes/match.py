@@ -241,12 +241,38 @@ _RECORDED_VIEWS: dict[int, tuple[Any, tuple[Any, ...], RequestView]] = {}
 _MAX_RECORDED_VIEWS = 4096
 
 
+#: (matching settings, method, uri, body) -> the live request's view: a suite sends the same
+#: request in every test replaying a cassette, and parsing and redacting its JSON body is most
+#: of matching's cost. Bounded; requests with large bodies or matched headers are not kept.
+_LIVE_VIEWS: dict[tuple[Any, ...], RequestView] = {}
+_MAX_LIVE_VIEWS = 1024
+_MAX_LIVE_BODY = 64 * 1024
+
+
+def _settings(config: MatchConfig) -> tuple[Any, ...]:
+    """Everything about ``config`` that changes a request's view (hashable)."""
+    return (
+        config.ignore_fields,
+        config.match_headers,
+        config.ignore_query,
+        config.ignore_host,
+        config.scrub.secret_query_params,
+        config.scrub.extra_body_fields,
+    )
+
+
 class Matcher:
     """Hands out recorded interactions to live requests; thread-safe."""
 
     def __init__(self, cassette: Cassette, config: MatchConfig | None = None) -> None:
         self.cassette = cassette
         self.config = config or MatchConfig()
+        self._settings = _settings(self.config)
+        try:  # a config given lists instead of tuples still matches, uncached
+            hash(self._settings)
+            self._cache_live = not self.config.match_headers
+        except TypeError:
+            self._cache_live = False
         self._views = [self._recorded_view(i) for i in cassette.interactions]
         self._queues: dict[str, list[int]] = {}
         for i, view in enumerate(self._views):
@@ -261,19 +287,11 @@ class Matcher:
         parsed once per process (``harness.cassettes.cache``), so every test replaying the
         same file reuses the same recorded requests."""
         req = interaction.request
-        config = self.config
-        settings = (
-            config.ignore_fields,
-            config.match_headers,
-            config.ignore_query,
-            config.ignore_host,
-            config.scrub.secret_query_params,
-            config.scrub.extra_body_fields,
-        )
+        settings = self._settings
         cached = _RECORDED_VIEWS.get(id(req))
         if cached is not None and cached[0] is req and cached[1] == settings:
             return cached[2]
-        view = config.view(req.method, req.uri, req.headers, req.body)
+        view = self.config.view(req.method, req.uri, req.headers, req.body)
         if len(_RECORDED_VIEWS) >= _MAX_RECORDED_VIEWS:
             _RECORDED_VIEWS.clear()
         _RECORDED_VIEWS[id(req)] = (req, settings, view)
@@ -282,7 +300,7 @@ class Matcher:
     def match(self, method: str, uri: str, headers: Any, body: bytes) -> Interaction:
         """The next unused interaction for this request, in recorded order; ``CassetteMiss``
         if there is none."""
-        live = self.config.view(method, uri, headers, body)
+        live = self._live_view(method, uri, headers, body)
         with self._lock:
             candidates = self._queues.get(live.key(), [])
             for i in candidates:
@@ -297,6 +315,20 @@ class Matcher:
                 return self.cassette.interactions[again]
         message = self._miss_message(live, bool(candidates))
         raise CassetteMiss(f"{message}\n  {self.hint}" if self.hint else message)
+
+    def _live_view(self, method: str, uri: str, headers: Any, body: bytes) -> RequestView:
+        """The live request's view, from ``_LIVE_VIEWS`` when this exact request was seen
+        (the view depends on headers only through ``match_headers``: those are not kept)."""
+        if not self._cache_live or len(body) > _MAX_LIVE_BODY:
+            return self.config.view(method, uri, headers, body)
+        key = (self._settings, method, uri, bytes(body))
+        view = _LIVE_VIEWS.get(key)
+        if view is None:
+            view = self.config.view(method, uri, headers, body)
+            if len(_LIVE_VIEWS) >= _MAX_LIVE_VIEWS:
+                _LIVE_VIEWS.clear()
+            _LIVE_VIEWS[key] = view
+        return view
 
     def unused(self) -> list[Interaction]:
         with self._lock:

@@ -108,8 +108,9 @@ def use_cassette(
     _check(mode, MODES, "mode")
     _check(timing, TIMINGS, "timing")
     _check(unused, UNUSED_POLICIES, "unused")
-    path = Path(path)
-    exists = path.is_file()
+    path = path if isinstance(path, Path) else Path(path)
+    # only "once" and "new_episodes" depend on the file being there: replay-only skips the stat
+    exists = mode in ("once", "new_episodes") and path.is_file()
     records = mode in ("new_episodes", "all") or (mode == "once" and not exists)
     replays = mode in ("none", "new_episodes") or (mode == "once" and exists)
 

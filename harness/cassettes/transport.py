@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import httpx2
 
@@ -122,6 +122,34 @@ class _AsyncReplayStream(httpx2.AsyncByteStream):
         self._playback.closed = True
 
 
+#: id(interaction) -> (what the served form was made from, the served form): cassettes are
+#: parsed once per process (``harness.cassettes.cache``), so every test replaying one serves the
+#: same interactions; the served form is rebuilt if any of those parts was replaced. Bounded.
+_SERVED: dict[int, tuple[tuple[object, ...], tuple[list[bytes], list[float], list[Any]]]] = {}
+_MAX_SERVED = 4096
+
+
+def _served(interaction: Interaction) -> tuple[list[bytes], list[float], list[Any]]:
+    """The chunks, delays and headers an interaction is served with (shared: read only)."""
+    resp = interaction.response
+    made_from = (interaction, resp, resp.body, resp.headers, resp.timing)
+    hit = _SERVED.get(id(interaction))
+    if hit is not None and all(a is b for a, b in zip(hit[0], made_from, strict=True)):
+        return hit[1]
+    chunks = interaction.chunks()
+    delays = plan_delays(interaction, len(chunks))
+    headers = [
+        (k, v) for k, vs in resp.headers.items() if k.lower() not in _HOP_HEADERS for v in vs
+    ]
+    if not interaction.streamed:
+        headers.append(("content-length", str(len(resp.body))))
+    served = (chunks, delays, headers)
+    if len(_SERVED) >= _MAX_SERVED:
+        _SERVED.clear()
+    _SERVED[id(interaction)] = (made_from, served)
+    return served
+
+
 class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """Serves a cassette's recorded responses to sync and async httpx2 clients.
 
@@ -169,18 +197,11 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     def _prepare(
         self, interaction: Interaction
     ) -> tuple[list[bytes], list[float], Playback, list[tuple[str, str]]]:
-        chunks = interaction.chunks()
-        delays = plan_delays(interaction, len(chunks))
+        chunks, delays, headers = _served(interaction)
         playback = Playback(interaction=interaction, chunks_total=len(chunks))
         with self._lock:
             self.playbacks.append(playback)
-        resp = interaction.response
-        headers = [
-            (k, v) for k, vs in resp.headers.items() if k.lower() not in _HOP_HEADERS for v in vs
-        ]
-        if not interaction.streamed:
-            headers.append(("content-length", str(len(resp.body))))
-        return chunks, delays, playback, headers
+        return chunks, delays, playback, list(headers)
 
     @staticmethod
     def _extensions(interaction: Interaction) -> dict[str, bytes]:
