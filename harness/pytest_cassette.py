@@ -96,8 +96,14 @@ def marker_kwargs(marker: Any) -> dict[str, Any]:
     return kwargs
 
 
-def replay_timing(request: pytest.FixtureRequest) -> str:
-    marker = request.node.get_closest_marker("llm_cassette")
+def _marker(request: pytest.FixtureRequest, marker: Any) -> Any:
+    """The test's ``llm_cassette`` marker: ``marker`` when the caller looked it up already."""
+    return request.node.get_closest_marker("llm_cassette") if marker is ... else marker
+
+
+def replay_timing(request: pytest.FixtureRequest, marker: Any = ...) -> str:
+    """The test's stream timing: the command line's, else the marker's, else virtual."""
+    marker = _marker(request, marker)
     return (
         run_settings(request.config).timing
         or (marker.kwargs.get("timing") if marker is not None else None)
@@ -105,8 +111,9 @@ def replay_timing(request: pytest.FixtureRequest) -> str:
     )
 
 
-def record_mode(request: pytest.FixtureRequest) -> str:
-    marker = request.node.get_closest_marker("llm_cassette")
+def record_mode(request: pytest.FixtureRequest, marker: Any = ...) -> str:
+    """The test's record mode: the command line's, else the marker's, else none."""
+    marker = _marker(request, marker)
     return (
         run_settings(request.config).record_mode
         or (marker.kwargs.get("mode") if marker is not None else None)
@@ -119,12 +126,12 @@ def cassette_path(request: pytest.FixtureRequest, name: str | None = None) -> Pa
     return run_settings(request.config).path(request.node, name)
 
 
-def records(request: pytest.FixtureRequest) -> bool:
+def records(request: pytest.FixtureRequest, marker: Any = ...) -> bool:
     """Whether this test's cassette will talk to the real network (so the guard stands aside)."""
-    marker = request.node.get_closest_marker("llm_cassette")
+    marker = _marker(request, marker)
     if marker is None:
         return False
-    mode = record_mode(request)
+    mode = record_mode(request, marker)
     if mode in ("all", "new_episodes"):
         return True
     return (
@@ -145,7 +152,7 @@ def rerecord_hint(request: pytest.FixtureRequest) -> str:
     )
 
 
-def open_cassette(request: pytest.FixtureRequest, stack: Any) -> Any:
+def open_cassette(request: pytest.FixtureRequest, stack: Any, marker: Any = ...) -> Any:
     """Open the test's cassette session; ``stack`` closes it (after the test: a failed test
     writes no recording, unused interactions fail the test in its teardown)."""
     try:
@@ -156,12 +163,13 @@ def open_cassette(request: pytest.FixtureRequest, stack: Any) -> Any:
             raise
         pytest.skip(f"sik-llms cassettes are unavailable ({exc}); install sik-llms[harness]")
     settings = run_settings(request.config)
-    kwargs = settings.options(request.node.get_closest_marker("llm_cassette"))
+    marker = _marker(request, marker)
+    kwargs = settings.options(marker)
     if isinstance(kwargs, str):
         pytest.fail(kwargs, pytrace=False)
     path = settings.path(request.node, kwargs.pop("name", None))
-    kwargs["mode"] = record_mode(request)
-    kwargs["timing"] = replay_timing(request)
+    kwargs["mode"] = record_mode(request, marker)
+    kwargs["timing"] = replay_timing(request, marker)
     kwargs["hint"] = rerecord_hint(request)
     if kwargs["mode"] == "none" or (kwargs["mode"] == "once" and path.is_file()):
         for variable in PLACEHOLDER_KEY_VARIABLES:

@@ -205,10 +205,10 @@ def marker_keywords() -> list[str]:
     return keywords()
 
 
-def _allowed_hosts(request: pytest.FixtureRequest) -> list[str] | None:
+def _allowed_hosts(request: pytest.FixtureRequest, marker: Any = ...) -> list[str] | None:
     """Hosts the guard lets through, or None when the guard is off for this test."""
     settings = run_settings(request.config)
-    if not settings.guard or records(request):
+    if not settings.guard or records(request, marker):
         return None
     hosts = list(settings.allow)
     for marker in request.node.iter_markers("llm_allow_network"):
@@ -225,6 +225,7 @@ class _TestState:
 
     def __init__(self, request: pytest.FixtureRequest) -> None:
         self.request = request
+        self.marker = request.node.get_closest_marker("llm_cassette")
         self.cassette: Any = None
 
 
@@ -241,14 +242,14 @@ def _sik_llms_test_isolation(request: pytest.FixtureRequest) -> Iterator[_TestSt
 
             token = otel_context.attach(otel_context.Context())
             stack.callback(otel_context.detach, token)
-        allowed = _allowed_hosts(request)
+        allowed = _allowed_hosts(request, state.marker)
         if allowed is not None:
             from harness.netguard import guard
 
             active = stack.enter_context(guard(allowed))
             request.node.stash[_GUARD] = active
-        if request.node.get_closest_marker("llm_cassette") is not None:
-            state.cassette = open_cassette(request, stack)
+        if state.marker is not None:
+            state.cassette = open_cassette(request, stack, state.marker)
         yield state
 
 
@@ -267,7 +268,8 @@ def llm_spans(_sik_llms_test_isolation: _TestState) -> Iterator[Any]:
     including those emitted through OpenTelemetry's global providers."""
     from harness.spans.capture import capture
 
-    request = _sik_llms_test_isolation.request
+    state = _sik_llms_test_isolation
+    request = state.request
     marker = request.node.get_closest_marker("llm_spans")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     accepted = _capture_keywords()
@@ -279,7 +281,7 @@ def llm_spans(_sik_llms_test_isolation: _TestState) -> Iterator[Any]:
             pytrace=False,
         )
     options.setdefault("global_", True)
-    if replay_timing(request) == "realtime":
+    if replay_timing(request, state.marker) == "realtime":
         options.setdefault("clock", None)
     with capture(**options) as cap:
         yield cap
@@ -344,4 +346,4 @@ def llm_cassette(_sik_llms_test_isolation: _TestState) -> Iterator[Any]:
     from contextlib import ExitStack
 
     with ExitStack() as stack:
-        yield open_cassette(state.request, stack)
+        yield open_cassette(state.request, stack, state.marker)
