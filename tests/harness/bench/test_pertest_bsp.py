@@ -38,6 +38,15 @@ def test_the_per_test_section_has_one_row_per_suite() -> None:
     assert pertest.markdown_section(None) == []
 
 
+def test_the_section_names_the_harness_share_when_the_floor_with_telemetry_ran() -> None:
+    result = _result(ours=2.0, vcr=25.0, floor=1.0)
+    assert pertest.harness_share(result) == ""
+    result["rows"]["floor_otel"] = _row(1.6)
+    share = pertest.harness_share(result)
+    assert "0.40 ms CPU" in share and "1.25x that floor" in share
+    assert pertest.markdown_section(result)[-1] == share
+
+
 def test_a_suite_that_cannot_run_is_named_with_its_reason() -> None:
     result = {**_result(ours=2.0, vcr=25.0, floor=1.0), "skipped": {"vcr": "not installed: vcr"}}
     assert any("skipped: not installed: vcr" in line for line in pertest.markdown_section(result))
