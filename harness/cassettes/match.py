@@ -245,7 +245,7 @@ _MAX_RECORDED_VIEWS = 4096
 #: request in every test replaying a cassette, and parsing and redacting its JSON body is most
 #: of matching's cost. Bounded; requests with large bodies or matched headers are not kept.
 _LIVE_VIEWS: dict[tuple[Any, ...], RequestView] = {}
-_MAX_LIVE_VIEWS = 1024
+_MAX_LIVE_VIEWS = 256
 _MAX_LIVE_BODY = 64 * 1024
 
 

@@ -126,7 +126,8 @@ class _AsyncReplayStream(httpx2.AsyncByteStream):
 #: parsed once per process (``harness.cassettes.cache``), so every test replaying one serves the
 #: same interactions; the served form is rebuilt if any of those parts was replaced. Bounded.
 _SERVED: dict[int, tuple[tuple[object, ...], tuple[list[bytes], list[float], list[Any]]]] = {}
-_MAX_SERVED = 4096
+_MAX_SERVED = 1024
+_MAX_SERVED_BODY = 1024 * 1024  # larger bodies are split again for every request
 
 
 def _served(interaction: Interaction) -> tuple[list[bytes], list[float], list[Any]]:
@@ -144,6 +145,8 @@ def _served(interaction: Interaction) -> tuple[list[bytes], list[float], list[An
     if not interaction.streamed:
         headers.append(("content-length", str(len(resp.body))))
     served = (chunks, delays, headers)
+    if len(resp.body) > _MAX_SERVED_BODY:
+        return served
     if len(_SERVED) >= _MAX_SERVED:
         _SERVED.clear()
     _SERVED[id(interaction)] = (made_from, served)
