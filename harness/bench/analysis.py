@@ -22,6 +22,7 @@ def assemble(
     finals: dict[str, dict[str, Any]],
     received: int,
     versions: dict[str, str | None],
+    paired: dict[tuple[str, str], list[dict[str, tuple[float, float]]]] | None = None,
 ) -> dict[str, Any]:
     by_name = {w.setup.name: w for w in workers}
     rows: list[dict[str, Any]] = []
@@ -83,7 +84,7 @@ def assemble(
                     "cpu_us_per_chunk": (st["cpu"]["median"] - short["cpu"]["median"]) / 90,
                 }
             )
-    floor = floor_rows(rows)
+    floor = floor_rows(rows, paired or {})
     on, otlp = finals.get("ours_on", {}), finals.get("ours_otlp", {})
     spans_per_call = on["spans"] / on["calls"] if on.get("calls") else None
     report: dict[str, Any] = {

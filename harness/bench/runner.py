@@ -174,6 +174,9 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
                         {"setup": w.setup.name, "provider": p, "workload": "answer", **res}
                     )
         samples: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
+        # the floor worker's same-process off / on / off + floor batches, per cell and round
+        paired: dict[tuple[str, str], list[dict[str, tuple[float, float]]]] = {}
+        floor = next((w for w in live if w.setup.name == "floor"), None)
         for r in range(cfg.rounds):
             say(f"round {r + 1}/{cfg.rounds}")
             for cell in cells:
@@ -185,6 +188,19 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
                     samples.setdefault((w.setup.name, *cell), []).append(
                         (res["wall_ns"] / n / 1000.0, res["cpu_ns"] / n / 1000.0)
                     )
+                if floor is not None and cell[0] in floor.setup.providers:
+                    res = floor.ask(
+                        {"op": "pair", "provider": cell[0], "workload": cell[1], "calls": n}
+                    )
+                    paired.setdefault(cell, []).append(
+                        {
+                            name: (
+                                got["wall_ns"] / got["calls"] / 1000.0,
+                                got["cpu_ns"] / got["calls"] / 1000.0,
+                            )
+                            for name, got in res.items()
+                        }
+                    )
         finals = {w.setup.name: w.close() for w in live}
         time.sleep(0.2)
         received = len(collector.spans())
@@ -192,7 +208,9 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
         for w in workers:
             w.close()
         collector.stop()
-    report = assemble(cfg, setups, workers, samples, batch, memory, finals, received, versions())
+    report = assemble(
+        cfg, setups, workers, samples, batch, memory, finals, received, versions(), paired
+    )
     report.update(_harness_sections(cfg, say))
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report

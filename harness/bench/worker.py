@@ -1,13 +1,17 @@
 """The worker side of the bench: one setup per process, answering the parent over stdin/stdout.
 
 Protocol (JSON lines): the worker prints ``{"ready": ...}`` or ``{"skipped": reason}``, then
-answers ``{"op": "run" | "mem" | "quit", ...}`` requests, one line each. Run as
+answers ``{"op": "run" | "mem" | "pair" | "quit", ...}`` requests, one line each. ``pair``
+(the ``floor`` worker only) runs telemetry off, on, and off followed by the floor, one batch
+each in this one process, so the floor ratio compares code on one heap and one set of caches
+(``same_process_callers``). Run as
 ``python -m harness.bench.worker SETUP [--endpoint URL]`` (``harness.bench.runner`` does).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -165,6 +169,42 @@ def build_callers(
     return callers, exporters, notes
 
 
+def same_process_callers() -> tuple[dict[tuple[str, str], dict[str, Callable[[], Any]]], Exporters]:
+    """For the ``floor`` worker: per (provider, workload), ``off`` (telemetry off) and ``on``
+    (telemetry on into in-memory providers of its own, returned to be drained), made in the
+    floor's process, so ``pair`` measures off, on and off + floor side by side with no
+    process-to-process difference."""
+    pipe = memory_exporters()
+    return {
+        (provider, workload): {
+            "off": ours_call(provider, workload, None),
+            "on": ours_call(provider, workload, (pipe.tracer_provider, pipe.meter_provider)),
+        }
+        for provider in SETUP_BY_NAME["floor"].providers
+        for workload in WORKLOADS
+    }, pipe
+
+
+def run_pair(
+    callers: dict[str, Callable[[], Any]], floor: Callable[[], Any], calls: int, turn: int
+) -> dict[str, dict[str, float]]:
+    """Three rotations of one batch each of ``off``, ``on`` and ``floor`` (the starting setup
+    moving with ``turn``, so none always runs first or last), a collection before each batch so
+    one setup's garbage is not collected on another's time; nanoseconds summed per setup, as
+    ``run_batch`` counts them (three batches of ``calls`` each)."""
+    order = [("off", callers["off"]), ("on", callers["on"]), ("floor", floor)]
+    totals = {name: {"wall_ns": 0, "cpu_ns": 0, "calls": 0} for name, _ in order}
+    for i in range(len(order)):
+        start = (turn + i) % len(order)
+        for name, call in order[start:] + order[:start]:
+            gc.collect()
+            got = run_batch(call, calls)
+            totals[name]["wall_ns"] += got["wall_ns"]
+            totals[name]["cpu_ns"] += got["cpu_ns"]
+            totals[name]["calls"] += calls
+    return totals
+
+
 def _rss_kb() -> int:
     try:
         with open("/proc/self/statm") as f:
@@ -192,8 +232,6 @@ def run_batch(call: Callable[[], Any], calls: int) -> dict[str, float]:
 def run_memory(call: Callable[[], Any], calls: int, exporters: Exporters) -> dict[str, int]:
     """Peak and current RSS growth over ``calls`` calls after as many warm-up calls (at most 200;
     in-memory spans cleared every 100), so first-use allocations are not counted as growth."""
-    import gc
-
     for i in range(min(calls, 200)):
         call()
         if i % 100 == 99:
@@ -257,8 +295,14 @@ def worker_main(setup: str, endpoint: str | None) -> int:
         problem = check_call(setup, key, call, exporters)
         if problem:
             broken[f"{key[0]}/{key[1]}"] = problem
+    pairs, pair_exporters = same_process_callers() if setup == "floor" else ({}, Exporters())
+    for pair in pairs.values():
+        for call in pair.values():
+            for _ in range(3):  # warm up as the setup's own callers were
+                call()
     send({"ready": True, "notes": notes, "broken": broken})
     total = 4 * len(callers)  # warm-up and check calls made spans too
+    turn = 0
     for line in sys.stdin:
         req = json.loads(line)
         op = req["op"]
@@ -266,8 +310,18 @@ def worker_main(setup: str, endpoint: str | None) -> int:
             break
         call = callers[(req["provider"], req["workload"])]
         total += int(req["calls"])
-        if op == "run":
-            res: dict[str, Any] = run_batch(call, int(req["calls"]))
+        if op == "pair":
+            if not pairs:
+                send({"error": f"setup {setup} measures no pair (only floor does)"})
+                continue
+            res: dict[str, Any] = run_pair(
+                pairs[(req["provider"], req["workload"])], call, int(req["calls"]), turn
+            )  # the pair's "on" calls export to a pipeline of their own: not counted here
+            turn += 1
+            exporters.drain()
+            pair_exporters.drain()
+        elif op == "run":
+            res = run_batch(call, int(req["calls"]))
             exporters.drain()
         else:
             res = run_memory(call, int(req["calls"]), exporters)

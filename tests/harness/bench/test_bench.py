@@ -157,7 +157,12 @@ def test_the_floor_and_the_lean_profile_are_measured_with_their_ratios_and_targe
             expected = row[ours] / row[floor] if row[floor] > 0 else None
             assert row[ratio] == (None if expected is None else pytest.approx(expected))
     names = {c["check"] for c in report["checks"]}
-    assert "instrumentation alone within 1.2x its floor" in names
+    assert {
+        "instrumentation alone within 1.2x its floor (one process)",
+        "instrumentation alone within 1.2x its floor (separate processes)",
+    } <= names
+    for row in report["floor"]:  # the floor worker's paired rounds, one per bench round
+        assert row["same_process"]["rounds"] == report["config"]["rounds"]
     ran = [s for s in report["setups"] if s["peer"] and s["status"] == "ok"]
     assert {f"lean profile's instrumentation alone cheaper than {s['name']}" for s in ran} <= names
     assert "ours_lean ÷ floor" in bench.markdown(report)

@@ -116,15 +116,44 @@ def test_floor_rows_divide_each_setups_instrumentation_by_the_floors_of_the_same
     assert (row["ours_lean_ratio"], row["ours_lean_cpu_ratio"]) == (0.6, 0.55)
     assert row["peers"] == {"openai_v2": (139.0, 50.0)}
     checks = {c["check"]: c for c in floor_checks([row])}
-    within = checks["instrumentation alone within 1.2x its floor"]
+    within = checks["instrumentation alone within 1.2x its floor (separate processes)"]
     assert within["passed"] and within["passed_cpu"]  # at most 1.2x: met
     lean = checks["lean profile's instrumentation alone cheaper than openai_v2"]
     assert lean["passed"] and not lean["passed_cpu"]  # 60 < 139 wall, 55 > 50 CPU
     table = "\n".join(floor_markdown({"floor": [row]}))
     assert (
-        "| openai | non-streamed answer | +120.0 / +110.0 | +100.0 / +100.0 | 1.20 / 1.10 |"
+        "| openai | non-streamed answer | +120.0 / +110.0 | +100.0 / +100.0 | 1.20 / 1.10 | — |"
         in table
     )
+
+
+def test_the_same_process_ratio_divides_medians_of_each_rounds_paired_differences() -> None:
+    """Per round the floor worker times off, on and off + floor; drift that slows a whole round
+    cancels in its differences, and target 1 is judged on their medians' ratio."""
+    from harness.bench.floor_report import floor_checks, floor_markdown, floor_rows
+
+    def rnd(slow: float, on: float, floor: float) -> dict[str, tuple[float, float]]:
+        # a round the machine made ``slow`` µs slower for every setup alike
+        return {
+            "off": (300 + slow, 290 + slow),
+            "on": (300 + slow + on, 290 + slow + on * 1.1),
+            "floor": (300 + slow + floor, 290 + slow + floor),
+        }
+
+    rounds = [rnd(0, 110, 100), rnd(400, 130, 100), rnd(-50, 115, 100)]
+    (row,) = floor_rows([_row("ours_on", 500.0, 500.0), _row("floor", 100.0, 100.0)], {
+        ("openai", "answer"): rounds
+    })  # fmt: skip
+    same = row["same_process"]
+    assert same["rounds"] == 3
+    assert (same["ours_us"], same["floor_us"]) == (pytest.approx(115), pytest.approx(100))
+    assert same["ratio"] == pytest.approx(1.15) and same["ratio_cpu"] == pytest.approx(1.265)
+    checks = {c["check"]: c for c in floor_checks([row])}
+    one = checks["instrumentation alone within 1.2x its floor (one process)"]
+    assert one["passed"] and not one["passed_cpu"]  # 1.15 wall met, 1.265 CPU not
+    apart = checks["instrumentation alone within 1.2x its floor (separate processes)"]
+    assert not apart["passed"]  # 5x: both rows are reported, each with its own verdict
+    assert "+115.0, +100.0, 1.15 / 1.26" in "\n".join(floor_markdown({"floor": [row]}))
 
 
 def test_bench_floor_setup_makes_the_untraced_call_then_emits_the_floor() -> None:
