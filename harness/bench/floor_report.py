@@ -97,34 +97,14 @@ def floor_checks(floor: list[dict[str, Any]]) -> list[dict[str, Any]]:
         p, wl = row["provider"], row["workload"]
         same = row.get("same_process")
         if same and same["ratio"] is not None and same["ratio_cpu"] is not None:
-            checks.append(
-                {
-                    "check": f"instrumentation alone within {FLOOR_TARGET:g}x its floor "
-                    "(one process)",
-                    "provider": p,
-                    "workload": wl,
-                    "passed": same["ratio"] <= FLOOR_TARGET,
-                    "passed_cpu": same["ratio_cpu"] <= FLOOR_TARGET,
-                    "detail": f"wall {same['ours_us']:+.1f} vs floor {same['floor_us']:+.1f} µs "
-                    f"({same['ratio']:.2f}x), CPU {same['ours_cpu_us']:+.1f} vs "
-                    f"{same['floor_cpu_us']:+.1f} µs ({same['ratio_cpu']:.2f}x), medians of "
-                    f"{same['rounds']} paired rounds",
-                }
-            )
+            wall = (same["ours_us"], same["floor_us"], same["ratio"])
+            cpu = (same["ours_cpu_us"], same["floor_cpu_us"], same["ratio_cpu"])
+            note = f", medians of {same['rounds']} paired rounds"
+            checks.append(_within("one process", p, wl, wall, cpu, note))
         if row.get("ours_on_ratio") is not None and row.get("ours_on_cpu_ratio") is not None:
-            checks.append(
-                {
-                    "check": f"instrumentation alone within {FLOOR_TARGET:g}x its floor "
-                    "(separate processes)",
-                    "provider": p,
-                    "workload": wl,
-                    "passed": row["ours_on_ratio"] <= FLOOR_TARGET,
-                    "passed_cpu": row["ours_on_cpu_ratio"] <= FLOOR_TARGET,
-                    "detail": f"wall {row['ours_on_us']:+.1f} vs floor {row['floor_us']:+.1f} µs "
-                    f"({row['ours_on_ratio']:.2f}x), CPU {row['ours_on_cpu_us']:+.1f} vs "
-                    f"{row['floor_cpu_us']:+.1f} µs ({row['ours_on_cpu_ratio']:.2f}x)",
-                }
-            )
+            wall = (row["ours_on_us"], row["floor_us"], row["ours_on_ratio"])
+            cpu = (row["ours_on_cpu_us"], row["floor_cpu_us"], row["ours_on_cpu_ratio"])
+            checks.append(_within("separate processes", p, wl, wall, cpu))
         if "ours_lean_us" not in row:
             continue
         for peer, (wall, cpu) in row["peers"].items():
@@ -141,6 +121,26 @@ def floor_checks(floor: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 }
             )
     return checks
+
+
+def _within(
+    how: str,
+    provider: str,
+    workload: str,
+    wall: tuple[float, float, float],
+    cpu: tuple[float, float, float],
+    note: str = "",
+) -> dict[str, Any]:
+    """Target 1's check from (ours µs, floor µs, ratio) on wall and on CPU time."""
+    return {
+        "check": f"instrumentation alone within {FLOOR_TARGET:g}x its floor ({how})",
+        "provider": provider,
+        "workload": workload,
+        "passed": wall[2] <= FLOOR_TARGET,
+        "passed_cpu": cpu[2] <= FLOOR_TARGET,
+        "detail": f"wall {wall[0]:+.1f} vs floor {wall[1]:+.1f} µs ({wall[2]:.2f}x), CPU "
+        f"{cpu[0]:+.1f} vs {cpu[1]:+.1f} µs ({cpu[2]:.2f}x){note}",
+    }
 
 
 def _pair(row: dict[str, Any], key: str) -> str:
