@@ -309,7 +309,6 @@ def worker_main(setup: str, endpoint: str | None) -> int:
         if op == "quit":
             break
         call = callers[(req["provider"], req["workload"])]
-        total += int(req["calls"])
         if op == "pair":
             if not pairs:
                 send({"error": f"setup {setup} measures no pair (only floor does)"})
@@ -317,15 +316,17 @@ def worker_main(setup: str, endpoint: str | None) -> int:
             res: dict[str, Any] = run_pair(
                 pairs[(req["provider"], req["workload"])], call, int(req["calls"]), turn
             )  # the pair's "on" calls export to a pipeline of their own: not counted here
+            total += int(res["floor"]["calls"])  # three batches of the floor's calls
             turn += 1
             exporters.drain()
             pair_exporters.drain()
         elif op == "run":
+            total += int(req["calls"])
             res = run_batch(call, int(req["calls"]))
             exporters.drain()
         else:
             res = run_memory(call, int(req["calls"]), exporters)
-            total += min(int(req["calls"]), 200)  # its warm-up
+            total += int(req["calls"]) + min(int(req["calls"]), 200)  # and its warm-up
         send(res)
     exporters.shutdown()
     send({"done": True, "spans": exporters.spans, "calls": total})
