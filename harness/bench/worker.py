@@ -2,8 +2,8 @@
 
 Protocol (JSON lines): the worker prints ``{"ready": ...}`` or ``{"skipped": reason}``, then
 answers ``{"op": "run" | "mem" | "pair" | "quit", ...}`` requests, one line each. ``pair``
-(the ``floor`` worker only) runs telemetry off, on, and off followed by the floor, one batch
-each in this one process, so the floor ratio compares code on one heap and one set of caches
+(the ``floor`` worker only) runs telemetry off, on, and off followed by the floor, three
+rotations of one batch each in this one process (``run_pair``), so the floor ratio compares code on one heap and one set of caches
 (``same_process_callers``). Run as
 ``python -m harness.bench.worker SETUP [--endpoint URL]`` (``harness.bench.runner`` does).
 """
