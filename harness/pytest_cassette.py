@@ -101,24 +101,21 @@ def _marker(request: pytest.FixtureRequest, marker: Any) -> Any:
     return request.node.get_closest_marker("llm_cassette") if marker is ... else marker
 
 
+def _chosen(marker: Any, given: str | None, keyword: str, default: str) -> str:
+    """The command line's value, else the marker's ``keyword``, else ``default``."""
+    return given or (marker.kwargs.get(keyword) if marker is not None else None) or default
+
+
 def replay_timing(request: pytest.FixtureRequest, marker: Any = ...) -> str:
     """The test's stream timing: the command line's, else the marker's, else virtual."""
-    marker = _marker(request, marker)
-    return (
-        run_settings(request.config).timing
-        or (marker.kwargs.get("timing") if marker is not None else None)
-        or "virtual"
-    )
+    timing = run_settings(request.config).timing
+    return _chosen(_marker(request, marker), timing, "timing", "virtual")
 
 
 def record_mode(request: pytest.FixtureRequest, marker: Any = ...) -> str:
     """The test's record mode: the command line's, else the marker's, else none."""
-    marker = _marker(request, marker)
-    return (
-        run_settings(request.config).record_mode
-        or (marker.kwargs.get("mode") if marker is not None else None)
-        or "none"
-    )
+    mode = run_settings(request.config).record_mode
+    return _chosen(_marker(request, marker), mode, "mode", "none")
 
 
 def cassette_path(request: pytest.FixtureRequest, name: str | None = None) -> Path:
