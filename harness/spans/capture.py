@@ -23,8 +23,8 @@ records (``cap.logs()``) come from the capture's own ``logger_provider`` and, wi
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -34,7 +34,6 @@ from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogR
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from harness.clock import VirtualClock
@@ -52,15 +51,19 @@ CAPTURE_RESOURCE = Resource({"service.name": "sik-llms-test"})
 
 
 class _DeterministicStamps(SpanProcessor):
-    """Re-stamps foreign spans from the sik_llms clock when it is virtual; numbers span starts.
+    """Re-stamps foreign spans from the sik_llms clock when it is virtual; numbers span starts;
+    hands each finished, sampled span to the capture's exporter.
 
     sik_llms already stamps its own spans from ``sik_llms.clock``; other spans would carry
     wall-clock times. The start sequence breaks ties between spans started at the same
-    virtual instant, so sequential code renders in the order it ran.
+    virtual instant, so sequential code renders in the order it ran. Exporting here (after the
+    re-stamp), not through a ``SimpleSpanProcessor``, is one processor less per span: the
+    in-memory exporter needs neither its export lock nor its suppressed-instrumentation context.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, exporter: InMemorySpanExporter) -> None:
         self._sequence = itertools.count()
+        self._exporter = exporter
         self.order: dict[int, int] = {}
         self.open: dict[int, Span] = {}
 
@@ -77,6 +80,10 @@ class _DeterministicStamps(SpanProcessor):
         stamp = _virtual_now(span)
         if stamp is not None:
             span._end_time = stamp  # this ReadableSpan is the object the exporter receives next
+        if (
+            span.context.trace_flags.sampled
+        ):  # as SimpleSpanProcessor: unsampled spans are not exported
+            self._exporter.export((span,))
 
 
 def _virtual_now(span: ReadableSpan) -> int | None:
@@ -98,14 +105,12 @@ class Capture:
     def __init__(self) -> None:
         self.exporter = InMemorySpanExporter()
         self.metric_reader: Any = InMemoryMetricReader()
-        self._stamps = _DeterministicStamps()
-        #: in order (re-stamp before the exporter copies the span); the global router feeds them too
-        self.span_processors: tuple[SpanProcessor, ...] = (
-            self._stamps,
-            SimpleSpanProcessor(self.exporter),
-        )
+        self._stamps = _DeterministicStamps(self.exporter)
+        #: what each of this capture's spans goes through (re-stamp, then export); the pool's
+        #: and the global router's processors feed them
+        self.span_processors: tuple[SpanProcessor, ...] = (self._stamps,)
         self.log_exporter = InMemoryLogRecordExporter()
-        self.log_processor = SimpleLogRecordProcessor(self.log_exporter)
+        self._log_processor: SimpleLogRecordProcessor | None = None
         # providers reused from capture to capture (harness.spans.pool), this capture's until close()
         self._providers: pool.ProviderSet | None = pool.acquire(self, CAPTURE_RESOURCE)
         self.ids = self._providers.ids
@@ -114,6 +119,16 @@ class Capture:
         self.logger_provider = self._providers.logger_provider
         self.clock: VirtualClock | None = None
         self._reuse_providers = True
+
+    @property
+    def log_processor(self) -> SimpleLogRecordProcessor:
+        """The processor the pool and the global router hand this capture's log records to,
+        made on first use (most tests emit none); two threads racing here make two processors
+        writing to the same ``log_exporter``, so no record is lost."""
+        processor = self._log_processor
+        if processor is None:
+            processor = self._log_processor = SimpleLogRecordProcessor(self.log_exporter)
+        return processor
 
     def retire_providers(self) -> None:
         """Never hand this capture's providers to a later capture.
@@ -230,10 +245,9 @@ class Capture:
         self.log_exporter.clear()
 
 
-@contextmanager
 def capture(
     *, global_: bool = False, clock: Any = "auto", fresh_context: bool = True
-) -> Iterator[Capture]:
+) -> AbstractContextManager[Capture]:
     """Capture the block's telemetry in memory, context-locally (see the module docstring).
 
     ``clock``: ``"auto"`` installs a frozen VirtualClock unless a virtual clock is already
@@ -242,24 +256,69 @@ def capture(
     ``fresh_context``: start the block with an empty OpenTelemetry context, so a span leaked
     by earlier code cannot parent (or, unsampled, silently drop) the block's spans.
     """
-    cap = Capture()
-    with ExitStack() as stack:
-        stack.callback(cap.close)  # last out: everything above is undone first
-        if fresh_context:
-            token = otel_context.attach(otel_context.Context())
-            stack.callback(otel_context.detach, token)
-        chosen = _choose_clock(clock)
-        if chosen is not None:
-            stack.enter_context(_clock.use_clock(chosen))
-            cap.clock = chosen if isinstance(chosen, VirtualClock) else None
-        elif isinstance(_clock.current_clock(), VirtualClock):
-            cap.clock = _clock.current_clock()  # type: ignore[assignment]
-        stack.enter_context(
-            telemetry.use_providers(cap.tracer_provider, cap.meter_provider, cap.logger_provider)
-        )
-        if global_:
-            stack.enter_context(routing.activate(cap))
-        yield cap
+    return _CaptureBlock(global_, clock, fresh_context)
+
+
+class _CaptureBlock:
+    """What ``capture()`` returns: a plain context manager, not ``@contextmanager`` and an
+    ``ExitStack`` (it runs for every test using ``llm_spans``). Undone in reverse order on
+    exit, and on a failure half-way through ``__enter__``."""
+
+    __slots__ = ("_clock", "_fresh_context", "_global", "_undo")
+
+    def __init__(self, global_: bool, clock: Any, fresh_context: bool) -> None:
+        self._global = global_
+        self._clock = clock
+        self._fresh_context = fresh_context
+        self._undo: list[Any] = []
+
+    def __enter__(self) -> Capture:
+        cap = Capture()
+        undo = self._undo
+        undo.append(cap.close)  # last out: everything after it is undone first
+        try:
+            if self._fresh_context:
+                token = otel_context.attach(otel_context.Context())
+                undo.append(partial(otel_context.detach, token))
+            chosen = _choose_clock(self._clock)
+            if chosen is not None:
+                _enter(_clock.use_clock(chosen), undo)
+                cap.clock = chosen if isinstance(chosen, VirtualClock) else None
+            elif isinstance(_clock.current_clock(), VirtualClock):
+                cap.clock = _clock.current_clock()  # type: ignore[assignment]
+            _enter(
+                telemetry.use_providers(
+                    cap.tracer_provider, cap.meter_provider, cap.logger_provider
+                ),
+                undo,
+            )
+            if self._global:
+                routing.enter(cap)
+                undo.append(partial(routing.leave, cap))
+        except BaseException:
+            self._unwind()
+            raise
+        return cap
+
+    def __exit__(self, *exc: object) -> None:
+        self._unwind()
+
+    def _unwind(self) -> None:
+        """Run the undo steps, last first; all of them run, the first failure is raised."""
+        undo, self._undo = self._undo, []
+        error: BaseException | None = None
+        for step in reversed(undo):
+            try:
+                step()
+            except BaseException as exc:
+                error = error or exc
+        if error is not None:
+            raise error
+
+
+def _enter(manager: AbstractContextManager[Any], undo: list[Any]) -> None:
+    manager.__enter__()
+    undo.append(partial(manager.__exit__, None, None, None))
 
 
 class _KeptMetrics:

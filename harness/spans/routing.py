@@ -59,17 +59,28 @@ def current() -> Any:
 @contextmanager
 def activate(capture: Any) -> Iterator[None]:
     """Route the process's global telemetry to ``capture`` for the block (installs once)."""
+    enter(capture)
+    try:
+        yield
+    finally:
+        leave(capture)
+
+
+def enter(capture: Any) -> None:
+    """``activate``'s start, for a caller that unwinds itself (``capture()``): ``capture``
+    receives the global telemetry until ``leave(capture)``."""
     install()
     meter_provider: RoutingMeterProvider = _STATE["meter_provider"]
     with _LOCK:
         _STACK.append(capture)
         meter_provider.attach(capture)
-    try:
-        yield
-    finally:
-        with _LOCK:
-            _STACK.remove(capture)
-            meter_provider.detach(capture)
+
+
+def leave(capture: Any) -> None:
+    """``activate``'s end: ``capture`` no longer receives the global telemetry."""
+    with _LOCK:
+        _STACK.remove(capture)
+        _STATE["meter_provider"].detach(capture)
 
 
 # ---------------------------------------------------------------------- traces
@@ -331,6 +342,8 @@ def install() -> None:
     An SDK provider the application installed first keeps its place and gains the routing
     processor; any other (or none) is replaced, through opentelemetry-test-utils' resets.
     """
+    if _STATE:  # every capture with global_=True calls this: no import, no lock once done
+        return
     from opentelemetry.test.globals_test import (
         reset_logging_globals,
         reset_metrics_globals,
@@ -381,6 +394,8 @@ __all__ = [
     "RoutingTracerProvider",
     "activate",
     "current",
+    "enter",
     "install",
     "installed",
+    "leave",
 ]
