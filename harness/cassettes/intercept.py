@@ -223,15 +223,23 @@ def _patch(cls: Any, name: str, replacement: Any) -> None:
 
 def install() -> None:
     """Patch the transports once per process (idempotent; inert while no route is active)."""
+    global _INSTALLED
+    if _INSTALLED:  # every route calls this (two per cassette test): one read, no lock
+        return
     with _LOCK:
         _patch(httpx2.HTTPTransport, "handle_request", _httpx2_sync)
         _patch(httpx2.AsyncHTTPTransport, "handle_async_request", _httpx2_async)
         try:
             import httpx
         except ImportError:
+            _INSTALLED = True
             return
         _patch(httpx.HTTPTransport, "handle_request", _httpx_sync)
         _patch(httpx.AsyncHTTPTransport, "handle_async_request", _httpx_async)
+        _INSTALLED = True
+
+
+_INSTALLED = False
 
 
 def installed() -> bool:
