@@ -169,9 +169,12 @@ def open_cassette(request: pytest.FixtureRequest, stack: Any, marker: Any = ...)
     kwargs["timing"] = replay_timing(request, marker)
     kwargs["hint"] = rerecord_hint(request)
     if kwargs["mode"] == "none" or (kwargs["mode"] == "once" and path.is_file()):
+        from sik_llms.telemetry.state import env_value
+
         for variable in PLACEHOLDER_KEY_VARIABLES:
-            if not os.environ.get(variable):
-                stack.callback(_restore_env, variable, os.environ.get(variable))
+            value = env_value(variable)  # an unset variable costs no KeyError
+            if not value:
+                stack.callback(_restore_env, variable, value)
                 os.environ[variable] = PLACEHOLDER_API_KEY
     manager: AbstractContextManager[Any] = use_cassette(path, **kwargs)
     problem = None
