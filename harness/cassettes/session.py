@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -151,12 +151,12 @@ def use_cassette(
     )
     succeeded = False
     try:
-        with ExitStack() as stack:
-            stack.enter_context(use_transport(sync=transport, async_=transport))
-            session.route = stack.enter_context(route(transport))
-            if session.clock is not None:
-                stack.enter_context(use_clock(session.clock))
-            yield session
+        clock_cm = use_clock(session.clock) if session.clock is not None else nullcontext()
+        # nested, not an ExitStack: this runs for every cassette test
+        with use_transport(sync=transport, async_=transport), route(transport) as active:
+            session.route = active
+            with clock_cm:
+                yield session
         succeeded = not (replay is not None and unused == "error" and replay.unused())
     finally:
         if recorder is not None:
