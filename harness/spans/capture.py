@@ -80,9 +80,8 @@ class _DeterministicStamps(SpanProcessor):
         stamp = _virtual_now(span)
         if stamp is not None:
             span._end_time = stamp  # this ReadableSpan is the object the exporter receives next
-        if (
-            span.context.trace_flags.sampled
-        ):  # as SimpleSpanProcessor: unsampled spans are not exported
+        # as SimpleSpanProcessor: a recorded but unsampled span is not exported
+        if span.context.trace_flags.sampled:
             self._exporter.export((span,))
 
 

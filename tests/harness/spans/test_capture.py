@@ -7,8 +7,10 @@ import threading
 import pytest
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
 from harness.clock import VirtualClock
+from harness.spans import routing
 from harness.spans.capture import IncrementalIdGenerator, capture
 from sik_llms import clock as _clock
 from sik_llms import telemetry
@@ -77,6 +79,39 @@ def test_clock_none_keeps_explicit_and_real_times() -> None:
 def test_bad_clock_is_refused_with_a_clear_error() -> None:
     with pytest.raises(TypeError, match="clock must be"), capture(clock="fast"):
         pass
+
+
+def test_a_capture_that_fails_to_start_leaves_context_clock_and_telemetry_as_they_were() -> None:
+    outer = TracerProvider().get_tracer("outer")
+    with outer.start_as_current_span("outer") as span:
+        before = (telemetry.is_telemetry_enabled(), _clock.current_clock())
+        with pytest.raises(TypeError, match="clock must be"), capture(global_=True, clock="fast"):
+            pass
+        assert trace.get_current_span() is span  # the capture's empty context was detached
+        assert (telemetry.is_telemetry_enabled(), _clock.current_clock()) == before
+        assert routing.current() is None
+
+
+def test_a_recorded_but_unsampled_span_is_not_exported_to_the_capture() -> None:
+    # as SimpleSpanProcessor: an application provider whose sampler records without sampling
+    # (RECORD_ONLY) hands its spans to the capture, which keeps only sampled ones
+    record_only = TracerProvider(sampler=_RecordOnly())
+    record_only.add_span_processor(routing.RoutingSpanProcessor())
+    sampled = TracerProvider()
+    sampled.add_span_processor(routing.RoutingSpanProcessor())
+    with capture(global_=True) as cap:
+        record_only.get_tracer("app").start_span("recorded only").end()
+        sampled.get_tracer("app").start_span("sampled").end()
+    assert [s.name for s in cap.spans()] == ["sampled"]
+    assert cap.unfinished() == []
+
+
+class _RecordOnly(Sampler):
+    def should_sample(self, *args: object, **kwargs: object) -> SamplingResult:
+        return SamplingResult(Decision.RECORD_ONLY)
+
+    def get_description(self) -> str:
+        return "RecordOnly"
 
 
 def test_fresh_context_detaches_a_leaked_span() -> None:
