@@ -109,6 +109,7 @@ def assemble(
                 # same-process pairs (``harness.bench.pairs``): their names, or why none
                 "pairs": by_name[s.name].ready.get("pairs") or [],
                 "pairs_skipped": by_name[s.name].ready.get("pairs_skipped"),
+                "unpaired": by_name[s.name].ready.get("unpaired") or {},
                 "spans_per_call": (
                     round(finals[s.name]["spans"] / finals[s.name]["calls"], 2)
                     if finals.get(s.name, {}).get("calls") and s.name != "ours_otlp"

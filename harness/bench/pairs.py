@@ -58,6 +58,8 @@ class PairSet:
     skipped: str | None = None
     #: calls of the setup's own callers made while checking the pair (they made spans too)
     own_calls: int = 0
+    #: cells left out ("provider/workload" -> why) while others are paired
+    unpaired: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -100,8 +102,9 @@ def pair_set(
     the others), built after its own callers ``own`` (which export to ``exporters``).
 
     For a peer, ``uninstrument`` undoes its global patching first (the own callers keep the
-    wrappers they were made with), then each ``base`` call is checked to make no span and each
-    own call to still make one: if either fails, no pairs and ``skipped`` says which.
+    wrappers they were made with), then each ``base`` call is checked to make no span (else no
+    pairs at all, and ``skipped`` says why) and each own call to still make one (else that cell
+    is left out, in ``unpaired``).
     """
     spec = SETUP_BY_NAME[setup]
     if setup == "floor":
@@ -134,13 +137,15 @@ def pair_set(
             own[cell]()
             pairs.own_calls += 1
             exporters.drain()
-            if exporters.spans == before:
-                return PairSet(
-                    skipped="its instrumented call made no span after "
-                    "uninstrument(), so it cannot be timed beside its base",
-                    own_calls=pairs.own_calls,
-                )
+            if exporters.spans == before:  # this cell only (the worker reports it as broken)
+                pairs.unpaired[f"{provider}/{workload}"] = "the instrumented call made no span"
+                continue
             pairs.callers[cell] = {"base": base, "peer": own[cell]}
+    if not pairs.callers:
+        return PairSet(
+            skipped="its instrumented calls made no span after uninstrument()",
+            own_calls=pairs.own_calls,
+        )
     pairs.pipe = memory_exporters()
     for cell, named in pairs.callers.items():
         merged = {**named, **_ours(pairs.pipe, *cell)}

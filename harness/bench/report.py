@@ -7,7 +7,7 @@ from typing import Any
 from harness.bench.floor_report import floor_markdown
 from harness.bench.model import WORKLOAD_LABELS
 
-__all__ = ["HEADERS", "markdown", "markdown_document", "print_rich", "run_line"]
+__all__ = ["HEADERS", "markdown", "markdown_document", "pairs_line", "print_rich", "run_line"]
 
 
 def _fmt(row: dict[str, Any]) -> list[str]:
@@ -96,7 +96,7 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     if made:
         lines += ["", "Spans per call (in-memory export): " + ", ".join(made) + "."]
-    lines += _pairs_line(report.get("setups", []))
+    lines += pairs_line(report.get("setups", []))
     otlp = report.get("otlp") or {}
     if otlp.get("calls"):
         lines += [
@@ -112,9 +112,15 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _pairs_line(setups: list[dict[str, Any]]) -> list[str]:
+def pairs_line(setups: list[dict[str, Any]]) -> list[str]:
     """Which workers timed their comparison in one process (and what), and which could not."""
-    paired = [f"{s['name']} ({', '.join(s['pairs'])})" for s in setups if s.get("pairs")]
+    paired = [
+        f"{s['name']} ({', '.join(s['pairs'])}"
+        + "".join(f"; not {cell}: {why}" for cell, why in (s.get("unpaired") or {}).items())
+        + ")"
+        for s in setups
+        if s.get("pairs")
+    ]
     peers = [s for s in setups if s.get("peer") and s.get("status") == "ok" and not s.get("pairs")]
     if not paired and not peers:
         return []

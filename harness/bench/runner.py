@@ -190,7 +190,7 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
                         (res["wall_ns"] / n / 1000.0, res["cpu_ns"] / n / 1000.0)
                     )
                 for w in pairing:
-                    if cell[0] in w.setup.providers:
+                    if f"{cell[0]}/{cell[1]}" in w.ready.get("pair_cells", ()):
                         paired.setdefault((w.setup.name, *cell), []).append(_pair(w, cell, n))
         finals = {w.setup.name: w.close() for w in live}
         time.sleep(0.2)

@@ -194,7 +194,9 @@ def worker_main(setup: str, endpoint: str | None) -> int:
             "notes": built.notes,
             "broken": broken,
             "pairs": pairs.names,
+            "pair_cells": [f"{p}/{wl}" for p, wl in pairs.callers],
             "pairs_skipped": pairs.skipped,
+            "unpaired": pairs.unpaired,
         }
     )
     turn = 0

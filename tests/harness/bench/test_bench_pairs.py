@@ -74,6 +74,36 @@ def test_a_peer_whose_uninstrument_leaves_its_wrappers_gets_no_pair_and_says_why
     assert "the uninstrumented SDK call still made 1 span(s) after uninstrument()" in reason
 
 
+def test_a_cell_whose_instrumented_call_makes_no_span_is_left_out_alone() -> None:
+    from harness.bench.calls import bare_call
+
+    built = build_callers("anthropic_sdk", None)
+    own = {**built.callers, ("anthropic", "tool"): bare_call("anthropic", "tool")}
+    pairs = pair_set("anthropic_sdk", own, built.exporters, built.uninstrument)
+    assert pairs.skipped is None
+    assert pairs.unpaired == {"anthropic/tool": "the instrumented call made no span"}
+    assert set(pairs.callers) == set(built.callers) - {("anthropic", "tool")}
+
+
+def test_the_pairing_line_names_what_each_worker_timed_and_what_it_could_not() -> None:
+    from harness.bench.report import pairs_line
+
+    setups = [
+        {"name": "floor", "peer": False, "status": "ok", "pairs": ["off", "on", "floor"]},
+        {"name": "anthropic_sdk", "peer": True, "status": "ok", "pairs": list(PEER_PAIR),
+         "unpaired": {"anthropic/tool": "the instrumented call made no span"}},
+        {"name": "openllmetry", "peer": True, "status": "ok", "pairs": [],
+         "pairs_skipped": "its wrappers stay"},
+        {"name": "openai_v2", "peer": True, "status": "skipped", "pairs": []},
+    ]  # fmt: skip
+    (_blank, line) = pairs_line(setups)
+    assert line == (
+        "Timed side by side in one process each round: floor (off, on, floor); anthropic_sdk "
+        "(base, peer, off, on, lean; not anthropic/tool: the instrumented call made no span). "
+        "Separate processes only: openllmetry: its wrappers stay."
+    )
+
+
 def test_the_floors_pair_is_ours_off_and_on_beside_the_floor_emitter() -> None:
     built = build_callers("floor", None)
     pairs = pair_set("floor", built.callers, built.exporters)
