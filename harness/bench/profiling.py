@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.bench.calls import ours_call
-from harness.bench.worker import memory_exporters
+from harness.bench.pipeline import memory_exporters
 
 __all__ = ["profile_ours"]
 

@@ -7,7 +7,7 @@ from typing import Any
 from harness.bench.floor_report import floor_markdown
 from harness.bench.model import WORKLOAD_LABELS
 
-__all__ = ["HEADERS", "markdown", "markdown_document", "print_rich", "run_line"]
+__all__ = ["HEADERS", "markdown", "markdown_document", "pairs_line", "print_rich", "run_line"]
 
 
 def _fmt(row: dict[str, Any]) -> list[str]:
@@ -96,6 +96,7 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     if made:
         lines += ["", "Spans per call (in-memory export): " + ", ".join(made) + "."]
+    lines += pairs_line(report.get("setups", []))
     otlp = report.get("otlp") or {}
     if otlp.get("calls"):
         lines += [
@@ -109,6 +110,26 @@ def markdown(report: dict[str, Any]) -> str:
     lines += pertest.markdown_section(report.get("pertest"))
     lines += bsp.markdown_section(report.get("bsp"), report)
     return "\n".join(lines)
+
+
+def pairs_line(setups: list[dict[str, Any]]) -> list[str]:
+    """Which workers timed their comparison in one process (and what), and which could not."""
+    paired = [
+        f"{s['name']} ({', '.join(s['pairs'])}"
+        + "".join(f"; not {cell}: {why}" for cell, why in (s.get("unpaired") or {}).items())
+        + ")"
+        for s in setups
+        if s.get("pairs")
+    ]
+    peers = [s for s in setups if s.get("peer") and s.get("status") == "ok" and not s.get("pairs")]
+    if not paired and not peers:
+        return []
+    text = "Timed side by side in one process each round: " + ("; ".join(paired) or "nothing")
+    unpaired = [f"{s['name']}: {s.get('pairs_skipped') or 'not paired'}" for s in peers]
+    return [
+        "",
+        text + "." + (" Separate processes only: " + "; ".join(unpaired) + "." if unpaired else ""),
+    ]
 
 
 def print_rich(report: dict[str, Any]) -> None:

@@ -174,9 +174,10 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
                         {"setup": w.setup.name, "provider": p, "workload": "answer", **res}
                     )
         samples: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
-        # the floor worker's same-process off / on / off + floor batches, per cell and round
-        paired: dict[tuple[str, str], list[dict[str, tuple[float, float]]]] = {}
-        floor = next((w for w in live if w.setup.name == "floor"), None)
+        # same-process batches (``harness.bench.pairs``): the floor's and each peer's, per
+        # setup, cell and round
+        paired: dict[tuple[str, str, str], list[dict[str, tuple[float, float]]]] = {}
+        pairing = [w for w in live if w.ready.get("pairs")]
         for r in range(cfg.rounds):
             say(f"round {r + 1}/{cfg.rounds}")
             for cell in cells:
@@ -188,19 +189,9 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
                     samples.setdefault((w.setup.name, *cell), []).append(
                         (res["wall_ns"] / n / 1000.0, res["cpu_ns"] / n / 1000.0)
                     )
-                if floor is not None and cell[0] in floor.setup.providers:
-                    res = floor.ask(
-                        {"op": "pair", "provider": cell[0], "workload": cell[1], "calls": n}
-                    )
-                    paired.setdefault(cell, []).append(
-                        {
-                            name: (
-                                got["wall_ns"] / got["calls"] / 1000.0,
-                                got["cpu_ns"] / got["calls"] / 1000.0,
-                            )
-                            for name, got in res.items()
-                        }
-                    )
+                for w in pairing:
+                    if f"{cell[0]}/{cell[1]}" in w.ready.get("pair_cells", ()):
+                        paired.setdefault((w.setup.name, *cell), []).append(_pair(w, cell, n))
         finals = {w.setup.name: w.close() for w in live}
         time.sleep(0.2)
         received = len(collector.spans())
@@ -214,6 +205,17 @@ def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -
     report.update(_harness_sections(cfg, say))
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
+
+
+def _pair(worker: Worker, cell: tuple[str, str], calls: int) -> dict[str, tuple[float, float]]:
+    """One ``pair`` request: (wall, CPU) µs per call by pair name."""
+    res = worker.ask({"op": "pair", "provider": cell[0], "workload": cell[1], "calls": calls})
+    if "error" in res:
+        raise RuntimeError(f"worker {worker.setup.name}: {res['error']}")
+    return {
+        name: (got["wall_ns"] / got["calls"] / 1000.0, got["cpu_ns"] / got["calls"] / 1000.0)
+        for name, got in res.items()
+    }
 
 
 def _harness_sections(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:

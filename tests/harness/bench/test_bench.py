@@ -10,6 +10,7 @@ import pytest
 from harness import bench
 from harness.bench.calls import bare_call, ours_call
 from harness.bench.model import TELEMETRY_BASE, answer_text
+from harness.bench.pairs import PEER_PAIR
 from harness.bench.wire import memory_transport
 from harness.cli import main
 
@@ -164,5 +165,27 @@ def test_the_floor_and_the_lean_profile_are_measured_with_their_ratios_and_targe
     for row in report["floor"]:  # the floor worker's paired rounds, one per bench round
         assert row["same_process"]["rounds"] == report["config"]["rounds"]
     ran = [s for s in report["setups"] if s["peer"] and s["status"] == "ok"]
-    assert {f"lean profile's instrumentation alone cheaper than {s['name']}" for s in ran} <= names
+    assert {
+        f"lean profile's instrumentation alone cheaper than {s['name']} (separate processes)"
+        for s in ran
+    } <= names
+    paired = [s for s in ran if s["pairs"]]
+    for s in ran:  # each peer timed beside its base in its own process, or says why not
+        assert s["pairs"] == list(PEER_PAIR) or s["pairs_skipped"], s
+    for s in paired:
+        assert (
+            f"lean profile's instrumentation alone cheaper than {s['name']} (one process)" in names
+        )
+        assert (
+            f"default profile's instrumentation alone cheaper than {s['name']} (one process)"
+            in names
+        )
+        for row in report["floor"]:
+            if row["provider"] in s["providers"]:
+                same = row["peers_same_process"][s["name"]]
+                assert same["rounds"] == report["config"]["rounds"]
+    assert {c["check"] for c in report["checks"] if c["workload"] == "stream"} == {
+        f"per-chunk cost of telemetry within 1.2x the floor's ({how})"
+        for how in ("one process", "separate processes")
+    }
     assert "ours_lean ÷ floor" in bench.markdown(report)
