@@ -83,12 +83,14 @@ def lean_profile() -> Iterator[None]:
             os.environ[PROFILE_VAR] = before
 
 
-def _ours(pipe: Exporters, provider: str, workload: str) -> dict[str, Callable[[], Any]]:
+def _ours(
+    pipe: Exporters, provider: str, workload: str, names: tuple[str, ...]
+) -> dict[str, Callable[[], Any]]:
+    """sik_llms callers for ``names`` among ``off``, ``on`` and ``lean`` (lean only inside
+    ``lean_profile()``); the traced ones export to ``pipe``."""
     providers = (pipe.tracer_provider, pipe.meter_provider)
     return {
-        "off": ours_call(provider, workload, None),
-        "on": ours_call(provider, workload, providers),
-        "lean": ours_call(provider, workload, providers),  # lean in ``lean_profile()`` only
+        name: ours_call(provider, workload, None if name == "off" else providers) for name in names
     }
 
 
@@ -111,8 +113,7 @@ def pair_set(
         pipe = memory_exporters()
         callers = {}
         for cell, call in own.items():
-            ours = _ours(pipe, *cell)
-            callers[cell] = {"off": ours["off"], "on": ours["on"], "floor": call}
+            callers[cell] = {**_ours(pipe, *cell, ("off", "on")), "floor": call}
         return PairSet(callers, "floor", pipe=pipe)
     if not spec.peer:
         return PairSet(skipped=f"{setup} is judged on separate-process figures only")
@@ -148,7 +149,7 @@ def pair_set(
         )
     pairs.pipe = memory_exporters()
     for cell, named in pairs.callers.items():
-        merged = {**named, **_ours(pairs.pipe, *cell)}
+        merged = {**named, **_ours(pairs.pipe, *cell, ("off", "on", "lean"))}
         pairs.callers[cell] = {name: merged[name] for name in PEER_PAIR}  # the documented order
     return pairs
 
