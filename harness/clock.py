@@ -26,19 +26,18 @@ class VirtualClock:
         self._elapsed_ns = 0
         self._lock = threading.Lock()
 
+    # Reads take no lock: ``_elapsed_ns`` is one int attribute, replaced whole by ``advance_ns``
+    # (under the lock, so concurrent advances add up), and reading it is atomic.
     def perf_counter(self) -> float:
-        with self._lock:
-            return (self._perf_start_ns + self._elapsed_ns) / 1e9
+        return (self._perf_start_ns + self._elapsed_ns) / 1e9
 
     def time_ns(self) -> int:
-        with self._lock:
-            return self._epoch_ns + self._elapsed_ns
+        return self._epoch_ns + self._elapsed_ns
 
     @property
     def elapsed_ns(self) -> int:
         """Nanoseconds advanced since construction."""
-        with self._lock:
-            return self._elapsed_ns
+        return self._elapsed_ns
 
     def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds`` (rounded to whole nanoseconds; negative is an error)."""

@@ -11,10 +11,14 @@ test's cassette path. Nothing here imports the cassette engine until a test need
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -44,6 +48,9 @@ class Settings:
         # the marker is kept, so its id is not reused while the entry lives
         self._options: dict[int, tuple[Any, dict[str, Any] | str]] = {}
         self._paths: dict[tuple[Any, ...], Path] = {}
+        # (id(marker), test file, test name) -> (marker, cassette path, use_cassette keywords
+        # with mode and timing resolved, or the one-line problem): what open_cassette needs
+        self._plans: dict[tuple[Any, ...], tuple[Any, Path | None, dict[str, Any] | str]] = {}
 
     def options(self, marker: Any) -> dict[str, Any] | str:
         """``marker``'s keywords as ``use_cassette`` arguments (a fresh dict), or the one line
@@ -73,6 +80,22 @@ class Settings:
                 path = path.with_name(path.name + ".yaml")
             self._paths[key] = path
         return path
+
+    def plan(self, node: Any, marker: Any) -> tuple[Path | None, dict[str, Any] | str]:
+        """The test's cassette path and its ``use_cassette`` keywords (mode and timing
+        resolved; shared, do not modify), or the one line saying what is wrong with the
+        marker: the same for every test one marker decorates in one function."""
+        key = (id(marker), node.path, getattr(node, "originalname", node.name))
+        hit = self._plans.get(key)
+        if hit is None or hit[0] is not marker:
+            kwargs = self.options(marker)
+            path = None
+            if not isinstance(kwargs, str):
+                path = self.path(node, kwargs.pop("name", None))
+                kwargs["mode"] = _chosen(marker, self.record_mode, "mode", "none")
+                kwargs["timing"] = _chosen(marker, self.timing, "timing", "virtual")
+            hit = self._plans[key] = (marker, path, kwargs)
+        return hit[1], hit[2]
 
 
 def run_settings(config: pytest.Config) -> Settings:
@@ -152,31 +175,23 @@ def rerecord_hint(request: pytest.FixtureRequest) -> str:
 def open_cassette(request: pytest.FixtureRequest, stack: Any, marker: Any = ...) -> Any:
     """Open the test's cassette session; ``stack`` closes it (after the test: a failed test
     writes no recording, unused interactions fail the test in its teardown)."""
-    try:
-        from harness.cassettes import use_cassette
-        from harness.cassettes.intercept import route
-    except ImportError as exc:
-        if exc.name not in ("harness.cassettes", "yaml", "vcr"):
-            raise
-        pytest.skip(f"sik-llms cassettes are unavailable ({exc}); install sik-llms[harness]")
+    engine = _engine()
     settings = run_settings(request.config)
     marker = _marker(request, marker)
-    kwargs = settings.options(marker)
+    path, kwargs = settings.plan(request.node, marker)
     if isinstance(kwargs, str):
         pytest.fail(kwargs, pytrace=False)
-    path = settings.path(request.node, kwargs.pop("name", None))
-    kwargs["mode"] = record_mode(request, marker)
-    kwargs["timing"] = replay_timing(request, marker)
-    kwargs["hint"] = rerecord_hint(request)
-    if kwargs["mode"] == "none" or (kwargs["mode"] == "once" and path.is_file()):
-        from sik_llms.telemetry.state import env_value
-
+    assert path is not None
+    mode = kwargs["mode"]
+    if mode == "none" or (mode == "once" and path.is_file()):
         for variable in PLACEHOLDER_KEY_VARIABLES:
-            value = env_value(variable)  # an unset variable costs no KeyError
+            value = engine.env_value(variable)  # an unset variable costs no KeyError
             if not value:
                 stack.callback(_restore_env, variable, value)
                 os.environ[variable] = PLACEHOLDER_API_KEY
-    manager: AbstractContextManager[Any] = use_cassette(path, **kwargs)
+    # the hint is made only if a miss or an unused interaction needs it
+    hint = functools.partial(rerecord_hint, request)
+    manager: AbstractContextManager[Any] = engine.session.use_cassette(path, **kwargs, hint=hint)
     problem = None
     try:
         session = manager.__enter__()
@@ -185,9 +200,43 @@ def open_cassette(request: pytest.FixtureRequest, stack: Any, marker: Any = ...)
     if problem is not None:  # outside the except block: one line, no chained traceback
         pytest.fail(problem, pytrace=False)
     stack.callback(_close_cassette, request, manager)
-    shared = stack.enter_context(route(session.transport, scope="process"))
+    shared = stack.enter_context(engine.intercept.route(session.transport, scope="process"))
     request.node.stash[ROUTES] = [r for r in (session.route, shared) if r is not None]
     return session
+
+
+class _Engine(NamedTuple):
+    session: ModuleType
+    intercept: ModuleType
+    env_value: Callable[[str], str | None]
+
+
+_ENGINE: list[_Engine] = []
+
+
+def _engine() -> _Engine:
+    """The cassette engine's modules, imported on the first cassette test (the test is skipped
+    when they are not installed) and looked up again only if ``sys.modules`` no longer holds
+    them (pytester's in-process runs unload what they imported)."""
+    if _ENGINE:
+        engine = _ENGINE[0]
+        modules = sys.modules
+        if (
+            modules.get("harness.cassettes.session") is engine.session
+            and modules.get("harness.cassettes.intercept") is engine.intercept
+        ):
+            return engine
+    try:
+        import harness.cassettes  # noqa: F401  (the package: its absence is the skip below)
+        from harness.cassettes import intercept, session
+    except ImportError as exc:
+        if exc.name not in ("harness.cassettes", "yaml", "vcr"):
+            raise
+        pytest.skip(f"sik-llms cassettes are unavailable ({exc}); install sik-llms[harness]")
+    from sik_llms.telemetry.state import env_value
+
+    _ENGINE[:] = [_Engine(session, intercept, env_value)]
+    return _ENGINE[0]
 
 
 def _restore_env(variable: str, value: str | None) -> None:
@@ -204,12 +253,10 @@ def _close_cassette(request: pytest.FixtureRequest, manager: AbstractContextMana
         error = _TestFailed(f"{request.node.nodeid} failed; cassette not written")
         manager.__exit__(_TestFailed, error, None)
         return
-    from harness.cassettes.session import UnusedInteractionsError
-
     unused = None
     try:
         manager.__exit__(None, None, None)
-    except UnusedInteractionsError as exc:
+    except _engine().session.UnusedInteractionsError as exc:
         unused = str(exc)
     if unused is not None:  # the report says it all: no traceback through the harness
         pytest.fail(unused, pytrace=False)

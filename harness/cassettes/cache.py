@@ -9,8 +9,6 @@ parsed interactions, which nothing modifies after parsing.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import os
 import threading
 from collections.abc import Callable
@@ -32,8 +30,10 @@ _parsed: dict[str, tuple[tuple[int, int], Cassette]] = {}
 def _key(path: Path) -> tuple[str, tuple[int, int]] | None:
     # one stat, no symlink walk (Path.resolve lstats every component, per test): the same
     # file reached by two spellings is parsed twice, which costs memory, never correctness
+    where = os.fspath(path)
     try:
-        where = os.path.abspath(path)
+        if not os.path.isabs(where):  # an absolute path is its own key (normpath costs a µs)
+            where = os.path.abspath(where)
         st = os.stat(where)
     except OSError:
         return None
@@ -63,19 +63,17 @@ def cached_cassette(
 
 
 def _fresh(cassette: Cassette, path: Path, name: str | None) -> Cassette:
-    fields = {f: getattr(cassette, f) for f in _fields(type(cassette))}
-    fields.update(
+    # a shallow copy of the dataclass (it has no __post_init__ and no slots) with its own list
+    # and metadata; faster than copy.copy or the constructor, and this runs for every test
+    fresh = object.__new__(type(cassette))
+    fresh.__dict__.update(
+        cassette.__dict__,
         interactions=list(cassette.interactions),
         metadata=dict(cassette.metadata),
         path=path,
         name=name,
     )
-    return type(cassette)(**fields)
-
-
-@functools.cache
-def _fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
+    return fresh
 
 
 def forget(path: str | Path) -> None:

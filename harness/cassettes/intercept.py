@@ -65,31 +65,46 @@ def current_route() -> Route | None:
         return _PROCESS_ROUTES[-1] if _PROCESS_ROUTES else None
 
 
-@contextmanager
-def route(transport: Any, *, scope: str = "context") -> Iterator[Route]:
-    """Answer every intercepted request in the block with ``transport``.
+def route(transport: Any, *, scope: str = "context") -> _RouteBlock:
+    """Answer every intercepted request in the block with ``transport``; yields the ``Route``.
 
     ``scope="context"``: only this context (thread / task and what copies its context);
     ``scope="process"``: every thread of the process (under a context route, which wins).
     """
     if scope not in ("context", "process"):
         raise ValueError(f"scope must be 'context' or 'process', not {scope!r}")
-    install()
-    active = Route(transport)
-    if scope == "context":
-        token = _CONTEXT_ROUTE.set(active)
-        try:
-            yield active
-        finally:
-            _CONTEXT_ROUTE.reset(token)
-        return
-    with _LOCK:
-        _PROCESS_ROUTES.append(active)
-    try:
-        yield active
-    finally:
-        with _LOCK:
-            _PROCESS_ROUTES.remove(active)
+    return _RouteBlock(transport, scope)
+
+
+class _RouteBlock:
+    """``route``'s context manager (a class: every cassette test enters two)."""
+
+    __slots__ = ("_route", "_scope", "_token", "_transport")
+
+    def __init__(self, transport: Any, scope: str) -> None:
+        self._transport = transport
+        self._scope = scope
+        self._route: Route | None = None
+        self._token: Any = None
+
+    def __enter__(self) -> Route:
+        if self._route is not None:
+            raise RuntimeError("a route block cannot be entered twice")
+        install()
+        active = self._route = Route(self._transport)
+        if self._scope == "context":
+            self._token = _CONTEXT_ROUTE.set(active)
+        else:
+            with _LOCK:
+                _PROCESS_ROUTES.append(active)
+        return active
+
+    def __exit__(self, *exc: object) -> None:
+        if self._scope == "context":
+            _CONTEXT_ROUTE.reset(self._token)
+        else:
+            with _LOCK:
+                _PROCESS_ROUTES.remove(self._route)
 
 
 @contextmanager

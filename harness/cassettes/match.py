@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
@@ -249,6 +249,15 @@ _MAX_LIVE_VIEWS = 256
 _MAX_LIVE_BODY = 64 * 1024
 
 
+#: (matching settings, ids of a cassette's recorded requests) -> (those requests, their views,
+#: the per-key queues of indexes): what a matcher builds from a cassette before its first match,
+#: the same for every test replaying it. Bounded.
+_INDEXES: dict[
+    tuple[Any, ...], tuple[tuple[Any, ...], list[RequestView], dict[str, list[int]]]
+] = {}
+_MAX_INDEXES = 256
+
+
 def _settings(config: MatchConfig) -> tuple[Any, ...]:
     """Everything about ``config`` that changes a request's view (hashable)."""
     return (
@@ -270,17 +279,48 @@ class Matcher:
         self._settings = _settings(self.config)
         try:  # a config given lists instead of tuples still matches, uncached
             hash(self._settings)
+            self._cache_index = True
             self._cache_live = not self.config.match_headers
         except TypeError:
-            self._cache_live = False
-        self._views = [self._recorded_view(i) for i in cassette.interactions]
-        self._queues: dict[str, list[int]] = {}
-        for i, view in enumerate(self._views):
-            self._queues.setdefault(view.key(), []).append(i)
+            self._cache_index = self._cache_live = False
+        self._views, self._queues = self._index(cassette.interactions)
         self.play_counts = [0] * len(cassette.interactions)
-        #: a line appended to every miss message (the pytest plugin names the re-record command)
-        self.hint: str | None = None
+        self._hint: str | Callable[[], str] | None = None
         self._lock = threading.Lock()
+
+    @property
+    def hint(self) -> str | None:
+        """A line appended to every miss message (the pytest plugin names the re-record
+        command); set it to a string, or to a function returning one (called once, when a
+        message first needs it)."""
+        hint = self._hint
+        if callable(hint):
+            hint = self._hint = hint()
+        return hint
+
+    @hint.setter
+    def hint(self, value: str | Callable[[], str] | None) -> None:
+        self._hint = value
+
+    def _index(
+        self, interactions: list[Interaction]
+    ) -> tuple[list[RequestView], dict[str, list[int]]]:
+        """The recorded requests' views and, per key, their indexes in recorded order (shared
+        by every matcher of the same requests and settings: read only)."""
+        requests = tuple(i.request for i in interactions)
+        key = (self._settings, tuple(map(id, requests))) if self._cache_index else None
+        hit = _INDEXES.get(key) if key is not None else None
+        if hit is not None and all(a is b for a, b in zip(hit[0], requests, strict=True)):
+            return hit[1], hit[2]
+        views = [self._recorded_view(i) for i in interactions]
+        queues: dict[str, list[int]] = {}
+        for i, view in enumerate(views):
+            queues.setdefault(view.key(), []).append(i)
+        if key is not None:
+            if len(_INDEXES) >= _MAX_INDEXES:
+                _INDEXES.clear()
+            _INDEXES[key] = (requests, views, queues)  # the requests are kept: ids stay theirs
+        return views, queues
 
     def _recorded_view(self, interaction: Interaction) -> RequestView:
         """The recorded request's view, computed once per request and config: cassettes are

@@ -13,9 +13,10 @@ kept for code that worked) and lets the error through.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import ContextDecorator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -79,7 +80,6 @@ def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
         raise ValueError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
 
 
-@contextmanager
 def use_cassette(
     path: str | Path,
     mode: Mode = "none",
@@ -93,8 +93,8 @@ def use_cassette(
     real_async_transport: httpx2.AsyncBaseTransport | None = None,
     speed: float = 1.0,
     scrub: ScrubConfig | None = None,
-    hint: str | None = None,
-) -> Iterator[CassetteSession]:
+    hint: str | Callable[[], str] | None = None,
+) -> _CassetteBlock:
     """Replay (and, outside CI, record) the cassette at ``path`` for the code in the block.
 
     Modes: ``none`` replay only (default; a miss fails); ``once`` record if the file does not
@@ -103,8 +103,31 @@ def use_cassette(
     requested (``error`` | ``warn`` | ``ignore``). ``real_transport`` /
     ``real_async_transport`` are what recording talks to (default: the real network). ``scrub``:
     the recorder's scrub rules (extra body fields, query names); matching applies the same ones.
-    ``hint``: a line appended to every miss message (the plugin names the re-record command).
+    ``hint``: a line appended to every miss message (the plugin names the re-record command),
+    or a function returning it, called only when a message needs it.
+
+    A context manager (and a decorator); the arguments are checked and the cassette loaded
+    when the block is entered. Yields the ``CassetteSession``.
     """
+    args = (path, mode, timing, name, unused, match, clock, real_transport, real_async_transport)
+    return _CassetteBlock((*args, speed, scrub, hint))
+
+
+def _open(
+    path: str | Path,
+    mode: str,
+    timing: str,
+    name: str | None,
+    unused: str,
+    match: MatchConfig | None,
+    clock: VirtualClock | None,
+    real_transport: httpx2.BaseTransport | None,
+    real_async_transport: httpx2.AsyncBaseTransport | None,
+    speed: float,
+    scrub: ScrubConfig | None,
+    hint: str | Callable[[], str] | None,
+) -> CassetteSession:
+    """The session ``use_cassette``'s block runs in (nothing installed yet)."""
     _check(mode, MODES, "mode")
     _check(timing, TIMINGS, "timing")
     _check(unused, UNUSED_POLICIES, "unused")
@@ -140,7 +163,7 @@ def use_cassette(
         )
         replay.matcher.hint = hint
         transport = replay
-    session = CassetteSession(
+    return CassetteSession(
         path=path,
         mode=mode,
         cassette=cassette,
@@ -149,34 +172,83 @@ def use_cassette(
         replay=replay,
         recorder=recorder,
     )
-    succeeded = False
-    try:
-        clock_cm = use_clock(session.clock) if session.clock is not None else nullcontext()
-        # nested, not an ExitStack: this runs for every cassette test
-        with use_transport(sync=transport, async_=transport), route(transport) as active:
-            session.route = active
-            with clock_cm:
-                yield session
-        succeeded = not (replay is not None and unused == "error" and replay.unused())
-    finally:
-        if recorder is not None:
-            try:
-                if succeeded:  # keep cassettes only for code that worked
-                    base = (
-                        cassette
-                        if mode == "new_episodes"
-                        else Cassette(interactions=[], path=path, name=name)
-                    )
-                    recorder.write(base, path)
-            finally:
-                recorder.close()
-    if replay is not None and unused != "ignore" and replay.unused():
+
+
+class _CassetteBlock(ContextDecorator):
+    """What ``use_cassette`` returns: a class, not a generator, as it runs for every cassette
+    test (the transport, interception route and clock are entered and left directly)."""
+
+    def __init__(self, args: tuple[Any, ...]) -> None:
+        self._args = args  # _open's arguments
+        self._name: str | None = args[3]
+        self._unused: str = args[4]
+        self._session: CassetteSession | None = None
+        self._inner: list[Any] = []  # the entered context managers, innermost last
+
+    def _recreate_cm(self) -> _CassetteBlock:  # used as a decorator: a fresh block per call
+        return _CassetteBlock(self._args)
+
+    def __enter__(self) -> CassetteSession:
+        session = self._session = _open(*self._args)
+        transport = session.transport
+        inner = self._inner
+        try:
+            cm: Any = use_transport(sync=transport, async_=transport)
+            cm.__enter__()
+            inner.append(cm)
+            cm = route(transport)
+            session.route = cm.__enter__()
+            inner.append(cm)
+            if session.clock is not None:
+                cm = use_clock(session.clock)
+                cm.__enter__()
+                inner.append(cm)
+        except BaseException:
+            self._leave(*sys.exc_info())
+            self._finish(succeeded=False)
+            raise
+        return session
+
+    def _leave(self, *exc: Any) -> None:
+        while self._inner:  # innermost first, as nested with-blocks would
+            self._inner.pop().__exit__(*exc)
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        session = self._session
+        assert session is not None, "use_cassette's block was left without being entered"
+        try:
+            self._leave(exc_type, exc, tb)
+        except BaseException:
+            self._finish(succeeded=False)
+            raise
+        replay, unused = session.replay, self._unused
+        left = replay.unused() if replay is not None and exc_type is None else []
+        self._finish(succeeded=exc_type is None and not (left and unused == "error"))
+        if exc_type is not None or not left or unused == "ignore":
+            return  # an error in the block goes through as it is
+        assert replay is not None
         report = replay.unused_report()
-        if unused == "error" and recorder is not None:
+        if unused == "error" and session.recorder is not None:
             report += "\n  Recording stopped: nothing was written to the cassette."
         if unused == "error":
             raise UnusedInteractionsError(report)
-        warnings.warn(report, UnusedInteractionsWarning, stacklevel=3)
+        warnings.warn(report, UnusedInteractionsWarning, stacklevel=2)
+
+    def _finish(self, succeeded: bool) -> None:
+        """Write what was recorded (only for code that worked) and close the recorder."""
+        session = self._session
+        if session is None or session.recorder is None:
+            return
+        try:
+            if succeeded:  # keep cassettes only for code that worked
+                base = (
+                    session.cassette
+                    if session.mode == "new_episodes"
+                    else Cassette(interactions=[], path=session.path, name=self._name)
+                )
+                session.recorder.write(base, session.path)
+        finally:
+            session.recorder.close()
 
 
 __all__ = [

@@ -87,13 +87,16 @@ class _Pacer:
 
 
 class _ReplayStream(httpx2.SyncByteStream):
+    """Serves ``chunks``, waiting ``delays[i + 1]`` before chunk ``i`` (``delays[0]`` is the
+    wait before the headers, ``plan_delays``'s shape: shared lists, never copied)."""
+
     def __init__(
-        self, chunks: list[bytes], gaps: list[float], pacer: _Pacer, playback: Playback
+        self, chunks: list[bytes], delays: list[float], pacer: _Pacer, playback: Playback
     ) -> None:
-        self._chunks, self._gaps, self._pacer, self._playback = chunks, gaps, pacer, playback
+        self._chunks, self._delays, self._pacer, self._playback = chunks, delays, pacer, playback
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk, gap in zip(self._chunks, self._gaps, strict=True):
+        for chunk, gap in zip(self._chunks, itertools.islice(self._delays, 1, None), strict=True):
             if self._playback.closed:
                 return
             self._pacer.wait(gap)
@@ -105,13 +108,15 @@ class _ReplayStream(httpx2.SyncByteStream):
 
 
 class _AsyncReplayStream(httpx2.AsyncByteStream):
+    """Async twin of ``_ReplayStream``."""
+
     def __init__(
-        self, chunks: list[bytes], gaps: list[float], pacer: _Pacer, playback: Playback
+        self, chunks: list[bytes], delays: list[float], pacer: _Pacer, playback: Playback
     ) -> None:
-        self._chunks, self._gaps, self._pacer, self._playback = chunks, gaps, pacer, playback
+        self._chunks, self._delays, self._pacer, self._playback = chunks, delays, pacer, playback
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk, gap in zip(self._chunks, self._gaps, strict=True):
+        for chunk, gap in zip(self._chunks, itertools.islice(self._delays, 1, None), strict=True):
             if self._playback.closed:
                 return
             await self._pacer.await_(gap)
@@ -122,29 +127,45 @@ class _AsyncReplayStream(httpx2.AsyncByteStream):
         self._playback.closed = True
 
 
+@dataclass(frozen=True)
+class _Served:
+    """How an interaction is served: its chunks, the gaps before headers and each chunk, the
+    response headers (built once; each response copies them) and extensions. Shared: read only."""
+
+    chunks: list[bytes]
+    delays: list[float]
+    headers: httpx2.Headers
+    extensions: dict[str, Any]
+
+
 #: id(interaction) -> (what the served form was made from, the served form): cassettes are
 #: parsed once per process (``harness.cassettes.cache``), so every test replaying one serves the
 #: same interactions; the served form is rebuilt if any of those parts was replaced. Bounded.
-_SERVED: dict[int, tuple[tuple[object, ...], tuple[list[bytes], list[float], list[Any]]]] = {}
+_SERVED: dict[int, tuple[tuple[object, ...], _Served]] = {}
 _MAX_SERVED = 1024
 _MAX_SERVED_BODY = 1024 * 1024  # larger bodies are split again for every request
 
 
-def _served(interaction: Interaction) -> tuple[list[bytes], list[float], list[Any]]:
-    """The chunks, delays and headers an interaction is served with (shared: read only)."""
+def _served(interaction: Interaction) -> _Served:
+    """The chunks, delays, headers and extensions an interaction is served with."""
     resp = interaction.response
-    made_from = (interaction, resp, resp.body, resp.headers, resp.timing)
+    made_from = (interaction, resp, resp.body, resp.headers, resp.timing, resp.reason)
     hit = _SERVED.get(id(interaction))
     if hit is not None and all(a is b for a, b in zip(hit[0], made_from, strict=True)):
         return hit[1]
     chunks = interaction.chunks()
-    delays = plan_delays(interaction, len(chunks))
     headers = [
         (k, v) for k, vs in resp.headers.items() if k.lower() not in _HOP_HEADERS for v in vs
     ]
     if not interaction.streamed:
         headers.append(("content-length", str(len(resp.body))))
-    served = (chunks, delays, headers)
+    reason = resp.reason
+    served = _Served(
+        chunks=chunks,
+        delays=plan_delays(interaction, len(chunks)),
+        headers=httpx2.Headers(headers),
+        extensions={"reason_phrase": reason.encode("ascii", "replace")} if reason else {},
+    )
     if len(resp.body) > _MAX_SERVED_BODY:
         return served
     if len(_SERVED) >= _MAX_SERVED:
@@ -197,19 +218,12 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 raise
             return None
 
-    def _prepare(
-        self, interaction: Interaction
-    ) -> tuple[list[bytes], list[float], Playback, list[tuple[str, str]]]:
-        chunks, delays, headers = _served(interaction)
-        playback = Playback(interaction=interaction, chunks_total=len(chunks))
+    def _prepare(self, interaction: Interaction) -> tuple[_Served, Playback]:
+        served = _served(interaction)
+        playback = Playback(interaction=interaction, chunks_total=len(served.chunks))
         with self._lock:
             self.playbacks.append(playback)
-        return chunks, delays, playback, list(headers)
-
-    @staticmethod
-    def _extensions(interaction: Interaction) -> dict[str, bytes]:
-        reason = interaction.response.reason
-        return {"reason_phrase": reason.encode("ascii", "replace")} if reason else {}
+        return served, playback
 
     # -- sync --------------------------------------------------------------------------------
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -219,13 +233,13 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             if not isinstance(self.fallback, httpx2.BaseTransport):
                 raise TypeError("the fallback transport does not support sync requests")
             return self.fallback.handle_request(request)
-        chunks, delays, playback, headers = self._prepare(interaction)
-        self._pacer.wait(delays[0])
-        return httpx2.Response(
+        served, playback = self._prepare(interaction)
+        self._pacer.wait(served.delays[0])
+        return httpx2.Response(  # copies the served headers and extensions
             interaction.response.status,
-            headers=headers,
-            stream=_ReplayStream(chunks, delays[1:], self._pacer, playback),
-            extensions=self._extensions(interaction),
+            headers=served.headers,
+            stream=_ReplayStream(served.chunks, served.delays, self._pacer, playback),
+            extensions=served.extensions,
         )
 
     # -- async -------------------------------------------------------------------------------
@@ -236,13 +250,13 @@ class CassetteTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             if not isinstance(self.fallback, httpx2.AsyncBaseTransport):
                 raise TypeError("the fallback transport does not support async requests")
             return await self.fallback.handle_async_request(request)
-        chunks, delays, playback, headers = self._prepare(interaction)
-        await self._pacer.await_(delays[0])
+        served, playback = self._prepare(interaction)
+        await self._pacer.await_(served.delays[0])
         return httpx2.Response(
             interaction.response.status,
-            headers=headers,
-            stream=_AsyncReplayStream(chunks, delays[1:], self._pacer, playback),
-            extensions=self._extensions(interaction),
+            headers=served.headers,
+            stream=_AsyncReplayStream(served.chunks, served.delays, self._pacer, playback),
+            extensions=served.extensions,
         )
 
     # -- reporting ---------------------------------------------------------------------------
