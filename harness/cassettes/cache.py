@@ -1,8 +1,11 @@
 """Parsed cassettes kept per process, so a file replayed by many tests is parsed once.
 
-Keyed by the resolved path and the file's modification time and size, so an edited file is
-parsed again; ``save_cassette`` also forgets the path it writes (a rewrite within the
-filesystem's timestamp granularity, with the same size, would otherwise look unchanged).
+Keyed by the absolute path and the file's modification time, size and inode, so an edited or
+replaced file is parsed again; ``save_cassette`` also forgets the path it writes. A rewrite
+within the filesystem's timestamp granularity (a few ms, up to 2 s on some filesystems), with
+the same size, leaves all of those unchanged: a file modified less than ``RACY_NS`` before it
+was parsed is "racily clean" (git's term) and its bytes are kept and compared on every hit
+until a hit comes ``RACY_NS`` after its modification time (then its timestamp can be trusted).
 Every hit returns a fresh ``Cassette`` (its own interaction list and metadata) sharing the
 parsed interactions, which nothing modifies after parsing.
 """
@@ -11,9 +14,10 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.cassettes.format import Cassette
@@ -23,11 +27,15 @@ __all__ = ["cached_cassette", "clear", "forget"]
 #: Most files a process keeps parsed at once (a test run uses a few dozen).
 MAX_ENTRIES = 256
 
+#: A file modified this recently before it was parsed may be rewritten with the same stat.
+RACY_NS = 2_000_000_000
+
 _lock = threading.Lock()
-_parsed: dict[str, tuple[tuple[int, int], Cassette]] = {}
+#: absolute path -> (its stat version, the parsed cassette, its bytes while racily clean)
+_parsed: dict[str, tuple[tuple[int, int, int], Cassette, bytes | None]] = {}
 
 
-def _key(path: Path) -> tuple[str, tuple[int, int]] | None:
+def _key(path: Path) -> tuple[str, tuple[int, int, int]] | None:
     # one stat, no symlink walk (Path.resolve lstats every component, per test): the same
     # file reached by two spellings is parsed twice, which costs memory, never correctness
     where = os.fspath(path)
@@ -37,7 +45,7 @@ def _key(path: Path) -> tuple[str, tuple[int, int]] | None:
         st = os.stat(where)
     except OSError:
         return None
-    return where, (st.st_mtime_ns, st.st_size)
+    return where, (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def cached_cassette(
@@ -49,17 +57,37 @@ def cached_cassette(
     if key is None:
         return load(path)
     where, version = key
+    hit = _parsed.get(where)
+    if hit is not None and hit[0] == version and (hit[2] is None or _still(where, version, hit)):
+        return _fresh(hit[1], path, name)
+    racy = time.time_ns() - version[0] < RACY_NS
+    data = _read(where) if racy else None  # read before parsing: a later write looks changed
+    cassette = load(path)
     with _lock:
-        hit = _parsed.get(where)
-    if hit is None or hit[0] != version:
-        cassette = load(path)
-        with _lock:
-            if len(_parsed) >= MAX_ENTRIES:
-                _parsed.clear()
-            _parsed[where] = (version, cassette)
-    else:
-        cassette = hit[1]
+        if len(_parsed) >= MAX_ENTRIES:
+            _parsed.clear()
+        _parsed[where] = (version, cassette, data)
     return _fresh(cassette, path, name)
+
+
+def _read(where: str) -> bytes | None:
+    try:
+        with open(where, "rb") as file:
+            return file.read()
+    except OSError:
+        return None
+
+
+def _still(where: str, version: tuple[int, int, int], hit: tuple[Any, ...]) -> bool:
+    """Whether a racily clean entry still holds the file's bytes (it stops being racy once its
+    modification time is ``RACY_NS`` in the past)."""
+    if _read(where) != hit[2]:
+        return False
+    if time.time_ns() - version[0] >= RACY_NS:
+        with _lock:
+            if _parsed.get(where) is hit:
+                _parsed[where] = (hit[0], hit[1], None)
+    return True
 
 
 def _fresh(cassette: Cassette, path: Path, name: str | None) -> Cassette:

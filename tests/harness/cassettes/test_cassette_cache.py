@@ -99,3 +99,31 @@ def test_use_cassette_replays_from_the_cache(
         with use_cassette(path, unused="ignore") as session:
             assert len(session.cassette.interactions) == 1
     assert len(parses) == 1
+
+
+def test_a_file_rewritten_in_place_with_the_same_size_and_timestamp_is_parsed_again(
+    tmp_path: Path, load: CountingLoad
+) -> None:
+    # an editor or a test rewriting the file within one filesystem timestamp tick, no recorder
+    path = save_cassette(_cassette('{"a": 1}'), tmp_path / "one.yaml")
+    assert cache.cached_cassette(path, load).interactions[0].response.body == b'{"a": 1}'
+    stat = path.stat()
+    path.write_text(path.read_text().replace('{"a": 1}', '{"a": 2}'))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    assert cache.cached_cassette(path, load).interactions[0].response.body == b'{"a": 2}'
+    assert cache.cached_cassette(path, load).interactions[0].response.body == b'{"a": 2}'
+    assert len(load.calls) == 2
+
+
+def test_a_file_replaced_by_another_with_the_same_size_and_timestamp_is_parsed_again(
+    tmp_path: Path, load: CountingLoad
+) -> None:
+    path = save_cassette(_cassette('{"a": 1}'), tmp_path / "one.yaml")
+    old = 1_600_000_000_000_000_000  # long ago: the timestamp alone would be trusted
+    os.utime(path, ns=(old, old))
+    cache.cached_cassette(path, load)
+    other = save_cassette(_cassette('{"a": 2}'), tmp_path / "other.yaml")
+    os.utime(other, ns=(old, old))
+    other.replace(path)  # a new inode under the same name
+    assert cache.cached_cassette(path, load).interactions[0].response.body == b'{"a": 2}'

@@ -87,3 +87,61 @@ def test_an_interaction_whose_response_was_replaced_is_served_with_the_new_one()
     transport = CassetteTransport(cassette)
     assert _ask(transport, "one") == "changed"
     assert transport.playbacks[0].chunks_total == 1
+
+
+def test_an_interaction_whose_request_was_replaced_is_matched_by_the_new_request() -> None:
+    interaction = _interaction(0, "one", "first")
+    cassette = Cassette([interaction])
+    assert _ask(CassetteTransport(cassette), "one") == "first"  # the index is kept
+    interaction.request = _interaction(0, "two", "unused").request
+    assert _ask(CassetteTransport(cassette), "two") == "first"
+    with pytest.raises(CassetteMiss, match="live 'one'"):
+        _ask(CassetteTransport(cassette), "one")
+
+
+def test_the_same_requests_under_other_match_settings_get_their_own_index() -> None:
+    cassette = Cassette([_interaction(0, "one", "first")])
+    assert _ask(CassetteTransport(cassette), "one") == "first"  # host ignored: any host matches
+    strict = MatchConfig(ignore_host=False)
+    elsewhere = httpx2.Request(
+        "POST",
+        "https://proxy.invalid/v1/chat/completions",
+        content=json.dumps({"messages": [{"role": "user", "content": "one"}], "model": "m"}),
+    )
+    with pytest.raises(CassetteMiss, match="url"):
+        CassetteTransport(cassette, match=strict).handle_request(elsewhere)
+    assert CassetteTransport(cassette).handle_request(elsewhere).status_code == 200
+
+
+def test_a_served_response_changed_by_the_client_does_not_change_the_next_one() -> None:
+    cassette = Cassette([_interaction(0, "one", "first")])
+    request = httpx2.Request(
+        "POST", URL, content=json.dumps({"messages": [{"role": "user", "content": "one"}]})
+    )
+    config = MatchConfig(ignore_fields=("model",))
+    first = CassetteTransport(cassette, match=config).handle_request(request)
+    first.headers["content-type"] = "text/plain"
+    first.headers["x-added"] = "1"
+    first.extensions["reason_phrase"] = b"Changed"
+    second = CassetteTransport(cassette, match=config).handle_request(request)
+    assert second.headers["content-type"] == "application/json"
+    assert "x-added" not in second.headers
+    assert second.extensions["reason_phrase"] == b"OK"
+
+
+def test_an_interaction_whose_headers_or_reason_were_replaced_is_served_with_the_new_ones() -> None:
+    interaction = _interaction(0, "one", "first")
+    cassette = Cassette([interaction])
+    request = httpx2.Request(
+        "POST", URL, content=json.dumps({"messages": [{"role": "user", "content": "one"}]})
+    )
+    config = MatchConfig(ignore_fields=("model",))
+    assert (
+        CassetteTransport(cassette, match=config).handle_request(request).headers.get("x-a") is None
+    )
+    interaction.response.reason = "Fine"  # the same response object, changed in place
+    served = CassetteTransport(cassette, match=config).handle_request(request)
+    assert served.extensions["reason_phrase"] == b"Fine"
+    interaction.response.headers = {**interaction.response.headers, "x-a": ["1"]}
+    served = CassetteTransport(cassette, match=config).handle_request(request)
+    assert served.headers["x-a"] == "1"
