@@ -76,7 +76,11 @@ __all__ = [
     "redact_value",
     "register_secret",
     "scrub_chain",
+    "secrets_generation",
 ]
+
+#: bumped whenever the registry of secrets changes (``secrets_generation``)
+_GENERATION = [0]
 
 
 def register_secret(value: str | None) -> None:
@@ -84,7 +88,18 @@ def register_secret(value: str | None) -> None:
 
     Values shorter than 8 characters or that are placeholders are ignored (redacting ``"x"``
     everywhere would destroy messages); the registry keeps the 64 most recent values."""
-    remember_secret(value, _redact_cached.cache_clear)
+    remember_secret(value, _registry_changed)
+
+
+def _registry_changed() -> None:  # runs under the registry's lock
+    _redact_cached.cache_clear()
+    _GENERATION[0] += 1
+
+
+def secrets_generation() -> int:
+    """A number that changes whenever a newly registered secret changes what ``redact``
+    returns: a cache of redacted values keys on it (registering a known key changes nothing)."""
+    return _GENERATION[0]
 
 
 def redact_value(value: Any) -> Any:

@@ -1,7 +1,8 @@
-"""Capture one block's telemetry in memory: its own exporters and reader, nothing global.
+"""Capture one block's telemetry in memory: its own exporters and metrics, nothing global.
 
 ``with capture() as cap:`` gives the block its own in-memory span exporter, log exporter and
-metric reader, with incremental trace/span ids, on tracer/meter/logger providers installed
+metrics (sik_llms's measurements aggregated by the SDK when read: ``harness.spans.deferred``),
+with incremental trace/span ids, on tracer/meter/logger providers installed
 through ``sik_llms.telemetry.use_providers``, which is context-local: parallel tests and xdist
 workers never see each other's spans. The providers are lent to the block and reused by later
 captures (``harness.spans.pool``: building them per test cost more than the rest of a
@@ -31,13 +32,14 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import MetricsData
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from harness.clock import VirtualClock
 from harness.spans import pool, routing
+from harness.spans.deferred import MeasurementLog, merge_metrics_data
 from harness.spans.metric_pattern import assert_metrics
 from harness.spans.metrics import MetricPoint, metric_value, read_metrics
 from harness.spans.pool import IncrementalIdGenerator
@@ -103,7 +105,10 @@ class Capture:
 
     def __init__(self) -> None:
         self.exporter = InMemorySpanExporter()
-        self.metric_reader: Any = InMemoryMetricReader()
+        #: sik_llms's measurements, aggregated when read (``harness.spans.deferred``)
+        self.measurements = MeasurementLog()
+        #: the SDK reader of any other meter of this capture's provider, made when one is given
+        self.eager_reader: Any = None
         self._stamps = _DeterministicStamps(self.exporter)
         #: what each of this capture's spans goes through (re-stamp, then export); the pool's
         #: and the global router's processors feed them
@@ -146,10 +151,6 @@ class Capture:
             self.tracer_provider.force_flush()
             pool.release(self._providers, self, reuse=self._reuse_providers)
             self._providers = None
-
-    def keep_metrics(self) -> None:
-        """Collect the readings once and keep them: the reader leaves the shared provider."""
-        self.metric_reader = _KeptMetrics(self.metric_reader.get_metrics_data())
 
     # ------------------------------------------------------------------ spans
 
@@ -216,6 +217,22 @@ class Capture:
         return list(self.log_exporter.get_finished_logs())
 
     # ------------------------------------------------------------------ metrics
+
+    @property
+    def metric_reader(self) -> Any:
+        """Reads like the SDK's ``InMemoryMetricReader``: ``metric_reader.get_metrics_data()``
+        is the ``MetricsData`` of everything recorded in this capture so far (None if
+        nothing was)."""
+        return _CaptureReader(self)
+
+    def metrics_data(self) -> MetricsData | None:
+        """The SDK's ``MetricsData`` of this capture: sik_llms's measurements aggregated now
+        by the SDK (``harness.spans.deferred``), then any other meter's readings."""
+        deferred = getattr(self.meter_provider, "deferred", None)
+        return merge_metrics_data(
+            deferred.collect(self.measurements) if deferred is not None else None,
+            self.eager_reader.get_metrics_data() if self.eager_reader is not None else None,
+        )
 
     def metrics(self) -> list[MetricPoint]:
         """Every metric point recorded so far, as plain dicts, sorted by name then attributes."""
@@ -320,14 +337,16 @@ def _enter(manager: AbstractContextManager[Any], undo: list[Any]) -> None:
     undo.append(partial(manager.__exit__, None, None, None))
 
 
-class _KeptMetrics:
-    """A detached reader's last collection, read like an ``InMemoryMetricReader``."""
+class _CaptureReader:
+    """A capture's metrics, read like an ``InMemoryMetricReader``."""
 
-    def __init__(self, data: Any) -> None:
-        self._data = data
+    __slots__ = ("_capture",)
 
-    def get_metrics_data(self) -> Any:
-        return self._data
+    def __init__(self, capture: Capture) -> None:
+        self._capture = capture
+
+    def get_metrics_data(self) -> MetricsData | None:
+        return self._capture.metrics_data()
 
 
 def _choose_clock(clock: Any) -> Any:

@@ -14,13 +14,15 @@ capture's: its span exporter and start stamps, its log exporter, its metric read
   set (a span leaked by one test never shows in the next); spans started while no capture
   owns the set are dropped. Trace and span ids restart at 1 for each owner.
 - logs: each record goes to the current owner; none while the set is idle.
-- metrics: each owner attaches its own ``InMemoryMetricReader`` (the SDK's public
-  ``add_metric_reader`` / ``remove_metric_reader``), so its aggregations start empty, and
-  sik_llms's running call totals are cleared. A previous owner still referenced when its set
-  is handed on keeps its readings (they are collected once, into ``Capture.metrics``). The
-  meter provider is reused only while nothing but sik_llms asked it for a meter: any other
-  meter may hold observable callbacks, which would report into later captures, so a set whose
-  meter provider gave one out gets a fresh meter provider before its next owner.
+- metrics: sik_llms's meter on the set's meter provider is a ``harness.spans.deferred``
+  ``DeferredMeter``: its measurements go to the owner's ``MeasurementLog`` and the SDK
+  aggregates them when the test reads metrics (the SDK cannot reset a reader, and a fresh
+  reader per capture cost more than the rest of a capture). sik_llms's running call totals
+  are cleared for each owner; a previous owner still referenced keeps what its observable
+  instruments reported (``DeferredMeter.freeze``). Any other meter the provider gives out is
+  a plain SDK meter, read by an ``InMemoryMetricReader`` attached for the owner at that
+  moment; since such a meter may hold observable callbacks that would report into later
+  captures, the set then gets a fresh meter provider before its next owner.
 - tracers: a set whose tracer provider gave a tracer to anyone but sik_llms and the capture
   itself (an instrumentor, code handed ``Capture.tracer_provider``) is retired, not reused: an instrumentor whose
   ``uninstrument()`` leaves its wrappers (OpenLLMetry 0.62) would start spans in later tests.
@@ -35,11 +37,13 @@ from typing import Any
 
 from opentelemetry.sdk._logs import LoggerProvider, LogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
+from harness.spans.deferred import DeferredMeter
 from sik_llms.telemetry.names import INSTRUMENTATION_NAME
 from sik_llms.telemetry.state import instruments_for
 
@@ -123,18 +127,24 @@ class _OwnerLogProcessor(LogRecordProcessor):
 
 
 class _PooledMeterProvider(MeterProvider):
-    """A ``MeterProvider`` that notes whether anyone but sik_llms asked it for a meter."""
+    """A ``MeterProvider`` whose sik_llms meter defers aggregation (``deferred``), and which
+    notes whether anyone else asked it for a meter (``foreign_meters``; ``on_foreign`` is
+    called before such a meter is handed out)."""
 
-    def __init__(self, resource: Resource) -> None:
+    def __init__(self, resource: Resource, on_foreign: Any) -> None:
         super().__init__(metric_readers=(), resource=resource, shutdown_on_exit=False)
         self.foreign_meters = False
-        self._ours_given = False
+        self.deferred: DeferredMeter | None = None
+        self._resource_for_deferred = resource
+        self._on_foreign = on_foreign
 
     def get_meter(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == INSTRUMENTATION_NAME and not self._ours_given:
-            self._ours_given = True  # sik_llms asks once per provider (state.instruments_for)
-        else:
-            self.foreign_meters = True
+        if name == INSTRUMENTATION_NAME and self.deferred is None:
+            # sik_llms asks once per provider (state.instruments_for)
+            self.deferred = DeferredMeter(self._resource_for_deferred, name, *args, **kwargs)
+            return self.deferred
+        self.foreign_meters = True
+        self._on_foreign(self)
         return super().get_meter(name, *args, **kwargs)
 
 
@@ -174,40 +184,54 @@ class ProviderSet:
         self._logs = _OwnerLogProcessor()
         self.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
         self.logger_provider.add_log_record_processor(self._logs)
+        # the capture whose log gets the meter provider's measurements: the owner, and after
+        # it gave the set back, still that capture until the next owner (as a reader attached
+        # for it would have stayed); weak, so an idle set keeps no capture alive
+        self._metrics_owner: weakref.ReferenceType[Any] | None = None
         self.meter_provider = self._new_meter_provider()
-        self._reader: Any = None
-        self._previous: weakref.ReferenceType[Any] | None = None
 
     def _new_meter_provider(self) -> _PooledMeterProvider:
-        provider = _PooledMeterProvider(self._resource)
+        provider = _PooledMeterProvider(self._resource, self._attach_reader)
         instruments_for(provider)  # sik_llms's instruments, made once for the provider's life
         return provider
 
+    def _attach_reader(self, provider: _PooledMeterProvider) -> None:
+        """``provider`` hands out a meter other than sik_llms's: give its metric owner a real
+        reader there (such instruments aggregate at record time, in the SDK). A provider
+        already replaced kept the reader its owner got when it gave out its first one."""
+        owner = self._metrics_owner() if self._metrics_owner is not None else None
+        if provider is self.meter_provider and owner is not None and owner.eager_reader is None:
+            reader = InMemoryMetricReader()
+            provider.add_metric_reader(reader)
+            owner.eager_reader = reader
+
     def take(self, capture: Any) -> None:
-        """Make ``capture`` the owner: fresh ids, its own reader, sik_llms totals at zero."""
-        previous = self._previous() if self._previous is not None else None
-        self._previous = None
+        """Make ``capture`` the owner: fresh ids, its own measurement log, sik_llms totals at
+        zero."""
+        previous = self._metrics_owner() if self._metrics_owner is not None else None
         if self.meter_provider.foreign_meters:
-            self.meter_provider = (
-                self._new_meter_provider()
-            )  # the old one stays the previous owner's
+            # the old provider stays the previous owner's, with its reader
+            self.meter_provider = self._new_meter_provider()
         else:
-            if previous is not None:
-                previous.keep_metrics()  # its reader is about to leave this provider
-            if self._reader is not None:
-                self.meter_provider.remove_metric_reader(self._reader)
+            if previous is not None:  # its call totals are about to be cleared
+                self._deferred().freeze(previous.measurements)
             instruments_for(self.meter_provider).totals.clear()
-        self.meter_provider.add_metric_reader(capture.metric_reader)
-        self._reader = capture.metric_reader
+        self._metrics_owner = weakref.ref(capture)
+        self._deferred().sink_owner(capture.measurements)
         self.ids.reset()
         self._spans.owner = capture
         self._logs.owner = capture
 
+    def _deferred(self) -> DeferredMeter:
+        deferred = self.meter_provider.deferred
+        assert deferred is not None  # made by instruments_for in _new_meter_provider
+        return deferred
+
     def give_back(self, capture: Any) -> None:
-        """``capture`` is done: nothing more reaches it except the ends of spans it started."""
+        """``capture`` is done: nothing more reaches it except the ends of spans it started
+        (and measurements, until the next owner takes the set)."""
         self._spans.owner = None
         self._logs.owner = None
-        self._previous = weakref.ref(capture)
 
 
 def acquire(capture: Any, resource: Resource) -> ProviderSet:

@@ -3,6 +3,8 @@
 ``CallRecorder`` starts its spans from these prepared dictionaries (no None in them, nothing
 to clean twice) and labels its metrics with them; they are rebuilt when the client's model,
 provider, mode or request attributes change, or the span-name convention or profile does.
+Clients made alike (a client per request or per test) share one ``ClientAttributes``, found
+by what it is built from and the secrets registry's generation (its values are redacted).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from contextlib import suppress
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sik_llms.redact import redact_value
+from sik_llms.redact import redact_value, secrets_generation
 from sik_llms.telemetry import names as n
 
 __all__ = ["ClientAttributes", "client_attributes"]
@@ -101,6 +103,10 @@ class ClientAttributes:
 
 
 _CLIENT_ATTRIBUTES: WeakKeyDictionary[Any, ClientAttributes] = WeakKeyDictionary()
+#: (model, provider, mode, semconv, lean, request attributes, secrets generation) -> the
+#: attributes built from them, for clients made alike; emptied when it reaches _SHARED_MAX
+_SHARED: dict[tuple[Any, ...], ClientAttributes] = {}
+_SHARED_MAX = 256
 
 
 def client_attributes(client: Any, semconv: bool, lean: bool = False) -> ClientAttributes:
@@ -121,7 +127,25 @@ def client_attributes(client: Any, semconv: bool, lean: bool = False) -> ClientA
             and was_req == req
         ):
             return cached
-    built = ClientAttributes(client, req, semconv, lean)
+    try:  # request attributes holding a list (stop sequences) are not hashable: build
+        shared_key: Any = (
+            client.model,
+            client.provider,
+            client.mode,
+            semconv,
+            lean,
+            tuple((k, type(v), v) for k, v in req.items()),  # 1 and 1.0 stay apart
+            secrets_generation(),
+        )
+        built = _SHARED.get(shared_key)
+    except TypeError:
+        shared_key = built = None
+    if built is None:
+        built = ClientAttributes(client, req, semconv, lean)
+        if shared_key is not None:
+            if len(_SHARED) >= _SHARED_MAX:
+                _SHARED.clear()
+            _SHARED[shared_key] = built
     with suppress(TypeError):
         _CLIENT_ATTRIBUTES[client] = built
     return built

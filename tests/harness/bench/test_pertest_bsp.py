@@ -47,6 +47,15 @@ def test_the_section_names_the_harness_share_when_the_floor_with_telemetry_ran()
     assert pertest.markdown_section(result)[-1] == share
 
 
+def test_the_share_says_when_ours_is_below_the_floor_with_telemetry_and_what_reading_adds() -> None:
+    result = _result(ours=1.5, vcr=25.0, floor=1.0)
+    result["rows"]["floor_otel"] = _row(1.6)
+    result["rows"]["ours_metrics"] = _row(1.65)
+    share = pertest.harness_share(result)
+    assert "0.10 ms CPU per test less than the floor with telemetry (0.94x)" in share
+    assert share.endswith("reading a metric in each test adds 0.15 ms.")
+
+
 def test_a_suite_that_cannot_run_is_named_with_its_reason() -> None:
     result = {**_result(ours=2.0, vcr=25.0, floor=1.0), "skipped": {"vcr": "not installed: vcr"}}
     assert any("skipped: not installed: vcr" in line for line in pertest.markdown_section(result))
