@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+# Imported before any test: pytester's in-process runs unload the modules first imported
+# inside them, and httpx2 keeps a map of httpcore2's exception classes from its first use, so
+# a re-imported httpcore2 would raise errors httpx2 no longer converts (order-dependent fails).
+import httpcore2  # noqa: F401
 import httpx2
 import pytest
 

@@ -23,6 +23,7 @@ error."); the miss itself is kept in ``Route.misses`` for the plugin to fail the
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -202,8 +203,10 @@ _BRIDGES: dict[str, Any] = {}
 
 
 def _bridge_classes(httpx: Any) -> tuple[Any, Any]:
-    """httpx byte streams reading an httpx2 response (built once, httpx imported lazily)."""
-    if not _BRIDGES:
+    """httpx byte streams reading an httpx2 response (built once per httpx module object:
+    httpx is imported lazily, and imported anew after pytester or a reload unloaded it)."""
+    if _BRIDGES.get("module") is not httpx:
+        _BRIDGES.clear()
 
         class SyncBridge(httpx.SyncByteStream):  # type: ignore[misc,name-defined]
             def __init__(self, response: httpx2.Response) -> None:
@@ -226,7 +229,7 @@ def _bridge_classes(httpx: Any) -> tuple[Any, Any]:
             async def aclose(self) -> None:
                 await self._response.aclose()
 
-        _BRIDGES.update(sync=SyncBridge, async_=AsyncBridge)
+        _BRIDGES.update(module=httpx, sync=SyncBridge, async_=AsyncBridge)
     return _BRIDGES["sync"], _BRIDGES["async_"]
 
 
@@ -237,24 +240,39 @@ def _patch(cls: Any, name: str, replacement: Any) -> None:
 
 
 def install() -> None:
-    """Patch the transports once per process (idempotent; inert while no route is active)."""
+    """Patch the transports (idempotent; inert while no route is active).
+
+    httpx is patched again when it was imported anew since (pytester's in-process runs
+    unload the modules first imported inside them, as ``importlib.reload`` replaces them): a
+    fresh module's transports would otherwise reach the network. httpx2 is imported by
+    sik_llms before any of this runs, so its classes are the ones every client uses."""
     global _INSTALLED
-    if _INSTALLED:  # every route calls this (two per cassette test): one read, no lock
+    # every route calls this (two per cassette test): one dictionary read, no lock
+    if _INSTALLED and _INSTALLED_HTTPX is sys.modules.get("httpx", _ABSENT):
         return
     with _LOCK:
         _patch(httpx2.HTTPTransport, "handle_request", _httpx2_sync)
         _patch(httpx2.AsyncHTTPTransport, "handle_async_request", _httpx2_async)
-        try:
-            import httpx
-        except ImportError:
-            _INSTALLED = True
-            return
-        _patch(httpx.HTTPTransport, "handle_request", _httpx_sync)
-        _patch(httpx.AsyncHTTPTransport, "handle_async_request", _httpx_async)
+        _install_httpx()
         _INSTALLED = True
 
 
+def _install_httpx() -> None:
+    global _INSTALLED_HTTPX
+    try:
+        import httpx
+    except ImportError:
+        _INSTALLED_HTTPX = _ABSENT  # not installed: nothing to patch, now or later
+        return
+    _patch(httpx.HTTPTransport, "handle_request", _httpx_sync)
+    _patch(httpx.AsyncHTTPTransport, "handle_async_request", _httpx_async)
+    _INSTALLED_HTTPX = httpx
+
+
 _INSTALLED = False
+_ABSENT = object()
+#: the httpx module object patched last (``_ABSENT`` when httpx cannot be imported)
+_INSTALLED_HTTPX: Any = None
 
 
 def installed() -> bool:

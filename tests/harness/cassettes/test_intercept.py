@@ -57,6 +57,25 @@ def test_async_clients_and_httpx_clients_are_served_too() -> None:
         assert session.route is not None and session.route.served == 2
 
 
+def test_an_httpx_imported_anew_is_served_too(monkeypatch) -> None:
+    # what pytester's in-process runs and importlib.reload do: the module objects are new
+    import sys
+
+    import httpx
+
+    for name in [n for n in sys.modules if n == "httpx" or n.startswith("httpx.")]:
+        monkeypatch.delitem(sys.modules, name)  # restored, old objects and all, after the test
+    import httpx as fresh
+
+    assert fresh is not httpx
+    with use_cassette(STREAM, unused="ignore") as session, fresh.Client() as client:
+        response = client.post(
+            "https://api.openai.com/v1/chat/completions", content=_recorded_body()
+        )
+        assert response.status_code == 200 and b"data:" in response.content
+    assert session.route is not None and session.route.served == 1
+
+
 def test_a_process_route_serves_threads_that_did_not_copy_the_context() -> None:
     transport = CassetteTransport(STREAM)
     results: list[int] = []
