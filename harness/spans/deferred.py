@@ -31,6 +31,7 @@ Meters anyone else asks the pooled provider for stay plain SDK meters, read by a
 from __future__ import annotations
 
 import inspect
+import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -48,6 +49,8 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 
 __all__ = ["DeferredMeter", "MeasurementLog", "merge_metrics_data"]
+
+_LOG = logging.getLogger(__name__)
 
 #: (instrument, amount, attributes copy or None, context at record time)
 Measurement = tuple["_DeferredSync", float, "dict[str, Any] | None", Any]
@@ -141,8 +144,10 @@ class _DeferredObservable:
         for callback in self._callbacks:
             try:
                 observed.extend(callback(options))
-            except Exception:  # the SDK logs and skips a failing callback too
-                continue
+            except Exception as exc:  # as the SDK does: say so, skip it, read the rest
+                from sik_llms.redact import exception_text
+
+                _LOG.warning("callback of %s failed: %s", self.name, exception_text(exc))
         return observed
 
 
@@ -182,7 +187,7 @@ class DeferredMeter(metrics_api.Meter):
         self._sink = _Sink()
         self._observables: list[_DeferredObservable] = []
         self._lock = threading.Lock()
-        self._replay: Any = None  # (provider, meter), made on the first read
+        self._replay: Any = None  # (reader, meter) of the replay provider, made on first read
         self._observed: dict[_DeferredObservable, list[metrics_api.Observation]] = {}
 
     # ------------------------------------------------------------------ owner

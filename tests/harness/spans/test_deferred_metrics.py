@@ -156,7 +156,7 @@ def test_measurements_without_an_owner_are_dropped_without_error() -> None:
     assert meter.collect(log) is None
 
 
-def test_a_failing_observable_callback_reports_nothing_and_the_rest_is_read() -> None:
+def test_a_failing_observable_callback_reports_nothing_and_the_rest_is_read(caplog) -> None:
     def broken(_options: Any) -> list[Observation]:
         raise RuntimeError("callback failed")
 
@@ -166,6 +166,7 @@ def test_a_failing_observable_callback_reports_nothing_and_the_rest_is_read() ->
     log = MeasurementLog()
     points = read_metrics(_Reader(meter, log))
     assert [(p["name"], p["value"]) for p in points] == [("fine", 4)]
+    assert "callback of broken failed: callback failed" in caplog.text
 
 
 def test_generator_callbacks_are_observed_as_the_api_allows() -> None:
