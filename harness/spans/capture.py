@@ -39,7 +39,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from harness.clock import VirtualClock
 from harness.spans import pool, routing
-from harness.spans.deferred import MeasurementLog, merge_metrics_data
+from harness.spans.deferred import MeasurementLog, merge_metrics_data, without_scope
 from harness.spans.metric_pattern import assert_metrics
 from harness.spans.metrics import MetricPoint, metric_value, read_metrics
 from harness.spans.pool import IncrementalIdGenerator
@@ -229,9 +229,11 @@ class Capture:
         """The SDK's ``MetricsData`` of this capture: sik_llms's measurements aggregated now
         by the SDK (``harness.spans.deferred``), then any other meter's readings."""
         deferred = getattr(self.meter_provider, "deferred", None)
+        eager = self.eager_reader.get_metrics_data() if self.eager_reader is not None else None
         return merge_metrics_data(
             deferred.collect(self.measurements) if deferred is not None else None,
-            self.eager_reader.get_metrics_data() if self.eager_reader is not None else None,
+            # sik_llms's instruments mirrored for a reader of your own: read from the log
+            without_scope(eager, INSTRUMENTATION_NAME) if deferred is not None else eager,
         )
 
     def metrics(self) -> list[MetricPoint]:

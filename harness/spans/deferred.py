@@ -33,6 +33,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -48,7 +49,7 @@ from opentelemetry.sdk.metrics.export import (
 )
 from opentelemetry.sdk.resources import Resource
 
-__all__ = ["DeferredMeter", "MeasurementLog", "merge_metrics_data"]
+__all__ = ["DeferredMeter", "MeasurementLog", "merge_metrics_data", "without_scope"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -64,9 +65,11 @@ class MeasurementLog:
     gave its provider to the next capture, or is None while the callbacks are still its own.
     """
 
-    __slots__ = ("_cache", "entries", "frozen")
+    __slots__ = ("_cache", "entries", "frozen", "started_ns")
 
     def __init__(self) -> None:
+        #: when the capture started: the start time of every cumulative point it reads
+        self.started_ns = time.time_ns()
         self.entries: list[Measurement] = []
         self.frozen: dict[_DeferredObservable, list[metrics_api.Observation]] | None = None
         self._cache: tuple[Any, MetricsData | None] | None = None
@@ -84,7 +87,7 @@ class _Sink:
 class _DeferredSync:
     """A synchronous instrument that logs measurements instead of aggregating them."""
 
-    __slots__ = ("_sink", "kind", "method", "name", "options", "real")
+    __slots__ = ("_sink", "kind", "method", "mirror", "name", "options", "real")
 
     def __init__(self, sink: _Sink, kind: str, method: str, name: str, options: dict[str, Any]):
         self._sink = sink
@@ -93,8 +96,13 @@ class _DeferredSync:
         self.name = name
         self.options = options
         self.real: Any = None  # the SDK instrument on the replay provider, made on first replay
+        #: the same-named SDK instrument on the pooled provider, once a reader of your own
+        #: was attached to it (``DeferredMeter.mirror_to``); it aggregates at record time
+        self.mirror: Any = None
 
     def _log(self, amount: float, attributes: Any = None, context: Any = None) -> None:
+        if self.mirror is not None:
+            getattr(self.mirror, self.method)(amount, attributes, context)
         log = self._sink.log
         if log is not None:
             log.entries.append(
@@ -136,6 +144,7 @@ class _DeferredObservable:
         self.options = options
         self._callbacks = [_primed(cb) for cb in callbacks or ()]
         self.real: Any = None
+        self.mirror: Any = None
 
     def observe(self) -> list[metrics_api.Observation]:
         """What the callbacks report now (a failing callback reports nothing, as in the SDK)."""
@@ -189,12 +198,40 @@ class DeferredMeter(metrics_api.Meter):
         self._lock = threading.Lock()
         self._replay: Any = None  # (reader, meter) of the replay provider, made on first read
         self._observed: dict[_DeferredObservable, list[metrics_api.Observation]] = {}
+        self._sync_instruments: list[_DeferredSync] = []
+        self._mirror: Any = None
 
     # ------------------------------------------------------------------ owner
 
     def sink_owner(self, log: MeasurementLog | None) -> None:
         """Send later measurements to ``log`` (None: drop them)."""
         self._sink.log = log
+
+    def scope_args(self) -> tuple[Any, ...]:
+        """The (version, schema_url, attributes) sik_llms asked for its meter with."""
+        return self._scope[1:]
+
+    def mirror_to(self, meter: Any) -> None:
+        """Also record, from now on, into the same-named SDK instruments of ``meter`` (a plain
+        SDK meter of the pooled provider: a reader your code attached there reads them as it
+        would on any SDK provider)."""
+        with self._lock:
+            self._mirror = meter
+            for instrument in [*self._sync_instruments, *self._observables]:
+                self._mirror_one(instrument)
+
+    def _mirror_one(self, instrument: Any) -> None:
+        if self._mirror is None or instrument.mirror is not None:
+            return
+        if isinstance(instrument, _DeferredObservable):
+            callbacks = [lambda options, obs=instrument: obs.observe()]
+            instrument.mirror = getattr(self._mirror, instrument.kind)(
+                instrument.name, callbacks, **instrument.options
+            )
+        else:
+            instrument.mirror = getattr(self._mirror, instrument.kind)(
+                instrument.name, **instrument.options
+            )
 
     def freeze(self, log: MeasurementLog) -> None:
         """Keep what the observable instruments report now as ``log``'s final observations."""
@@ -224,7 +261,9 @@ class DeferredMeter(metrics_api.Meter):
         observable = _DeferredObservable(
             kind, name, callbacks, {"unit": unit, "description": description}
         )
-        self._observables.append(observable)
+        with self._lock:
+            self._observables.append(observable)
+            self._mirror_one(observable)
         return observable
 
     def create_observable_counter(
@@ -282,7 +321,7 @@ class DeferredMeter(metrics_api.Meter):
                             instrument.name, **instrument.options
                         )
                     getattr(real, instrument.method)(amount, attributes, context)
-                data = _cumulative(reader.get_metrics_data())
+                data = _cumulative(reader.get_metrics_data(), log.started_ns)
             except BaseException:
                 reader.get_metrics_data()  # drop what a failed replay left aggregated
                 raise
@@ -324,18 +363,24 @@ _DELTA_FOR_SYNCHRONOUS = {
 }
 
 
-def _cumulative(data: MetricsData | None) -> MetricsData | None:
-    """``data`` with its delta points labelled cumulative (they are: see ``_replay_reader``)."""
+def _cumulative(data: MetricsData | None, started_ns: int) -> MetricsData | None:
+    """``data`` as a reader attached when the capture started would give it: its delta points
+    labelled cumulative (they are: see ``_replay_reader``), and every sum's and histogram's
+    points starting at ``started_ns`` (the replay's own start times are earlier reads')."""
     if data is None:
         return None
-    delta = AggregationTemporality.DELTA
 
     def relabel(metric: Any) -> Any:
-        if getattr(metric.data, "aggregation_temporality", None) is not delta:
-            return metric
+        if getattr(metric.data, "aggregation_temporality", None) is None:
+            return metric  # a gauge: no temporality, no start of its own
+        points = [replace(p, start_time_unix_nano=started_ns) for p in metric.data.data_points]
         return replace(
             metric,
-            data=replace(metric.data, aggregation_temporality=AggregationTemporality.CUMULATIVE),
+            data=replace(
+                metric.data,
+                data_points=points,
+                aggregation_temporality=AggregationTemporality.CUMULATIVE,
+            ),
         )
 
     return MetricsData(
@@ -371,3 +416,15 @@ def merge_metrics_data(*parts: MetricsData | None) -> MetricsData | None:
             else:
                 merged[key] = rm
     return MetricsData(resource_metrics=list(merged.values()))
+
+
+def without_scope(data: MetricsData | None, name: str) -> MetricsData | None:
+    """``data`` without the scopes called ``name`` (None when nothing else is left)."""
+    if data is None:
+        return None
+    kept = [
+        replace(rm, scope_metrics=[sm for sm in rm.scope_metrics if sm.scope.name != name])
+        for rm in data.resource_metrics
+    ]
+    kept = [rm for rm in kept if rm.scope_metrics]
+    return MetricsData(resource_metrics=kept) if kept else None

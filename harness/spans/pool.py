@@ -139,13 +139,29 @@ class _PooledMeterProvider(MeterProvider):
         self._on_foreign = on_foreign
 
     def get_meter(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == INSTRUMENTATION_NAME and self.deferred is None:
-            # sik_llms asks once per provider (state.instruments_for)
-            self.deferred = DeferredMeter(self._resource_for_deferred, name, *args, **kwargs)
+        if name == INSTRUMENTATION_NAME:
+            # sik_llms's own (state.instruments_for asks first; telemetry.get_meter again)
+            if self.deferred is None:
+                self.deferred = DeferredMeter(self._resource_for_deferred, name, *args, **kwargs)
             return self.deferred
         self.foreign_meters = True
         self._on_foreign(self)
         return super().get_meter(name, *args, **kwargs)
+
+    def add_metric_reader(self, metric_reader: Any) -> None:
+        """A reader of your own (SDK API): it reads this provider as any SDK provider's reader
+        would, sik_llms's instruments included from now on, and the provider is never lent to
+        another capture (the reader would read that test too)."""
+        self.foreign_meters = True
+        super().add_metric_reader(metric_reader)
+        if self.deferred is not None:
+            self.deferred.mirror_to(
+                super().get_meter(INSTRUMENTATION_NAME, *self.deferred.scope_args())
+            )
+
+    def attach_capture_reader(self, metric_reader: Any) -> None:
+        """The owning capture's reader for the other meters (``ProviderSet``)."""
+        super().add_metric_reader(metric_reader)
 
 
 class _PooledTracerProvider(TracerProvider):
@@ -202,7 +218,7 @@ class ProviderSet:
         owner = self._metrics_owner() if self._metrics_owner is not None else None
         if provider is self.meter_provider and owner is not None and owner.eager_reader is None:
             reader = InMemoryMetricReader()
-            provider.add_metric_reader(reader)
+            provider.attach_capture_reader(reader)
             owner.eager_reader = reader
 
     def take(self, capture: Any) -> None:

@@ -1,0 +1,103 @@
+"""Where a capture's deferred metrics (harness.spans.deferred, harness.spans.pool) once differed
+from what a plain SDK ``MeterProvider`` with an ``InMemoryMetricReader`` gives (helper break5's
+review): each test states what the SDK does."""
+
+from __future__ import annotations
+
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+from harness.spans.capture import capture
+from sik_llms import telemetry
+from tests.harness.spans.test_deferred_metrics import _calls
+
+
+def _metric_names(data) -> set[str]:
+    return {
+        m.name
+        for rm in (data.resource_metrics if data else ())
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+    }
+
+
+def test_a_reader_attached_to_the_capture_provider_at_its_start_reads_sik_llms_metrics() -> None:
+    # the docs: meter_provider is "the test's SDK provider: hand it ... to your code"; code
+    # given an SDK MeterProvider may attach its own reader (add_metric_reader is SDK API)
+    with capture() as cap:
+        reader = InMemoryMetricReader()
+        cap.meter_provider.add_metric_reader(reader)
+        _calls()
+    assert "llm.requests" in _metric_names(reader.get_metrics_data())
+
+
+def test_a_reader_attached_in_one_capture_reads_nothing_of_the_next_capture() -> None:
+    with capture() as first:
+        reader = InMemoryMetricReader()
+        first.meter_provider.add_metric_reader(reader)
+    reader.get_metrics_data()  # whatever the first capture left
+    with capture() as second:
+        second.meter_provider.get_meter("app").create_counter("app.jobs").add(1)
+    assert "app.jobs" not in _metric_names(reader.get_metrics_data())
+
+
+def test_sik_llms_meter_asked_for_again_in_a_capture_reports_under_one_scope() -> None:
+    # an SDK MeterProvider returns the same meter for the same scope: one ScopeMetrics
+    with capture() as cap:
+        _calls()
+        telemetry.get_meter().create_counter("app.answers").add(1)
+    scopes = [
+        sm.scope.name for rm in cap.metrics_data().resource_metrics for sm in rm.scope_metrics
+    ]
+    assert scopes.count("sik_llms") == 1
+
+
+def _start_times(data) -> dict[str, set[int]]:
+    return {
+        m.name: {p.start_time_unix_nano for p in m.data.data_points}
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+    }
+
+
+def test_a_cumulative_point_keeps_its_start_time_from_read_to_read() -> None:
+    # an SDK reader's cumulative points keep start_time_unix_nano; a later start time on a
+    # cumulative series means "reset" to any consumer (OTel metrics data model)
+    with capture() as cap:
+        _calls()
+        first = _start_times(cap.metrics_data())
+        _calls()
+        second = _start_times(cap.metrics_data())
+    assert {name: second[name] for name in first} == first
+
+
+def test_a_capture_points_do_not_start_before_the_capture_did() -> None:
+    import time
+
+    with capture() as earlier:
+        _calls()
+        earlier.metrics()  # the previous test read its metrics
+    time.sleep(0.05)
+    started = time.time_ns()
+    with capture() as cap:
+        _calls()
+    too_early = {
+        name: min(starts) - started
+        for name, starts in _start_times(cap.metrics_data()).items()
+        if min(starts) < started
+    }
+    assert too_early == {}
+
+
+def test_a_reader_of_your_own_and_another_meter_leave_sik_llms_under_one_scope() -> None:
+    with capture() as cap:
+        reader = InMemoryMetricReader()
+        cap.meter_provider.add_metric_reader(reader)
+        cap.meter_provider.get_meter("app").create_counter("app.jobs").add(1)
+        _calls()
+    scopes = [
+        sm.scope.name for rm in cap.metrics_data().resource_metrics for sm in rm.scope_metrics
+    ]
+    assert sorted(scopes) == ["app", "sik_llms"]
+    assert cap.metric_value("llm.requests") == 3
+    assert {"llm.requests", "app.jobs"} <= _metric_names(reader.get_metrics_data())
