@@ -159,6 +159,11 @@ class _PooledMeterProvider(MeterProvider):
                 super().get_meter(INSTRUMENTATION_NAME, *self.deferred.scope_args())
             )
 
+    def shutdown(self, *args: Any, **kwargs: Any) -> Any:
+        """Shut down (code handed the provider may do so): never lent to a later capture."""
+        self.foreign_meters = True
+        return super().shutdown(*args, **kwargs)
+
     def attach_capture_reader(self, metric_reader: Any) -> None:
         """The owning capture's reader for the other meters (``ProviderSet``)."""
         super().add_metric_reader(metric_reader)
@@ -179,6 +184,11 @@ class _PooledTracerProvider(TracerProvider):
         if instrumenting_module_name != INSTRUMENTATION_NAME:
             self.foreign_tracers = True
         return super().get_tracer(instrumenting_module_name, *args, **kwargs)
+
+    def shutdown(self) -> None:
+        """Shut down (code handed the provider may do so): never lent to a later capture."""
+        self.foreign_tracers = True
+        super().shutdown()
 
     def tracer_for_one_span(self, *scope: Any) -> Any:
         """A tracer its caller uses for one span and drops (the global router asks again for

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -227,23 +228,40 @@ def logger_for(provider: Any) -> Any:
 
 
 def tracer_for(provider: Any) -> Any:
-    """sik_llms's tracer on ``provider``, made once per provider."""
+    """sik_llms's tracer on ``provider``, made once per provider (kept while it lives)."""
     cached = _tracers.get(id(provider))
-    if cached is None or cached[0] is not provider:
+    if cached is None or cached[0]() is not provider:
         tracer = provider.get_tracer(INSTRUMENTATION_NAME, __version__)
-        cached = _tracers[id(provider)] = (provider, tracer)
+        cached = _tracers[id(provider)] = (_weak(provider, _tracers), tracer)
     return cached[1]
 
 
 def instruments_for(provider: Any) -> Instruments:
-    """sik_llms's instruments on ``provider``'s meter, made once per provider."""
+    """sik_llms's instruments on ``provider``'s meter, made once per provider (kept while it
+    lives: a test harness making a provider per test must not keep them all)."""
     cached = _instruments.get(id(provider))
-    if cached is None or cached[0] is not provider:
+    if cached is None or cached[0]() is not provider:
         from sik_llms.telemetry.instruments import Instruments
 
         meter = provider.get_meter(INSTRUMENTATION_NAME, __version__)
-        cached = _instruments[id(provider)] = (provider, Instruments(meter))
+        cached = _instruments[id(provider)] = (_weak(provider, _instruments), Instruments(meter))
     return cached[1]
+
+
+def _weak(provider: Any, table: dict[int, Any]) -> Callable[[], Any]:
+    """A weak reference to ``provider`` that drops its entry from ``table`` when the provider
+    is collected (a strong one for a provider that cannot be weakly referenced)."""
+    key = id(provider)
+
+    def forget(ref: Any) -> None:
+        entry = table.get(key)
+        if entry is not None and entry[0] is ref:
+            del table[key]
+
+    try:
+        return weakref.ref(provider, forget)
+    except TypeError:
+        return lambda: provider
 
 
 def env_value(name: str) -> str | None:

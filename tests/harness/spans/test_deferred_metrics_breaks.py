@@ -4,6 +4,9 @@ review): each test states what the SDK does."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from harness.spans.capture import capture
@@ -101,3 +104,32 @@ def test_a_reader_of_your_own_and_another_meter_leave_sik_llms_under_one_scope()
     assert sorted(scopes) == ["app", "sik_llms"]
     assert cap.metric_value("llm.requests") == 3
     assert {"llm.requests", "app.jobs"} <= _metric_names(reader.get_metrics_data())
+
+
+def test_a_meter_provider_replaced_after_a_foreign_meter_is_freed_with_its_capture() -> None:
+    # cap.meter_provider.get_meter(...) (or a routed module-level meter) makes the pool
+    # replace the meter provider at the next capture; the old one must not stay alive for
+    # the rest of the process with its readers and the last capture's measurement log
+    with capture() as cap:
+        cap.meter_provider.get_meter("app").create_counter("app.jobs").add(1)
+        old = weakref.ref(cap.meter_provider)
+    del cap
+    with capture() as later:
+        assert later.meter_provider is not old()
+    gc.collect()
+    assert old() is None
+
+
+def test_providers_shut_down_by_one_test_are_not_lent_to_the_next() -> None:
+    # code handed cap.meter_provider / tracer_provider may shut them down when done
+    with capture() as first:
+        first.meter_provider.shutdown()
+        first.tracer_provider.shutdown()
+    with capture() as second:
+        second.meter_provider.get_meter("app").create_counter("app.jobs").add(1)
+        with second.tracer().start_as_current_span("own"):
+            pass
+    assert second.meter_provider is not first.meter_provider
+    assert second.tracer_provider is not first.tracer_provider
+    assert second.metric_value("app.jobs", None) == 1
+    assert [s.name for s in second.spans()] == ["own"]
