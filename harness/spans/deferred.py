@@ -44,6 +44,7 @@ from opentelemetry.sdk import metrics as sdk_metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     AggregationTemporality,
+    HistogramDataPoint,
     InMemoryMetricReader,
     MetricsData,
 )
@@ -72,7 +73,8 @@ class MeasurementLog:
         self.started_ns = time.time_ns()
         self.entries: list[Measurement] = []
         self.frozen: dict[_DeferredObservable, list[metrics_api.Observation]] | None = None
-        self._cache: tuple[Any, MetricsData | None] | None = None
+        #: (what was read: entry count and observations, the data, entries aggregated)
+        self._cache: tuple[Any, MetricsData | None, int] | None = None
 
 
 class _Sink:
@@ -305,6 +307,7 @@ class DeferredMeter(metrics_api.Meter):
         cache = log._cache
         if cache is not None and cache[0] == key:
             return cache[1]
+        done = cache[2] if cache is not None else 0  # entries aggregated by earlier reads
         with self._lock:
             reader, meter = self._replay_reader()
             self._observed = observed
@@ -314,20 +317,23 @@ class DeferredMeter(metrics_api.Meter):
                         obs.real = getattr(meter, obs.kind)(
                             obs.name, [self._callback(obs)], **obs.options
                         )
-                for instrument, amount, attributes, context in log.entries[: key[0]]:
+                for instrument, amount, attributes, context in log.entries[done : key[0]]:
                     real = instrument.real
                     if real is None:
                         real = instrument.real = getattr(meter, instrument.kind)(
                             instrument.name, **instrument.options
                         )
                     getattr(real, instrument.method)(amount, attributes, context)
-                data = _cumulative(reader.get_metrics_data(), log.started_ns)
+                delta = reader.get_metrics_data()
             except BaseException:
                 reader.get_metrics_data()  # drop what a failed replay left aggregated
                 raise
             finally:
                 self._observed = {}
-        log._cache = (key, data)
+        data = _cumulative(delta, log.started_ns)
+        if cache is not None:
+            data = _add(cache[1], data, {obs.name for obs in observed})
+        log._cache = (key, data, key[0])
         return data
 
     def _callback(self, obs: _DeferredObservable) -> Callable[[Any], list[Any]]:
@@ -393,6 +399,63 @@ def _cumulative(data: MetricsData | None, started_ns: int) -> MetricsData | None
             )
             for rm in data.resource_metrics
         ]
+    )
+
+
+def _add(
+    before: MetricsData | None, new: MetricsData | None, observable: set[str]
+) -> MetricsData | None:
+    """The cumulative data of a log read before (``before``) plus what its entries recorded
+    since (``new``, from the same replay meter: one resource, one scope). Sums and histogram
+    counts, sums and buckets add up, min and max widen; a gauge's or an observable
+    instrument's point is replaced by its new one; exemplars are the new ones (as an SDK
+    reader's reservoirs hold only what came since its last collection)."""
+    if before is None or new is None:
+        return new if before is None else before
+    (rm_before,) = before.resource_metrics
+    (sm_before,) = rm_before.scope_metrics
+    (rm_new,) = new.resource_metrics
+    (sm_new,) = rm_new.scope_metrics
+    metrics = {m.name: m for m in sm_before.metrics}
+    for metric in sm_new.metrics:
+        old = metrics.get(metric.name)
+        if old is None or metric.name in observable:
+            metrics[metric.name] = metric
+            continue
+        points = {_labels(p.attributes): p for p in old.data.data_points}
+        for point in metric.data.data_points:
+            earlier = points.get(_labels(point.attributes))
+            points[_labels(point.attributes)] = (
+                point if earlier is None else _added(earlier, point, metric.data)
+            )
+        metrics[metric.name] = replace(
+            metric, data=replace(metric.data, data_points=list(points.values()))
+        )
+    scope = replace(sm_new, metrics=list(metrics.values()))
+    return MetricsData(resource_metrics=[replace(rm_new, scope_metrics=[scope])])
+
+
+def _labels(attributes: Any) -> tuple[Any, ...]:
+    return tuple(sorted((k, repr(v)) for k, v in (attributes or {}).items()))
+
+
+def _added(earlier: Any, point: Any, data: Any) -> Any:
+    if isinstance(point, HistogramDataPoint):
+        return replace(
+            point,
+            start_time_unix_nano=earlier.start_time_unix_nano,
+            count=earlier.count + point.count,
+            sum=earlier.sum + point.sum,
+            bucket_counts=[
+                a + b for a, b in zip(earlier.bucket_counts, point.bucket_counts, strict=True)
+            ],
+            min=min(earlier.min, point.min),
+            max=max(earlier.max, point.max),
+        )
+    if getattr(data, "aggregation_temporality", None) is None:
+        return point  # a gauge: its last value
+    return replace(
+        point, start_time_unix_nano=earlier.start_time_unix_nano, value=earlier.value + point.value
     )
 
 

@@ -9,8 +9,10 @@ import weakref
 
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
+from harness.clock import VirtualClock
 from harness.spans.capture import capture
 from sik_llms import telemetry
+from sik_llms.clock import use_clock
 from tests.harness.spans.test_deferred_metrics import _calls
 
 
@@ -133,3 +135,49 @@ def test_providers_shut_down_by_one_test_are_not_lent_to_the_next() -> None:
     assert second.tracer_provider is not first.tracer_provider
     assert second.metric_value("app.jobs", None) == 1
     assert [s.name for s in second.spans()] == ["own"]
+
+
+def test_each_measurement_is_aggregated_once_however_often_the_test_reads(monkeypatch) -> None:
+    # an SDK reader aggregates a measurement once, when it is recorded; replaying the whole
+    # log at every read makes a test that reads after each of N streamed calls quadratic
+    # (measured before reads became incremental: 800 streamed calls read after each, 102 s)
+    from opentelemetry.sdk.metrics._internal import instrument as sdk_instrument
+
+    from sik_llms.telemetry.state import instruments_for
+
+    aggregated = []
+    record = sdk_instrument._Histogram.record
+
+    def counting(self, amount, attributes=None, context=None):
+        aggregated.append(amount)
+        return record(self, amount, attributes, context)
+
+    monkeypatch.setattr(sdk_instrument._Histogram, "record", counting)
+    with capture() as cap:
+        per_chunk = instruments_for(cap.meter_provider).genai_per_chunk
+        for _ in range(20):
+            per_chunk.record(0.01, {"gen_ai.operation.name": "chat"})
+            cap.metric_value("gen_ai.client.operation.time_per_output_chunk")
+    assert cap.metric_value("gen_ai.client.operation.time_per_output_chunk")["count"] == 20
+    assert len(aggregated) == 20
+
+
+def test_reading_after_every_call_adds_up_to_what_one_read_at_the_end_gives() -> None:
+    from tests.harness.spans.test_deferred_metrics import _shape
+
+    def without_exemplars(rows):  # a later read's exemplars are only what came since
+        return [row[:-1] for row in rows]
+
+    with use_clock(VirtualClock()):
+        with capture() as often:
+            for _ in range(3):
+                _calls()
+                often.metrics()
+        with capture() as once:
+            for _ in range(3):
+                _calls()
+    assert without_exemplars(_shape(often.metrics_data())) == without_exemplars(
+        _shape(once.metrics_data())
+    )
+    assert often.metric_value("llm.requests") == 9
+    assert often.metric_value("gen_ai.client.operation.duration")["count"] == 9
