@@ -47,8 +47,11 @@ from opentelemetry.sdk.metrics.export import (
     HistogramDataPoint,
     InMemoryMetricReader,
     MetricsData,
+    ResourceMetrics,
 )
 from opentelemetry.sdk.resources import Resource
+
+from sik_llms.redact import exception_text
 
 __all__ = ["DeferredMeter", "MeasurementLog", "merge_metrics_data", "without_scope"]
 
@@ -156,8 +159,6 @@ class _DeferredObservable:
             try:
                 observed.extend(callback(options))
             except Exception as exc:  # as the SDK does: say so, skip it, read the rest
-                from sik_llms.redact import exception_text
-
                 _LOG.warning("callback of %s failed: %s", self.name, exception_text(exc))
         return observed
 
@@ -462,8 +463,6 @@ def _added(earlier: Any, point: Any, data: Any) -> Any:
 def merge_metrics_data(*parts: MetricsData | None) -> MetricsData | None:
     """One ``MetricsData`` from several (None parts skipped): scopes of the same resource go
     into one ``ResourceMetrics``, in the order given."""
-    from opentelemetry.sdk.metrics.export import ResourceMetrics
-
     present = [p for p in parts if p is not None]
     if len(present) <= 1:
         return present[0] if present else None
