@@ -32,12 +32,16 @@ from harness.cassettes.scrub import ScrubConfig
 from harness.cassettes.transport import TIMINGS, CassetteTransport, Timing
 from harness.clock import VirtualClock
 from sik_llms.clock import use_clock
+from sik_llms.shared_clients import SdkClientPool, share_sdk_clients
 from sik_llms.transport import use_transport
 
 Mode = Literal["none", "once", "new_episodes", "all"]
 MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all")
 Unused = Literal["error", "warn", "ignore"]
 UNUSED_POLICIES: tuple[str, ...] = ("error", "warn", "ignore")
+#: SDK clients shared by the sik_llms clients of replay-only sessions, across sessions (a
+#: client made per test then builds its SDK client once per process, not once per test)
+SDK_CLIENTS = SdkClientPool()
 
 
 class UnusedInteractionsError(AssertionError):
@@ -201,6 +205,10 @@ class _CassetteBlock(ContextDecorator):
             inner.append(cm)
             if session.clock is not None:
                 cm = use_clock(session.clock)
+                cm.__enter__()
+                inner.append(cm)
+            if session.recorder is None:  # replay only: nothing reaches an SDK client's pool
+                cm = share_sdk_clients(SDK_CLIENTS)
                 cm.__enter__()
                 inner.append(cm)
         except BaseException:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from sik_llms import errors
 from sik_llms.redact import invalid_header_value_reason, redact, register_secret, scrub_chain
+from sik_llms.shared_clients import active_pool
 from sik_llms.sse import SseDecoder, SseEvent
 from sik_llms.transport import async_http_client, sync_http_client
 from sik_llms.types import Event, Response
@@ -299,6 +300,9 @@ class SdkClients:
     _sync_sdk: Any = None
     _async_sdk: Any = None
     _async_loop: Any = None
+    #: environment variables the SDK reads when its client is built (its constructor's docs);
+    #: clients shared by ``sik_llms.shared_clients`` are keyed on their values too
+    sdk_environment: ClassVar[tuple[str, ...]] = ()
 
     def _sdk_classes(self) -> tuple[type, type]:
         raise NotImplementedError
@@ -323,18 +327,38 @@ class SdkClients:
     def _sync_client(self) -> Any:
         if self._sync_sdk is None:
             sync_cls, _ = self._sdk_classes()
-            self._sync_sdk = sync_cls(
-                http_client=sync_http_client(self._timeout), **self._sdk_kwargs()
+            kwargs = self._sdk_kwargs()
+
+            def build() -> tuple[Any, Any]:
+                http = sync_http_client(self._timeout)
+                return sync_cls(http_client=http, **kwargs), http
+
+            pool = active_pool()
+            shared = (
+                pool.get(sync_cls, kwargs, self.sdk_environment, build)
+                if pool is not None
+                else None
             )
+            self._sync_sdk = shared if shared is not None else build()[0]
         return self._sync_sdk
 
     def _async_client(self) -> Any:
         loop = asyncio.get_running_loop()
         if self._async_sdk is None or self._async_loop is not loop:
             _, async_cls = self._sdk_classes()
-            self._async_sdk = async_cls(
-                http_client=async_http_client(self._timeout), **self._sdk_kwargs()
+            kwargs = self._sdk_kwargs()
+
+            def build() -> tuple[Any, Any]:
+                http = async_http_client(self._timeout)
+                return async_cls(http_client=http, **kwargs), http
+
+            pool = active_pool()
+            shared = (
+                pool.get(async_cls, kwargs, self.sdk_environment, build, loop)
+                if pool is not None
+                else None
             )
+            self._async_sdk = shared if shared is not None else build()[0]
             self._async_loop = loop
         return self._async_sdk
 

@@ -80,6 +80,17 @@ class Anthropic(SdkClients, Client):
     """
 
     provider = PROVIDER
+    #: read by ``anthropic.Anthropic`` when built with an explicit key (its constructor and
+    #: ``anthropic._tracing.env_open_telemetry``; ``sik_llms.shared_clients`` keys on them)
+    sdk_environment = (
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_CUSTOM_HEADERS",
+        "ANTHROPIC_WEBHOOK_SIGNING_KEY",
+        "ANTHROPIC_OPEN_TELEMETRY",
+        "ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE",
+        "ANTHROPIC_OPEN_TELEMETRY_TRACES_MAX_CONTENT_BYTES",
+        "ANTHROPIC_OPEN_TELEMETRY_PROPAGATION",
+    )
 
     def __init__(
         self,

@@ -75,6 +75,17 @@ class OpenAI(SdkClients, Client):
     """
 
     provider = PROVIDER
+    #: read by ``openai.OpenAI`` / ``AzureOpenAI`` when built, besides the key sik_llms passes
+    #: (their constructors' docs; ``sik_llms.shared_clients`` keys shared clients on them)
+    sdk_environment = (
+        "OPENAI_BASE_URL",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        "OPENAI_ADMIN_KEY",
+        "OPENAI_WEBHOOK_SECRET",
+        "OPENAI_CUSTOM_HEADERS",
+        "AZURE_OPENAI_AD_TOKEN",
+    )
 
     def __init__(
         self,

@@ -1,0 +1,159 @@
+"""Provider SDK clients shared by sik_llms clients with equal settings, where a caller asks.
+
+A sik_llms client builds its provider SDK client (``openai.OpenAI``, ``anthropic.Anthropic`` or
+an async twin, over an httpx2 client routed through ``SikTransport``) on its first call: about
+60 µs in a warm loop, over 100 µs between the tests of a pytest run. A test suite that makes a
+client per test pays it per test. Inside ``share_sdk_clients()``, clients with equal settings
+use one SDK client instead, built by the first of them.
+
+Equal settings means equal in everything the SDK client is built from:
+
+- the SDK class;
+- every keyword sik_llms passes to it (API key, base URL, retries, timeout, and the
+  provider's own options); a client whose keywords cannot be compared (an unhashable option)
+  builds its own;
+- the values of the environment variables the SDK reads when it is built (each provider's
+  ``sdk_environment``, from the SDK's constructor), so a test that sets ``OPENAI_ORG_ID`` or
+  ``ANTHROPIC_OPEN_TELEMETRY`` gets a client built with it;
+- for async SDK clients, the running event loop (an async client is bound to its loop).
+
+Each time a shared client is handed out its cookie jar is cleared, so cookies set by one
+client's responses never reach another client's requests. Sharing is context-local (a
+``ContextVar``): a thread started inside the block builds its own clients. A pool keeps at most
+``max_clients`` SDK clients (least recently handed out dropped first); a dropped client stays
+usable by whoever holds it.
+
+The harness shares clients in its replay-only cassette sessions (``harness.cassettes``), where
+every request is answered from the cassette through ``use_transport``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from contextvars import ContextVar
+from typing import Any
+
+__all__ = ["SdkClientPool", "active_pool", "share_sdk_clients"]
+
+#: ``(SDK client, its httpx2 client)`` as built by the caller's factory
+Built = tuple[Any, Any]
+
+
+class SdkClientPool:
+    """SDK clients keyed by everything they are built from; thread-safe.
+
+    ``max_clients``: how many SDK clients one pool keeps (per event loop for async ones).
+    """
+
+    def __init__(self, max_clients: int = 32) -> None:
+        if max_clients < 1:
+            raise ValueError(f"max_clients must be at least 1, not {max_clients!r}")
+        self.max_clients = max_clients
+        self._lock = threading.Lock()
+        self._sync: OrderedDict[Any, Built] = OrderedDict()
+        self._async: weakref.WeakKeyDictionary[Any, OrderedDict[Any, Built]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __len__(self) -> int:
+        """How many SDK clients the pool keeps, sync and async."""
+        with self._lock:
+            return len(self._sync) + sum(len(d) for d in self._async.values())
+
+    def __repr__(self) -> str:  # never the keys: they hold API keys
+        return f"<SdkClientPool {len(self)} of at most {self.max_clients}>"
+
+    def clear(self) -> None:
+        """Forget every kept client (those handed out stay usable)."""
+        with self._lock:
+            self._sync.clear()
+            self._async.clear()
+
+    def get(
+        self,
+        sdk_class: type,
+        kwargs: Mapping[str, Any],
+        environment: tuple[str, ...],
+        build: Callable[[], Built],
+        loop: Any = None,
+    ) -> Any | None:
+        """The SDK client for these settings, built with ``build`` (returning the SDK client
+        and its httpx2 client) when the pool has none. ``environment``: the names of the
+        variables the SDK reads when built. ``loop``: the event loop of an async client.
+        None when the settings cannot be compared: the caller builds its own client."""
+        get = os.environ.get
+        key = (sdk_class, tuple(sorted(kwargs.items())), tuple(get(name) for name in environment))
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        with self._lock:
+            kept = self._kept(loop)
+            if kept is None:
+                return None
+            hit = kept.get(key)
+            if hit is not None:
+                kept.move_to_end(key)
+        if hit is None:
+            built = build()  # outside the lock: building takes tens of microseconds
+            with self._lock:
+                kept = self._kept(loop)
+                if kept is None:
+                    return built[0]
+                hit = kept.setdefault(key, built)
+                kept.move_to_end(key)
+                while len(kept) > self.max_clients:
+                    kept.popitem(last=False)
+            return hit[0]
+        hit[1].cookies.clear()
+        return hit[0]
+
+    def _kept(self, loop: Any) -> OrderedDict[Any, Built] | None:
+        """The clients kept for ``loop`` (None: the sync ones); None when ``loop`` cannot be
+        weakly referenced (it is then never shared). Called with the lock held."""
+        if loop is None:
+            return self._sync
+        try:
+            kept = self._async.get(loop)
+            if kept is None:
+                kept = self._async[loop] = OrderedDict()
+        except TypeError:
+            return None
+        return kept
+
+
+_ACTIVE: ContextVar[SdkClientPool | None] = ContextVar("sik_llms_sdk_client_pool", default=None)
+
+
+def active_pool() -> SdkClientPool | None:
+    """The pool ``share_sdk_clients`` made active in this context, or None."""
+    return _ACTIVE.get()
+
+
+class _Sharing:
+    """What ``share_sdk_clients`` returns (a class: the harness enters one per cassette test)."""
+
+    __slots__ = ("_pool", "_token")
+
+    def __init__(self, pool: SdkClientPool) -> None:
+        self._pool = pool
+        self._token: Any = None
+
+    def __enter__(self) -> SdkClientPool:
+        self._token = _ACTIVE.set(self._pool)
+        return self._pool
+
+    def __exit__(self, *exc: object) -> None:
+        _ACTIVE.reset(self._token)
+
+
+def share_sdk_clients(pool: SdkClientPool | None = None) -> AbstractContextManager[SdkClientPool]:
+    """Clients whose first call is in the block share SDK clients through ``pool`` (a new
+    one when None, kept only for the block); the block gets the pool. Nested blocks use the
+    innermost pool. A client keeps the SDK client it got after the block ends."""
+    return _Sharing(pool if pool is not None else SdkClientPool())
