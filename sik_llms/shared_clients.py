@@ -15,6 +15,10 @@ Equal settings means equal in everything the SDK client is built from:
 - the values of the environment variables the SDK reads when it is built (each provider's
   ``sdk_environment``, from the SDK's constructor), so a test that sets ``OPENAI_ORG_ID`` or
   ``ANTHROPIC_OPEN_TELEMETRY`` gets a client built with it;
+- OpenTelemetry's global tracer provider: an SDK that traces its own calls (``anthropic``)
+  gets its tracer from it on a client's first request and keeps it, so a test that installs
+  its own provider (OpenTelemetry's ``TestBase``, ``reset_trace_globals``) gets a client that
+  traces into that provider, not into an earlier test's;
 - for async SDK clients, the running event loop (an async client is bound to its loop).
 
 Each time a shared client is handed out its cookie jar is cleared, so cookies set by one
@@ -37,6 +41,8 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import Any
+
+from opentelemetry import trace
 
 __all__ = ["SdkClientPool", "active_pool", "share_sdk_clients"]
 
@@ -87,7 +93,14 @@ class SdkClientPool:
         variables the SDK reads when built. ``loop``: the event loop of an async client.
         None when the settings cannot be compared: the caller builds its own client."""
         get = os.environ.get
-        key = (sdk_class, tuple(sorted(kwargs.items())), tuple(get(name) for name in environment))
+        # the provider's id is safe: a client holding a tracer from it keeps it alive, and one
+        # holding none gets its tracer from the provider of the test making the request
+        key = (
+            sdk_class,
+            tuple(sorted(kwargs.items())),
+            tuple(get(name) for name in environment),
+            id(trace.get_tracer_provider()),
+        )
         try:
             hash(key)
         except TypeError:
