@@ -21,11 +21,12 @@ Equal settings means equal in everything the SDK client is built from:
   traces into that provider, not into an earlier test's;
 - for async SDK clients, the running event loop (an async client is bound to its loop).
 
-Each time a shared client is handed out its cookie jar is cleared, so cookies set by one
-client's responses never reach another client's requests. Sharing is context-local (a
-``ContextVar``): a thread started inside the block builds its own clients. A pool keeps at most
-``max_clients`` SDK clients (least recently handed out dropped first); a dropped client stays
-usable by whoever holds it.
+Every sik_llms client keeps its own cookies, as with an SDK client of its own: a shared
+client's httpx2 client sends and stores the cookies of the sik_llms client whose request it is
+sending (``own_cookies``), so cookies set by one client's responses never reach another
+client's requests. Sharing is context-local (a ``ContextVar``): a thread started inside the
+block builds its own clients. A pool keeps at most ``max_clients`` SDK clients (least recently
+handed out dropped first); a dropped client stays usable by whoever holds it.
 
 The harness shares clients in its replay-only cassette sessions (``harness.cassettes``), where
 every request is answered from the cassette through ``use_transport``.
@@ -40,11 +41,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
+from http.cookiejar import CookieJar
 from typing import Any
 
+import httpx2
 from opentelemetry import trace
 
-__all__ = ["SdkClientPool", "active_pool", "share_sdk_clients"]
+__all__ = ["SdkClientPool", "active_pool", "new_cookie_jar", "own_cookies", "share_sdk_clients"]
 
 #: ``(SDK client, its httpx2 client)`` as built by the caller's factory
 Built = tuple[Any, Any]
@@ -119,11 +122,11 @@ class SdkClientPool:
                 if kept is None:
                     return built[0]
                 hit = kept.setdefault(key, built)
+                if hit is built:  # cookies: the jar of the caller sending (``own_cookies``)
+                    built[1]._cookies = _CallersCookies()  # httpx2 offers no public seam
                 kept.move_to_end(key)
                 while len(kept) > self.max_clients:
                     kept.popitem(last=False)
-            return hit[0]
-        hit[1].cookies.clear()
         return hit[0]
 
     def _kept(self, loop: Any) -> OrderedDict[Any, Built] | None:
@@ -141,6 +144,49 @@ class SdkClientPool:
 
 
 _ACTIVE: ContextVar[SdkClientPool | None] = ContextVar("sik_llms_sdk_client_pool", default=None)
+_CALLERS_JAR: ContextVar[CookieJar | None] = ContextVar("sik_llms_callers_jar", default=None)
+
+
+class _CallersCookies(httpx2.Cookies):
+    """A shared httpx2 client's cookies: the jar given to ``own_cookies`` in this context, else
+    its own (httpx2 reads and stores a client's cookies through ``Cookies.jar``)."""
+
+    @property  # type: ignore[override]
+    def jar(self) -> CookieJar:
+        jar = _CALLERS_JAR.get()
+        return self._own if jar is None else jar
+
+    @jar.setter
+    def jar(self, jar: CookieJar) -> None:
+        self._own = jar
+
+
+def new_cookie_jar() -> CookieJar:
+    """An empty cookie jar of the kind httpx2 clients keep (for ``own_cookies``)."""
+    return httpx2.Cookies().jar
+
+
+class _OwnCookies:
+    """What ``own_cookies`` returns (a class: it is entered once per call)."""
+
+    __slots__ = ("_jar", "_token")
+
+    def __init__(self, jar: CookieJar | None) -> None:
+        self._jar = jar
+        self._token: Any = None
+
+    def __enter__(self) -> None:
+        self._token = _CALLERS_JAR.set(self._jar)
+
+    def __exit__(self, *exc: object) -> None:
+        _CALLERS_JAR.reset(self._token)
+
+
+def own_cookies(jar: CookieJar | None) -> AbstractContextManager[None]:
+    """Requests that shared SDK clients send in the block send and store the cookies of
+    ``jar`` (the calling sik_llms client's, from ``new_cookie_jar``; None: the shared client's
+    own), as an SDK client of the caller's own would."""
+    return _OwnCookies(jar)
 
 
 def active_pool() -> SdkClientPool | None:

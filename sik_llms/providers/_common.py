@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from sik_llms import errors
 from sik_llms.redact import invalid_header_value_reason, redact, register_secret, scrub_chain
-from sik_llms.shared_clients import active_pool
+from sik_llms.shared_clients import active_pool, new_cookie_jar, own_cookies
 from sik_llms.sse import SseDecoder, SseEvent
 from sik_llms.transport import async_http_client, sync_http_client
 from sik_llms.types import Event, Response
@@ -300,6 +300,9 @@ class SdkClients:
     _sync_sdk: Any = None
     _async_sdk: Any = None
     _async_loop: Any = None
+    #: this client's cookies while its SDK client is shared (None: the SDK client is its own)
+    _sync_jar: Any = None
+    _async_jar: Any = None
     #: environment variables the SDK reads when its client is built (its constructor's docs);
     #: clients shared by ``sik_llms.shared_clients`` are keyed on their values too
     sdk_environment: ClassVar[tuple[str, ...]] = ()
@@ -340,6 +343,7 @@ class SdkClients:
                 else None
             )
             self._sync_sdk = shared if shared is not None else build()[0]
+            self._sync_jar = new_cookie_jar() if shared is not None else None
         return self._sync_sdk
 
     def _async_client(self) -> Any:
@@ -359,6 +363,7 @@ class SdkClients:
                 else None
             )
             self._async_sdk = shared if shared is not None else build()[0]
+            self._async_jar = new_cookie_jar() if shared is not None else None
             self._async_loop = loop
         return self._async_sdk
 
@@ -376,9 +381,11 @@ class SdkClients:
         path, body, options = self._wire_request(self.build_request(messages))
         parser = self._parser()
         try:
-            response = self._sync_client().post(
-                path, cast_to=httpx2.Response, body=body, options=options, stream=self.streaming
-            )
+            sdk = self._sync_client()
+            with own_cookies(self._sync_jar):
+                response = sdk.post(
+                    path, cast_to=httpx2.Response, body=body, options=options, stream=self.streaming
+                )
             try:
                 if body_kind(response, self.provider, self.streaming) == "sse":
                     decoder = SseDecoder()
@@ -410,9 +417,11 @@ class SdkClients:
         path, body, options = self._wire_request(self.build_request(messages))
         parser = self._parser()
         try:
-            response = await self._async_client().post(
-                path, cast_to=httpx2.Response, body=body, options=options, stream=self.streaming
-            )
+            sdk = self._async_client()
+            with own_cookies(self._async_jar):
+                response = await sdk.post(
+                    path, cast_to=httpx2.Response, body=body, options=options, stream=self.streaming
+                )
             try:
                 if body_kind(response, self.provider, self.streaming) == "sse":
                     decoder = SseDecoder()
