@@ -43,6 +43,7 @@ __all__ = [
     "check",
     "harness_share",
     "markdown_section",
+    "paired_range",
     "run",
     "write_suite",
 ]
@@ -335,10 +336,22 @@ def run(
         for kind, samples in per.items()
     }
     if "floor" in rows:
-        for row in rows.values():
+        for kind, row in rows.items():
             row["wall_ratio"] = round(row["wall_ms"] / rows["floor"]["wall_ms"], 2)
             row["cpu_ratio"] = round(row["cpu_ms"] / rows["floor"]["cpu_ms"], 2)
+            row["cpu_ratio_range"] = paired_range(per[kind], per["floor"])
     return {"tests": tests, "rounds": rounds, "warmup": warmup, "rows": rows, "skipped": skipped}
+
+
+def paired_range(
+    suite: list[tuple[float, float, float]], floor: list[tuple[float, float, float]]
+) -> list[float]:
+    """The lowest and highest CPU ratio to the floor over the rounds, each round's suite over
+    the same round's floor (run minutes apart at most, so a slow spell hits both): how far one
+    round can stray from the median ratio. Per-process variance is about ±8% on a shared
+    machine; the median of several rounds is the figure to quote."""
+    ratios = [s[1] / f[1] for s, f in zip(suite, floor, strict=True)]
+    return [round(min(ratios), 2), round(max(ratios), 2)]
 
 
 def _missing(kind: str) -> str | None:
@@ -395,18 +408,21 @@ def markdown_section(result: dict[str, Any] | None) -> list[str]:
     lines = [
         "",
         f"Per test, {result['tests']} generated tests replaying one small OpenAI call, "
-        f"{result['rounds']} interleaved rounds (`python -m harness.bench.pertest`):",
+        f"{result['rounds']} interleaved rounds (`python -m harness.bench.pertest`); CPU / "
+        "floor is the ratio of the medians, the range the lowest and highest ratio of one "
+        "round's suite to the same round's floor:",
         "",
-        "| suite | wall ms/test | CPU ms/test | CPU / floor | GC ms/test |",
-        "|---|---|---|---|---|",
+        "| suite | wall ms/test | CPU ms/test | CPU / floor | rounds' range | GC ms/test |",
+        "|---|---|---|---|---|---|",
     ]
     for kind, row in result["rows"].items():
+        low, high = row.get("cpu_ratio_range") or (0.0, 0.0)
         lines.append(
             f"| {_LABELS.get(kind, kind)} | {row['wall_ms']:.2f} | {row['cpu_ms']:.2f} | "
-            f"{row.get('cpu_ratio', 0):.2f} | {row['gc_ms_mean']:.2f} |"
+            f"{row.get('cpu_ratio', 0):.2f} | {low:.2f}-{high:.2f} | {row['gc_ms_mean']:.2f} |"
         )
     for kind, reason in (result.get("skipped") or {}).items():
-        lines.append(f"| {_LABELS.get(kind, kind)} | skipped: {reason} | | | |")
+        lines.append(f"| {_LABELS.get(kind, kind)} | skipped: {reason} | | | | |")
     share = harness_share(result)
     if share:
         lines += ["", share]
@@ -444,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m harness.bench.pertest", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--tests", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--suite", action="append", choices=ALL_SUITES, help="run only these (repeatable)"
     )
@@ -470,12 +486,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     print(f"{result['tests']} tests per suite, {result['rounds']} rounds, medians per test")
     print(
-        f"{'suite':8} {'wall ms':>8} {'cpu ms':>8} {'wall/floor':>11} {'cpu/floor':>10} {'gc ms (mean)':>13}"
+        f"{'suite':12} {'wall ms':>8} {'cpu ms':>8} {'wall/floor':>11} {'cpu/floor':>10} "
+        f"{'rounds':>10} {'gc ms (mean)':>13}"
     )
     for kind, row in result["rows"].items():
+        low, high = row.get("cpu_ratio_range") or (0.0, 0.0)
         print(
-            f"{kind:8} {row['wall_ms']:8.3f} {row['cpu_ms']:8.3f} {row.get('wall_ratio', 0):11.2f} "
-            f"{row.get('cpu_ratio', 0):10.2f} {row['gc_ms_mean']:13.3f}"
+            f"{kind:12} {row['wall_ms']:8.3f} {row['cpu_ms']:8.3f} {row.get('wall_ratio', 0):11.2f} "
+            f"{row.get('cpu_ratio', 0):10.2f} {f'{low:.2f}-{high:.2f}':>10} {row['gc_ms_mean']:13.3f}"
         )
     share = harness_share(result)
     if share:
