@@ -181,3 +181,29 @@ def test_reading_after_every_call_adds_up_to_what_one_read_at_the_end_gives() ->
     )
     assert often.metric_value("llm.requests") == 9
     assert often.metric_value("gen_ai.client.operation.duration")["count"] == 9
+
+
+def test_a_stream_left_open_by_one_capture_records_nothing_into_the_next() -> None:
+    # its spans go to the capture it started in (the pool routes by owner at start); its
+    # metrics must too: a set with spans still open is not lent again (helper break5)
+    from harness.bundled import cassette_dir
+    from harness.cassettes import use_cassette
+    from sik_llms import create_client, user_message
+    from tests.harness.spans.test_deferred_metrics import BASE_URL
+
+    with use_cassette(cassette_dir() / "openai" / "text_stream.yaml"):
+        with capture() as first:
+            client = create_client("gpt-5.4-mini", api_key="sk-test-0000", base_url=BASE_URL)
+            events = client.stream_sync([user_message("Write a haiku about observability")])
+            next(events)
+        with capture() as second:
+            list(events)  # the first test's stream ends during the second test
+    assert second.spans() == []
+    assert second.metric_value("llm.requests", 0) == 0
+    assert [p["name"] for p in second.metrics()] == []
+    assert first.metric_value("llm.requests") == 1
+    assert sorted(s.name for s in first.spans()) == [
+        "http.request",
+        "llm.openai.stream",
+        "llm.request",
+    ]
