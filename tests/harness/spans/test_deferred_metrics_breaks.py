@@ -137,6 +137,25 @@ def test_providers_shut_down_by_one_test_are_not_lent_to_the_next() -> None:
     assert [s.name for s in second.spans()] == ["own"]
 
 
+def test_a_logger_provider_shut_down_by_one_test_is_not_lent_to_the_next() -> None:
+    import logging
+
+    from opentelemetry.sdk._logs import LoggingHandler
+
+    with capture() as first:
+        first.logger_provider.shutdown()
+    with capture() as second:
+        log = logging.getLogger("tests.pool.logs")
+        handler = LoggingHandler(logger_provider=second.logger_provider)
+        log.addHandler(handler)
+        try:
+            log.warning("kept")
+        finally:
+            log.removeHandler(handler)
+    assert second.logger_provider is not first.logger_provider
+    assert [r.log_record.body for r in second.logs()] == ["kept"]
+
+
 def test_each_measurement_is_aggregated_once_however_often_the_test_reads(monkeypatch) -> None:
     # an SDK reader aggregates a measurement once, when it is recorded; replaying the whole
     # log at every read makes a test that reads after each of N streamed calls quadratic
