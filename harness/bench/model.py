@@ -86,7 +86,7 @@ class BenchConfig:
     seed: int = 0
     #: per-test harness suites (``harness.bench.pertest``): tests per suite (0: skip), rounds
     pertest_tests: int = 200
-    pertest_rounds: int = 3
+    pertest_rounds: int = 7
     #: seconds per probe of the batch-export search (``harness.bench.bsp``; 0: skip)
     bsp_seconds: float = 5.0
 

@@ -154,6 +154,8 @@ def _open(
         )
     if scrub is not None:  # one set of scrub rules for what is written and what is compared
         match = dataclasses.replace(match or MatchConfig(), scrub=scrub)
+    elif match is not None:  # the session's own: a marker's is shared by every test it marks
+        match = dataclasses.replace(match)
     if replays and (exists or mode == "none"):
         cassette = cached_cassette(path, load_cassette, name=name)
     else:

@@ -26,6 +26,10 @@ capture's: its span exporter and start stamps, its log exporter, its metric read
 - tracers: a set whose tracer provider gave a tracer to anyone but sik_llms and the capture
   itself (an instrumentor, code handed ``Capture.tracer_provider``) is retired, not reused: an instrumentor whose
   ``uninstrument()`` leaves its wrappers (OpenLLMetry 0.62) would start spans in later tests.
+- shut down: a set one of whose providers was shut down (by code handed it) is retired.
+- open spans: a set given back with spans still open (a stream the test left unfinished, a
+  call still running on another thread) is retired too: those calls end later and record
+  their metrics, which must reach the capture they started in, not the set's next owner.
 """
 
 from __future__ import annotations
@@ -101,6 +105,10 @@ class _OwnerSpanProcessor(SpanProcessor):
         for processor in entry[1].span_processors:
             processor.on_end(span)
 
+    def open_spans(self) -> int:
+        """How many spans started under an owner have not ended yet."""
+        return len(self._open)
+
     def shutdown(self) -> None:
         self._open.clear()
 
@@ -169,6 +177,20 @@ class _PooledMeterProvider(MeterProvider):
         super().add_metric_reader(metric_reader)
 
 
+class _PooledLoggerProvider(LoggerProvider):
+    """A ``LoggerProvider`` that notes whether it was shut down (``shut_down``): a shut-down
+    provider drops every record, so it is never lent to a later capture."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.shut_down = False
+
+    def shutdown(self) -> None:
+        """Shut down (code handed the provider may do so): never lent to a later capture."""
+        self.shut_down = True
+        super().shutdown()
+
+
 class _PooledTracerProvider(TracerProvider):
     """A ``TracerProvider`` that notes whether anyone but sik_llms asked it for a tracer.
 
@@ -208,7 +230,7 @@ class ProviderSet:
         )
         self.tracer_provider.add_span_processor(self._spans)
         self._logs = _OwnerLogProcessor()
-        self.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+        self.logger_provider = _PooledLoggerProvider(resource=resource, shutdown_on_exit=False)
         self.logger_provider.add_log_record_processor(self._logs)
         # the capture whose log gets the meter provider's measurements: the owner, and after
         # it gave the set back, still that capture until the next owner (as a reader attached
@@ -253,6 +275,10 @@ class ProviderSet:
         assert deferred is not None  # made by instruments_for in _new_meter_provider
         return deferred
 
+    def open_spans(self) -> int:
+        """How many spans started by its owners are still open."""
+        return self._spans.open_spans()
+
     def give_back(self, capture: Any) -> None:
         """``capture`` is done: nothing more reaches it except the ends of spans it started
         (and measurements, until the next owner takes the set)."""
@@ -274,7 +300,14 @@ def release(providers: ProviderSet, capture: Any, *, reuse: bool = True) -> None
     """Hand ``providers`` back for the next capture; ``reuse=False`` retires them instead (they
     were lent to code that may keep using them, whose telemetry must reach no later capture)."""
     providers.give_back(capture)
-    reuse = reuse and not providers.tracer_provider.foreign_tracers
+    # a span still open (a stream left unfinished, a call on another thread) ends into this
+    # capture later and then records its call's metrics: the set stays this capture's
+    reuse = (
+        reuse
+        and not providers.tracer_provider.foreign_tracers
+        and not providers.logger_provider.shut_down
+        and not providers.open_spans()
+    )
     with _LOCK:
         if reuse and len(_IDLE) < MAX_IDLE:
             _IDLE.append(providers)

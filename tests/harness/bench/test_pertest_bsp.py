@@ -165,3 +165,12 @@ def test_the_load_summary_puts_each_phase_drops_next_to_the_sustained_rate() -> 
     text = _drops_against_sustained(summary)
     assert "no run dropped spans (the fastest made 42 calls/s)" in text
     assert "otel_off" not in text
+
+
+def test_the_rounds_range_pairs_each_round_with_its_own_floor() -> None:
+    suite = [(0.0, 1.3, 0.0), (0.0, 1.5, 0.0), (0.0, 1.2, 0.0)]
+    floor = [(0.0, 1.0, 0.0), (0.0, 1.5, 0.0), (0.0, 1.0, 0.0)]
+    assert pertest.paired_range(suite, floor) == [1.0, 1.3]
+    result = _result(ours=2.0, vcr=25.0, floor=1.0)
+    result["rows"]["ours"]["cpu_ratio_range"] = [1.9, 2.2]
+    assert any("| 2.00 | 1.90-2.20 |" in line for line in pertest.markdown_section(result))

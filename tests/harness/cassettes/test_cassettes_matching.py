@@ -236,3 +236,14 @@ def test_bad_options_are_rejected_clearly(tmp_path: Path) -> None:
         use_cassette(path, timing="fast"),
     ):  # type: ignore[arg-type]
         pass
+
+
+def test_a_match_config_changed_in_one_session_is_not_changed_for_the_next(tmp_path: Path) -> None:
+    """A marker's ``match=`` object is shared by every test it marks: each session gets a copy."""
+    path = _write(tmp_path, _interaction(0, _body("A"), "a"))
+    config = MatchConfig()
+    with use_cassette(path, match=config, unused="ignore") as session:
+        session.replay.matcher.config.allow_repeats = True
+    with use_cassette(path, match=config, unused="ignore") as session:
+        assert session.replay.matcher.config.allow_repeats is False
+    assert config.allow_repeats is False

@@ -137,6 +137,25 @@ def test_providers_shut_down_by_one_test_are_not_lent_to_the_next() -> None:
     assert [s.name for s in second.spans()] == ["own"]
 
 
+def test_a_logger_provider_shut_down_by_one_test_is_not_lent_to_the_next() -> None:
+    import logging
+
+    from opentelemetry.sdk._logs import LoggingHandler
+
+    with capture() as first:
+        first.logger_provider.shutdown()
+    with capture() as second:
+        log = logging.getLogger("tests.pool.logs")
+        handler = LoggingHandler(logger_provider=second.logger_provider)
+        log.addHandler(handler)
+        try:
+            log.warning("kept")
+        finally:
+            log.removeHandler(handler)
+    assert second.logger_provider is not first.logger_provider
+    assert [r.log_record.body for r in second.logs()] == ["kept"]
+
+
 def test_each_measurement_is_aggregated_once_however_often_the_test_reads(monkeypatch) -> None:
     # an SDK reader aggregates a measurement once, when it is recorded; replaying the whole
     # log at every read makes a test that reads after each of N streamed calls quadratic
@@ -181,3 +200,29 @@ def test_reading_after_every_call_adds_up_to_what_one_read_at_the_end_gives() ->
     )
     assert often.metric_value("llm.requests") == 9
     assert often.metric_value("gen_ai.client.operation.duration")["count"] == 9
+
+
+def test_a_stream_left_open_by_one_capture_records_nothing_into_the_next() -> None:
+    # its spans go to the capture it started in (the pool routes by owner at start); its
+    # metrics must too: a set with spans still open is not lent again (helper break5)
+    from harness.bundled import cassette_dir
+    from harness.cassettes import use_cassette
+    from sik_llms import create_client, user_message
+    from tests.harness.spans.test_deferred_metrics import BASE_URL
+
+    with use_cassette(cassette_dir() / "openai" / "text_stream.yaml"):
+        with capture() as first:
+            client = create_client("gpt-5.4-mini", api_key="sk-test-0000", base_url=BASE_URL)
+            events = client.stream_sync([user_message("Write a haiku about observability")])
+            next(events)
+        with capture() as second:
+            list(events)  # the first test's stream ends during the second test
+    assert second.spans() == []
+    assert second.metric_value("llm.requests", 0) == 0
+    assert [p["name"] for p in second.metrics()] == []
+    assert first.metric_value("llm.requests") == 1
+    assert sorted(s.name for s in first.spans()) == [
+        "http.request",
+        "llm.openai.stream",
+        "llm.request",
+    ]
