@@ -38,7 +38,7 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from http.cookiejar import CookieJar
@@ -123,7 +123,7 @@ class SdkClientPool:
                     return built[0]
                 hit = kept.setdefault(key, built)
                 if hit is built:  # cookies: the jar of the caller sending (``own_cookies``)
-                    built[1]._cookies = _CallersCookies()  # httpx2 offers no public seam
+                    built[1].cookies = _CallersJar()
                 kept.move_to_end(key)
                 while len(kept) > self.max_clients:
                     kept.popitem(last=False)
@@ -147,18 +147,39 @@ _ACTIVE: ContextVar[SdkClientPool | None] = ContextVar("sik_llms_sdk_client_pool
 _CALLERS_JAR: ContextVar[CookieJar | None] = ContextVar("sik_llms_callers_jar", default=None)
 
 
-class _CallersCookies(httpx2.Cookies):
-    """A shared httpx2 client's cookies: the jar given to ``own_cookies`` in this context, else
-    its own (httpx2 reads and stores a client's cookies through ``Cookies.jar``)."""
+class _CallersJar(CookieJar):
+    """A shared httpx2 client's cookie jar (installed with the client's public ``cookies``
+    setter, which keeps a ``CookieJar`` as given): every operation httpx2 makes on a client's
+    cookies (adding the header, extracting from a response, iterating, clearing) goes to the
+    jar of the sik_llms client whose request is being sent (``own_cookies``), else to this
+    jar itself."""
 
-    @property  # type: ignore[override]
-    def jar(self) -> CookieJar:
+    def add_cookie_header(self, request: Any) -> None:
         jar = _CALLERS_JAR.get()
-        return self._own if jar is None else jar
+        return super().add_cookie_header(request) if jar is None else jar.add_cookie_header(request)
 
-    @jar.setter
-    def jar(self, jar: CookieJar) -> None:
-        self._own = jar
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        jar = _CALLERS_JAR.get()
+        if jar is None:
+            return super().extract_cookies(response, request)
+        return jar.extract_cookies(response, request)
+
+    def set_cookie(self, cookie: Any) -> None:
+        jar = _CALLERS_JAR.get()
+        return super().set_cookie(cookie) if jar is None else jar.set_cookie(cookie)
+
+    def clear(self, domain: Any = None, path: Any = None, name: Any = None) -> None:
+        jar = _CALLERS_JAR.get()
+        if jar is None:
+            return super().clear(domain, path, name)
+        return jar.clear(domain, path, name)
+
+    def __iter__(self) -> Iterator[Any]:
+        jar = _CALLERS_JAR.get()
+        return super().__iter__() if jar is None else iter(jar)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def new_cookie_jar() -> CookieJar:
