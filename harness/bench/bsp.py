@@ -278,12 +278,21 @@ def markdown_section(found: dict[str, Any] | None, report: dict[str, Any]) -> li
     otlp = report.get("otlp") or {}
     if rates and otlp.get("calls") and limit:
         made, received = otlp["spans_expected"], otlp["collector_spans_received"]
+        dropped = max(0, made - received)
         lines.append(
             f"The OTLP setup calls in a tight loop at {min(rates):.0f} to {max(rates):.0f} calls/s "
-            f"({max(rates) / limit:.1f}x the sustained rate at most): {max(0, made - received)} of "
+            f"({max(rates) / limit:.1f}x the sustained rate at most): {dropped} of "
             f"about {made} spans dropped. Above the sustained rate the queue "
             "(OTEL_BSP_MAX_QUEUE_SIZE) only absorbs a burst; sampling or more processes raise "
             "the rate itself (docs/bench.md, 'Batch export')."
+            + (
+                " Drops while every round's median rate is below the sustained one come from "
+                "faster stretches within a round, or from a slower receiver: the setups export "
+                "to a collector thread of the bench's own process, the search to a collector "
+                "process of its own, minutes apart on a shared machine."
+                if dropped and max(rates) < limit
+                else ""
+            )
         )
     return lines
 

@@ -174,3 +174,16 @@ def test_the_rounds_range_pairs_each_round_with_its_own_floor() -> None:
     result = _result(ours=2.0, vcr=25.0, floor=1.0)
     result["rows"]["ours"]["cpu_ratio_range"] = [1.9, 2.2]
     assert any("| 2.00 | 1.90-2.20 |" in line for line in pertest.markdown_section(result))
+
+
+def test_drops_below_the_sustained_rate_are_explained_not_left_as_a_contradiction() -> None:
+    report = {
+        "results": [{"setup": "ours_otlp", "status": "ok", "wall_us": {"median": 1000.0}}],
+        "otlp": {"calls": 1000, "spans_expected": 3000, "collector_spans_received": 2000},
+    }
+    found = {"bsp_settings": {}, "calls_per_s": 2000, "drops_from_calls_per_s": 2200, "seconds": 5}
+    text = "\n".join(bsp.markdown_section(found, report))
+    assert "(0.5x the sustained rate at most): 1000 of about 3000" in text
+    assert "faster stretches within a round" in text
+    report["otlp"]["collector_spans_received"] = 3000
+    assert "faster stretches" not in "\n".join(bsp.markdown_section(found, report))
