@@ -92,6 +92,24 @@ def scripted(*answers: Any) -> Iterator[list[httpx2.Request]]:
         yield seen
 
 
+def chat_completion(content: str = "Paris", model: str = "gpt-5.4-mini") -> bytes:
+    """A non-streamed OpenAI chat completion body (JSON bytes) answering ``content``."""
+    body = {
+        "id": "c",
+        "object": "chat.completion",
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+    }
+    return json.dumps(body).encode()
+
+
 def openai_sse(
     text: str,
     *,

@@ -329,43 +329,35 @@ class SdkClients:
 
     def _sync_client(self) -> Any:
         if self._sync_sdk is None:
-            sync_cls, _ = self._sdk_classes()
-            kwargs = self._sdk_kwargs()
-
-            def build() -> tuple[Any, Any]:
-                http = sync_http_client(self._timeout)
-                return sync_cls(http_client=http, **kwargs), http
-
-            pool = active_pool()
-            shared = (
-                pool.get(sync_cls, kwargs, self.sdk_environment, build)
-                if pool is not None
-                else None
-            )
-            self._sync_sdk = shared if shared is not None else build()[0]
-            self._sync_jar = new_cookie_jar() if shared is not None else None
+            sdk_class = self._sdk_classes()[0]
+            self._sync_sdk, self._sync_jar = self._new_sdk(sdk_class, sync_http_client, None)
         return self._sync_sdk
 
     def _async_client(self) -> Any:
         loop = asyncio.get_running_loop()
         if self._async_sdk is None or self._async_loop is not loop:
-            _, async_cls = self._sdk_classes()
-            kwargs = self._sdk_kwargs()
-
-            def build() -> tuple[Any, Any]:
-                http = async_http_client(self._timeout)
-                return async_cls(http_client=http, **kwargs), http
-
-            pool = active_pool()
-            shared = (
-                pool.get(async_cls, kwargs, self.sdk_environment, build, loop)
-                if pool is not None
-                else None
-            )
-            self._async_sdk = shared if shared is not None else build()[0]
-            self._async_jar = new_cookie_jar() if shared is not None else None
+            sdk_class = self._sdk_classes()[1]
+            self._async_sdk, self._async_jar = self._new_sdk(sdk_class, async_http_client, loop)
             self._async_loop = loop
         return self._async_sdk
+
+    def _new_sdk(self, sdk_class: type, http_client: Any, loop: Any) -> tuple[Any, Any]:
+        """``(SDK client, this client's cookie jar)``: the active pool's shared SDK client and a
+        jar of this client's own (``sik_llms.shared_clients``), else a new SDK client over
+        ``http_client(timeout)`` and None."""
+        kwargs = self._sdk_kwargs()
+
+        def build() -> tuple[Any, Any]:
+            http = http_client(self._timeout)
+            return sdk_class(http_client=http, **kwargs), http
+
+        pool = active_pool()
+        shared = (
+            pool.get(sdk_class, kwargs, self.sdk_environment, build, loop)
+            if pool is not None
+            else None
+        )
+        return (build()[0], None) if shared is None else (shared, new_cookie_jar())
 
     def build_request(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         raise NotImplementedError

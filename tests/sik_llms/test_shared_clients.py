@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import threading
 from typing import Any
 
@@ -18,23 +17,9 @@ import pytest
 
 from sik_llms import create_client, user_message
 from sik_llms.shared_clients import SdkClientPool, active_pool, share_sdk_clients
-from tests.conftest import scripted
+from tests.conftest import chat_completion, scripted
 
-BODY = json.dumps(
-    {
-        "id": "c",
-        "object": "chat.completion",
-        "model": "gpt-5.4-mini",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": "Paris"},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
-    }
-).encode()
+BODY = chat_completion()
 
 
 def answer(request: httpx2.Request, **headers: str) -> httpx2.Response:

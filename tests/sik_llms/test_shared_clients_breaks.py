@@ -16,23 +16,9 @@ import httpx2
 
 from sik_llms import create_client, user_message
 from sik_llms.shared_clients import share_sdk_clients
-from tests.conftest import scripted
+from tests.conftest import chat_completion, scripted
 
-BODY = json.dumps(
-    {
-        "id": "c",
-        "object": "chat.completion",
-        "model": "gpt-5.4-mini",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": "Paris"},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
-    }
-).encode()
+BODY = chat_completion()
 
 
 def cookies_sent(share: bool) -> list[Any]:

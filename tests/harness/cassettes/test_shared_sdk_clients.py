@@ -14,6 +14,7 @@ from harness.bundled import cassette_dir
 from harness.cassettes import use_cassette
 from harness.cassettes.session import SDK_CLIENTS
 from sik_llms import create_client, user_message
+from tests.conftest import chat_completion
 
 CASSETTE = cassette_dir() / "openai" / "text.yaml"  # recorded against the simulator
 PROMPT = "What's the capital of France?"
@@ -52,20 +53,7 @@ def test_recording_sessions_build_an_sdk_client_per_client(
     constructions: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CI", raising=False)
-    body = {
-        "id": "c",
-        "object": "chat.completion",
-        "model": "gpt-5.4-mini",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": "Paris"},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
-    }
-    real = httpx2.MockTransport(lambda request: httpx2.Response(200, json=body))
+    real = httpx2.MockTransport(lambda request: httpx2.Response(200, content=chat_completion()))
     for i in range(2):
         with use_cassette(tmp_path / f"rec{i}.yaml", mode="all", real_transport=real):
             assert ask() == "Paris"
