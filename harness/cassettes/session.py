@@ -263,6 +263,7 @@ class _CassetteBlock(ContextDecorator):
 
 __all__ = [
     "MODES",
+    "SDK_CLIENTS",
     "CassetteSession",
     "UnusedInteractionsError",
     "UnusedInteractionsWarning",
