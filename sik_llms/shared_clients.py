@@ -39,7 +39,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from http.cookiejar import CookieJar
 from typing import Any
@@ -187,27 +187,33 @@ def new_cookie_jar() -> CookieJar:
     return httpx2.Cookies().jar
 
 
-class _OwnCookies:
-    """What ``own_cookies`` returns (a class: it is entered once per call)."""
+class _ContextValue:
+    """A ContextVar set for a block and reset after (a class: entered once per call or test)."""
 
-    __slots__ = ("_jar", "_token")
+    __slots__ = ("_token", "_value", "_var")
 
-    def __init__(self, jar: CookieJar | None) -> None:
-        self._jar = jar
+    def __init__(self, var: ContextVar[Any], value: Any) -> None:
+        self._var = var
+        self._value = value
         self._token: Any = None
 
-    def __enter__(self) -> None:
-        self._token = _CALLERS_JAR.set(self._jar)
+    def __enter__(self) -> Any:
+        self._token = self._var.set(self._value)
+        return self._value
 
     def __exit__(self, *exc: object) -> None:
-        _CALLERS_JAR.reset(self._token)
+        self._var.reset(self._token)
+
+
+#: what ``own_cookies(None)`` returns: a client with an SDK client of its own sets nothing
+_OWN_JAR = nullcontext()
 
 
 def own_cookies(jar: CookieJar | None) -> AbstractContextManager[None]:
     """Requests that shared SDK clients send in the block send and store the cookies of
     ``jar`` (the calling sik_llms client's, from ``new_cookie_jar``; None: the shared client's
     own), as an SDK client of the caller's own would."""
-    return _OwnCookies(jar)
+    return _OWN_JAR if jar is None else _ContextValue(_CALLERS_JAR, jar)
 
 
 def active_pool() -> SdkClientPool | None:
@@ -215,25 +221,8 @@ def active_pool() -> SdkClientPool | None:
     return _ACTIVE.get()
 
 
-class _Sharing:
-    """What ``share_sdk_clients`` returns (a class: the harness enters one per cassette test)."""
-
-    __slots__ = ("_pool", "_token")
-
-    def __init__(self, pool: SdkClientPool) -> None:
-        self._pool = pool
-        self._token: Any = None
-
-    def __enter__(self) -> SdkClientPool:
-        self._token = _ACTIVE.set(self._pool)
-        return self._pool
-
-    def __exit__(self, *exc: object) -> None:
-        _ACTIVE.reset(self._token)
-
-
 def share_sdk_clients(pool: SdkClientPool | None = None) -> AbstractContextManager[SdkClientPool]:
     """Clients whose first call is in the block share SDK clients through ``pool`` (a new
     one when None, kept only for the block); the block gets the pool. Nested blocks use the
     innermost pool. A client keeps the SDK client it got after the block ends."""
-    return _Sharing(pool if pool is not None else SdkClientPool())
+    return _ContextValue(_ACTIVE, pool if pool is not None else SdkClientPool())
